@@ -1,0 +1,877 @@
+"""The semantic checker: resolves names, checks types and finite domains, lowers to the IR.
+
+`check(protocol, source, overrides)` returns an `ir.Program` or raises `SpecError` with
+every problem found (sorted by position), or `UsageError` for a bad `-D` override.
+Declarations are processed in dependency order (constants, atoms, roles, the object,
+messages, addresses, variables, handlers, environment, properties), not source order, so a
+spec may declare things in any order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Mapping
+
+from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, quote_list
+from checker.dsl import ast
+from checker.errors import SpecError, UsageError
+from checker.semantics import ir, objects
+from checker.semantics.exprs import (
+    BUILTIN_FUNCTIONS, BUILTIN_NAMES, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
+    ExprLowering, Frame,
+)
+from checker.semantics.fold import FoldError, NotConstant, fold
+from checker.semantics.stmts import StmtLowering, always_returns
+from checker.semantics.types import (
+    ANY, BOOL, AnyT, AtomT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT,
+    TupleT, Type, describe, is_finite,
+)
+
+SINGLETONS = {
+    ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
+    ast.Route: "route", ast.Network: "network", ast.Faults: "faults",
+}
+NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your_writes",
+                "monotonic_reads", "monotonic_writes", "writes_follow_reads")
+BUILTIN_TYPES = ("node", "client", "handle")
+MAX_DOMAIN = 10_000
+
+
+def check(protocol: ast.Protocol, source: Source,
+          overrides: Mapping[str, int | bool] | None = None) -> ir.Program:
+    """Check a parsed spec and lower it to the IR. Pure: the same input gives the same Program."""
+    return Checker(protocol, source, dict(overrides or {})).run()
+
+
+class Checker(ExprLowering, StmtLowering):
+    """One run of the semantic checker over one protocol. Use `check()`."""
+
+    def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool]) -> None:
+        self.protocol, self.source, self.overrides = protocol, source, overrides
+        self.diagnostics: list[Diagnostic] = []
+        self.expansions: list[Note] = []
+        self.consts: dict[str, object] = {}
+        self.const_list: list[ir.Constant] = []
+        self.atoms: dict[str, Span | None] = {"ok": None}
+        self.roles: dict[str, ast.NodeDecl] = {}
+        self.single_roles: dict[str, bool] = {}
+        self.node_ids: dict[str, tuple[ir.NodeId, ...]] = {}
+        self.role_vars: dict[str, dict[str, ir.VarDecl]] = {}
+        self.aliases: dict[str, ast.TypeDecl] = {}
+        self.alias_types: dict[str, Type] = {}
+        self.resolving: list[str] = []
+        self.object_types: dict[str, Type] = {}
+        self.object: ir.ObjectSpec | None = None
+        self.object_vars: dict[str, ir.VarDecl] = {}
+        self.messages: dict[str, ir.MessageType] = {}
+        self.message_decls: dict[str, ast.Message] = {}
+        self.addresses: dict[str, ir.Address] = {}
+        self.defs: dict[str, ast.Def] = {}
+        self.decls = protocol.decls
+        self.const_names = {str(d.name) for d in self._of(ast.Const)}
+
+    # -------------------------------------------------- diagnostics
+
+    def error(self, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic(message, span, notes + tuple(reversed(self.expansions))))
+
+    @contextlib.contextmanager
+    def expansion(self, span: Span | None, name: str) -> Iterator[None]:
+        self.expansions.append(Note(f"in the call of '{name}' here", span))
+        try:
+            yield
+        finally:
+            self.expansions.pop()
+
+    def _of(self, kind: type) -> list:
+        return [d for d in self.decls if isinstance(d, kind)]
+
+    # -------------------------------------------------- driver
+
+    def run(self) -> ir.Program:
+        self._singletons()
+        self._global_names()
+        self._constants()
+        self._atoms()
+        self._roles()
+        self._object()
+        self._messages()
+        self._addresses()
+        roles = [self._role_vars(d) for d in self._of(ast.NodeDecl)]
+        roles = [self._role(d, vars_) for d, vars_ in zip(self._of(ast.NodeDecl), roles)]
+        clients = self._clients()
+        routing = self._routing(roles, clients)
+        network, faults = self._network(), self._faults()
+        properties = self._properties(clients)
+        if self.diagnostics:
+            raise SpecError(_unique(self.diagnostics), self.source)
+        return ir.Program(
+            name=str(self.protocol.name), doc=self.protocol.doc, constants=tuple(self.const_list),
+            atoms=tuple(sorted(self.atoms)), roles=tuple(roles),
+            messages=tuple(self.messages.values()), object=self.object, clients=clients,
+            routing=routing, addresses=tuple(self.addresses.values()), network=network,
+            faults=faults, properties=properties,
+        )
+
+    def _singletons(self) -> None:
+        first: dict[str, ast.Decl] = {}
+        for d in self.decls:
+            word = SINGLETONS.get(type(d))
+            if word is None:
+                continue
+            if word in first:
+                self.error(f"only one '{word}' declaration is allowed", d.span,
+                           (Note("the first one is here", first[word].span),))
+            else:
+                first[word] = d
+
+    def _global_names(self) -> None:
+        """Constants, functions, roles and addresses share one namespace."""
+        seen: dict[str, tuple[str, Span | None]] = {}
+        named = [(d.name, "constant", d) for d in self._of(ast.Const)]
+        named += [(d.name, "function", d) for d in self._of(ast.Def)]
+        named += [(d.name, "node role", d) for d in self._of(ast.NodeDecl)]
+        named += [(d.name, "address", d) for d in self._of(ast.Address)]
+        for name, kind, decl in named:
+            if name in BUILTIN_NAMES or name in BUILTIN_FUNCTIONS or name in BUILTIN_TYPES:
+                self.error(f"'{name}' is a built-in name and cannot be redeclared", name.span)
+            elif name in seen:
+                other_kind, span = seen[name]
+                self.error(f"'{name}' is already declared as a {other_kind}", name.span,
+                           (Note("first declared here", span),))
+            else:
+                seen[str(name)] = (kind, name.span)
+                if kind == "function":
+                    self.defs[str(name)] = decl
+        for decl in self._of(ast.Def):
+            self._distinct(decl.params, "parameter")
+
+    def _distinct(self, names, what: str) -> None:
+        seen: dict[str, ast.Ident] = {}
+        for n in names:
+            if n in seen:
+                self.error(f"{what} '{n}' is listed twice", n.span, (Note("first listed here", seen[n].span),))
+            seen[str(n)] = n
+
+    def check_fresh(self, name: ast.Ident, ctx: Ctx) -> None:
+        """Report a local name that would hide another name visible at that point."""
+        text = str(name)
+        what = None
+        if ctx.lookup(text) is not None:
+            what = "a local name already bound here"
+        elif ctx.where == HANDLER and ctx.role and text in self.role_vars.get(ctx.role, {}):
+            what = f"a variable of '{ctx.role}'"
+        elif ctx.where == OPERATION and text in self.object_vars:
+            what = "a variable of the object"
+        elif text in self.consts:
+            what = "a constant"
+        elif text in self.roles:
+            what = "a node role"
+        elif text in self.atoms:
+            what = "an enumeration value"
+        elif text in self.addresses:
+            what = "an address"
+        elif text in BUILTIN_NAMES:
+            what = "a built-in name"
+        if what:
+            self.error(f"'{text}' would hide {what}; choose another name", name.span)
+
+    # -------------------------------------------------- constants
+
+    def _constants(self) -> None:
+        declared = {str(d.name): d for d in self._of(ast.Const)}
+        for name in sorted(self.overrides):
+            if name not in declared:
+                hint = did_you_mean(name, declared)
+                known = f"; the constants are {quote_list(sorted(declared), 'and')}" if declared and not hint else ""
+                raise UsageError(f"-D {name}=...: there is no constant '{name}'{hint}{known}")
+        for d in self._of(ast.Const):
+            value = self.constant(d.value, f"the value of constant '{d.name}'")
+            if value is not None and not isinstance(value, (bool, int)):
+                self.error(f"a constant is an integer or a boolean, not {type(value).__name__}", d.value.span)
+                value = None
+            if str(d.name) in self.overrides and value is not None:
+                value = self._override(d, value)
+            self.consts[str(d.name)] = value if value is not None else 0
+            self.const_list.append(ir.Constant(str(d.name), self.consts[str(d.name)],
+                                               str(d.name) in self.overrides))
+
+    def _override(self, d: ast.Const, value: object) -> object:
+        new = self.overrides[str(d.name)]
+        if isinstance(value, bool) != isinstance(new, bool):
+            kind = "a boolean" if isinstance(value, bool) else "an integer"
+            raise UsageError(f"-D {d.name}={str(new).lower()}: '{d.name}' is {kind} constant "
+                             f"(declared at {self.source.path}:{d.name.span.line if d.name.span else '?'})")
+        return new
+
+    # -------------------------------------------------- atoms (enumeration values)
+
+    def _atoms(self) -> None:
+        """Register the bare names of every `{a, b}` type and of object value sets as atoms."""
+        for typ in _all_types(self.decls):
+            if isinstance(typ, ast.EnumType):
+                for m in typ.members:
+                    if isinstance(m, ast.Name) and m.id not in self.consts:
+                        self._atom(m.id)
+        for obj in self._of(ast.BuiltinObject):
+            for arg in obj.args:
+                if str(arg.name) in ("values", "keys", "initial"):
+                    for m in _bare_names(arg.value):
+                        if m not in self.consts and m not in self.aliases_names():
+                            self._atom(m)
+
+    def aliases_names(self) -> set[str]:
+        return {str(d.name) for d in self._of(ast.TypeDecl)}
+
+    def _atom(self, name: ast.Ident) -> None:
+        text = str(name)
+        clash = {str(d.name): "constant" for d in self._of(ast.Const)}
+        clash.update({str(d.name): "node role" for d in self._of(ast.NodeDecl)})
+        clash.update({str(d.name): "address" for d in self._of(ast.Address)})
+        clash.update({str(d.name): "function" for d in self._of(ast.Def)})
+        if text in clash:
+            self.error(f"enumeration value '{text}' is already declared as a {clash[text]}", name.span)
+        elif text in BUILTIN_NAMES and text != "ok":
+            self.error(f"'{text}' is a built-in name and cannot be an enumeration value", name.span)
+        elif text not in self.atoms:
+            self.atoms[text] = name.span
+
+    # -------------------------------------------------- roles and types
+
+    def _roles(self) -> None:
+        gid = 0
+        for d in self._of(ast.NodeDecl):
+            name = str(d.name)
+            self.roles[name] = d
+            self.single_roles[name] = d.count is None
+            count = 1 if d.count is None else self.constant_int(d.count, f"the number of '{name}' nodes", 1)
+            count = count or 1
+            if d.count is None:
+                ids = (ir.NodeId(gid, name, -1),)
+            else:
+                ids = tuple(ir.NodeId(gid + i, name, i) for i in range(count))
+            self.node_ids[name] = ids
+            self.role_vars[name] = {}
+            gid += len(ids)
+        for d in self._of(ast.TypeDecl):
+            if str(d.name) in self.aliases or str(d.name) in self.roles or str(d.name) in BUILTIN_TYPES:
+                self.error(f"type '{d.name}' is already declared", d.name.span)
+            else:
+                self.aliases[str(d.name)] = d
+
+    def type_of(self, t: ast.TypeExpr, what: str) -> Type:
+        """Resolve a type expression; report and return ANY when it is wrong or not finite."""
+        resolved = self._type(t)
+        if not isinstance(resolved, AnyT) and not is_finite(resolved):
+            self.error(f"the type of {what} is not finite: {describe(resolved)}", t.span)
+            return ANY
+        return resolved
+
+    def _type(self, t: ast.TypeExpr) -> Type:
+        match t:
+            case ast.BoolType():
+                return BOOL
+            case ast.TypeName(name=name):
+                return self._named_type(name)
+            case ast.RangeType(lo=lo, hi=hi):
+                return self._range_type(t, lo, hi)
+            case ast.EnumType(members=members):
+                return self._enum_type(t, members)
+            case ast.SetType(elem=elem):
+                return SetT(self._type(elem))
+            case ast.MapType(key=key, value=value):
+                return MapT(self._type(key), self._type(value))
+            case ast.SeqType(elem=elem, max_len=n):
+                top = self.constant_int(n, "the maximum length of a sequence", 0)
+                return SeqT(self._type(elem), top) if top is not None else ANY
+            case ast.OptionType(inner=inner):
+                inside = self._type(inner)
+                return OptionT(inside) if not isinstance(inside, OptionT) else inside
+            case ast.RecordType(fields=fields):
+                self._distinct([f.name for f in fields], "field")
+                unique = {str(f.name): self._type(f.type) for f in fields}
+                return RecordT(tuple(sorted(unique.items())))
+            case ast.TupleType(elems=elems):
+                return TupleT(tuple(self._type(e) for e in elems))
+        raise TypeError(f"unknown type node {t!r}")
+
+    def _named_type(self, name: ast.Ident) -> Type:
+        text = str(name)
+        if text in self.roles:
+            return NodeT((text,))
+        if text == "node":
+            return NodeT(tuple(self.roles))
+        if text == "client":
+            return ClientT()
+        if text == "handle":
+            return HandleT()
+        if text in self.object_types:
+            return self.object_types[text]
+        if text in self.aliases:
+            return self._alias(text, name)
+        known = list(self.aliases) + list(self.roles) + list(BUILTIN_TYPES) + list(self.object_types) + ["bool"]
+        hint = did_you_mean(text, known)
+        if text in ("Value", "Key") and not hint:
+            hint = " (the object declares 'Value' and, for kv, 'Key': add an 'object' declaration)"
+        self.error(f"unknown type '{text}'{hint}", name.span)
+        return ANY
+
+    def _alias(self, text: str, use: ast.Ident) -> Type:
+        if text in self.alias_types:
+            return self.alias_types[text]
+        if text in self.resolving:
+            self.error(f"type '{text}' is defined in terms of itself", use.span,
+                       (Note("defined here", self.aliases[text].name.span),))
+            return ANY
+        self.resolving.append(text)
+        try:
+            resolved = self._type(self.aliases[text].type)
+        finally:
+            self.resolving.pop()
+        self.alias_types[text] = resolved
+        return resolved
+
+    def _range_type(self, t: ast.TypeExpr, lo: ast.Expr, hi: ast.Expr) -> Type:
+        a = self.constant_int(lo, "a range bound")
+        b = self.constant_int(hi, "a range bound")
+        if a is None or b is None:
+            return ANY
+        if a > b:
+            self.error(f"empty range {a}..{b}: the lower bound is above the upper one", t.span)
+            return ANY
+        if b - a + 1 > MAX_DOMAIN:
+            self.error(f"range {a}..{b} has {b - a + 1} values; at most {MAX_DOMAIN} are allowed", t.span)
+            return ANY
+        return IntT(a, b)
+
+    def _enum_type(self, t: ast.TypeExpr, members: tuple[ast.Expr, ...]) -> Type:
+        values = []
+        for m in members:
+            if isinstance(m, ast.Name) and m.id in self.atoms:
+                values.append(str(m.id))
+            else:
+                values.append(self.constant(m, "a member of an enumeration"))
+        if any(v is None for v in values):
+            return ANY
+        if all(isinstance(v, str) for v in values):
+            self._distinct([m.id for m in members if isinstance(m, ast.Name)], "enumeration value")
+            return AtomT(tuple(dict.fromkeys(values)))  # type: ignore[arg-type]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            ints = tuple(sorted(set(values)))  # type: ignore[type-var]
+            return IntT(ints[0], ints[-1], ints)  # type: ignore[arg-type]
+        self.error("an enumeration lists names or integers, not a mix", t.span)
+        return ANY
+
+    # -------------------------------------------------- the object clients see
+
+    def _object(self) -> None:
+        for d in self._of(ast.BuiltinObject)[:1]:
+            self._builtin_object(d)
+        for d in self._of(ast.UserObject)[:1]:
+            self._user_object(d)
+
+    def _builtin_object(self, d: ast.BuiltinObject) -> None:
+        kind = objects.KINDS.get(str(d.kind))
+        if kind is None:
+            hint = did_you_mean(str(d.kind), objects.KINDS)
+            self.error(f"unknown object '{d.kind}'{hint}; the built-in objects are "
+                       f"{quote_list(list(objects.KINDS), 'and')}, or write your own with 'object NAME:'",
+                       d.kind.span)
+            return
+        args: dict[str, object] = {}
+        allowed = kind.required + kind.optional
+        for arg in d.args:
+            name = str(arg.name)
+            if name not in allowed:
+                self.error(f"'{d.kind}' has no parameter '{name}'{did_you_mean(name, allowed)}; its "
+                           f"parameters are {quote_list(list(allowed), 'and')}", arg.name.span)
+            elif name in args:
+                self.error(f"parameter '{name}' is given twice", arg.name.span)
+            else:
+                value = self._object_arg(name, arg.value)
+                if value is not None:
+                    args[name] = value
+        missing = [r for r in kind.required if r not in args and r not in {str(a.name) for a in d.args}]
+        if missing:
+            self.error(f"'{d.kind}' needs {quote_list(missing, 'and')}: e.g. "
+                       f"object {d.kind}({', '.join(f'{m} = ...' for m in kind.required)})", d.span)
+        if any(r not in args for r in kind.required):
+            return
+        if str(d.kind) in ("register", "kv"):
+            args.setdefault("initial", _default_initial(args["values"]))  # type: ignore[arg-type]
+            if not _same_kind(args["initial"], args["values"]):  # type: ignore[arg-type]
+                self.error("the initial value must be of the same kind as the values", d.span)
+                return
+        ops, types = objects.operations(str(d.kind), args)
+        self.object_types = types
+        params = tuple(sorted((k, v) for k, v in args.items()))
+        self.object = ir.ObjectSpec(str(d.kind), str(d.kind), params, ops, span=d.span)
+
+    def _object_arg(self, name: str, e: ast.Expr) -> object:
+        if name in ("values", "keys"):
+            if isinstance(e, ast.Name) and e.id in self.aliases:
+                return self._type_values(self._named_type(e.id), e)
+            value = self.constant(e, f"'{name}'")
+            if value is None:
+                return None
+            if not isinstance(value, frozenset) or not value or not all(
+                    isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value) \
+                    or len({type(v) for v in value}) > 1:
+                self.error(f"'{name}' must be a non-empty set of integers or of names, e.g. {{1, 2}}", e.span)
+                return None
+            return value
+        if name == "max":
+            return self.constant_int(e, "'max'", 1)
+        value = self.constant(e, f"'{name}'")
+        if value is not None and not isinstance(value, (int, str)) or isinstance(value, bool):
+            self.error(f"'{name}' must be an integer or a name", e.span)
+            return None
+        return value
+
+    def _type_values(self, t: Type, e: ast.Expr) -> frozenset | None:
+        if isinstance(t, AtomT):
+            return frozenset(t.members)
+        if isinstance(t, IntT) and t.bounded:
+            from checker.semantics.types import int_values
+            return frozenset(int_values(t))
+        self.error(f"the values of an object must be integers or names, not {describe(t)}", e.span)
+        return None
+
+    def _user_object(self, d: ast.UserObject) -> None:
+        self.object_types = {}
+        variables = []
+        for v in d.vars:
+            decl = self._var(v, Ctx(CONST), f"object variable '{v.name}'")
+            if str(v.name) in self.object_vars:
+                self.error(f"variable '{v.name}' is declared twice", v.name.span)
+            self.object_vars[str(v.name)] = decl
+            variables.append(decl)
+        ops = []
+        seen: dict[str, ast.OpDecl] = {}
+        for op in d.ops:
+            if str(op.name) in seen:
+                self.error(f"operation '{op.name}' is declared twice", op.name.span,
+                           (Note("first declared here", seen[str(op.name)].name.span),))
+                continue
+            seen[str(op.name)] = op
+            ops.append(self._operation(op))
+        if not ops:
+            self.error(f"object '{d.name}' has no operations; declare some with 'op NAME(...) -> TYPE:'", d.span)
+        self.object = ir.ObjectSpec("user", str(d.name), (), tuple(ops), tuple(variables), span=d.span)
+
+    def _operation(self, op: ast.OpDecl) -> ir.Operation:
+        frame = Frame()
+        ctx = Ctx(OPERATION, frame=frame)
+        params = []
+        self._distinct([p.name for p in op.params], "parameter")
+        for p in op.params:
+            local = self.bind_local(ctx, p.name, self.type_of(p.type, f"parameter '{p.name}'"))
+            params.append(local)
+            ctx = ctx.bind(str(p.name), local)
+        result = self.type_of(op.result, f"the result of '{op.name}'") if op.result else objects.OK
+        signature = ir.Operation(str(op.name), tuple((l.name, l.type) for l in params), result, True)
+        ctx = Ctx(OPERATION, env=ctx.env, frame=frame, request=signature)
+        guard = self.boolean(op.guard, ctx, "the guard") if op.guard is not None else None
+        body = self.block(op.body, ctx)
+        if not always_returns(body):
+            self.error(f"operation '{op.name}' must end with 'return' on every path", op.name.span)
+        writes = _assigns(body)
+        return ir.Operation(str(op.name), signature.params, result, writes, guard, body,
+                            tuple(frame.locals), tuple(params))
+
+    # -------------------------------------------------- messages and addresses
+
+    def _messages(self) -> None:
+        for d in self._of(ast.Message):
+            name = str(d.name)
+            if name in self.messages:
+                self.error(f"message '{name}' is declared twice", d.name.span,
+                           (Note("first declared here", self.message_decls[name].name.span),))
+                continue
+            self._distinct([p.name for p in d.params], "field")
+            fields = tuple((str(p.name), self.type_of(p.type, f"field '{p.name}'")) for p in d.params)
+            self.messages[name] = ir.MessageType(name, fields, span=d.span)
+            self.message_decls[name] = d
+
+    def _addresses(self) -> None:
+        for d in self._of(ast.Address):
+            value = self.constant(d.init, f"the initial node of address '{d.name}'")
+            if value is None:
+                continue
+            if not isinstance(value, ir.NodeId):
+                self.error(f"an address points to one node, e.g. 'address {d.name} = replica[0]'", d.init.span)
+                continue
+            self.addresses[str(d.name)] = ir.Address(str(d.name), value, (value.role,))
+
+    # -------------------------------------------------- variables
+
+    def _var(self, v: ast.VarDecl, ctx: Ctx, what: str) -> ir.VarDecl:
+        typ = self.type_of(v.type, what)
+        if v.init is not None:
+            init = self.expect(v.init, ctx, typ, f"the initial value of '{v.name}'")
+        else:
+            init = self._default(typ, v)
+        return ir.VarDecl(str(v.name), typ, init, v.durable, v.replicated, span=v.span)
+
+    def _default(self, typ: Type, v: ast.VarDecl) -> ir.Expr:
+        value = default_value(typ, self.node_ids)
+        if value is _NO_DEFAULT:
+            self.error(f"'{v.name}' needs an initial value: {describe(typ)} has no default "
+                       "(use 'option handle' for a request kept for later)", v.name.span)
+            return ir.Lit(ANY, None, span=v.span)
+        return ir.Lit(typ, value, span=v.span)
+
+    def _role_vars(self, d: ast.NodeDecl) -> tuple[ir.VarDecl, ...]:
+        role = str(d.name)
+        out = []
+        for v in d.vars:
+            name = str(v.name)
+            if name in self.role_vars[role]:
+                self.error(f"variable '{name}' is declared twice in '{role}'", v.name.span)
+                continue
+            clash = self._global_clash(name)
+            if clash:
+                self.error(f"variable '{name}' has the same name as {clash}; rename one of them", v.name.span)
+            decl = self._var(v, Ctx(INIT, role=role), f"variable '{name}'")
+            self.role_vars[role][name] = decl
+            out.append(decl)
+        return tuple(out)
+
+    def _global_clash(self, name: str) -> str | None:
+        if name in self.consts:
+            return "a constant"
+        if name in self.roles:
+            return "a node role"
+        if name in self.atoms:
+            return "an enumeration value"
+        if name in self.addresses:
+            return "an address"
+        if name in BUILTIN_NAMES:
+            return "a built-in name"
+        return None
+
+    # -------------------------------------------------- handlers
+
+    def _role(self, d: ast.NodeDecl, variables: tuple[ir.VarDecl, ...]) -> ir.Role:
+        role = str(d.name)
+        handlers = []
+        named: dict[tuple[str, str], ast.Handler] = {}
+        for h in d.handlers:
+            key = _handler_key(h)
+            if key is not None and key in named:
+                self.error(f"'{role}' already has {key[0]} '{key[1]}'", h.span,
+                           (Note("the first one is here", named[key].span),))
+            elif key is not None:
+                named[key] = h
+            handlers.append(self._handler(role, h))
+        return ir.Role(role, len(self.node_ids[role]), d.count is None, self.node_ids[role],
+                       variables, tuple(handlers), span=d.span)
+
+    def _handler(self, role: str, h: ast.Handler) -> ir.Handler:
+        frame = Frame()
+        ctx = Ctx(HANDLER, role=role, frame=frame)
+        match h:
+            case ast.OnMessage():
+                return self._on_message(role, h, ctx)
+            case ast.OnRequest():
+                return self._on_request(role, h, ctx)
+            case ast.Action() | ast.Timeout():
+                kind = "action" if isinstance(h, ast.Action) else "timeout"
+                guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+                body = self.block(h.body, ctx)
+                return ir.Handler(kind, role, str(h.name), (), None, None, guard, body,
+                                  tuple(frame.locals), span=h.span)
+            case ast.OnRestart():
+                body = self.block(h.body, ctx)
+                return ir.Handler("restart", role, "restart", (), None, None, None, body,
+                                  tuple(frame.locals), span=h.span)
+        raise TypeError(f"unknown handler {h!r}")
+
+    def _on_message(self, role: str, h: ast.OnMessage, ctx: Ctx) -> ir.Handler:
+        message = self.messages.get(str(h.message))
+        fields: tuple[tuple[str, Type], ...] = message.fields if message else ()
+        if message is None:
+            hint = did_you_mean(str(h.message), self.messages)
+            self.error(f"unknown message '{h.message}'{hint}", h.message.span)
+            fields = tuple((str(p), ANY) for p in h.params)
+        elif len(h.params) != len(fields):
+            self.error(f"message '{h.message}' has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
+                       f"but the handler names {len(h.params)}", h.message.span,
+                       (Note(f"'{h.message}' is declared here", self.message_decls[str(h.message)].name.span),))
+            fields = tuple((str(p), ANY) for p in h.params)
+        self._distinct(list(h.params) + [h.sender], "name")
+        params = []
+        for name, (_, ftype) in zip(h.params, fields):
+            local = self.bind_local(ctx, name, ftype)
+            params.append(local)
+            ctx = ctx.bind(str(name), local)
+        sender = self.bind_local(ctx, h.sender, NodeT(tuple(self.roles)))
+        ctx = ctx.bind(str(h.sender), sender)
+        guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+        body = self.block(h.body, ctx)
+        assert ctx.frame is not None
+        return ir.Handler("message", role, str(h.message), tuple(params), sender, None, guard, body,
+                          tuple(ctx.frame.locals), span=h.span)
+
+    def _on_request(self, role: str, h: ast.OnRequest, ctx: Ctx) -> ir.Handler:
+        op = self.object.op(str(h.op)) if self.object else None
+        if self.object is None:
+            self.error("a request handler needs an 'object' declaration (what clients see)", h.span)
+        elif op is None:
+            names = [o.name for o in self.object.ops]
+            self.error(f"'{self.object.name}' has no operation '{h.op}'{did_you_mean(str(h.op), names)}; "
+                       f"its operations are {quote_list(names, 'and')}", h.op.span)
+        elif len(op.params) != len(h.params):
+            self.error(f"operation '{op.name}' takes {len(op.params)} argument"
+                       f"{'s' if len(op.params) != 1 else ''}, but the handler names {len(h.params)}",
+                       h.op.span)
+            op = None
+        types = [t for _, t in op.params] if op else [ANY] * len(h.params)
+        self._distinct(list(h.params) + ([h.handle] if h.handle else []), "name")
+        params = []
+        for name, typ in zip(h.params, types):
+            local = self.bind_local(ctx, name, typ)
+            params.append(local)
+            ctx = ctx.bind(str(name), local)
+        handle = None
+        if h.handle is not None:
+            handle = self.bind_local(ctx, h.handle, HandleT())
+            ctx = ctx.bind(str(h.handle), handle)
+        fallback = ir.Operation(str(h.op), (), ANY, True)
+        from dataclasses import replace
+        ctx = replace(ctx, request=op or fallback)
+        guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+        body = self.block(h.body, ctx)
+        assert ctx.frame is not None
+        return ir.Handler("request", role, str(h.op), tuple(params), None, handle, guard, body,
+                          tuple(ctx.frame.locals), span=h.span)
+
+    # -------------------------------------------------- clients and environment
+
+    def _clients(self) -> ir.Clients | None:
+        decls = self._of(ast.Clients)
+        if not decls:
+            return None
+        d = decls[0]
+        count = self.constant_int(d.count, "the number of clients", 1)
+        ops = self.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
+        if self.object is None:
+            self.error("clients need an 'object' declaration: what they read and write", d.span)
+        return ir.Clients(count or 1, ops or 1)
+
+    def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
+        decls = self._of(ast.Route)
+        serving = tuple(n for r in roles if any(h.kind == "request" for h in r.handlers) for n in r.ids)
+        if not decls:
+            if clients is not None and not serving:
+                self.error("clients are declared but no node has a request handler", self._of(ast.Clients)[0].span)
+            return ir.Routing("any", serving) if clients is not None else None
+        d = decls[0]
+        if isinstance(d.target, ast.Name) and str(d.target.id) in self.addresses and d.mode == "fixed":
+            return ir.Routing("address", (), str(d.target.id))
+        value = self.constant(d.target, "the routing target")
+        if d.mode == "fixed":
+            if value is not None and not isinstance(value, ir.NodeId):
+                hint = " (for a set of nodes write 'route clients to any ...')" if isinstance(value, frozenset) else ""
+                self.error(f"the routing target must be one node or an address{hint}", d.target.span)
+                return None
+            return ir.Routing("fixed", (value,) if value is not None else ())  # type: ignore[arg-type]
+        if value is not None and (not isinstance(value, frozenset) or not value
+                                  or not all(isinstance(n, ir.NodeId) for n in value)):
+            self.error("'route clients to any' needs a non-empty set of nodes, e.g. 'any replica'", d.target.span)
+            return None
+        return ir.Routing("any", tuple(sorted(value or ())))
+
+    def _network(self) -> ir.Network:
+        decls = self._of(ast.Network)
+        if not decls:
+            return ir.Network()
+        mode, lossy, seen_mode = "unordered", False, None
+        for word in decls[0].options:
+            if word in ir.NETWORK_MODES:
+                if seen_mode is not None:
+                    self.error(f"the network is either {seen_mode} or {word}, not both", word.span)
+                seen_mode, mode = word, str(word)
+            elif word == "lossy":
+                lossy = True
+            else:
+                choices = list(ir.NETWORK_MODES) + ["lossy"]
+                self.error(f"unknown network option '{word}'{did_you_mean(str(word), choices)}; "
+                           f"the options are {quote_list(choices)}", word.span)
+        return ir.Network(mode, lossy)
+
+    def _faults(self) -> ir.Faults:
+        decls = self._of(ast.Faults)
+        budgets: dict[str, int] = {}
+        for b in decls[0].budgets if decls else ():
+            name = str(b.name)
+            if name not in ir.FAULT_KINDS:
+                self.error(f"unknown fault '{name}'{did_you_mean(name, ir.FAULT_KINDS)}; the faults are "
+                           f"{quote_list(list(ir.FAULT_KINDS), 'and')}", b.name.span)
+                continue
+            if b.op != "<=":
+                self.error(f"a fault budget is written '{name} <= N', not '{b.op}'", b.span)
+            if name in budgets:
+                self.error(f"the budget for '{name}' is given twice", b.name.span)
+            bound = self.constant_int(b.bound, f"the budget for '{name}'", 0)
+            budgets[name] = bound or 0
+        if budgets.get("loss") and not (self._of(ast.Network) and "lossy" in self._of(ast.Network)[0].options):
+            span = next(b.name.span for b in decls[0].budgets if b.name == "loss")
+            self.error("a 'loss' budget needs a lossy network: 'network unordered, lossy'", span)
+        if budgets.get("restart") and not budgets.get("crash"):
+            span = next(b.name.span for b in decls[0].budgets if b.name == "restart")
+            self.error("a node can only restart after it crashed: add a 'crash' budget", span)
+        return ir.Faults(**budgets)
+
+    # -------------------------------------------------- properties
+
+    def _properties(self, clients: ir.Clients | None) -> tuple[ir.Property, ...]:
+        out: list[ir.Property] = []
+        seen: dict[str, Span | None] = {}
+        for d in self.decls:
+            if isinstance(d, ast.Invariant):
+                if str(d.name) in seen:
+                    self.error(f"property '{d.name}' is declared twice", d.name.span,
+                               (Note("first declared here", seen[str(d.name)]),))
+                seen[str(d.name)] = d.name.span
+                expr = self.boolean(d.expr, Ctx(PROPERTY, frame=Frame()), f"invariant '{d.name}'")
+                out.append(ir.Property(str(d.name), "invariant", expr, span=d.span))
+            elif isinstance(d, ast.Check):
+                prop = self._check_decl(d, clients, seen)
+                if prop:
+                    out.append(prop)
+        return tuple(out)
+
+    def _check_decl(self, d: ast.Check, clients: ir.Clients | None, seen: dict) -> ir.Property | None:
+        name = str(d.name)
+        kinds = [k for k in ir.PROPERTY_KINDS if k != "invariant"]
+        if name not in kinds:
+            hint = did_you_mean(name, kinds + ["invariant"])
+            self.error(f"unknown check '{name}'{hint}; the checks are {quote_list(kinds)}", d.name.span)
+            return None
+        if name in seen:
+            self.error(f"'check {name}' is written twice", d.name.span, (Note("first written here", seen[name]),))
+            return None
+        seen[name] = d.name.span
+        if name in NEED_CLIENTS and (clients is None or self.object is None):
+            self.error(f"'check {name}' is about what clients observe: declare an 'object' and "
+                       "'clients N'", d.span)
+        if name == "converges" and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
+            self.error("'check converges' compares the variables marked 'replicated', and there are "
+                       "none: write 'replicated var ...'", d.span)
+        return ir.Property(name, name, span=d.span)
+
+
+# ---------------------------------------------------------------- helpers
+
+_NO_DEFAULT = object()
+
+
+def default_value(typ: Type, nodes: dict[str, tuple[ir.NodeId, ...]]) -> object:
+    """The value a variable of `typ` starts with when its declaration gives none."""
+    match typ:
+        case IntT(values=None, lo=lo):
+            return lo
+        case IntT(values=values):
+            return values[0]  # type: ignore[index]
+        case AtomT(members=members):
+            return members[0]
+        case NodeT(roles=roles):
+            return next((nodes[r][0] for r in roles if nodes.get(r)), _NO_DEFAULT)
+        case ClientT():
+            return ir.ClientId(0)
+        case OptionT():
+            return None
+        case SetT():
+            return frozenset()
+        case MapT():
+            return ir.MapValue(())
+        case SeqT():
+            return ()
+        case RecordT(fields=fields):
+            values = [default_value(t, nodes) for _, t in fields]
+            return _NO_DEFAULT if _NO_DEFAULT in values else tuple(values)
+        case TupleT(elems=elems):
+            values = [default_value(t, nodes) for t in elems]
+            return _NO_DEFAULT if _NO_DEFAULT in values else tuple(values)
+        case AnyT():
+            return None
+    if typ == BOOL:
+        return False
+    return _NO_DEFAULT
+
+
+def _default_initial(values: frozenset) -> object:
+    return 0 if all(isinstance(v, int) for v in values) else sorted(values)[0]
+
+
+def _same_kind(initial: object, values: frozenset) -> bool:
+    return all(isinstance(v, str) == isinstance(initial, str) for v in values)
+
+
+def _handler_key(h: ast.Handler) -> tuple[str, str] | None:
+    if isinstance(h, ast.Action):
+        return ("action", str(h.name))
+    if isinstance(h, ast.Timeout):
+        return ("timeout", str(h.name))
+    if isinstance(h, ast.OnRestart):
+        return ("a restart handler", "restart")
+    return None
+
+
+def _assigns(stmts: tuple[ir.Stmt, ...]) -> bool:
+    for s in stmts:
+        if isinstance(s, ir.Assign):
+            return True
+        if isinstance(s, ir.If) and (any(_assigns(b) for _, b in s.arms) or _assigns(s.orelse)):
+            return True
+        if isinstance(s, ir.For) and _assigns(s.body):
+            return True
+    return False
+
+
+def _all_types(decls: tuple[ast.Decl, ...]) -> Iterator[ast.TypeExpr]:
+    """Every type expression written in the spec, nested ones included."""
+    roots: list[ast.TypeExpr] = []
+    for d in decls:
+        if isinstance(d, ast.TypeDecl):
+            roots.append(d.type)
+        elif isinstance(d, ast.Message):
+            roots += [p.type for p in d.params]
+        elif isinstance(d, ast.NodeDecl):
+            roots += [v.type for v in d.vars]
+        elif isinstance(d, ast.UserObject):
+            roots += [v.type for v in d.vars]
+            for op in d.ops:
+                roots += [p.type for p in op.params] + ([op.result] if op.result else [])
+    stack = roots
+    while stack:
+        t = stack.pop()
+        yield t
+        match t:
+            case ast.SetType(elem=e) | ast.OptionType(inner=e) | ast.SeqType(elem=e):
+                stack.append(e)
+            case ast.MapType(key=k, value=v):
+                stack += [k, v]
+            case ast.RecordType(fields=fields):
+                stack += [f.type for f in fields]
+            case ast.TupleType(elems=elems):
+                stack += list(elems)
+
+
+def _bare_names(e: ast.Expr) -> list[ast.Ident]:
+    if isinstance(e, ast.SetLit):
+        return [x.id for x in e.elems if isinstance(x, ast.Name)]
+    if isinstance(e, ast.Name):
+        return [e.id]
+    return []
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.message, d.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
