@@ -8,6 +8,7 @@ only one that imports lark.
 from __future__ import annotations
 
 import functools
+import inspect
 from importlib import resources
 from typing import Iterator
 
@@ -240,6 +241,9 @@ def _syntax_error(err: UnexpectedInput, source: Source) -> Diagnostic:
         hint = ""
         if char == "'":
             hint = " (strings are written in double quotes)"
+        elif char == '"':
+            hint = (" (a string ends on the line it starts on; "
+                    'write text over several lines in triple quotes """...""")')
         elif char == "\t":
             hint = " (use spaces, not tabs)"
         elif char == "!":
@@ -324,7 +328,14 @@ def _meta_span(tree: Tree) -> Span | None:
 
 
 def _unescape(raw: str) -> str:
-    body = raw[1:-1]
+    """The text of a string literal: quotes removed, escapes resolved; a triple-quoted
+    docstring is also cleaned like Python's (common indentation and blank ends removed)."""
+    if raw.startswith('"""'):
+        return inspect.cleandoc(_unescape_body(raw[3:-3]))
+    return _unescape_body(raw[1:-1])
+
+
+def _unescape_body(body: str) -> str:
     out, i = [], 0
     while i < len(body):
         ch = body[i]
