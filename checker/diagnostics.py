@@ -74,27 +74,38 @@ class Diagnostic:
 MAX_SHOWN_LINE = 200
 
 
+def _shown(char: str) -> str:
+    """How one source character is shown in an excerpt: control characters escaped, so a
+    spec can never send terminal escape sequences or break the layout."""
+    if char == "\t":
+        return " "
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _excerpt(source: Source, span: Span) -> list[str]:
-    text = source.line(span.line).replace("\t", " ")
-    number = str(span.line)
-    gutter = " " * len(number)
+    raw = source.line(span.line)
     start = span.column - 1
-    if span.end_line == span.line:
-        width = max(1, span.end_column - span.column)
-    else:
-        width = max(1, len(text) - start)
+    stop = span.end_column - 1 if span.end_line == span.line else len(raw)
+    pieces = [_shown(c) for c in raw]
+    text = "".join(pieces)
+    col = sum(len(p) for p in pieces[:start]) + max(0, start - len(raw))
+    width = max(1, sum(len(p) for p in pieces[start:stop]))
     if len(text) > MAX_SHOWN_LINE:
         # keep the caret visible on very long lines (a minified or generated file)
-        cut = max(0, start - MAX_SHOWN_LINE // 2)
+        cut = max(0, col - MAX_SHOWN_LINE // 2)
         text = ("..." if cut else "") + text[cut : cut + MAX_SHOWN_LINE]
-        start = start - cut + (3 if cut else 0)
-        width = min(width, MAX_SHOWN_LINE)
-    width = max(1, min(width, len(text) - start))
-    caret = " " * start + "^" * width
-    return [f" {number} | {text}", f" {gutter} | {caret}"]
+        col = col - cut + (3 if cut else 0)
+    width = max(1, min(width, len(text) - col))
+    number = str(span.line)
+    gutter = " " * len(number)
+    return [f" {number} | {text}", f" {gutter} | {' ' * col}{'^' * width}"]
 
 
 def _located(source: Source, span: Span | None, kind: str, message: str) -> list[str]:
+    message = "".join(_shown(c) if c != "\t" else c for c in message)
     if span is None:
         return [f"{source.path}: {kind}: {message}"]
     head = f"{source.path}:{span.line}:{span.column}: {kind}: {message}"

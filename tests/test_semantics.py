@@ -369,7 +369,7 @@ protocol q:
 
 
 def test_user_object_op_must_return():
-    text = "protocol q:\n    object o:\n        var x: bool\n        op set() -> bool:\n            x = true\n"
+    text = "protocol q:\n    object o:\n        var x: bool\n        op mark() -> bool:\n            x = true\n"
     assert "must end with 'return'" in messages(text)[0]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from importlib import resources
 from typing import Iterator
 
@@ -26,7 +27,7 @@ from checker.diagnostics import Diagnostic, Note, Source, Span
 from checker.dsl import ast
 from checker.errors import SpecError
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING = 200
 MAX_INT_DIGITS = 18
 
@@ -125,9 +126,10 @@ _TOKEN_WORDS = {
     "NAME": "a name",
     "INT": "a number",
     "STRING": "a string",
+    "LONG_STRING": "a string",
     "_NL": "end of line",
     "_INDENT": "an indented block",
-    "_DEDENT": "the end of the block",
+    "_DEDENT": "end of block",
     "$END": "end of file",
 }
 
@@ -185,7 +187,7 @@ def _found_text(tok: Token) -> str:
     if tok.type == "_INDENT":
         return "indentation"
     if tok.type == "_DEDENT":
-        return "the end of the block"
+        return "end of block"
     if tok.type == "NAME":
         return f"name '{tok.value}'"
     if tok.type == "INT":
@@ -200,15 +202,88 @@ _RESERVED_HINT = (
 )
 
 
-def _hint(tok: Token, expected: set[str], source: Source) -> str:
+def _before(source: Source, pos: int) -> str:
+    """The text of the line up to `pos`."""
+    return source.text[source.text.rfind("\n", 0, pos) + 1 : pos]
+
+
+def _last_code_char(text: str, pos: int) -> int:
+    """Offset of the last character before `pos` that is neither blank nor in a comment; -1 if none."""
+    line_end = pos
+    while line_end > 0:
+        line_start = text.rfind("\n", 0, line_end) + 1
+        line = text[line_start:line_end]
+        hash_at = line.find("#")
+        if hash_at >= 0 and '"' not in line[:hash_at]:
+            line = line[:hash_at]
+        code = line.rstrip()
+        if code:
+            return line_start + len(code) - 1
+        line_end = line_start - 1
+    return -1
+
+
+def _previous_word(source: Source, pos: int) -> str:
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _before(source, pos))
+    return words[-1] if words else ""
+
+
+def _special(tok: Token, expected: set[str], source: Source) -> tuple[str, Span] | None:
+    """A complete message for a common slip, or None for the generic one."""
     texts = _terminal_text()
     wanted = {texts.get(e, "") for e in expected}
-    if tok.value == "=" and "'=='" in wanted:
-        return " (did you mean '=='?)"
-    if tok.value == "=" and source.text[tok.start_pos - 1 : tok.start_pos] == "=":
-        return " (a statement cannot be a comparison: did you mean 'require ...'?)"
-    if tok.value in ("<", "<=", ">", ">=", "==", "!=") and "'and'" in wanted:
-        return " (comparisons do not chain: write 'a < b and b < c')"
+    pos, here = tok.start_pos, _token_span(tok) if tok.type not in ("_NL", "_DEDENT", "_INDENT", "$END") else None
+    before = _before(source, pos) if pos is not None else ""
+    stripped = before.strip()
+    colon = _last_code_char(source.text, pos if pos is not None else len(source.text))
+    opens_block = colon >= 0 and source.text[colon] == ":" and "\n" in source.text[colon:pos]
+    if tok.type != "_INDENT" and ("_INDENT" in expected or opens_block):
+        return "expected an indented block after this line", source.span_at(max(0, colon))
+    if here is None:
+        return None
+    value = str(tok.value)
+    if value == "=" and before.endswith("="):
+        span = source.span_at(pos - 1, 2)
+        if stripped.startswith("const"):
+            return "a constant is defined with one '=': const N = 3", span
+        return ("'==' compares and cannot stand here: assign with '=', or write "
+                "'require a == b' to make a step depend on a comparison", span)
+    if value == "=" and re.search(r"[(,]\s*[A-Za-z_][A-Za-z0-9_]*\s*$", before) and "'=='" in wanted:
+        return "record fields are written 'name: value', not 'name = value'", here
+    if value == "=" and "'=='" in wanted:
+        return "unexpected '=' in an expression (did you mean '=='?)", here
+    if value == "=" and "':'" in wanted and re.match(r"(durable\s+|replicated\s+)*var\b", stripped):
+        return "every variable needs a type: var NAME: TYPE = VALUE", here
+    if value in ("<", "<=", ">", ">=", "==", "!=") and "'and'" in wanted:
+        return "comparisons do not chain: write 'a < b and b < c'", here
+    if value == ">" and before.endswith("-"):
+        return "'->' is not an operator here; implication is written '=>'", source.span_at(pos - 1, 2)
+    if value in ("&", "|") and before.endswith(value):
+        word = "and" if value == "&" else "or"
+        return f"'{value}{value}' is not an operator; write '{word}'", source.span_at(pos - 1, 2)
+    if value == "where" and "':'" in wanted:
+        return "a quantifier is written count(x in S: condition), with ':' before the condition", here
+    if value == ":" and stripped.startswith("def "):
+        return "a def is one line: def f(x) = expression", here
+    if value == "if" and _previous_word(source, pos) == "else":
+        return "write 'elif', not 'else if'", source.span_at(pos - 5, 7)
+    previous = _previous_word(source, pos)
+    if previous in ("all", "some", "count") and before.rstrip().endswith(previous) and value != "(":
+        return (f"'{previous}' is a reserved word (the {previous}(x in S: p) quantifier) and "
+                "cannot be used as a name", source.span_at(pos - len(before) + before.rstrip().rindex(previous),
+                                                             len(previous)))
+    first = stripped.split(" ", 1)[0] if stripped else ""
+    if first in ("elif", "else") and tok.type != "$END":
+        return f"'{first}' without a preceding 'if'", source.span_at(pos - len(before) + before.index(first), len(first))
+    if first in ("while", "loop", "until"):
+        return "there is no 'while' loop; loop over a finite set with 'for x in S:'", \
+            source.span_at(pos - len(before) + before.index(first), len(first))
+    return None
+
+
+def _hint(tok: Token, expected: set[str]) -> str:
+    texts = _terminal_text()
+    wanted = {texts.get(e, "") for e in expected}
     if tok.type == "_INDENT":
         return " (this line is indented more than the line before it)"
     if "NAME" in expected and tok.type not in ("NAME", "$END", "_NL", "_INDENT", "_DEDENT"):
@@ -222,41 +297,74 @@ def _hint(tok: Token, expected: set[str], source: Source) -> str:
     return ""
 
 
+def _unclosed(source: Source, pos: int) -> tuple[Note, ...]:
+    """A note for a bracket opened on an earlier line and still open at `pos`."""
+    stack: list[int] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    text = source.text[:pos]
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":
+            i = text.find("\n", i) if "\n" in text[i:] else len(text)
+            continue
+        if ch == '"':
+            close = text.find('"', i + 1)
+            i = close + 1 if close > 0 else len(text)
+            continue
+        if ch in "([{":
+            stack.append(i)
+        elif ch in pairs and stack and text[stack[-1]] == pairs[ch]:
+            stack.pop()
+        i += 1
+    if stack and "\n" in text[stack[-1]:]:
+        return (Note(f"the '{text[stack[-1]]}' opened here is never closed", source.span_at(stack[-1])),)
+    return ()
+
+
 def _syntax_error(err: UnexpectedInput, source: Source) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         tok = err.token
         expected = set(err.expected)
+        notes = _unclosed(source, tok.start_pos if tok.start_pos is not None else len(source.text))
+        special = _special(tok, expected, source)
+        if special is not None:
+            return Diagnostic(special[0], special[1], notes)
         if tok.type == "$END":
             span = source.span_at(len(source.text.rstrip()), 1)
-            return Diagnostic(f"unexpected end of file; expected {_expected_text(expected)}", span)
+            return Diagnostic(f"unexpected end of file; expected {_expected_text(expected)}", span, notes)
         span = _token_span(tok) if tok.type not in ("_NL", "_DEDENT", "_INDENT") else _nl_span(tok, source)
-        hint = _hint(tok, expected, source)
-        if hint.startswith(" (did you mean '=='"):
-            return Diagnostic(f"unexpected '=' in an expression{hint}", span)
-        message = f"unexpected {_found_text(tok)}; expected {_expected_text(expected)}{hint}"
-        return Diagnostic(message, span)
+        message = f"unexpected {_found_text(tok)}; expected {_expected_text(expected)}{_hint(tok, expected)}"
+        return Diagnostic(message, span, notes)
     if isinstance(err, UnexpectedCharacters):
-        char = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else "?"
-        span = source.span_at(err.pos_in_stream)
-        hint = ""
-        if char == "'":
-            hint = " (strings are written in double quotes)"
-        elif char == '"':
-            hint = (" (a string ends on the line it starts on; "
-                    'write text over several lines in triple quotes """...""")')
-        elif char == "\t":
-            hint = " (use spaces, not tabs)"
-        elif char == "!":
-            hint = " (write 'not' for negation; '!=' is 'not equal')"
-        elif char == "/":
-            hint = " (integer division is '//')"
-        shown = char if char.isprintable() else f"U+{ord(char):04X}"
-        return Diagnostic(f"unexpected character '{shown}'{hint}", span)
+        return _bad_character(err.pos_in_stream, source)
     if isinstance(err, UnexpectedEOF):
         span = source.span_at(len(source.text.rstrip()), 1)
         return Diagnostic(f"unexpected end of file; expected {_expected_text(set(err.expected))}", span)
     span = source.span_at(0)
     return Diagnostic(f"cannot parse this file: {err}", span)
+
+
+def _bad_character(pos: int, source: Source) -> Diagnostic:
+    text = source.text
+    char = text[pos] if pos < len(text) else "?"
+    span = source.span_at(pos)
+    if char == '"' and text.rfind('"""', 0, pos + 1) >= max(0, pos - 2) and text[max(0, pos - 2):pos + 1] == '"""':
+        return Diagnostic('unterminated triple-quoted string (no closing """)', source.span_at(pos - 2, 3))
+    hint = ""
+    if char == "'":
+        return Diagnostic("unexpected character \"'\" (strings are written in double quotes)", span)
+    if char == '"':
+        hint = (" (a string ends on the line it starts on; "
+                'write text over several lines in triple quotes """...""")')
+    elif char == "!":
+        hint = " (write 'not' for negation; '!=' is 'not equal')"
+    elif char == "/":
+        hint = " (integer division is '//')"
+    elif char.isalpha() and not char.isascii():
+        hint = " (names use ASCII letters, digits and '_')"
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return Diagnostic(f"unexpected character '{shown}'{hint}", span)
 
 
 def _nl_span(tok: Token, source: Source) -> Span:
@@ -273,6 +381,9 @@ def _decode(data: bytes, path: str) -> Source:
         empty = Source(path, "")
         raise SpecError([Diagnostic(
             f"spec file is too large ({len(data)} bytes; the limit is {MAX_FILE_BYTES} bytes)", None)], empty)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        empty = Source(path, "")
+        raise SpecError([Diagnostic("this file is UTF-16 text; save it as UTF-8", empty.span_at(0))], empty)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -287,7 +398,12 @@ def _decode(data: bytes, path: str) -> Source:
 
 
 def _check_characters(source: Source) -> None:
-    for offset, char in enumerate(source.text):
+    text = source.text
+    for offset, char in enumerate(text):
+        if char == "\r" and text[offset + 1 : offset + 2] != "\n":
+            raise SpecError([Diagnostic(
+                "carriage return without a line feed; save the file with LF (or CRLF) line endings",
+                source.span_at(offset))], source)
         if char in "\n\r\t":
             continue
         if char == "\x00" or (not char.isprintable() and char not in " "):
@@ -309,7 +425,8 @@ def _check_depth(tree: Tree, source: Source) -> None:
         if depth > MAX_NESTING:
             span = _meta_span(node) or source.span_at(0)
             raise SpecError([Diagnostic(
-                f"nesting is too deep (more than {MAX_NESTING} levels); split this into smaller parts",
+                f"this expression is nested too deeply or is too long (more than {MAX_NESTING} "
+                "levels or operators in a row); split it into smaller parts",
                 span)], source)
         extra = (len(node.children) // 2) if node.data in _CHAINS else 1
         for child in node.children:
@@ -353,6 +470,23 @@ def _ident(tok: Token) -> ast.Ident:
     return ast.Ident(str(tok), _token_span(tok))
 
 
+@functools.lru_cache(maxsize=1)
+def reserved_words() -> frozenset[str]:
+    """Every keyword of the grammar: none of them may name a declared thing."""
+    return frozenset(
+        t.pattern.value for t in _lark().terminals
+        if t.pattern.type == "str" and t.pattern.value.isidentifier()
+    )
+
+
+def _declared(tok: Token) -> ast.Ident:
+    """A name being declared (a constant, variable, parameter, ...): not a reserved word."""
+    if str(tok) in reserved_words():
+        raise _Located(f"'{tok}' is a reserved word of the language and cannot be used as a name",
+                       _token_span(tok))
+    return _ident(tok)
+
+
 def _doc(item) -> str | None:
     return item if isinstance(item, str) or item is None else None
 
@@ -376,19 +510,19 @@ class _ToAst(Transformer):
         return protocol
 
     def protocol(self, meta, name, doc, *decls):
-        return ast.Protocol(_ident(name), tuple(decls), doc, span=self._span(meta))
+        return ast.Protocol(_declared(name), tuple(decls), doc, span=self._span(meta))
 
     def docstring(self, meta, tok):
         return _unescape(str(tok))
 
     def const_decl(self, meta, name, value):
-        return ast.Const(_ident(name), value, span=self._span(meta))
+        return ast.Const(_declared(name), value, span=self._span(meta))
 
     def type_decl(self, meta, name, typ):
-        return ast.TypeDecl(_ident(name), typ, span=self._span(meta))
+        return ast.TypeDecl(_declared(name), typ, span=self._span(meta))
 
     def def_decl(self, meta, name, params, body):
-        return ast.Def(_ident(name), params or (), body, span=self._span(meta))
+        return ast.Def(_declared(name), params or (), body, span=self._span(meta))
 
     def builtin_object(self, meta, kind, *kwargs):
         args = tuple(k for k in kwargs if k is not None)
@@ -400,11 +534,11 @@ class _ToAst(Transformer):
     def user_object(self, meta, name, doc, *items):
         variables = tuple(i for i in items if isinstance(i, ast.VarDecl))
         ops = tuple(i for i in items if isinstance(i, ast.OpDecl))
-        return ast.UserObject(_ident(name), variables, ops, doc, span=self._span(meta))
+        return ast.UserObject(_declared(name), variables, ops, doc, span=self._span(meta))
 
     def op_decl(self, meta, name, params, result, guard, body):
         doc, stmts = body
-        return ast.OpDecl(_ident(name), params or (), result, guard, stmts, doc, span=self._span(meta))
+        return ast.OpDecl(_declared(name), params or (), result, guard, stmts, doc, span=self._span(meta))
 
     def clients_decl(self, meta, count, ops):
         return ast.Clients(count, ops, span=self._span(meta))
@@ -420,7 +554,7 @@ class _ToAst(Transformer):
         return ("any", expr)
 
     def address_decl(self, meta, name, init):
-        return ast.Address(_ident(name), init, span=self._span(meta))
+        return ast.Address(_declared(name), init, span=self._span(meta))
 
     def network_decl(self, meta, *names):
         return ast.Network(tuple(_ident(n) for n in names), span=self._span(meta))
@@ -435,12 +569,12 @@ class _ToAst(Transformer):
         return ast.Budget(_ident(name), op, bound, span=self._span(meta))
 
     def message_decl(self, meta, name, params):
-        return ast.Message(_ident(name), params or (), span=self._span(meta))
+        return ast.Message(_declared(name), params or (), span=self._span(meta))
 
     def node_decl(self, meta, name, count, doc, *items):
         variables = tuple(i for i in items if isinstance(i, ast.VarDecl))
         handlers = tuple(i for i in items if isinstance(i, ast.Handler))
-        return ast.NodeDecl(_ident(name), count, variables, handlers, doc, span=self._span(meta))
+        return ast.NodeDecl(_declared(name), count, variables, handlers, doc, span=self._span(meta))
 
     def var_decl(self, meta, *children):
         *mods, name, typ, init = children
@@ -449,7 +583,7 @@ class _ToAst(Transformer):
             if kinds.count(word) > 1:
                 dup = [m for m in mods if str(m) == word][1]
                 raise _Located(f"'{word}' is written twice", _token_span(dup))
-        return ast.VarDecl(_ident(name), typ, init, "durable" in kinds, "replicated" in kinds,
+        return ast.VarDecl(_declared(name), typ, init, "durable" in kinds, "replicated" in kinds,
                            span=self._span(meta))
 
     def var_modifier(self, meta, tok):
@@ -457,21 +591,21 @@ class _ToAst(Transformer):
 
     def on_message(self, meta, name, params, sender, guard, body):
         doc, stmts = body
-        return ast.OnMessage(_ident(name), params or (), _ident(sender), guard, stmts, doc,
+        return ast.OnMessage(_ident(name), params or (), _declared(sender), guard, stmts, doc,
                              span=self._span(meta))
 
     def on_request(self, meta, name, params, handle, guard, body):
         doc, stmts = body
-        return ast.OnRequest(_ident(name), params or (), _ident(handle) if handle else None, guard,
+        return ast.OnRequest(_ident(name), params or (), _declared(handle) if handle else None, guard,
                              stmts, doc, span=self._span(meta))
 
     def on_action(self, meta, name, guard, body):
         doc, stmts = body
-        return ast.Action(_ident(name), guard, stmts, doc, span=self._span(meta))
+        return ast.Action(_declared(name), guard, stmts, doc, span=self._span(meta))
 
     def on_timeout(self, meta, name, guard, body):
         doc, stmts = body
-        return ast.Timeout(_ident(name), guard, stmts, doc, span=self._span(meta))
+        return ast.Timeout(_declared(name), guard, stmts, doc, span=self._span(meta))
 
     def on_restart(self, meta, body):
         doc, stmts = body
@@ -481,7 +615,7 @@ class _ToAst(Transformer):
         return expr
 
     def invariant_decl(self, meta, name, expr):
-        return ast.Invariant(_ident(name), expr, span=self._span(meta))
+        return ast.Invariant(_declared(name), expr, span=self._span(meta))
 
     def check_decl(self, meta, name):
         return ast.Check(_ident(name), span=self._span(meta))
@@ -490,10 +624,10 @@ class _ToAst(Transformer):
         return tuple(p for p in params if p is not None)
 
     def param(self, meta, name, typ):
-        return ast.Param(_ident(name), typ, span=self._span(meta))
+        return ast.Param(_declared(name), typ, span=self._span(meta))
 
     def name_list(self, meta, *names):
-        return tuple(_ident(n) for n in names if n is not None)
+        return tuple(_declared(n) for n in names if n is not None)
 
     # -------------------------------------------------- types
 
@@ -528,7 +662,7 @@ class _ToAst(Transformer):
         return ast.TupleType(tuple(e for e in elems if e is not None), span=self._span(meta))
 
     def field_type(self, meta, name, typ):
-        return ast.FieldType(_ident(name), typ, span=self._span(meta))
+        return ast.FieldType(_declared(name), typ, span=self._span(meta))
 
     # -------------------------------------------------- statements
 
@@ -557,7 +691,7 @@ class _ToAst(Transformer):
         return ast.FieldSel(_ident(name), span=self._span(meta))
 
     def let_stmt(self, meta, name, value):
-        return ast.Let(_ident(name), value, span=self._span(meta))
+        return ast.Let(_declared(name), value, span=self._span(meta))
 
     def send_stmt(self, meta, name, args, dest):
         return ast.Send(_ident(name), args or (), dest, span=self._span(meta))
@@ -572,7 +706,7 @@ class _ToAst(Transformer):
         return ast.Require(cond, span=self._span(meta))
 
     def choose_stmt(self, meta, name, domain, cond):
-        return ast.Choose(_ident(name), domain, cond, span=self._span(meta))
+        return ast.Choose(_declared(name), domain, cond, span=self._span(meta))
 
     def take_stmt(self, meta, name):
         return ast.Take(_ident(name), span=self._span(meta))
@@ -595,7 +729,7 @@ class _ToAst(Transformer):
         return body
 
     def for_stmt(self, meta, name, domain, body):
-        return ast.For(_ident(name), domain, body, span=self._span(meta))
+        return ast.For(_declared(name), domain, body, span=self._span(meta))
 
     # -------------------------------------------------- expressions
 
@@ -714,7 +848,7 @@ class _ToAst(Transformer):
         return ast.RecordLit(tuple(f for f in fields if f is not None), span=self._span(meta))
 
     def field_init(self, meta, name, value):
-        return ast.FieldInit(_ident(name), value, span=self._span(meta))
+        return ast.FieldInit(_declared(name), value, span=self._span(meta))
 
     def empty_braces(self, meta):
         return ast.SetLit((), span=self._span(meta))
@@ -744,7 +878,7 @@ class _ToAst(Transformer):
         return tuple(items)
 
     def binder(self, meta, name, domain):
-        return ast.Binder(_ident(name), domain, span=self._span(meta))
+        return ast.Binder(_declared(name), domain, span=self._span(meta))
 
     def quant_all(self, meta, binders, body):
         return ast.Quant("all", binders, body, span=self._span(meta))
@@ -773,9 +907,9 @@ def parse_bytes(data: bytes, path: str) -> tuple[ast.Protocol, Source]:
 def parse_source(source: Source) -> ast.Protocol:
     """Parse a Source; see `parse`."""
     _check_characters(source)
-    if not source.text.strip():
+    if all(not line.strip() or line.lstrip().startswith("#") for line in source.lines):
         raise SpecError([Diagnostic(
-            "the file is empty; a spec starts with 'protocol NAME:'", source.span_at(0))], source)
+            "the file has no protocol; a spec starts with 'protocol NAME:'", source.span_at(0))], source)
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     try:
         tree = _lark().parse(text)

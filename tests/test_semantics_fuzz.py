@@ -1,0 +1,131 @@
+"""The semantic checker never crashes: on specs that parse, it returns a Program or raises
+SpecError, whatever the spec says.
+
+Inputs are valid specs whose tokens are swapped, dropped, duplicated or replaced by other
+tokens of the same specs: most results still parse, and they reach deep into the checker
+with wrong names, types and arities.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.dsl import parse
+from checker.diagnostics import Source
+from checker.errors import SpecError
+from checker.semantics import check, ir
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|==|!=|<=|>=|//|\.\.|=>|->|\+=|-=|\S")
+
+SAMPLE = """\
+protocol sample:
+    const N = 2
+    type Tag = (term: 0..2, owner: replica)
+    def majority(s) = 2 * len(s) > N
+    object register(values = {1, 2}, initial = 0)
+    clients 2, ops 1
+    address vip = replica[0]
+    route clients to vip
+    network fifo, lossy
+    faults crash <= 1, restart <= 1, partition <= 1, loss <= 1
+    message sync(v: Value, tag: Tag)
+    message ack(tag: Tag)
+
+    node replica[N]:
+        durable replicated var value: Value = 0
+        var tag: Tag = (term: 0, owner: self)
+        var acks: set[replica] = {}
+        var waiting: option handle = none
+        var log: seq[Value, 2] = []
+        var seen: map[replica, 0..2] = {}
+
+        request write(v) as h when waiting == none:
+            value = v
+            log = log + [v]
+            waiting = h
+            send sync(v, tag) to others
+
+        request read():
+            reply value
+
+        on sync(v, t) from p when t.term >= tag.term:
+            value = v
+            seen[p] = t.term
+            send ack(t) to p
+
+        on ack(t) from p:
+            acks = acks | {p}
+            if majority(acks) and waiting != none:
+                reply ok to waiting
+                waiting = none
+
+        timeout failover when not up(vip):
+            choose q in others where q != self
+            tag = (term: min(tag.term + 1, 2), owner: self)
+            take vip
+
+        on restart:
+            acks = {}
+
+    invariant one: count(r in replica: r.waiting != none) <= N
+    invariant agree: all(a in replica, b in replica: a.tag == b.tag => a.value == b.value)
+    check linearizable
+    check converges
+"""
+
+
+def _corpus() -> list[str]:
+    texts = [SAMPLE]
+    texts += [p.read_text() for p in sorted((ROOT / "specs").glob("*.cap"))]
+    return texts
+
+
+CORPUS = _corpus()
+
+
+def test_the_sample_itself_checks():
+    program = check(parse(SAMPLE), Source("<sample>", SAMPLE))
+    assert isinstance(program, ir.Program)
+
+
+def _mutate(text: str, data: st.DataObject) -> str:
+    spans = [m.span() for m in TOKEN.finditer(text)]
+    words = sorted({text[a:b] for a, b in spans})
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(0, len(spans) - 1))
+        a, b = spans[i]
+        kind = data.draw(st.sampled_from(["replace", "drop", "duplicate"]))
+        if kind == "replace":
+            new = data.draw(st.sampled_from(words))
+        elif kind == "drop":
+            new = ""
+        else:
+            new = text[a:b] + " " + text[a:b]
+        text = text[:a] + new + text[b:]
+        spans = [m.span() for m in TOKEN.finditer(text)]
+    return text
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_checker_returns_a_program_or_a_located_spec_error(data):
+    text = _mutate(data.draw(st.sampled_from(CORPUS)), data)
+    try:
+        protocol = parse(text)
+    except SpecError:
+        return
+    try:
+        program = check(protocol, Source("<fuzz>", text))
+    except SpecError as err:
+        rendered = err.render()
+        assert "error:" in rendered
+        for d in err.diagnostics:
+            assert d.span is None or 1 <= d.span.line <= len(text.split("\n")) + 1
+        return
+    assert isinstance(program, ir.Program)
+    program.dump()
