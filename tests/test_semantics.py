@@ -383,3 +383,18 @@ def test_program_is_deterministic():
     a = program(cspec(NODE)).dump()
     b = program(cspec(NODE)).dump()
     assert a == b and "role replica" in a
+
+
+def test_get_unwraps_an_option():
+    text = spec("node n[2]:\n    var leader: option n = none\n    var x: n = n[0]\n"
+                "    action a when leader != none:\n        x = get(leader)\n")
+    assign = program(text).roles[0].handlers[0].body[0]
+    assert assign.value.type == NodeT(("n",))
+    assert messages(spec("invariant i: get(true)\n")) == ["'get' takes an option value, not bool"]
+
+
+def test_sender_type_is_the_roles_that_send_the_message():
+    text = ("protocol p:\n    message ping()\n    node a:\n        action go:\n            send ping() to b\n"
+            "    node b:\n        var last: option a = none\n        on ping() from s:\n            last = s\n")
+    handler = program(text).roles[1].handlers[0]
+    assert handler.sender.type == NodeT(("a",))

@@ -605,13 +605,19 @@ class Checker(ExprLowering, StmtLowering):
             local = self.bind_local(ctx, name, ftype)
             params.append(local)
             ctx = ctx.bind(str(name), local)
-        sender = self.bind_local(ctx, h.sender, NodeT(tuple(self.roles)))
+        sender = self.bind_local(ctx, h.sender, NodeT(self._senders(str(h.message))))
         ctx = ctx.bind(str(h.sender), sender)
         guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
         body = self.block(h.body, ctx)
         assert ctx.frame is not None
         return ir.Handler("message", role, str(h.message), tuple(params), sender, None, guard, body,
                           tuple(ctx.frame.locals), span=h.span)
+
+    def _senders(self, message: str) -> tuple[str, ...]:
+        """The roles that send `message` somewhere in their handlers (all roles if none does)."""
+        roles = tuple(str(d.name) for d in self._of(ast.NodeDecl)
+                      if any(_sends(h.body, message) for h in d.handlers))
+        return roles or tuple(self.roles)
 
     def _on_request(self, role: str, h: ast.OnRequest, ctx: Ctx) -> ir.Handler:
         op = self.object.op(str(h.op)) if self.object else None
@@ -817,6 +823,17 @@ def _handler_key(h: ast.Handler) -> tuple[str, str] | None:
     if isinstance(h, ast.OnRestart):
         return ("a restart handler", "restart")
     return None
+
+
+def _sends(stmts: tuple[ast.Stmt, ...], message: str) -> bool:
+    for s in stmts:
+        if isinstance(s, ast.Send) and s.message == message:
+            return True
+        if isinstance(s, ast.If) and (any(_sends(a.body, message) for a in s.arms) or _sends(s.orelse, message)):
+            return True
+        if isinstance(s, ast.For) and _sends(s.body, message):
+            return True
+    return False
 
 
 def _assigns(stmts: tuple[ir.Stmt, ...]) -> bool:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # Where an expression is written; decides which names are visible.
 CONST, INIT, HANDLER, PROPERTY, OPERATION = "const", "init", "handler", "property", "operation"
 
-BUILTIN_FUNCTIONS = ("up", "reachable", "len", "max", "min", "keys", "values", "index")
+BUILTIN_FUNCTIONS = ("up", "reachable", "len", "max", "min", "keys", "values", "index", "get")
 BUILTIN_NAMES = ("self", "others", "nodes", "ok")
 
 
@@ -470,6 +470,15 @@ class ExprLowering:
             if self._arity(e, name, 1) and not isinstance(args[0].type, (SetT, SeqT, MapT, EmptyT, AnyT)):
                 self.error(f"'len' takes a set, sequence or map, not {describe(args[0].type)}", e.args[0].span)
             return ir.Call(INT, name, args, span=e.span)
+        if name == "get":
+            if not self._arity(e, name, 1):
+                return ir.Call(ANY, name, args, span=e.span)
+            t = args[0].type
+            if not isinstance(t, OptionT):
+                if not isinstance(t, AnyT):
+                    self.error(f"'get' takes an option value, not {describe(t)}", e.args[0].span)
+                return ir.Call(ANY if isinstance(t, AnyT) else t, name, args, span=e.span)
+            return ir.Call(t.inner, name, args, span=e.span)
         if name in ("keys", "values"):
             if not self._arity(e, name, 1):
                 return ir.Call(ANY, name, args, span=e.span)

@@ -164,7 +164,7 @@ class IfExpr(Expr):
     orelse: Expr
 
 
-BUILTINS = ("up", "reachable", "len", "max", "min", "keys", "values", "index", "client_of")
+BUILTINS = ("up", "reachable", "len", "max", "min", "keys", "values", "index", "get", "client_of")
 
 
 @dataclass(frozen=True)

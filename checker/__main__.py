@@ -1,0 +1,7 @@
+"""`python -m checker ...` runs the capcheck command line (see checker.cli)."""
+
+import sys
+
+from checker.cli import main
+
+sys.exit(main())

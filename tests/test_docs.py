@@ -1,0 +1,340 @@
+"""The examples in the documentation are specs, and they must stay correct.
+
+Every fenced block in docs/*.md (and in README.md when it has `cap` blocks) is read by a
+small fence parser; its info string says what it is:
+
+- `cap`: a complete spec that parses and, once `checker.semantics` exists, type-checks;
+- `cap-error`: a complete spec that must be rejected with a SpecError (by the parser or the
+  semantic checker). A comment `# error: TEXT` in it says why: some diagnostic's message
+  must contain TEXT. When the very next block is a `text` block whose first line is an
+  error report (`NAME.cap:LINE:COL: error: ...`), it must be exactly what capcheck prints
+  for that spec under that name;
+- `console`: a terminal session. Every `$ capcheck ...` command names only .cap files that
+  exist in the repository or that the same document shows (unless its output shows that
+  the file cannot be read); a spec block names its file with a first line such as
+  `# tutorial.cap`, and the command refers to the last such block above it. Once the
+  command line can be imported, each command is run (in a scratch directory holding the
+  specs the document shows, otherwise from the repository root) and the lines under it
+  must be exactly what it prints;
+- anything else (`text`, `sh`, no info string, ...) is not run.
+
+Test ids are `FILE:LINE`, the line of the opening fence, so a failure points at the example.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from checker.dsl import parse_bytes
+from checker.errors import SpecError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS_DIR = REPO_ROOT / "docs"
+FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+FILE_NAME_LINE = re.compile(r"^#\s*(?P<name>[A-Za-z0-9_./-]+\.cap)\s*$")
+ERROR_HEAD = re.compile(r"^(?P<path>\S+\.cap):\d+:\d+: error: ")
+ERROR_COMMENT = re.compile(r"^\s*#\s*error:\s*(?P<text>.+?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block: the document, the line of its opening fence (1-based), the first
+    word of its info string ('' when none) and its text (ending in a newline unless empty)."""
+
+    doc: Path
+    line: int
+    info: str
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc.name}:{self.line}"
+
+    @property
+    def file_name(self) -> str | None:
+        """The file a spec block names on its first line (`# register.cap`), if any."""
+        first = self.text.split("\n", 1)[0]
+        match = FILE_NAME_LINE.match(first)
+        return match.group("name") if match else None
+
+
+def fenced_blocks(doc: Path) -> list[Block]:
+    """The fenced code blocks of a markdown file, in order.
+
+    Follows CommonMark closely enough for documentation: a fence is three or more backticks
+    or tildes indented by at most three spaces; it is closed by a line of the same character
+    at least as long and with nothing after it; the opening indentation is removed from the
+    content lines; an unclosed fence runs to the end of the file.
+    """
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        match = FENCE_OPEN.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, indent = match.group("fence"), len(match.group("indent"))
+        words = match.group("info").split()
+        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines) and not closing.match(lines[j]):
+            line = lines[j]
+            strip = len(line) - len(line.lstrip(" "))
+            body.append(line[min(indent, strip):])
+            j += 1
+        text = "\n".join(body) + ("\n" if body else "")
+        blocks.append(Block(doc, i + 1, words[0] if words else "", text))
+        i = j + 1
+    return blocks
+
+
+def documents() -> list[Path]:
+    """Every markdown file of docs/, and README.md when it contains `cap` blocks."""
+    docs = sorted(DOCS_DIR.glob("*.md"))
+    readme = REPO_ROOT / "README.md"
+    if readme.exists() and any(b.info in ("cap", "cap-error") for b in fenced_blocks(readme)):
+        docs.append(readme)
+    return docs
+
+
+ALL_BLOCKS = tuple(b for doc in documents() for b in fenced_blocks(doc))
+CAP = tuple(b for b in ALL_BLOCKS if b.info == "cap")
+CAP_ERROR = tuple(b for b in ALL_BLOCKS if b.info == "cap-error")
+CONSOLE = tuple(b for b in ALL_BLOCKS if b.info == "console")
+
+
+def _semantic_check():
+    """`checker.semantics.check`, or None while the semantic checker does not exist (an
+    import error inside an existing checker is not hidden)."""
+    try:
+        from checker.semantics import check
+    except ModuleNotFoundError as exc:
+        if exc.name != "checker.semantics":
+            raise
+        return None
+    return check
+
+
+def _path_for(block: Block) -> str:
+    return block.file_name or f"{block.doc.stem}_{block.line}.cap"
+
+
+def load(block: Block, path: str | None = None) -> None:
+    """Parse and (when possible) check a block's spec; raises SpecError like capcheck would."""
+    protocol, source = parse_bytes(block.text.encode("utf-8"), path or _path_for(block))
+    check = _semantic_check()
+    if check is not None:
+        check(protocol, source)
+
+
+def _ids(blocks: tuple[Block, ...]) -> list[str]:
+    return [b.id for b in blocks]
+
+
+# ---------------------------------------------------------------- the fence parser itself
+
+
+def test_fence_parser(tmp_path: Path) -> None:
+    doc = tmp_path / "x.md"
+    doc.write_text(
+        "intro\n"
+        "```cap\nprotocol a:\n    const N = 1\n```\n"
+        "  ~~~~ console extra words\n  $ capcheck parse a.cap\n  ```\n  not closed by backticks\n  ~~~~\n"
+        "````text\n```\ninner fence\n````\n"
+        "```\nno info\n",
+        encoding="utf-8",
+    )
+    blocks = fenced_blocks(doc)
+    assert [(b.line, b.info) for b in blocks] == [(2, "cap"), (6, "console"), (11, "text"), (15, "")]
+    assert blocks[0].text == "protocol a:\n    const N = 1\n"
+    assert blocks[1].text == "$ capcheck parse a.cap\n```\nnot closed by backticks\n"
+    assert blocks[2].text == "```\ninner fence\n"
+    assert blocks[3].text == "no info\n"
+
+
+def test_the_reference_and_the_tutorial_have_examples() -> None:
+    for name in ("language.md", "tutorial.md"):
+        assert any(b.doc.name == name for b in CAP), f"docs/{name} has no `cap` example"
+    assert any(b.doc.name == "language.md" for b in CAP_ERROR)
+
+
+# ---------------------------------------------------------------- spec examples
+
+
+@pytest.mark.parametrize("block", CAP, ids=_ids(CAP))
+def test_cap_example_is_a_valid_spec(block: Block) -> None:
+    error: SpecError | None = None
+    try:
+        load(block)
+    except SpecError as err:
+        error = err
+    if error is not None:
+        pytest.fail(f"the example at {block.doc.relative_to(REPO_ROOT)}:{block.line} is rejected:\n"
+                    f"{error.render()}", pytrace=False)
+
+
+@pytest.mark.parametrize("block", CAP_ERROR, ids=_ids(CAP_ERROR))
+def test_cap_error_example_is_rejected(block: Block) -> None:
+    with pytest.raises(SpecError) as info:
+        load(block)
+    messages = [d.message for d in info.value.diagnostics]
+    for match in ERROR_COMMENT.finditer(block.text):
+        assert any(match.group("text") in m for m in messages), (
+            f"{block.id}: no error says '{match.group('text')}'; the errors are {messages}")
+
+
+def _shown_error(block: Block) -> Block | None:
+    """The `text` block right after a cap-error block, when it shows an error report."""
+    same_doc = [b for b in ALL_BLOCKS if b.doc == block.doc]
+    after = same_doc[same_doc.index(block) + 1:]
+    if after and after[0].info == "text" and ERROR_HEAD.match(after[0].text):
+        return after[0]
+    return None
+
+
+SHOWN = tuple(b for b in CAP_ERROR if _shown_error(b) is not None)
+
+
+@pytest.mark.parametrize("block", SHOWN, ids=_ids(SHOWN))
+def test_shown_error_is_what_capcheck_prints(block: Block) -> None:
+    shown = _shown_error(block)
+    assert shown is not None
+    path = ERROR_HEAD.match(shown.text).group("path")  # type: ignore[union-attr]
+    with pytest.raises(SpecError) as info:
+        load(block, path)
+    assert info.value.render() == shown.text.rstrip("\n"), (
+        f"{shown.id}: the error shown differs from what capcheck prints")
+
+
+# ---------------------------------------------------------------- terminal sessions
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `$ capcheck ...` line of a console block and the output lines shown under it."""
+
+    block: Block
+    argv: tuple[str, ...]
+    output: str
+
+
+def commands(block: Block) -> list[Command]:
+    """The `$ capcheck ...` commands of a console block, each with the lines shown under it
+    (up to the next `$ ` line); other commands (`$ make demo`) are ignored."""
+    out: list[Command] = []
+    for chunk in re.split(r"^(?=\$ )", block.text, flags=re.MULTILINE):
+        if not chunk.startswith("$ "):
+            continue
+        first, _, rest = chunk.partition("\n")
+        argv = tuple(shlex.split(first[2:]))
+        if argv and argv[0] in ("capcheck", ".venv/bin/capcheck"):
+            out.append(Command(block, argv[1:], rest.rstrip("\n")))
+    return out
+
+
+COMMANDS = tuple(c for b in CONSOLE for c in commands(b))
+
+
+def _shown_spec(command: Command, name: str) -> Block | None:
+    """The last spec block above the command, in its document, that names file `name`."""
+    above = [b for b in ALL_BLOCKS if b.doc == command.block.doc and b.line < command.block.line
+             and b.info in ("cap", "cap-error") and b.file_name == name]
+    return above[-1] if above else None
+
+
+def _spec_args(command: Command) -> list[str]:
+    return [a for a in command.argv if a.endswith(".cap")]
+
+
+def _command_id(command: Command) -> str:
+    return f"{command.block.id}:{' '.join(command.argv)}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[_command_id(c) for c in COMMANDS])
+def test_console_command_names_a_real_spec(command: Command) -> None:
+    specs = _spec_args(command)
+    assert specs, f"{command.block.id}: 'capcheck {' '.join(command.argv)}' names no .cap file"
+    for name in specs:
+        if f"cannot read '{name}'" in command.output:
+            assert not (REPO_ROOT / name).exists(), f"{command.block.id}: '{name}' exists"
+            continue
+        assert (REPO_ROOT / name).is_file() or _shown_spec(command, name) is not None, (
+            f"{command.block.id}: '{name}' is neither a file of the repository nor a spec shown "
+            f"above in {command.block.doc.name} (a spec block names its file with a first line "
+            f"'# {name}')")
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[_command_id(c) for c in COMMANDS])
+def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        from checker.cli import main
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("checker."):
+            raise
+        pytest.skip(f"the command line cannot be imported yet: {exc}")
+    shown = {name: _shown_spec(command, name) for name in _spec_args(command)}
+    workdir = tmp_path if any(shown.values()) else REPO_ROOT
+    for name, spec in shown.items():
+        if spec is not None:
+            target = tmp_path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(spec.text, encoding="utf-8")
+    monkeypatch.chdir(workdir)
+    capsys.readouterr()
+    main(list(command.argv))
+    out, err = capsys.readouterr()
+    assert (out + err).rstrip("\n") == command.output, (
+        f"{command.block.id}: the output shown under 'capcheck {' '.join(command.argv)}' "
+        "differs from what capcheck prints")
+
+
+# ---------------------------------------------------------------- facts the reference states
+
+
+def test_reserved_words_listed_in_the_reference_are_the_grammar_s() -> None:
+    from checker.dsl.parser import reserved_words
+
+    doc = DOCS_DIR / "language.md"
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    heading = next(i for i, line in enumerate(lines) if re.match(r"^#+ [\d.]* *Reserved words$", line))
+    block = next(b for b in fenced_blocks(doc) if b.line > heading and b.info == "text")
+    assert set(block.text.split()) == set(reserved_words())
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to '-'."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(doc: Path) -> set[str]:
+    inside = {i for b in fenced_blocks(doc) for i in range(b.line, b.line + b.text.count("\n") + 2)}
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    return {_slug(m.group(1)) for n, line in enumerate(lines, 1)
+            if n not in inside and (m := re.match(r"^#{1,6} (.+)$", line))}
+
+
+LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+
+
+@pytest.mark.parametrize("doc", [d for d in documents() if d.parent == DOCS_DIR], ids=lambda d: d.name)
+def test_relative_links_resolve(doc: Path) -> None:
+    """Links to other files of the repository exist, and `#anchors` name real headings."""
+    for match in LINK.finditer(doc.read_text(encoding="utf-8")):
+        target = match.group("target")
+        if re.match(r"^[a-z]+:", target):
+            continue  # http:, https:, mailto:
+        path, _, anchor = target.partition("#")
+        file = (doc.parent / path).resolve() if path else doc
+        assert file.exists(), f"{doc.name}: link to missing '{target}'"
+        if anchor and file.suffix == ".md":
+            assert anchor in _anchors(file), f"{doc.name}: no heading for '#{anchor}' in {file.name}"

@@ -1,0 +1,102 @@
+"""The spec library (specs/*.cap): every spec parses and type-checks, and specs/README.md
+describes exactly the specs present, with an expected verdict for every declared property.
+
+Checking the expected verdicts themselves needs the engines; those tests come with them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checker.dsl import ast, parse, parse_bytes
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SPECS_DIR = REPO_ROOT / "specs"
+SPEC_PATHS = sorted(SPECS_DIR.glob("*.cap"))
+README = SPECS_DIR / "README.md"
+VERDICTS = ("holds", "violated")
+CAP_CELL = re.compile(r"^`([A-Za-z0-9_]+\.cap)`$")
+
+
+def _id(path: Path) -> str:
+    return path.stem
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(REPO_ROOT).as_posix()
+
+
+def _declared_properties(protocol: ast.Protocol) -> set[str]:
+    """The spec's properties as the README names them: 'invariant NAME' or 'check NAME'."""
+    out = set()
+    for d in protocol.decls:
+        if isinstance(d, ast.Invariant):
+            out.add(f"invariant {d.name}")
+        elif isinstance(d, ast.Check):
+            out.add(f"check {d.name}")
+    return out
+
+
+def _section_rows(heading: str) -> list[list[str]]:
+    """The body rows of the first table under `## heading` in specs/README.md, as cells."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"## {heading}")
+    rows: list[list[str]] = []
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            break
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    assert len(rows) > 2, f"no table under '## {heading}' in {README}"
+    return rows[2:]  # drop the header and the |---| separator
+
+
+def _cap_name(cell: str) -> str:
+    match = CAP_CELL.match(cell)
+    assert match, f"expected a spec file name in backquotes, got {cell!r}"
+    return match.group(1)
+
+
+def test_the_library_is_not_empty() -> None:
+    assert len(SPEC_PATHS) >= 7
+
+
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_spec_parses(path: Path) -> None:
+    protocol = parse(path.read_text(encoding="utf-8"), _relative(path))
+    assert protocol.name == path.stem, "a spec's protocol is named like its file"
+    assert protocol.doc, "every spec in the library starts with a docstring"
+
+
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_spec_type_checks(path: Path) -> None:
+    semantics = pytest.importorskip("checker.semantics", reason="the semantic checker is not written yet")
+    if not hasattr(semantics, "check"):
+        pytest.skip("checker.semantics has no check() yet")
+    protocol, source = parse_bytes(path.read_bytes(), _relative(path))
+    program = semantics.check(protocol, source)
+    assert program.name == path.stem
+
+
+def test_readme_lists_exactly_the_specs_present() -> None:
+    listed = [_cap_name(row[0]) for row in _section_rows("Specs")]
+    assert len(listed) == len(set(listed)), "a spec is listed twice"
+    assert sorted(listed) == [p.name for p in SPEC_PATHS]
+
+
+def test_readme_gives_a_verdict_for_every_declared_property() -> None:
+    expected: dict[str, set[str]] = {p.name: set() for p in SPEC_PATHS}
+    for row in _section_rows("Expected verdicts"):
+        spec, prop, verdict, reason = row[0], row[1].strip("`"), row[2], row[3]
+        name = _cap_name(spec)
+        assert name in expected, f"the verdict table names {name}, which is not in specs/"
+        assert verdict in VERDICTS, f"{name} {prop}: the verdict is {verdict!r}, not one of {VERDICTS}"
+        assert reason, f"{name} {prop}: give the reason for the expected verdict"
+        assert prop not in expected[name], f"{name} {prop} has two rows"
+        expected[name].add(prop)
+    for path in SPEC_PATHS:
+        declared = _declared_properties(parse(path.read_text(encoding="utf-8"), _relative(path)))
+        assert expected[path.name] == declared, f"{path.name}: README rows and declared properties differ"
