@@ -370,6 +370,10 @@ class Checker(ExprLowering, StmtLowering):
         for d in self._of(ast.UserObject)[:1]:
             self._user_object(d)
 
+    def _declares_object(self) -> bool:
+        """Whether the spec declares an object (maybe a wrong one, already reported)."""
+        return bool(self._of(ast.BuiltinObject) or self._of(ast.UserObject))
+
     def _builtin_object(self, d: ast.BuiltinObject) -> None:
         kind = objects.KINDS.get(str(d.kind))
         if kind is None:
@@ -622,7 +626,8 @@ class Checker(ExprLowering, StmtLowering):
     def _on_request(self, role: str, h: ast.OnRequest, ctx: Ctx) -> ir.Handler:
         op = self.object.op(str(h.op)) if self.object else None
         if self.object is None:
-            self.error("a request handler needs an 'object' declaration (what clients see)", h.span)
+            if not self._declares_object():
+                self.error("a request handler needs an 'object' declaration (what clients see)", h.span)
         elif op is None:
             names = [o.name for o in self.object.ops]
             self.error(f"'{self.object.name}' has no operation '{h.op}'{did_you_mean(str(h.op), names)}; "
@@ -661,7 +666,7 @@ class Checker(ExprLowering, StmtLowering):
         d = decls[0]
         count = self.constant_int(d.count, "the number of clients", 1)
         ops = self.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
-        if self.object is None:
+        if self.object is None and not self._declares_object():
             self.error("clients need an 'object' declaration: what they read and write", d.span)
         return ir.Clients(count or 1, ops or 1)
 
@@ -759,7 +764,7 @@ class Checker(ExprLowering, StmtLowering):
             self.error(f"'check {name}' is written twice", d.name.span, (Note("first written here", seen[name]),))
             return None
         seen[name] = d.name.span
-        if name in NEED_CLIENTS and (clients is None or self.object is None):
+        if name in NEED_CLIENTS and (clients is None or not self._declares_object()):
             self.error(f"'check {name}' is about what clients observe: declare an 'object' and "
                        "'clients N'", d.span)
         if name == "converges" and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
