@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import unicodedata
 from importlib import resources
 from typing import Iterator
 
@@ -345,6 +346,18 @@ def _syntax_error(err: UnexpectedInput, source: Source) -> Diagnostic:
     return Diagnostic(f"cannot parse this file: {err}", span)
 
 
+def _bad_escape(text: str, pos: int) -> int | None:
+    """Offset of an unknown escape inside the string that starts at `pos`, if any."""
+    i = pos + 1
+    while i < len(text) and text[i] not in '"\n':
+        if text[i] == "\\":
+            if i + 1 < len(text) and text[i + 1] not in '\\"nt':
+                return i
+            i += 1
+        i += 1
+    return None
+
+
 def _bad_character(pos: int, source: Source) -> Diagnostic:
     text = source.text
     char = text[pos] if pos < len(text) else "?"
@@ -355,6 +368,10 @@ def _bad_character(pos: int, source: Source) -> Diagnostic:
     if char == "'":
         return Diagnostic("unexpected character \"'\" (strings are written in double quotes)", span)
     if char == '"':
+        bad = _bad_escape(text, pos)
+        if bad is not None:
+            return Diagnostic(f"unknown escape '\\{text[bad + 1]}' in a string; the escapes are "
+                              '\\\\, \\", \\n and \\t', source.span_at(bad, 2))
         hint = (" (a string ends on the line it starts on; "
                 'write text over several lines in triple quotes """...""")')
     elif char == "!":
@@ -404,12 +421,17 @@ def _check_characters(source: Source) -> None:
             raise SpecError([Diagnostic(
                 "carriage return without a line feed; save the file with LF (or CRLF) line endings",
                 source.span_at(offset))], source)
-        if char in "\n\r\t":
+        if char in "\n\r\t" or char.isprintable():
             continue
-        if char == "\x00" or (not char.isprintable() and char not in " "):
-            raise SpecError([Diagnostic(
-                f"unexpected control character U+{ord(char):04X}; is this a text file?",
-                source.span_at(offset))], source)
+        category = unicodedata.category(char)
+        if category == "Cc":
+            message = f"unexpected control character U+{ord(char):04X}; is this a text file?"
+        elif category in ("Cf", "Zl", "Zp"):
+            message = (f"invisible formatting character U+{ord(char):04X} (it can make the text "
+                       "read differently from what it says); remove it")
+        else:
+            continue
+        raise SpecError([Diagnostic(message, source.span_at(offset))], source)
 
 
 # ---------------------------------------------------------------- tree depth guard
