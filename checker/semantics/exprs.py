@@ -471,24 +471,23 @@ class ExprLowering:
                 self.error(f"'len' takes a set, sequence or map, not {describe(args[0].type)}", e.args[0].span)
             return ir.Call(INT, name, args, span=e.span)
         if name == "get":
-            if not self._arity(e, name, 1):
-                return ir.Call(ANY, name, args, span=e.span)
-            t = args[0].type
-            if not isinstance(t, OptionT):
-                if not isinstance(t, AnyT):
-                    self.error(f"'get' takes an option value, not {describe(t)}", e.args[0].span)
-                return ir.Call(ANY if isinstance(t, AnyT) else t, name, args, span=e.span)
-            return ir.Call(t.inner, name, args, span=e.span)
+            return self._projection(e, name, args, OptionT, "an option value", lambda t: t.inner)
         if name in ("keys", "values"):
-            if not self._arity(e, name, 1):
-                return ir.Call(ANY, name, args, span=e.span)
-            t = args[0].type
-            if not isinstance(t, MapT):
-                if not isinstance(t, AnyT):
-                    self.error(f"'{name}' takes a map, not {describe(t)}", e.args[0].span)
-                return ir.Call(ANY, name, args, span=e.span)
-            return ir.Call(SetT(t.key if name == "keys" else t.value), name, args, span=e.span)
+            return self._projection(e, name, args, MapT, "a map",
+                                    lambda t: SetT(t.key if name == "keys" else t.value))
         return self._extremum(e, name, args)
+
+    def _projection(self: "Checker", e: ast.Call, name: str, args: tuple[ir.Expr, ...], want: type,
+                    what: str, result) -> ir.Expr:
+        """A one-argument builtin defined on one kind of type, giving `result(arg type)`."""
+        if not self._arity(e, name, 1):
+            return ir.Call(ANY, name, args, span=e.span)
+        t = args[0].type
+        if not isinstance(t, want):
+            if not isinstance(t, AnyT):
+                self.error(f"'{name}' takes {what}, not {describe(t)}", e.args[0].span)
+            return ir.Call(ANY, name, args, span=e.span)
+        return ir.Call(result(t), name, args, span=e.span)
 
     def _extremum(self: "Checker", e: ast.Call, name: str, args: tuple[ir.Expr, ...]) -> ir.Expr:
         if not self._arity(e, name, (1, 64)):
