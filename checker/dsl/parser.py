@@ -323,10 +323,20 @@ def _unclosed(source: Source, pos: int) -> tuple[Note, ...]:
     return ()
 
 
+def _acceptable(err: UnexpectedToken) -> set[str]:
+    """The terminals the parser would really accept at the error (Lark's `expected` also lists
+    terminals of merged LALR states that would fail a step later)."""
+    try:
+        exact = set(err.interactive_parser.accepts())
+    except Exception:  # noqa: BLE001 - best effort; fall back to Lark's own list
+        exact = set()
+    return exact or set(err.expected)
+
+
 def _syntax_error(err: UnexpectedInput, source: Source) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         tok = err.token
-        expected = set(err.expected)
+        expected = _acceptable(err)
         notes = _unclosed(source, tok.start_pos if tok.start_pos is not None else len(source.text))
         special = _special(tok, expected, source)
         if special is not None:
