@@ -398,3 +398,9 @@ def test_sender_type_is_the_roles_that_send_the_message():
             "    node b:\n        var last: option a = none\n        on ping() from s:\n            last = s\n")
     handler = program(text).roles[1].handlers[0]
     assert handler.sender.type == NodeT(("a",))
+
+
+def test_lossy_network_without_budget_loses_without_bound():
+    base = cspec(NODE)
+    assert program(base.replace("clients 2, ops 1", "clients 2, ops 1\n    network fifo, lossy")).faults.loss is None
+    assert program(base).faults.loss == 0

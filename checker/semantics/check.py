@@ -726,13 +726,19 @@ class Checker(ExprLowering, StmtLowering):
                 self.error(f"the budget for '{name}' is given twice", b.name.span)
             bound = self.constant_int(b.bound, f"the budget for '{name}'", 0)
             budgets[name] = bound or 0
-        if budgets.get("loss") and not (self._of(ast.Network) and "lossy" in self._of(ast.Network)[0].options):
+        if budgets.get("loss") and not self._lossy():
             span = next(b.name.span for b in decls[0].budgets if b.name == "loss")
             self.error("a 'loss' budget needs a lossy network: 'network unordered, lossy'", span)
         if budgets.get("restart") and not budgets.get("crash"):
             span = next(b.name.span for b in decls[0].budgets if b.name == "restart")
             self.error("a node can only restart after it crashed: add a 'crash' budget", span)
+        if "loss" not in budgets and self._lossy():
+            return ir.Faults(**budgets, loss=None)
         return ir.Faults(**budgets)
+
+    def _lossy(self) -> bool:
+        networks = self._of(ast.Network)
+        return bool(networks) and "lossy" in networks[0].options
 
     # -------------------------------------------------- properties
 

@@ -167,7 +167,8 @@ def dump_program(p: ir.Program) -> str:
         out.append(f"  route {p.routing.mode} {target}")
     out += [f"  address {a.name} = {a.init}" for a in p.addresses]
     out.append(f"  network {p.network.mode}" + (", lossy" if p.network.lossy else ""))
-    budgets = [f"{k} <= {p.faults.budget(k)}" for k in ir.FAULT_KINDS if p.faults.budget(k)]
+    budgets = [f"{k} <= {p.faults.budget(k)}" if p.faults.budget(k) is not None else f"{k} unbounded"
+               for k in ir.FAULT_KINDS if p.faults.budget(k) != 0]
     out.append("  faults " + (", ".join(budgets) if budgets else "none"))
     for m in p.messages:
         out.append(f"  message {m.name}(" + ", ".join(f"{n}: {describe(t)}" for n, t in m.fields) + ")")

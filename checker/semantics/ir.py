@@ -501,16 +501,20 @@ class Network:
 
 @dataclass(frozen=True)
 class Faults:
-    """How many faults of each kind one run may contain (0: none)."""
+    """How many faults of each kind one run may contain (0: none).
+
+    `loss` is None when the network is lossy and the spec sets no `loss` budget: any number
+    of messages may be lost. (Every other kind needs a budget to happen at all.)
+    """
 
     crash: int = 0
     restart: int = 0
     partition: int = 0
     link: int = 0
     pause: int = 0
-    loss: int = 0
+    loss: int | None = 0
 
-    def budget(self, kind: str) -> int:
+    def budget(self, kind: str) -> int | None:
         return getattr(self, kind)
 
 
