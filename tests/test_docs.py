@@ -301,7 +301,7 @@ def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path
 
 
 def test_reserved_words_listed_in_the_reference_are_the_grammar_s() -> None:
-    from checker.dsl.parser import reserved_words
+    from checker.dsl.lexing import reserved_words
 
     doc = DOCS_DIR / "language.md"
     lines = doc.read_text(encoding="utf-8").splitlines()

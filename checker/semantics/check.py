@@ -20,7 +20,6 @@ from checker.semantics.exprs import (
     BUILTIN_FUNCTIONS, BUILTIN_NAMES, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
     ExprLowering, Frame,
 )
-from checker.semantics.fold import FoldError, NotConstant, fold
 from checker.semantics.stmts import StmtLowering, always_returns
 from checker.semantics.types import (
     ANY, BOOL, AnyT, AtomT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT,
