@@ -15,16 +15,15 @@ from typing import Iterator, Mapping
 from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, quote_list
 from checker.dsl import ast
 from checker.errors import SpecError, UsageError
-from checker.semantics import ir, objects
+from checker.semantics import ir
 from checker.semantics.exprs import (
-    BUILTIN_FUNCTIONS, BUILTIN_NAMES, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
+    BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
     ExprLowering, Frame,
 )
-from checker.semantics.stmts import StmtLowering, always_returns
-from checker.semantics.types import (
-    ANY, BOOL, AnyT, AtomT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT,
-    TupleT, Type, describe, is_finite,
-)
+from checker.semantics.objectdecl import ObjectDeclarations
+from checker.semantics.stmts import StmtLowering
+from checker.semantics.typedecl import BUILTIN_TYPES, NO_DEFAULT, TypeResolution, default_value
+from checker.semantics.types import ANY, HandleT, NodeT, Type, describe
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
@@ -32,8 +31,6 @@ SINGLETONS = {
 }
 NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your_writes",
                 "monotonic_reads", "monotonic_writes", "writes_follow_reads")
-BUILTIN_TYPES = ("node", "client", "handle")
-MAX_DOMAIN = 10_000
 
 
 def check(protocol: ast.Protocol, source: Source,
@@ -42,7 +39,7 @@ def check(protocol: ast.Protocol, source: Source,
     return Checker(protocol, source, dict(overrides or {})).run()
 
 
-class Checker(ExprLowering, StmtLowering):
+class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     """One run of the semantic checker over one protocol. Use `check()`."""
 
     def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool]) -> None:
@@ -258,230 +255,6 @@ class Checker(ExprLowering, StmtLowering):
             else:
                 self.aliases[str(d.name)] = d
 
-    def type_of(self, t: ast.TypeExpr, what: str) -> Type:
-        """Resolve a type expression; report and return ANY when it is wrong or not finite."""
-        resolved = self._type(t)
-        if not isinstance(resolved, AnyT) and not is_finite(resolved):
-            self.error(f"the type of {what} is not finite: {describe(resolved)}", t.span)
-            return ANY
-        return resolved
-
-    def _type(self, t: ast.TypeExpr) -> Type:
-        match t:
-            case ast.BoolType():
-                return BOOL
-            case ast.TypeName(name=name):
-                return self._named_type(name)
-            case ast.RangeType(lo=lo, hi=hi):
-                return self._range_type(t, lo, hi)
-            case ast.EnumType(members=members):
-                return self._enum_type(t, members)
-            case ast.SetType(elem=elem):
-                return SetT(self._type(elem))
-            case ast.MapType(key=key, value=value):
-                return MapT(self._type(key), self._type(value))
-            case ast.SeqType(elem=elem, max_len=n):
-                top = self.constant_int(n, "the maximum length of a sequence", 0)
-                return SeqT(self._type(elem), top) if top is not None else ANY
-            case ast.OptionType(inner=inner):
-                inside = self._type(inner)
-                return OptionT(inside) if not isinstance(inside, OptionT) else inside
-            case ast.RecordType(fields=fields):
-                self._distinct([f.name for f in fields], "field")
-                unique = {str(f.name): self._type(f.type) for f in fields}
-                return RecordT(tuple(sorted(unique.items())))
-            case ast.TupleType(elems=elems):
-                return TupleT(tuple(self._type(e) for e in elems))
-        raise TypeError(f"unknown type node {t!r}")
-
-    def _named_type(self, name: ast.Ident) -> Type:
-        text = str(name)
-        if text in self.roles:
-            return NodeT((text,))
-        if text == "node":
-            return NodeT(tuple(self.roles))
-        if text == "client":
-            return ClientT()
-        if text == "handle":
-            return HandleT()
-        if text in self.object_types:
-            return self.object_types[text]
-        if text in self.aliases:
-            return self._alias(text, name)
-        known = list(self.aliases) + list(self.roles) + list(BUILTIN_TYPES) + list(self.object_types) + ["bool"]
-        hint = did_you_mean(text, known)
-        if text in ("Value", "Key") and not hint:
-            hint = " (the object declares 'Value' and, for kv, 'Key': add an 'object' declaration)"
-        self.error(f"unknown type '{text}'{hint}", name.span)
-        return ANY
-
-    def _alias(self, text: str, use: ast.Ident) -> Type:
-        if text in self.alias_types:
-            return self.alias_types[text]
-        if text in self.resolving:
-            self.error(f"type '{text}' is defined in terms of itself", use.span,
-                       (Note("defined here", self.aliases[text].name.span),))
-            return ANY
-        self.resolving.append(text)
-        try:
-            resolved = self._type(self.aliases[text].type)
-        finally:
-            self.resolving.pop()
-        self.alias_types[text] = resolved
-        return resolved
-
-    def _range_type(self, t: ast.TypeExpr, lo: ast.Expr, hi: ast.Expr) -> Type:
-        a = self.constant_int(lo, "a range bound")
-        b = self.constant_int(hi, "a range bound")
-        if a is None or b is None:
-            return ANY
-        if a > b:
-            self.error(f"empty range {a}..{b}: the lower bound is above the upper one", t.span)
-            return ANY
-        if b - a + 1 > MAX_DOMAIN:
-            self.error(f"range {a}..{b} has {b - a + 1} values; at most {MAX_DOMAIN} are allowed", t.span)
-            return ANY
-        return IntT(a, b)
-
-    def _enum_type(self, t: ast.TypeExpr, members: tuple[ast.Expr, ...]) -> Type:
-        values = []
-        for m in members:
-            if isinstance(m, ast.Name) and m.id in self.atoms:
-                values.append(str(m.id))
-            else:
-                values.append(self.constant(m, "a member of an enumeration"))
-        if any(v is None for v in values):
-            return ANY
-        if all(isinstance(v, str) for v in values):
-            self._distinct([m.id for m in members if isinstance(m, ast.Name)], "enumeration value")
-            return AtomT(tuple(dict.fromkeys(values)))  # type: ignore[arg-type]
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            ints = tuple(sorted(set(values)))  # type: ignore[type-var]
-            return IntT(ints[0], ints[-1], ints)  # type: ignore[arg-type]
-        self.error("an enumeration lists names or integers, not a mix", t.span)
-        return ANY
-
-    # -------------------------------------------------- the object clients see
-
-    def _object(self) -> None:
-        for d in self._of(ast.BuiltinObject)[:1]:
-            self._builtin_object(d)
-        for d in self._of(ast.UserObject)[:1]:
-            self._user_object(d)
-
-    def _declares_object(self) -> bool:
-        """Whether the spec declares an object (maybe a wrong one, already reported)."""
-        return bool(self._of(ast.BuiltinObject) or self._of(ast.UserObject))
-
-    def _builtin_object(self, d: ast.BuiltinObject) -> None:
-        kind = objects.KINDS.get(str(d.kind))
-        if kind is None:
-            hint = did_you_mean(str(d.kind), objects.KINDS)
-            self.error(f"unknown object '{d.kind}'{hint}; the built-in objects are "
-                       f"{quote_list(list(objects.KINDS), 'and')}, or write your own with 'object NAME:'",
-                       d.kind.span)
-            return
-        args: dict[str, object] = {}
-        allowed = kind.required + kind.optional
-        for arg in d.args:
-            name = str(arg.name)
-            if name not in allowed:
-                self.error(f"'{d.kind}' has no parameter '{name}'{did_you_mean(name, allowed)}; its "
-                           f"parameters are {quote_list(list(allowed), 'and')}", arg.name.span)
-            elif name in args:
-                self.error(f"parameter '{name}' is given twice", arg.name.span)
-            else:
-                value = self._object_arg(name, arg.value)
-                if value is not None:
-                    args[name] = value
-        missing = [r for r in kind.required if r not in args and r not in {str(a.name) for a in d.args}]
-        if missing:
-            self.error(f"'{d.kind}' needs {quote_list(missing, 'and')}: e.g. "
-                       f"object {d.kind}({', '.join(f'{m} = ...' for m in kind.required)})", d.span)
-        if any(r not in args for r in kind.required):
-            return
-        if str(d.kind) in ("register", "kv"):
-            args.setdefault("initial", _default_initial(args["values"]))  # type: ignore[arg-type]
-            if not _same_kind(args["initial"], args["values"]):  # type: ignore[arg-type]
-                self.error("the initial value must be of the same kind as the values", d.span)
-                return
-        ops, types = objects.operations(str(d.kind), args)
-        self.object_types = types
-        params = tuple(sorted((k, v) for k, v in args.items()))
-        self.object = ir.ObjectSpec(str(d.kind), str(d.kind), params, ops, span=d.span)
-
-    def _object_arg(self, name: str, e: ast.Expr) -> object:
-        if name in ("values", "keys"):
-            if isinstance(e, ast.Name) and e.id in self.aliases:
-                return self._type_values(self._named_type(e.id), e)
-            value = self.constant(e, f"'{name}'")
-            if value is None:
-                return None
-            if not isinstance(value, frozenset) or not value or not all(
-                    isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value) \
-                    or len({type(v) for v in value}) > 1:
-                self.error(f"'{name}' must be a non-empty set of integers or of names, e.g. {{1, 2}}", e.span)
-                return None
-            return value
-        if name == "max":
-            return self.constant_int(e, "'max'", 1)
-        value = self.constant(e, f"'{name}'")
-        if value is not None and not isinstance(value, (int, str)) or isinstance(value, bool):
-            self.error(f"'{name}' must be an integer or a name", e.span)
-            return None
-        return value
-
-    def _type_values(self, t: Type, e: ast.Expr) -> frozenset | None:
-        if isinstance(t, AtomT):
-            return frozenset(t.members)
-        if isinstance(t, IntT) and t.bounded:
-            from checker.semantics.types import int_values
-            return frozenset(int_values(t))
-        self.error(f"the values of an object must be integers or names, not {describe(t)}", e.span)
-        return None
-
-    def _user_object(self, d: ast.UserObject) -> None:
-        self.object_types = {}
-        variables = []
-        for v in d.vars:
-            decl = self._var(v, Ctx(CONST), f"object variable '{v.name}'")
-            if str(v.name) in self.object_vars:
-                self.error(f"variable '{v.name}' is declared twice", v.name.span)
-            self.object_vars[str(v.name)] = decl
-            variables.append(decl)
-        ops = []
-        seen: dict[str, ast.OpDecl] = {}
-        for op in d.ops:
-            if str(op.name) in seen:
-                self.error(f"operation '{op.name}' is declared twice", op.name.span,
-                           (Note("first declared here", seen[str(op.name)].name.span),))
-                continue
-            seen[str(op.name)] = op
-            ops.append(self._operation(op))
-        if not ops:
-            self.error(f"object '{d.name}' has no operations; declare some with 'op NAME(...) -> TYPE:'", d.span)
-        self.object = ir.ObjectSpec("user", str(d.name), (), tuple(ops), tuple(variables), span=d.span)
-
-    def _operation(self, op: ast.OpDecl) -> ir.Operation:
-        frame = Frame()
-        ctx = Ctx(OPERATION, frame=frame)
-        params = []
-        self._distinct([p.name for p in op.params], "parameter")
-        for p in op.params:
-            local = self.bind_local(ctx, p.name, self.type_of(p.type, f"parameter '{p.name}'"))
-            params.append(local)
-            ctx = ctx.bind(str(p.name), local)
-        result = self.type_of(op.result, f"the result of '{op.name}'") if op.result else objects.OK
-        signature = ir.Operation(str(op.name), tuple((l.name, l.type) for l in params), result, True)
-        ctx = Ctx(OPERATION, env=ctx.env, frame=frame, request=signature)
-        guard = self.boolean(op.guard, ctx, "the guard") if op.guard is not None else None
-        body = self.block(op.body, ctx)
-        if not always_returns(body):
-            self.error(f"operation '{op.name}' must end with 'return' on every path", op.name.span)
-        writes = _assigns(body)
-        return ir.Operation(str(op.name), signature.params, result, writes, guard, body,
-                            tuple(frame.locals), tuple(params))
-
     # -------------------------------------------------- messages and addresses
 
     def _messages(self) -> None:
@@ -518,7 +291,7 @@ class Checker(ExprLowering, StmtLowering):
 
     def _default(self, typ: Type, v: ast.VarDecl) -> ir.Expr:
         value = default_value(typ, self.node_ids)
-        if value is _NO_DEFAULT:
+        if value is NO_DEFAULT:
             self.error(f"'{v.name}' needs an initial value: {describe(typ)} has no default "
                        "(use 'option handle' for a request kept for later)", v.name.span)
             return ir.Lit(ANY, None, span=v.span)
@@ -780,51 +553,6 @@ class Checker(ExprLowering, StmtLowering):
 
 # ---------------------------------------------------------------- helpers
 
-_NO_DEFAULT = object()
-
-
-def default_value(typ: Type, nodes: dict[str, tuple[ir.NodeId, ...]]) -> object:
-    """The value a variable of `typ` starts with when its declaration gives none."""
-    match typ:
-        case IntT(values=None, lo=lo):
-            return lo
-        case IntT(values=values):
-            return values[0]  # type: ignore[index]
-        case AtomT(members=members):
-            return members[0]
-        case NodeT(roles=roles):
-            return next((nodes[r][0] for r in roles if nodes.get(r)), _NO_DEFAULT)
-        case ClientT():
-            return ir.ClientId(0)
-        case OptionT():
-            return None
-        case SetT():
-            return frozenset()
-        case MapT():
-            return ir.MapValue(())
-        case SeqT():
-            return ()
-        case RecordT(fields=fields):
-            values = [default_value(t, nodes) for _, t in fields]
-            return _NO_DEFAULT if _NO_DEFAULT in values else tuple(values)
-        case TupleT(elems=elems):
-            values = [default_value(t, nodes) for t in elems]
-            return _NO_DEFAULT if _NO_DEFAULT in values else tuple(values)
-        case AnyT():
-            return None
-    if typ == BOOL:
-        return False
-    return _NO_DEFAULT
-
-
-def _default_initial(values: frozenset) -> object:
-    return 0 if all(isinstance(v, int) for v in values) else sorted(values)[0]
-
-
-def _same_kind(initial: object, values: frozenset) -> bool:
-    return all(isinstance(v, str) == isinstance(initial, str) for v in values)
-
-
 def _handler_key(h: ast.Handler) -> tuple[str, str] | None:
     if isinstance(h, ast.Action):
         return ("action", str(h.name))
@@ -842,17 +570,6 @@ def _sends(stmts: tuple[ast.Stmt, ...], message: str) -> bool:
         if isinstance(s, ast.If) and (any(_sends(a.body, message) for a in s.arms) or _sends(s.orelse, message)):
             return True
         if isinstance(s, ast.For) and _sends(s.body, message):
-            return True
-    return False
-
-
-def _assigns(stmts: tuple[ir.Stmt, ...]) -> bool:
-    for s in stmts:
-        if isinstance(s, ir.Assign):
-            return True
-        if isinstance(s, ir.If) and (any(_assigns(b) for _, b in s.arms) or _assigns(s.orelse)):
-            return True
-        if isinstance(s, ir.For) and _assigns(s.body):
             return True
     return False
 
