@@ -404,3 +404,9 @@ def test_lossy_network_without_budget_loses_without_bound():
     base = cspec(NODE)
     assert program(base.replace("clients 2, ops 1", "clients 2, ops 1\n    network fifo, lossy")).faults.loss is None
     assert program(base).faults.loss == 0
+
+
+def test_ill_typed_constant_is_reported_not_folded():
+    # found by the fuzzer: the membership was reported, then folding 'a in none' crashed
+    text = "protocol p:\n    node n:\n        var s: {1, 2 in none}\n"
+    assert messages(text) == ["'in' needs a set, sequence or map on its right, not none"]

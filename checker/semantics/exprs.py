@@ -84,9 +84,10 @@ class ExprLowering:
 
     def constant(self: "Checker", e: ast.Expr, what: str) -> object:
         """Fold `e` written where a constant is required; None after reporting a problem."""
+        reported = len(self.diagnostics)
         lowered = self.expr(e, Ctx(CONST))
-        if isinstance(lowered.type, AnyT):
-            return None
+        if isinstance(lowered.type, AnyT) or len(self.diagnostics) > reported:
+            return None  # already reported; folding an ill-typed expression could fail
         try:
             return fold(lowered, self.node_ids)
         except NotConstant as exc:
