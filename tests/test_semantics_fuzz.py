@@ -14,10 +14,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.dsl import parse
 from checker.diagnostics import Source
+from checker.dsl import parse
+from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from checker.semantics import check, ir
+from strategies import protocols
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|==|!=|<=|>=|//|\.\.|=>|->|\+=|-=|\S")
@@ -128,4 +130,17 @@ def test_checker_returns_a_program_or_a_located_spec_error(data):
             assert d.span is None or 1 <= d.span.line <= len(text.split("\n")) + 1
         return
     assert isinstance(program, ir.Program)
+    program.dump()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(protocols)
+def test_checker_survives_generated_specs(protocol):
+    """Grammatical but wildly ill-typed specs (tests/strategies.py) reach every construct."""
+    text = format_protocol(protocol)
+    try:
+        program = check(parse(text), Source("<generated>", text))
+    except SpecError as err:
+        assert "error:" in err.render()
+        return
     program.dump()
