@@ -410,3 +410,10 @@ def test_ill_typed_constant_is_reported_not_folded():
     # found by the fuzzer: the membership was reported, then folding 'a in none' crashed
     text = "protocol p:\n    node n:\n        var s: {1, 2 in none}\n"
     assert messages(text) == ["'in' needs a set, sequence or map on its right, not none"]
+
+
+def test_locals_are_numbered_uniquely_in_initial_values():
+    text = spec("node n[2]:\n    var b: bool = all(x in n: all(y in n: x == y or x != y))\n")
+    init = program(text).roles[0].var("b").init
+    outer, inner = init.binders[0].local, init.body.binders[0].local
+    assert (outer.uid, inner.uid) == (0, 1)

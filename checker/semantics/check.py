@@ -385,7 +385,6 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         ctx = ctx.bind(str(h.sender), sender)
         guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
         body = self.block(h.body, ctx)
-        assert ctx.frame is not None
         return ir.Handler("message", role, str(h.message), tuple(params), sender, None, guard, body,
                           tuple(ctx.frame.locals), span=h.span)
 
@@ -425,7 +424,6 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         ctx = replace(ctx, request=op or fallback)
         guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
         body = self.block(h.body, ctx)
-        assert ctx.frame is not None
         return ir.Handler("request", role, str(h.op), tuple(params), None, handle, guard, body,
                           tuple(ctx.frame.locals), span=h.span)
 

@@ -49,7 +49,7 @@ class Ctx:
     where: str
     role: str | None = None
     env: tuple[tuple[str, ir.Expr], ...] = ()
-    frame: Frame | None = None
+    frame: Frame = field(default_factory=Frame, compare=False)
     request: ir.Operation | None = None
     expanding: tuple[str, ...] = ()
 
@@ -542,8 +542,7 @@ class ExprLowering:
     def bind_local(self: "Checker", ctx: Ctx, name: ast.Ident, typ: Type) -> ir.Local:
         """A new local for `name` in the current frame, after checking it hides nothing."""
         self.check_fresh(name, ctx)
-        frame = ctx.frame if ctx.frame is not None else Frame()
-        return frame.new(str(name), typ, name.span)
+        return ctx.frame.new(str(name), typ, name.span)
 
     def _e_Quant(self: "Checker", e: ast.Quant, ctx: Ctx) -> ir.Expr:
         binders, inner = self.binders(e.binders, ctx)
