@@ -3,7 +3,7 @@
 Every fenced block in docs/*.md (and in README.md when it has `cap` blocks) is read by a
 small fence parser; its info string says what it is:
 
-- `cap`: a complete spec that parses and, once `checker.semantics` exists, type-checks;
+- `cap`: a complete spec that parses and type-checks;
 - `cap-error`: a complete spec that must be rejected with a SpecError (by the parser or the
   semantic checker). A comment `# error: TEXT` in it says why: some diagnostic's message
   must contain TEXT. When the very next block is a `text` block whose first line is an
@@ -31,7 +31,9 @@ from pathlib import Path
 import pytest
 
 from checker.dsl import parse_bytes
+from checker.cli import main
 from checker.errors import SpecError
+from checker.semantics import check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = REPO_ROOT / "docs"
@@ -110,28 +112,14 @@ CAP_ERROR = tuple(b for b in ALL_BLOCKS if b.info == "cap-error")
 CONSOLE = tuple(b for b in ALL_BLOCKS if b.info == "console")
 
 
-def _semantic_check():
-    """`checker.semantics.check`, or None while the semantic checker does not exist (an
-    import error inside an existing checker is not hidden)."""
-    try:
-        from checker.semantics import check
-    except ModuleNotFoundError as exc:
-        if exc.name != "checker.semantics":
-            raise
-        return None
-    return check
-
-
 def _path_for(block: Block) -> str:
     return block.file_name or f"{block.doc.stem}_{block.line}.cap"
 
 
 def load(block: Block, path: str | None = None) -> None:
-    """Parse and (when possible) check a block's spec; raises SpecError like capcheck would."""
+    """Parse and check a block's spec; raises SpecError like capcheck would."""
     protocol, source = parse_bytes(block.text.encode("utf-8"), path or _path_for(block))
-    check = _semantic_check()
-    if check is not None:
-        check(protocol, source)
+    check(protocol, source)
 
 
 def _ids(blocks: tuple[Block, ...]) -> list[str]:
@@ -275,12 +263,6 @@ def test_console_command_names_a_real_spec(command: Command) -> None:
 def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    try:
-        from checker.cli import main
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("checker."):
-            raise
-        pytest.skip(f"the command line cannot be imported yet: {exc}")
     shown = {name: _shown_spec(command, name) for name in _spec_args(command)}
     workdir = tmp_path if any(shown.values()) else REPO_ROOT
     for name, spec in shown.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from checker.dsl import ast, parse, parse_bytes
+from checker.semantics import check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPECS_DIR = REPO_ROOT / "specs"
@@ -73,11 +74,8 @@ def test_spec_parses(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
 def test_spec_type_checks(path: Path) -> None:
-    semantics = pytest.importorskip("checker.semantics", reason="the semantic checker is not written yet")
-    if not hasattr(semantics, "check"):
-        pytest.skip("checker.semantics has no check() yet")
     protocol, source = parse_bytes(path.read_bytes(), _relative(path))
-    program = semantics.check(protocol, source)
+    program = check(protocol, source)
     assert program.name == path.stem
 
 
