@@ -8,10 +8,10 @@ checker.semantics).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
-from checker.diagnostics import Span
+from checker.diagnostics import Span, span_field
 
 
 class Ident(str):
@@ -28,15 +28,12 @@ class Ident(str):
         return (Ident, (str(self), self.span))
 
 
-def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
-
 
 @dataclass(frozen=True)
 class Node:
     """Base of every AST node."""
 
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
 
 # ---------------------------------------------------------------- expressions

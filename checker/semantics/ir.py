@@ -18,15 +18,12 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
-from checker.diagnostics import Span
+from checker.diagnostics import Span, span_field
 from checker.semantics.types import Type
 
-
-def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- values
@@ -68,7 +65,7 @@ Value = Union[bool, int, str, None, NodeId, ClientId, frozenset, tuple, MapValue
 @dataclass(frozen=True)
 class Expr:
     type: Type
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
 
 @dataclass(frozen=True)
@@ -249,7 +246,7 @@ class Quant(Expr):
 
 @dataclass(frozen=True)
 class Stmt:
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
 
 @dataclass(frozen=True)
@@ -359,14 +356,14 @@ class VarDecl:
     init: Expr
     durable: bool = False
     replicated: bool = False
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
 
 @dataclass(frozen=True)
 class MessageType:
     name: str
     fields: tuple[tuple[str, Type], ...]
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
 
 HANDLER_KINDS = ("message", "request", "action", "timeout", "restart")
@@ -392,7 +389,7 @@ class Handler:
     guard: Expr | None
     body: tuple[Stmt, ...]
     locals: tuple[Local, ...]
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
     def __post_init__(self) -> None:
         if self.kind not in HANDLER_KINDS:
@@ -415,7 +412,7 @@ class Role:
     ids: tuple[NodeId, ...]
     vars: tuple[VarDecl, ...]
     handlers: tuple[Handler, ...]
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
     def var(self, name: str) -> VarDecl | None:
         for v in self.vars:
@@ -454,7 +451,7 @@ class ObjectSpec:
     params: tuple[tuple[str, object], ...]
     ops: tuple[Operation, ...]
     vars: tuple[VarDecl, ...] = ()
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
     def op(self, name: str) -> Operation | None:
         for op in self.ops:
@@ -531,7 +528,7 @@ class Property:
     name: str
     kind: str
     expr: Expr | None = None
-    span: Span | None = _span()
+    span: Span | None = span_field()
 
     def __post_init__(self) -> None:
         if self.kind not in PROPERTY_KINDS:
