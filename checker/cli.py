@@ -15,6 +15,7 @@ Every message names files exactly as the user wrote them, so output is determini
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import stat
@@ -24,11 +25,19 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import checker
-from checker.diagnostics import Diagnostic, Source
+from checker.diagnostics import Diagnostic, Source, render_all
 from checker.dsl import ast, parse_bytes
 from checker.dsl.parser import MAX_FILE_BYTES
 from checker.dsl.printer import format_protocol
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
+from checker.explore import Progress, SearchOptions, replay, search
+from checker.explore.search import default_memory_limit
+from checker.model import Model, Unsupported, compile_model
+from checker.model.values import SpecRuntimeError
+from checker.render import json as json_report
+from checker.render import text as text_report
+from checker.render.text import count
+from checker.result import INTERRUPTED, CheckResult, Verdict
 from checker.semantics import check
 from checker.semantics.ir import Program
 
@@ -96,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {checker.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_parse_command(commands)
+    _add_check_command(commands)
+    _add_replay_command(commands)
     return parser
 
 
@@ -111,6 +122,77 @@ def _add_parse_command(commands) -> None:
     shown.add_argument("--ir", action="store_true",
                        help="print the checked intermediate representation instead of the summary")
     cmd.set_defaults(run=cmd_parse)
+
+
+def _add_check_command(commands) -> None:
+    cmd = commands.add_parser(
+        "check", help="explore every interleaving of a spec and check its properties",
+        description="Explore every reachable state of a spec (breadth-first, so every "
+                    "counterexample is a shortest one) and check its invariants.",
+        epilog="exit codes: 0 every property holds, 1 a property is violated, 2 bad spec or usage, "
+               "3 inconclusive (a bound was hit), 130 interrupted")
+    cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
+    _add_define_option(cmd)
+    cmd.add_argument("--max-states", type=_positive_int, metavar="N",
+                     help="stop after N distinct states (the result is then unknown)")
+    cmd.add_argument("--max-depth", type=_natural_int, metavar="D",
+                     help="do not explore past D steps from the initial state")
+    cmd.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
+    cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",
+                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
+                          "available at the start)")
+    cmd.add_argument("--dfs", action="store_true",
+                     help="search depth-first (counterexamples are then not always the shortest)")
+    deadlock = cmd.add_mutually_exclusive_group()
+    deadlock.add_argument("--deadlock", dest="deadlock", action="store_const", const=True, default=None,
+                          help="report states where nothing can happen but work is left (as if the "
+                               "spec said 'check deadlock_free')")
+    deadlock.add_argument("--no-deadlock", dest="deadlock", action="store_const", const=False,
+                          help="do not look for deadlocks even if the spec asks")
+    _add_json_option(cmd)
+    progress = cmd.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                          help="show the progress line on stderr even when it is not a terminal")
+    progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                          help="never show the progress line")
+    cmd.set_defaults(run=cmd_check)
+
+
+def _add_replay_command(commands) -> None:
+    cmd = commands.add_parser(
+        "replay", help="replay a saved trace step by step",
+        description="Replay a trace against a spec and print every step and the final state. "
+                    "TRACE is the path a report prints (e.g. 0.1.3.2), a file holding one, or a "
+                    "JSON report written by 'capcheck check --json'.")
+    cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
+    cmd.add_argument("trace", metavar="TRACE", help="a path such as 0.1.3.2, or a file")
+    _add_define_option(cmd)
+    cmd.add_argument("--property", metavar="NAME",
+                     help="with a JSON report: the property whose trace to replay (default: the first violated)")
+    _add_json_option(cmd)
+    cmd.set_defaults(run=cmd_replay)
+
+
+def _add_json_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH ('-': to stdout, "
+                                                   "instead of the text report)")
+
+
+def _number(convert, test, what: str):
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got '{text}'") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got '{text}'")
+        return value
+    return parse
+
+
+_positive_int = _number(int, lambda v: v > 0, "a positive integer")
+_natural_int = _number(int, lambda v: v >= 0, "a non-negative integer")
+_positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number of seconds")
 
 
 def _add_define_option(cmd: argparse.ArgumentParser) -> None:
@@ -198,6 +280,204 @@ def summary(program: Program) -> str:
     ])
 
 
+# ---------------------------------------------------------------- `capcheck check` and `replay`
+
+
+def compile_spec(path: str, overrides: dict[str, int | bool], command: str) -> tuple[Program, Model]:
+    """Read, check and compile a spec for the explicit engine.
+
+    Raises UsageError or SpecError; a construct the engine cannot run yet, or an initial
+    value that does not fit its type, is a located SpecError.
+    """
+    protocol, source = parse_bytes(read_spec(path), path)
+    program = check(protocol, source, overrides)
+    try:
+        return program, compile_model(program)
+    except Unsupported as exc:
+        raise SpecError([Diagnostic(
+            f"'capcheck {command}' cannot explore {exc.what} yet: this release explores node "
+            "handlers, the network and faults", exc.span)], source) from None
+    except SpecRuntimeError as exc:
+        raise SpecError([Diagnostic(exc.message, None)], source) from None
+
+
+class ProgressLine:
+    """The live progress line on stderr: shown after the first second, at most twice a
+    second, and only on a terminal unless forced."""
+
+    def __init__(self, stream, force: bool | None) -> None:
+        self.stream = stream
+        isatty = getattr(stream, "isatty", lambda: False)()
+        self.on = force if force is not None else isatty
+        self.width = 0
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        if not self.on or p.seconds < 1.0 or p.seconds - self.last < 0.5:
+            return
+        self.last = p.seconds
+        rate = int(p.distinct / p.seconds) if p.seconds else 0
+        text = (f"{count(p.distinct)} states, {count(p.queue)} queued, depth {p.depth}, "
+                f"{count(rate)} states/s, {p.memory >> 20} MiB, {p.seconds:.0f} s")
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def finish(self, result: CheckResult) -> None:
+        if not self.on or not self.width:
+            return
+        s = result.stats
+        rate = int(s.distinct_states / s.seconds) if s.seconds else 0
+        text = f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s)"
+        self.stream.write("\r" + text.ljust(self.width) + "\n")
+        self.stream.flush()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Explore a spec and report every property's verdict."""
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "check")
+    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    options = SearchOptions("dfs" if args.dfs else "bfs", args.max_states, args.max_depth, args.timeout,
+                            memory, args.deadlock)
+    progress = ProgressLine(sys.stderr, args.progress)
+    result = search(model, options, progress)
+    progress.finish(result)
+    defines = "".join(f" -D {d}" for d in args.defines)
+    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    data = json_report.report_data(result, args.spec, program.name, constants_of(program))
+    _write_json(args.json, json_report.dumps(data))
+    if args.json != "-":
+        emit(text_report.report(result, args.spec, hint))
+    if result.failure is not None:
+        _located(result.failure.message, result.failure.span, args.spec)
+    return _exit_code(result)
+
+
+def _exit_code(result: CheckResult) -> int:
+    if result.failure is not None:
+        return EXIT_USAGE
+    if result.verdict is Verdict.VIOLATED:
+        return EXIT_VIOLATED
+    if result.verdict is Verdict.UNKNOWN:
+        return EXIT_INTERRUPTED if result.exit_reason == INTERRUPTED else EXIT_INCONCLUSIVE
+    return EXIT_OK
+
+
+def _located(message: str, span, path: str) -> None:
+    """A run-time failure of the spec, located like any spec error."""
+    try:
+        text = read_spec(path).decode("utf-8")
+    except (CheckerError, UnicodeDecodeError):
+        text = ""
+    emit(render_all([Diagnostic(message, span)], Source(path, text)), sys.stderr)
+
+
+def constants_of(program: Program) -> dict[str, int | bool]:
+    return {c.name: c.value for c in program.constants}  # type: ignore[misc]
+
+
+def _write_json(target: str | None, text: str) -> None:
+    if target is None:
+        return
+    if target == "-":
+        emit(text)
+        return
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
+
+
+_PATH = re.compile(r"[0-9]+(\.[0-9]+)*")
+
+
+def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None, dict | None]:
+    """A trace argument as (path, the action texts it expects or None, its constants or None).
+
+    `text` is a path such as `0.1.3`, or the name of a file holding one or a JSON report.
+    Raises UsageError explaining what is wrong.
+    """
+    if _PATH.fullmatch(text.strip()):
+        return [int(x) for x in text.strip().split(".")], None, None
+    try:
+        with open(text, encoding="utf-8") as handle:
+            content = handle.read(16 << 20)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise UsageError(f"cannot read trace '{text}': {reason} (a trace is a path such as 0.1.3, "
+                         "or a file holding one or a JSON report)") from None
+    if _PATH.fullmatch(content.strip()):
+        return [int(x) for x in content.strip().split(".")], None, None
+    try:
+        data = json.loads(content)
+    except ValueError:
+        raise UsageError(f"'{text}' is neither a path such as 0.1.3 nor a JSON report") from None
+    trace = _pick_trace(data, prop, text)
+    try:
+        path = [int(x) for x in str(trace["path"]).split(".")]
+        actions = [str(step["action"]) for step in trace["steps"]]
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"'{text}': the trace has no readable 'path' and 'steps'") from None
+    constants = data.get("constants") if isinstance(data, dict) else None
+    return path, actions, constants if isinstance(constants, dict) else None
+
+
+def _pick_trace(data: object, prop: str | None, name: str) -> dict:
+    if not isinstance(data, dict):
+        raise UsageError(f"'{name}' is not a capcheck JSON report")
+    if "path" in data and "steps" in data:
+        return data
+    props = [p for p in data.get("properties", []) if isinstance(p, dict) and "trace" in p]
+    if prop is not None:
+        props = [p for p in props if p.get("name") == prop]
+        if not props:
+            raise UsageError(f"'{name}' has no trace for property '{prop}'")
+    if props:
+        return props[0]["trace"]
+    if isinstance(data.get("error"), dict) and "trace" in data["error"]:
+        return data["error"]["trace"]
+    raise UsageError(f"'{name}' holds no trace (no property was violated in that run)")
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay a trace and print it; reject one that does not fit the spec."""
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay")
+    path, actions, constants = read_trace(args.trace, args.property)
+    if constants is not None:
+        mine = constants_of(program)
+        differ = sorted(k for k in constants if k in mine and mine[k] != constants[k])
+        if differ:
+            want = " ".join(f"-D {k}={str(constants[k]).lower()}" for k in differ)
+            raise UsageError(f"the trace was recorded with other constants; replay it with {want}")
+    try:
+        trace = replay(model, path)
+    except (ValueError, SpecRuntimeError) as exc:
+        raise UsageError(f"the trace does not fit {args.spec}: {exc}") from None
+    if actions is not None:
+        _compare_actions(trace, actions)
+    if args.json is not None:
+        _write_json(args.json, json_report.dumps(json_report.trace_data(trace)))
+    if args.json != "-":
+        lines = [f"{args.spec}: a trace of {trace.length} step{'s' if trace.length != 1 else ''}"]
+        lines += text_report.trace_lines(trace)
+        lines.append("final state:")
+        lines += text_report.state_lines(trace)
+        emit("\n".join(lines))
+    return EXIT_OK
+
+
+def _compare_actions(trace, actions: list[str]) -> None:
+    got = [step.action["action"] for step in trace.steps]
+    if len(got) != len(actions):
+        raise UsageError(f"the trace does not fit the spec: it has {len(actions) - 1} steps but its path "
+                         f"replays {len(got) - 1}")
+    for n, (want, have) in enumerate(zip(actions, got)):
+        if want != have:
+            raise UsageError(f"the trace does not fit the spec: step {n} is '{want}' in the trace "
+                             f"but '{have}' when replayed (was the spec changed since?)")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -226,7 +506,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     run = getattr(args, "run", None)
     if run is None:
         build_parser().print_usage(sys.stderr)
-        _error("a command is required (try 'capcheck parse SPEC' or 'capcheck --help')")
+        _error("a command is required (try 'capcheck check SPEC' or 'capcheck --help')")
         return EXIT_USAGE
     return run(args)
 

@@ -518,6 +518,7 @@ class Faults:
 PROPERTY_KINDS = (
     "invariant", "linearizable", "sequential", "available", "durable", "converges",
     "read_your_writes", "monotonic_reads", "monotonic_writes", "writes_follow_reads",
+    "deadlock_free",
 )
 
 

@@ -1,0 +1,345 @@
+"""Explicit-state search: one loop, breadth-first or depth-first by frontier policy.
+
+The visited table maps a state's fingerprint (`hash(state)`, stable: see model/system.py)
+to its number; three parallel arrays give each number's parent, the action index that led
+to it and its depth. No state is kept once expanded: a counterexample is rebuilt by walking
+parents back to the root and replaying the action indices from the initial state, so under
+breadth-first search every counterexample is a shortest one.
+
+Every bound (states, depth, time, memory) and Ctrl-C ends the run with the reason and the
+statistics so far; properties not yet violated are then UNKNOWN, never HOLDS.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from array import array
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from checker.errors import InternalError
+from checker.model import Model
+from checker.model.values import SpecRuntimeError
+from checker.result import (
+    ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
+    CheckResult, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
+)
+from checker.semantics import ir
+
+POLICIES = ("bfs", "dfs")
+DEADLOCK = "deadlock_free"
+_CHECK_EVERY = 1 << 12       # states expanded between looks at the clock and the bounds
+_MEMORY_EVERY = 1 << 16      # states expanded between looks at the memory in use
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How to search. None means no bound. `deadlock` None: as the spec says."""
+
+    policy: str = "bfs"
+    max_states: int | None = None
+    max_depth: int | None = None
+    timeout: float | None = None
+    max_memory: int | None = None
+    deadlock: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown frontier policy {self.policy!r}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    distinct: int
+    generated: int
+    queue: int
+    depth: int
+    seconds: float
+    memory: int
+
+
+def memory_in_use() -> int:
+    """Resident memory of this process in bytes (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def default_memory_limit() -> int | None:
+    """Three quarters of the memory available when the run starts, or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 * 3 // 4
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class _Search:
+    """The state of one run; `run()` is the loop."""
+
+    def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
+        self.model = model
+        self.o = options
+        self.progress = progress
+        self.clock = clock
+        self.visited: dict[int, int] = {}
+        self.parents = array("q")
+        self.actions = array("l")
+        self.depths = array("l")
+        self.generated = 0
+        self.cut_by_depth = False
+        self.invariants = list(model.invariants)
+        self.violations: dict[str, int] = {}     # property name -> state number
+        self.deadlock = options.deadlock if options.deadlock is not None else any(
+            p.kind == DEADLOCK for p in model.program.properties)
+        self.failure: tuple[int, SpecRuntimeError] | None = None
+        self.frontier: deque = deque()
+        self.memory = 0
+
+    # -------------------------------------------------- the loop
+
+    def run(self) -> str:
+        start = self.clock()
+        self.start = start
+        for i, s in enumerate(self.model.init_states()):
+            fp = hash(s)
+            if fp not in self.visited:
+                self._add(fp, -1, i, 0)
+                if self._check_new(s, len(self.parents) - 1):
+                    return ALL_DECIDED
+                self.frontier.append((s, len(self.parents) - 1))
+        try:
+            return self._loop()
+        except KeyboardInterrupt:
+            return INTERRUPTED
+
+    def _add(self, fp: int, parent: int, action: int, depth: int) -> None:
+        self.visited[fp] = len(self.parents)
+        self.parents.append(parent)
+        self.actions.append(action)
+        self.depths.append(depth)
+
+    def _pending(self) -> int:
+        return len(self.invariants) + (1 if self.deadlock and DEADLOCK not in self.violations else 0)
+
+    def _check_new(self, s: tuple, num: int) -> bool:
+        """Evaluate the open invariants on a new state; True when nothing is left open."""
+        for inv in self.invariants:
+            try:
+                ok = inv.holds(s)
+            except SpecRuntimeError as err:
+                self.failure = (num, err)
+                return True
+            if not ok:
+                self.violations[inv.prop.name] = num
+        self.invariants = [i for i in self.invariants if i.prop.name not in self.violations]
+        return self._pending() == 0
+
+    def _loop(self) -> str:
+        o, model = self.o, self.model
+        successors, quiet = model.successors, model.quiet
+        visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
+        frontier = self.frontier
+        pop = frontier.popleft if o.policy == "bfs" else frontier.pop
+        push = frontier.append
+        max_depth = o.max_depth
+        max_states = o.max_states
+        expanded = 0
+        invariants = [inv.holds for inv in self.invariants]
+        while frontier:
+            s, num = pop()
+            d = depths[num]
+            try:
+                succ = successors(s)
+            except SpecRuntimeError as err:
+                self.failure = (num, err)
+                return RUNTIME_ERROR
+            if max_depth is not None and d >= max_depth:
+                if any(hash(t) not in visited for t in succ):
+                    self.cut_by_depth = True
+                continue
+            if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
+                self.violations[DEADLOCK] = num
+                if self._pending() == 0:
+                    return ALL_DECIDED
+            self.generated += len(succ)
+            d1 = d + 1
+            i = 0
+            for t in succ:
+                fp = hash(t)
+                if fp not in visited:
+                    n = len(parents)
+                    visited[fp] = n
+                    parents.append(num)
+                    actions.append(i)
+                    depths.append(d1)
+                    if invariants:
+                        for holds in invariants:
+                            try:
+                                ok = holds(t)
+                            except SpecRuntimeError as err:
+                                self.failure = (n, err)
+                                return RUNTIME_ERROR
+                            if not ok:
+                                break
+                        else:
+                            push((t, n))
+                            i += 1
+                            continue
+                        if self._check_new(t, n):
+                            return RUNTIME_ERROR if self.failure else ALL_DECIDED
+                        invariants = [inv.holds for inv in self.invariants]
+                    push((t, n))
+                i += 1
+            expanded += 1
+            if not expanded & (_CHECK_EVERY - 1):
+                reason = self._bounds(expanded)
+                if reason:
+                    return reason
+            if max_states is not None and len(parents) >= max_states and frontier:
+                return MAX_STATES
+        return MAX_DEPTH if self.cut_by_depth else COMPLETE
+
+    def _bounds(self, expanded: int) -> str | None:
+        now = self.clock()
+        o = self.o
+        if o.timeout is not None and now - self.start >= o.timeout:
+            return TIMEOUT
+        if not expanded & (_MEMORY_EVERY - 1) or self.progress is not None:
+            self.memory = memory_in_use()
+            if o.max_memory is not None and self.memory >= o.max_memory:
+                return MEMORY
+        if self.progress is not None:
+            self.progress(Progress(len(self.parents), self.generated, len(self.frontier),
+                                   self.depths[-1], now - self.start, self.memory))
+        return None
+
+    # -------------------------------------------------- traces
+
+    def path_to(self, num: int) -> list[int]:
+        """The action indices from the initial state to state `num` (first: the initial
+        state's index)."""
+        out = []
+        while num >= 0:
+            out.append(self.actions[num])
+            num = self.parents[num]
+        return out[::-1]
+
+
+def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
+    """Rebuild the run that `path` encodes (an initial state's index, then action indices).
+
+    Raises ValueError with an explanation when the path does not fit the model: an index
+    with no such initial state or step.
+    """
+    inits = model.init_states()
+    if not path:
+        raise ValueError("the trace is empty")
+    if not 0 <= path[0] < len(inits):
+        raise ValueError(f"there is no initial state {path[0]} (the spec has {len(inits)})")
+    state = inits[path[0]]
+    steps = [Step(path[0], {"kind": "init", "actor": None, "handler": None, "action": "initial state",
+                            "message": None}, (), model.view(state), tuple(model.flat(state)))]
+    for n, a in enumerate(path[1:], start=1):
+        pairs = model.labeled(state)
+        if not 0 <= a < len(pairs):
+            raise ValueError(f"step {n}: there is no action {a} in this state (it has {len(pairs)} "
+                             f"enabled step{'s' if len(pairs) != 1 else ''})")
+        label, nxt = pairs[a]
+        steps.append(Step(a, model.describe(label), tuple(model.changes(state, nxt)), model.view(nxt),
+                          tuple(model.flat(nxt))))
+        state = nxt
+    return Trace(tuple(steps))
+
+
+def final_state(model: Model, path: list[int]) -> tuple:
+    state = model.init_states()[path[0]]
+    for a in path[1:]:
+        state = model.successors(state)[a]
+    return state
+
+
+_REASON_TEXT = {
+    MAX_STATES: "the state bound was reached",
+    MAX_DEPTH: "the depth bound cut the search",
+    TIMEOUT: "the time limit was reached",
+    MEMORY: "the memory limit was reached",
+    INTERRUPTED: "the run was interrupted",
+    RUNTIME_ERROR: "the spec failed while running",
+}
+
+
+def search(model: Model, options: SearchOptions = SearchOptions(),
+           progress: Callable[[Progress], None] | None = None, clock=time.monotonic) -> CheckResult:
+    """Explore `model` within `options`' bounds and decide every property it can.
+
+    Invariants and deadlock freedom are decided here; the other built-in checks (which need
+    client histories) are reported UNKNOWN with the reason. Pure apart from calling
+    `progress`; raises nothing for anything a spec can do (run-time failures of the spec
+    come back in `CheckResult.failure`).
+    """
+    run = _Search(model, options, progress, clock)
+    reason = run.run()
+    seconds = clock() - run.start
+    stats = Stats(len(run.parents), run.generated + len(model.init_states()), max(run.depths, default=0), seconds,
+                  len(run.frontier), max(run.memory, memory_in_use()))
+    complete = reason in (COMPLETE, ALL_DECIDED)
+    detail = _detail(reason, options, stats)
+    props = []
+    for prop in _decided(model.program, run.deadlock):
+        props.append(_property_result(model, run, prop, complete, detail))
+    failure = None
+    if run.failure is not None:
+        num, err = run.failure
+        failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
+    return CheckResult(reason, detail, stats, tuple(props), failure)
+
+
+def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
+    props = list(program.properties)
+    if deadlock and not any(p.kind == DEADLOCK for p in props):
+        props.append(ir.Property(DEADLOCK, DEADLOCK))
+    if not deadlock:
+        props = [p for p in props if p.kind != DEADLOCK]
+    return props
+
+
+def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool, detail: str) -> PropertyResult:
+    if prop.kind not in ("invariant", DEADLOCK):
+        return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN,
+                              reason=f"'check {prop.kind}' is not decided by the explicit-state search yet")
+    num = run.violations.get(prop.name)
+    if num is not None:
+        trace = replay(model, run.path_to(num))
+        _verify(model, run, trace, num)
+        return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace)
+    if complete and run.failure is None:
+        return PropertyResult(prop.name, prop.kind, Verdict.HOLDS)
+    return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN, reason=detail)
+
+
+def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
+    """The replayed trace must end in the state the search numbered `num`."""
+    state = final_state(model, list(trace.path))
+    if run.visited.get(hash(state)) != num:
+        raise InternalError("a replayed counterexample does not reach the state the search found")
+
+
+def _detail(reason: str, o: SearchOptions, stats: Stats) -> str:
+    if reason == COMPLETE:
+        return f"explored all {stats.distinct_states} reachable states"
+    if reason == ALL_DECIDED:
+        return "every property was violated; the search stopped"
+    what = _REASON_TEXT[reason]
+    bound = {MAX_STATES: f" ({o.max_states} states)", MAX_DEPTH: f" ({o.max_depth} steps)",
+             TIMEOUT: f" ({o.timeout:g} s)" if o.timeout is not None else "",
+             MEMORY: f" ({(o.max_memory or 0) // (1 << 20)} MiB)"}.get(reason, "")
+    return (f"{what}{bound} after {stats.distinct_states} states, depth {stats.max_depth}, "
+            f"{stats.queue} states left unexplored")

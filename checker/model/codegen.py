@@ -1,0 +1,537 @@
+"""Generating the successor function of a program as Python source.
+
+One module per program: `successors(s)` returns the list of next states of state `s`, and
+`labeled(s)` the list of (label, next state) pairs in exactly the same order (both come from
+the same generator run twice, so they cannot drift apart); `_inv_<k>(s)` evaluates invariant
+k. Handlers are unrolled per node, so every slot index is a literal.
+
+A handler body is compiled in continuation-passing style: a `choose` becomes a loop around
+the rest of the body (the rest runs once per candidate, on its own copy of the working
+list); a `require` that fails abandons the path (`continue` in the innermost candidate loop);
+a `for` whose body branches or may abandon becomes a nested generator. The end of every path
+appends one successor.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+from checker.errors import InternalError
+from checker.model import values
+from checker.model.exprgen import Env, ExprCompiler, Unsupported
+from checker.model.layout import Layout
+from checker.semantics import ir
+from checker.semantics.types import MapT, RecordT, SeqT, Type, describe
+
+
+class Emitter:
+    """Indented lines of source."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+        self.fresh = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    @contextmanager
+    def block(self, header: str):
+        self.line(header)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def name(self, prefix: str) -> str:
+        self.fresh += 1
+        return f"{prefix}{self.fresh}"
+
+
+@dataclass(frozen=True)
+class Path:
+    """Where a body is being compiled: the working list, the node, how to abandon the path,
+    and what to append at the end (a code string that evaluates to the label, or None)."""
+
+    env: Env
+    abandon: str
+    label: str | None
+
+
+class ModelGenerator:
+    """Writes the module source for one program. Deterministic: the same program gives the
+    same text."""
+
+    def __init__(self, program: ir.Program, layout: Layout, exprs: ExprCompiler) -> None:
+        self.p = program
+        self.layout = layout
+        self.x = exprs
+        self.t = exprs.t
+        self.mode = program.network.mode
+        self.message_ids = {m.name: i for i, m in enumerate(program.messages)}
+        self.handler_ids: dict[int, tuple[ir.Handler, int]] = {}
+        self.out = Emitter()
+        self.labeled = False
+
+    # -------------------------------------------------- the module
+
+    def module(self) -> str:
+        for labeled, name in ((False, "successors"), (True, "labeled")):
+            self.labeled = labeled
+            with self.out.block(f"def {name}(s):"):
+                self.out.line("out = []")
+                for role in self.p.roles:
+                    for node in role.ids:
+                        self._node(role, node.gid)
+                self._environment()
+                self.out.line("return out")
+            self.out.line("")
+        for k, prop in enumerate(self.p.properties):
+            if prop.expr is not None:
+                with self.out.block(f"def _inv_{k}(s):"):
+                    self.out.line(f"return {self.x.expr(prop.expr, Env('s'))}")
+                self.out.line("")
+        return "\n".join(self.out.lines) + "\n"
+
+    def handler_id(self, h: ir.Handler) -> int:
+        key = id(h)
+        if key not in self.handler_ids:
+            self.handler_ids[key] = (h, len(self.handler_ids))
+        return self.handler_ids[key][1]
+
+    def handlers(self) -> list[ir.Handler]:
+        """Handlers by id, as `handler_id` numbered them."""
+        return [h for h, _ in sorted(self.handler_ids.values(), key=lambda hv: hv[1])]
+
+    # -------------------------------------------------- one node
+
+    def _node(self, role: ir.Role, gid: int) -> None:
+        tests = []
+        down, paused = self.layout.env("down"), self.layout.env("paused")
+        if down is not None:
+            tests.append(f"not (s[{down}] >> {gid}) & 1")
+        if paused is not None:
+            tests.append(f"not (s[{paused}] >> {gid}) & 1")
+        steps = [h for h in role.handlers if h.kind != "restart"]
+        if not steps:
+            return
+        if tests:
+            with self.out.block(f"if {' and '.join(tests)}:"):
+                for h in steps:
+                    self._handler(h, gid)
+        else:
+            for h in steps:
+                self._handler(h, gid)
+
+    def _handler(self, h: ir.Handler, gid: int) -> None:
+        hid = self.handler_id(h)
+        if h.kind == "request":
+            raise Unsupported("client requests", h.span)
+        if h.kind == "message":
+            self._delivery(h, gid, hid)
+            return
+        label = f"({hid}, {gid}, None)"
+        guard = self._guard(h, gid)
+        with self._maybe(f"if {guard}:" if guard else None):
+            wrap = _may_abandon(h.body)
+            with self._maybe("for _ in (0,):" if wrap else None):
+                self.out.line("l = list(s)")
+                self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+
+    def _guard(self, h: ir.Handler, gid: int) -> str | None:
+        return None if h.guard is None else self.x.expr(h.guard, Env("s", gid))
+
+    @contextmanager
+    def _maybe(self, header: str | None):
+        if header is None:
+            yield
+        else:
+            with self.out.block(header):
+                yield
+
+    def _unpack(self, h: ir.Handler) -> str:
+        return ", ".join(f"x{p.uid}" for p in h.params)
+
+    def _reach_test(self, src: str, gid: int) -> None:
+        cuts = self.layout.env("cuts")
+        if cuts is not None:
+            self.out.line(f"if not _reachable(s[{cuts}], {src}, {gid}): continue")
+
+    def _delivery(self, h: ir.Handler, gid: int, hid: int) -> None:
+        sender = f"x{h.sender.uid}" if h.sender is not None else "_src"
+        fields = self._unpack(h)
+        guard = self._guard(h, gid)
+        if self.mode == "fifo":
+            self._fifo_delivery(h, gid, hid, sender, fields, guard)
+            return
+        k = self.layout.inbox(gid, h.trigger)
+        if k is None:
+            return  # nothing ever sends this message to this node
+        label = f"({hid}, {gid}, m)"
+        if self.mode == "duplicating":
+            header = f"for m in s[{k}]:"
+        else:
+            self.out.line(f"t = s[{k}]")
+            header = "for i in range(len(t)):"
+        with self.out.block(header):
+            if self.mode == "unordered":
+                self.out.line("m = t[i]")
+                self.out.line("if i and m == t[i - 1]: continue")
+            self.out.line(f"{sender}, {fields + ', ' if fields else ''}= m")
+            self._reach_test(sender, gid)
+            with self._maybe(f"if {guard}:" if guard else None):
+                self.out.line("l = list(s)")
+                if self.mode == "unordered":
+                    self.out.line(f"l[{k}] = t[:i] + t[i + 1:]")
+                self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+
+    def _fifo_delivery(self, h, gid, hid, sender, fields, guard) -> None:
+        links = [(self.layout.link(src.gid, gid), src.gid) for src in self.p.nodes
+                 if self.layout.link(src.gid, gid) is not None]
+        if not links:
+            return
+        mid = self.message_ids[h.trigger]
+        table = self.t.const(tuple(links))
+        label = f"({hid}, {gid}, ({sender},) + m[1:])"
+        with self.out.block(f"for k, {sender} in {table}:"):
+            self.out.line("q = s[k]")
+            self.out.line(f"if not q or q[0][0] != {mid}: continue")
+            self.out.line("m = q[0]")
+            if fields:
+                self.out.line(f"{fields}, = m[1:]")
+            self._reach_test(sender, gid)
+            with self._maybe(f"if {guard}:" if guard else None):
+                self.out.line("l = list(s)")
+                self.out.line("l[k] = q[1:]")
+                self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+
+    # -------------------------------------------------- the end of a path
+
+    def _emit(self, path: Path) -> None:
+        state = f"tuple({path.env.src})"
+        if self.labeled:
+            self.out.line(f"out.append(({path.label}, {state}))")
+        else:
+            self.out.line(f"out.append({state})")
+
+    # -------------------------------------------------- statements
+
+    def block(self, stmts: tuple[ir.Stmt, ...], path: Path, cont) -> None:
+        """Compile `stmts`, then the continuation `cont(path)` on every path that survives."""
+        if not stmts:
+            cont(path)
+            return
+        s, rest = stmts[0], stmts[1:]
+        if isinstance(s, ir.Choose):
+            self._choose(s, rest, path, cont)
+        elif isinstance(s, ir.If) and _branches(s):
+            self._branching_if(s, rest, path, cont)
+        elif isinstance(s, ir.For) and (_branches(s.body) or _may_abandon(s.body)):
+            self._generator_for(s, rest, path, cont)
+        else:
+            self.simple(s, path)
+            self.block(rest, path, cont)
+
+    def _choose(self, s: ir.Choose, rest, path: Path, cont) -> None:
+        env = path.env
+        with self.out.block(f"for x{s.local.uid} in {self.x.domain(s.domain, env, ordered=True)}:"):
+            if s.cond is not None:
+                self.out.line(f"if not {self.x.expr(s.cond, env)}: continue")
+            copy = self.out.name("l")
+            self.out.line(f"{copy} = {env.src}.copy()")
+            inner = Path(replace(env, src=copy), "continue", path.label)
+            self.block(rest, inner, cont)
+
+    def _branching_if(self, s: ir.If, rest, path: Path, cont) -> None:
+        after = lambda p: self.block(rest, p, cont)  # noqa: E731 - the shared continuation
+        for n, (cond, body) in enumerate(s.arms):
+            with self.out.block(f"{'if' if n == 0 else 'elif'} {self.x.expr(cond, path.env)}:"):
+                self.block(body, path, after)
+        with self.out.block("else:"):
+            self.block(s.orelse, path, after)
+
+    def _generator_for(self, s: ir.For, rest, path: Path, cont) -> None:
+        gen, lv, it, i = self.out.name("_g"), self.out.name("lv"), self.out.name("it"), self.out.name("i")
+        with self.out.block(f"def {gen}({lv}, {it}, {i}):"):
+            with self.out.block(f"if {i} == len({it}):"):
+                self.out.line(f"yield {lv}")
+                self.out.line("return")
+            self.out.line(f"x{s.local.uid} = {it}[{i}]")
+            inner = Path(replace(path.env, src=lv), "return", path.label)
+            self.block(s.body, inner,
+                       lambda p: self.out.line(f"yield from {gen}({p.env.src}, {it}, {i} + 1)"))
+        lw = self.out.name("lw")
+        domain = self.x.domain(s.domain, path.env, ordered=True)
+        with self.out.block(f"for {lw} in {gen}({path.env.src}, tuple({domain}), 0):"):
+            self.block(rest, Path(replace(path.env, src=lw), "continue", path.label), cont)
+
+    def simple(self, s: ir.Stmt, path: Path) -> None:
+        """A statement that neither branches nor needs the continuation."""
+        env = path.env
+        match s:
+            case ir.Assign():
+                self._assign(s, env)
+            case ir.Let(local=local, value=value):
+                self.out.line(f"x{local.uid} = {self.x.expr(value, env)}")
+            case ir.Send():
+                self._send(s, env)
+            case ir.Require(cond=cond):
+                self.out.line(f"if not {self.x.expr(cond, env)}: {path.abandon}")
+            case ir.Take(address=address):
+                self.out.line(f"{env.src}[{self.layout.env('address', address)}] = {env.gid}")
+            case ir.If(arms=arms, orelse=orelse):
+                for n, (cond, body) in enumerate(arms):
+                    with self.out.block(f"{'if' if n == 0 else 'elif'} {self.x.expr(cond, env)}:"):
+                        self._simple_block(body, path)
+                if orelse:
+                    with self.out.block("else:"):
+                        self._simple_block(orelse, path)
+            case ir.For(local=local, domain=domain, body=body):
+                with self.out.block(f"for x{local.uid} in {self.x.domain(domain, env, ordered=True)}:"):
+                    self._simple_block(body, path)
+            case ir.Reply():
+                raise Unsupported("client requests", s.span)
+            case ir.Return():
+                raise Unsupported("user-defined objects", s.span)
+            case _:
+                raise InternalError(f"no code generation for {type(s).__name__}")
+
+    def _simple_block(self, stmts, path: Path) -> None:
+        if not stmts:
+            self.out.line("pass")
+        for s in stmts:
+            self.simple(s, path)
+
+    # -------------------------------------------------- assignment and send
+
+    def _assign(self, s: ir.Assign, env: Env) -> None:
+        if not isinstance(s.target, ir.StateVar):
+            raise Unsupported("user-defined objects", s.span)
+        var = self.p.role(s.target.role).var(s.target.name)  # type: ignore[union-attr]
+        slot = f"{env.src}[{self.layout.var(env.gid, s.target.name)}]"  # type: ignore[arg-type]
+        value = self.out.name("v")
+        self.out.line(f"{value} = {self.x.expr(s.value, env)}")
+        leaf = _leaf_type(var.type, s.path)  # type: ignore[union-attr]
+        self._fit(value, s.value.type, leaf, s, f"variable '{s.target.name}'")
+        self.out.line(f"{slot} = {self._update(slot, var.type, s.path, value, s, env)}")  # type: ignore[union-attr]
+
+    def _update(self, base: str, t: Type, path: tuple[ir.Path, ...], value: str, s: ir.Stmt, env: Env) -> str:
+        """Code for `base` with the element at `path` replaced by `value` (functional update)."""
+        if not path:
+            return value
+        p, rest = path[0], path[1:]
+        cur = self.out.name("c")
+        self.out.line(f"{cur} = {base}")
+        if p.kind == "field":
+            assert isinstance(t, RecordT)
+            pos = [n for n, _ in t.fields].index(p.field)  # type: ignore[arg-type]
+            inner = self._update(f"{cur}[{pos}]", t.fields[pos][1], rest, value, s, env)
+            return f"{cur}[:{pos}] + ({inner},) + {cur}[{pos + 1}:]"
+        key = self.out.name("k")
+        self.out.line(f"{key} = {self.x.expr(p.index, env)}")  # type: ignore[arg-type]
+        sid = self.t.span(s.span)
+        if isinstance(t, MapT):
+            inner = self._update(f"_mget({cur}, {key}, {sid})", t.value, rest, value, s, env) if rest else value
+            return f"_mset({cur}, {key}, {inner})"
+        if isinstance(t, SeqT):
+            inner = self._update(f"_sget({cur}, {key}, {sid})", t.elem, rest, value, s, env) if rest else value
+            return f"_sset({cur}, {key}, {inner}, {sid})"
+        raise InternalError(f"assignment into a {type(t).__name__}")
+
+    def _fit(self, value: str, src: Type, dst: Type, s: ir.Stmt, what: str) -> None:
+        if values.within(src, dst):
+            return
+        message = self.t.const(f"the value {{}} does not fit {what} of type {describe(dst)}")
+        self.out.line(f"if not _fits({value}, {self.t.const(dst)}): "
+                      f"_fail({self.t.span(s.span)}, {message}.format(_show({value}, {self.t.const(dst)})))")
+
+    def _send(self, s: ir.Send, env: Env) -> None:
+        mtype = self.p.message(s.message)
+        names = []
+        for arg, (fname, ftype) in zip(s.args, mtype.fields):  # type: ignore[union-attr]
+            v = self.out.name("a")
+            self.out.line(f"{v} = {self.x.expr(arg, env)}")
+            self._fit(v, arg.type, ftype, s, f"field '{fname}' of message '{s.message}'")
+            names.append(v)
+        dest = self.x.expr(s.dest, env)
+        if s.broadcast:
+            d = self.out.name("d")
+            ordered = f"_ordered({dest})" if self.mode == "fifo" else dest
+            with self.out.block(f"for {d} in {ordered}:"):
+                self._send_one(s, env, d, names)
+        else:
+            d = self.out.name("d")
+            self.out.line(f"{d} = {dest}")
+            self._send_one(s, env, d, names)
+
+    def _send_one(self, s: ir.Send, env: Env, dest: str, args: list[str]) -> None:
+        src, L = env.gid, env.src
+        fields = "".join(a + ", " for a in args)
+        k = self.out.name("k")
+        if self.mode == "fifo":
+            table = tuple(self.layout.link(src, n.gid) if self.layout.link(src, n.gid) is not None else -1  # type: ignore[arg-type]
+                          for n in self.p.nodes)
+            self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
+            self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
+            return
+        table = tuple(self.layout.inbox(n.gid, s.message) if self.layout.inbox(n.gid, s.message) is not None else -1
+                      for n in self.p.nodes)
+        self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
+        message = f"({src}, {fields})"
+        if self.mode == "duplicating":
+            self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
+        else:
+            self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], {message})")
+
+    # -------------------------------------------------- the environment
+
+    def _environment(self) -> None:
+        f = self.p.faults
+        lay = self.layout
+        down, paused, cuts = lay.env("down"), lay.env("paused"), lay.env("cuts")
+        gids = [n.gid for n in self.p.nodes]
+        if f.crash:
+            b = lay.env("budget", "crash")
+            with self.out.block(f"if s[{b}] < {f.crash}:"):
+                for g in gids:
+                    with self.out.block(f"if not (s[{down}] >> {g}) & 1:"):
+                        self.out.line("l = list(s)")
+                        self.out.line(f"l[{down}] |= {1 << g}")
+                        if paused is not None:
+                            self.out.line(f"l[{paused}] &= ~{1 << g}")
+                        self.out.line(f"l[{b}] += 1")
+                        self._emit(Path(Env("l", g), "continue", f"('crash', {g})"))
+        if f.restart:
+            self._restarts(lay.env("budget", "restart"), down)
+        if f.pause:
+            b = lay.env("budget", "pause")
+            for g in gids:
+                up = f"not (s[{down}] >> {g}) & 1 and " if down is not None else ""
+                with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
+                    self.out.line(f"l = list(s); l[{paused}] |= {1 << g}; l[{b}] += 1")
+                    self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
+                with self.out.block(f"if (s[{paused}] >> {g}) & 1:"):
+                    self.out.line(f"l = list(s); l[{paused}] &= ~{1 << g}")
+                    self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
+        if cuts is not None:
+            self._cuts(cuts, gids)
+        if self.p.network.lossy:
+            self._losses()
+
+    def _restarts(self, b: int, down: int) -> None:
+        with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):
+            for role in self.p.roles:
+                restart = next((h for h in role.handlers if h.kind == "restart"), None)
+                for node in role.ids:
+                    g = node.gid
+                    with self.out.block(f"if (s[{down}] >> {g}) & 1:"):
+                        self.out.line("l = list(s)")
+                        self.out.line(f"l[{down}] &= ~{1 << g}")
+                        self.out.line(f"l[{b}] += 1")
+                        for v in role.vars:
+                            if not v.durable:
+                                init = self.t.const(self.initial_value(v, g))
+                                self.out.line(f"l[{self.layout.var(g, v.name)}] = {init}")
+                        path = Path(Env("l", g), "continue", f"('restart', {g})")
+                        if restart is None:
+                            self._emit(path)
+                        else:
+                            with self._maybe("for _ in (0,):" if _may_abandon(restart.body) else None):
+                                self.block(restart.body, path, self._emit)
+
+    def _cuts(self, cuts: int, gids: list[int]) -> None:
+        f = self.p.faults
+        if f.partition:
+            b = self.layout.env("budget", "partition")
+            sides = []
+            rest = gids[1:]
+            for size in range(0, len(rest)):
+                for combo in combinations(rest, size):
+                    sides.append(sum(1 << g for g in (gids[0],) + combo))
+            with self.out.block(f"if s[{b}] < {f.partition}:"):
+                with self.out.block(f"for side in {self.t.const(tuple(sides))}:"):
+                    self.out.line("c = (0, side)")
+                    self.out.line(f"if c in s[{cuts}]: continue")
+                    self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", "('partition', side)"))
+        if f.link:
+            b = self.layout.env("budget", "link")
+            pairs = tuple((1, a, c) for a, c in combinations(gids, 2))
+            with self.out.block(f"if s[{b}] < {f.link}:"):
+                with self.out.block(f"for c in {self.t.const(pairs)}:"):
+                    self.out.line(f"if c in s[{cuts}]: continue")
+                    self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", "('cut', c)"))
+        with self.out.block(f"for c in _ordered(s[{cuts}]):"):
+            self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] - {{c}}")
+            self._emit(Path(Env("l"), "continue", "('heal', c)"))
+
+    def _losses(self) -> None:
+        budget = self.p.faults.loss
+        b = self.layout.env("budget", "loss")
+        with self._maybe(f"if s[{b}] < {budget}:" if budget is not None else None):
+            for k in self.layout.network_slots():
+                bump = f"; l[{b}] += 1" if budget is not None else ""
+                if self.mode == "duplicating":
+                    with self.out.block(f"for m in _ordered(s[{k}]):"):
+                        self.out.line(f"l = list(s); l[{k}] = s[{k}] - {{m}}{bump}")
+                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
+                else:
+                    self.out.line(f"t = s[{k}]")
+                    with self.out.block("for i in range(len(t)):"):
+                        if self.mode == "unordered":
+                            self.out.line("if i and t[i] == t[i - 1]: continue")
+                        self.out.line(f"m = t[i]; l = list(s); l[{k}] = t[:i] + t[i + 1:]{bump}")
+                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
+
+    # -------------------------------------------------- initial values
+
+    def initial_value(self, v: ir.VarDecl, gid: int) -> object:
+        """The encoded initial value of variable v on node gid (raises SpecRuntimeError)."""
+        code = self.x.expr(v.init, Env(None, gid))
+        value = eval(compile(code, "<capcheck:init>", "eval"), dict(self.t.namespace))  # noqa: S307 - our own generated code
+        if not values.fits(value, v.type):
+            raise values.SpecRuntimeError(self.t.span(v.span),
+                                          f"the initial value of '{v.name}' does not fit its type {describe(v.type)}")
+        return value
+
+
+# ---------------------------------------------------------------- body analysis
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield s
+        if isinstance(s, ir.If):
+            for _, arm in s.arms:
+                yield from _walk(arm)
+            yield from _walk(s.orelse)
+        elif isinstance(s, ir.For):
+            yield from _walk(s.body)
+
+
+def _branches(x) -> bool:
+    """Whether a statement (or block) can continue on more than one path, or holds a loop
+    that must become a generator (its body branches or may abandon the path)."""
+    stmts = [st for _, arm in x.arms for st in arm] + list(x.orelse) if isinstance(x, ir.If) else x
+    return any(isinstance(s, ir.Choose) or (isinstance(s, ir.For) and _may_abandon(s.body))
+               for s in _walk(stmts))
+
+
+def _may_abandon(stmts) -> bool:
+    return any(isinstance(s, (ir.Require, ir.Choose)) for s in _walk(stmts))
+
+
+def _leaf_type(t: Type, path: tuple[ir.Path, ...]) -> Type:
+    for p in path:
+        if p.kind == "field":
+            assert isinstance(t, RecordT)
+            t = t.field(p.field)  # type: ignore[arg-type, assignment]
+        elif isinstance(t, MapT):
+            t = t.value
+        elif isinstance(t, SeqT):
+            t = t.elem
+    return t

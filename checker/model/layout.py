@@ -1,0 +1,131 @@
+"""Where each part of the global state lives in the flat state tuple.
+
+A state is one tuple; its slots, in this order:
+
+1. every node's variables (nodes in global-id order, variables in declaration order);
+2. the environment, each only when the spec can change it: `down` and `paused` (bit sets of
+   node ids), `cuts` (frozenset of active cuts), one counter per fault kind with a bounded
+   budget, and one slot per address (the gid of the node holding it);
+3. the network: per (destination, message) inbox for the `unordered` network (a sorted tuple,
+   a multiset) and the `duplicating` one (a frozenset: every message ever sent); per directed
+   link (source, destination) for `fifo` (a tuple in sending order). A message in an inbox is
+   `(source, field, ...)`; on a fifo link it is `(message number, field, ...)`.
+
+Only slots that can ever be non-empty exist: inboxes for the nodes a `send` of that message
+can reach (by the destination's type), links between roles that send to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.semantics import ir
+from checker.semantics.types import NodeT, SetT
+
+ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
+    'cuts', 'budget' (name: the fault kind), 'address' (name), 'inbox' (node, name: the
+    message), 'link' (node: the source, peer: the destination)."""
+
+    kind: str
+    node: int = -1
+    name: str = ""
+    peer: int = -1
+
+
+@dataclass(frozen=True)
+class Layout:
+    slots: tuple[Slot, ...]
+    index: dict  # Slot -> position
+
+    def var(self, gid: int, name: str) -> int:
+        return self.index[Slot("var", gid, name)]
+
+    def env(self, kind: str, name: str = "") -> int | None:
+        return self.index.get(Slot(kind, name=name))
+
+    def inbox(self, gid: int, message: str) -> int | None:
+        return self.index.get(Slot("inbox", gid, message))
+
+    def link(self, src: int, dst: int) -> int | None:
+        return self.index.get(Slot("link", src, peer=dst))
+
+    def network_slots(self) -> list[int]:
+        return [i for i, s in enumerate(self.slots) if s.kind in ("inbox", "link")]
+
+
+def build_layout(program: ir.Program) -> Layout:
+    """The slot layout of `program`'s states. Pure and deterministic."""
+    slots: list[Slot] = []
+    for role in program.roles:
+        for node in role.ids:
+            slots += [Slot("var", node.gid, v.name) for v in role.vars]
+    faults = program.faults
+    if faults.crash:
+        slots.append(Slot("down"))
+    if faults.pause:
+        slots.append(Slot("paused"))
+    if faults.partition or faults.link:
+        slots.append(Slot("cuts"))
+    slots += [Slot("budget", name=k) for k in ENV_FAULTS if faults.budget(k)]
+    slots += [Slot("address", name=a.name) for a in program.addresses]
+    slots += _network_slots(program)
+    return Layout(tuple(slots), {s: i for i, s in enumerate(slots)})
+
+
+def _network_slots(program: ir.Program) -> list[Slot]:
+    if program.network.mode == "fifo":
+        pairs = sorted({(src.gid, dst) for role, (_, dsts) in destinations(program).items()
+                        for src in program.role(role).ids for dst in dsts})  # type: ignore[union-attr]
+        return [Slot("link", s, peer=d) for s, d in pairs]
+    return [Slot("inbox", d, m.name) for m in program.messages
+            for d in sorted(_message_dests(program, m.name))]
+
+
+def destinations(program: ir.Program) -> dict[str, tuple[set[str], set[int]]]:
+    """For each role: (the messages its handlers send, the gids they can be sent to)."""
+    out: dict[str, tuple[set[str], set[int]]] = {}
+    for role in program.roles:
+        msgs: set[str] = set()
+        dsts: set[int] = set()
+        for h in role.handlers:
+            for send in sends(h.body):
+                msgs.add(send.message)
+                dsts |= _gids_of(program, send.dest.type)
+        out[role.name] = (msgs, dsts)
+    return out
+
+
+def _message_dests(program: ir.Program, message: str) -> set[int]:
+    out: set[int] = set()
+    for role in program.roles:
+        for h in role.handlers:
+            for send in sends(h.body):
+                if send.message == message:
+                    out |= _gids_of(program, send.dest.type)
+    return out
+
+
+def _gids_of(program: ir.Program, t) -> set[int]:
+    if isinstance(t, SetT):
+        t = t.elem
+    if isinstance(t, NodeT):
+        return {n.gid for r in t.roles for n in program.role(r).ids}  # type: ignore[union-attr]
+    return {n.gid for n in program.nodes}
+
+
+def sends(body: tuple[ir.Stmt, ...]):
+    """Every `send` statement in a block, nested ones included, in source order."""
+    for s in body:
+        if isinstance(s, ir.Send):
+            yield s
+        elif isinstance(s, ir.If):
+            for _, arm in s.arms:
+                yield from sends(arm)
+            yield from sends(s.orelse)
+        elif isinstance(s, ir.For):
+            yield from sends(s.body)

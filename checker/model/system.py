@@ -1,0 +1,292 @@
+"""The engine-facing contract: a program compiled to a transition system.
+
+`compile_model(program)` generates the successor function's source (codegen.py), compiles
+it with `compile()` under a `<capcheck:NAME>` file name registered in `linecache` (so a
+traceback shows the generated line), and wraps it in a `Model`:
+
+- `init_states()`: the initial states (one: initial values are deterministic);
+- `successors(state)`: the next states, in a fixed order; a step is named by its position
+  in this list (its *action index*), which is what traces store;
+- `labeled(state)`: the same list as (label, state) pairs, for traces;
+- `invariants`: one `Invariant` per `invariant` property, evaluated with a projection cache;
+- `describe`, `view`, `changes`: what a step and a state look like to a person.
+
+A state is a tuple of encoded values (values.py) laid out as layout.py describes. Its
+fingerprint is `hash(state)`: CPython's tuple hash over ints, floats, tuples and frozensets
+is unsalted, so it is the same 64-bit number in every process and under every PYTHONHASHSEED.
+"""
+
+from __future__ import annotations
+
+import linecache
+import operator
+from dataclasses import dataclass, field
+from typing import Callable
+
+from checker.model import values
+from checker.model.codegen import ModelGenerator
+from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
+from checker.model.layout import Layout, Slot, build_layout
+from checker.semantics import ir
+
+__all__ = ["Model", "Invariant", "compile_model", "Unsupported"]
+
+_CACHE_LIMIT = 1 << 20
+
+
+@dataclass
+class Invariant:
+    """An invariant compiled to a predicate over states.
+
+    `holds(state)` evaluates it through a cache keyed by the slots it reads (an invariant is
+    a pure function of those), cleared when it reaches about a million entries.
+    """
+
+    prop: ir.Property
+    predicate: Callable[[tuple], bool]
+    slots: tuple[int, ...]
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.slots:
+            self._key: Callable[[tuple], object] = lambda s: ()
+        else:
+            self._key = operator.itemgetter(*self.slots)
+
+    def holds(self, state: tuple) -> bool:
+        key = self._key(state)
+        cache = self._cache
+        result = cache.get(key)
+        if result is None:
+            result = bool(self.predicate(state))
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[key] = result
+        return result
+
+
+class Model:
+    """A compiled program. Immutable after construction apart from invariant caches."""
+
+    def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables) -> None:
+        self.program = program
+        self.source = source
+        self.layout: Layout = gen.layout
+        self.codec: values.Codec = tables.codec
+        self.spans = tables.spans
+        self.handlers = gen.handlers()
+        self._init = self._initial_state(gen)
+        namespace = tables.namespace
+        filename = f"<capcheck:{program.name}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
+        self.successors: Callable[[tuple], list] = namespace["successors"]  # type: ignore[assignment]
+        self.labeled: Callable[[tuple], list] = namespace["labeled"]  # type: ignore[assignment]
+        self.invariants = [
+            Invariant(prop, namespace[f"_inv_{k}"], self._slots_read(prop.expr))  # type: ignore[arg-type]
+            for k, prop in enumerate(program.properties) if prop.expr is not None]
+        self._net = tuple(self.layout.network_slots())
+        self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
+
+    # -------------------------------------------------- the contract
+
+    def init_states(self) -> list[tuple]:
+        return [self._init]
+
+    def quiet(self, state: tuple) -> bool:
+        """No message in flight (a duplicating network's messages never leave, so it is
+        always quiet): a state with no step enabled is a legitimate end only when quiet."""
+        if self.program.network.mode == "duplicating":
+            return True
+        return not any(state[k] for k in self._net)
+
+    # -------------------------------------------------- construction
+
+    def _initial_state(self, gen: ModelGenerator) -> tuple:
+        out: list[object] = []
+        for slot in self.layout.slots:
+            if slot.kind == "var":
+                node = self.program.nodes[slot.node]
+                var = self.program.role(node.role).var(slot.name)  # type: ignore[union-attr]
+                out.append(gen.initial_value(var, slot.node))  # type: ignore[arg-type]
+            elif slot.kind == "cuts":
+                out.append(frozenset())
+            elif slot.kind == "address":
+                addr = next(a for a in self.program.addresses if a.name == slot.name)
+                out.append(addr.init.gid)
+            elif slot.kind == "inbox":
+                out.append(frozenset() if self.program.network.mode == "duplicating" else ())
+            elif slot.kind == "link":
+                out.append(())
+            else:
+                out.append(0)
+        return tuple(out)
+
+    def _slots_read(self, expr: ir.Expr) -> tuple[int, ...]:
+        out: set[int] = set()
+        for what in reads(expr):
+            if what[0] == "var":
+                out |= {i for i, s in enumerate(self.layout.slots) if s.kind == "var" and s.name == what[1]}
+            else:
+                k = self.layout.env(*what)
+                if k is not None:
+                    out.add(k)
+        return tuple(sorted(out))
+
+    # -------------------------------------------------- how things look
+
+    def node_name(self, gid: int) -> str:
+        return str(self.program.nodes[gid])
+
+    def message_text(self, name: str, msg: tuple, to: int | None = None) -> str:
+        """`prepared(rm[1]) from rm[1]` (and `to tm` when `to` is given)."""
+        mtype = self.program.message(name)
+        args = ", ".join(values.show(self.codec.decode(v, t), t) for v, (_, t) in zip(msg[1:], mtype.fields))  # type: ignore[union-attr]
+        text = f"{name}({args}) from {self.node_name(msg[0])}"  # type: ignore[arg-type]
+        return text if to is None else f"{text} to {self.node_name(to)}"
+
+    def describe(self, label: tuple) -> dict:
+        """A step's label as data: kind, actor (a node name or None), action (text), message."""
+        kind = label[0]
+        if isinstance(kind, int):
+            h = self.handlers[kind]
+            actor = self.node_name(label[1])
+            if h.kind == "message":
+                msg = self.message_text(h.trigger, label[2])
+                return {"kind": "receive", "actor": actor, "handler": h.label,
+                        "action": f"{actor}: on {msg}", "message": msg}
+            word = "on restart" if h.kind == "restart" else f"{h.kind} {h.trigger}"
+            return {"kind": h.kind, "actor": actor, "handler": h.label, "action": f"{actor}: {word}",
+                    "message": None}
+        if kind in ("crash", "restart", "pause", "resume"):
+            actor = self.node_name(label[1])
+            return {"kind": kind, "actor": actor, "handler": None, "action": f"{actor}: {kind}", "message": None}
+        if kind in ("partition", "cut", "heal"):
+            text = self._cut_text(label[1] if kind != "partition" else (0, label[1]))
+            verb = {"partition": "partition", "cut": "cut link", "heal": "heal"}[kind]
+            return {"kind": kind, "actor": None, "handler": None, "action": f"network: {verb} {text}",
+                    "message": None}
+        if kind == "lose":
+            msg = self._slot_message_text(label[1], label[2])
+            return {"kind": "lose", "actor": None, "handler": None, "action": f"network: lose {msg}",
+                    "message": msg}
+        return {"kind": str(kind), "actor": None, "handler": None, "action": str(label), "message": None}
+
+    def _cut_text(self, cut: tuple) -> str:
+        if cut[0] == 0:
+            side = [self.node_name(n.gid) for n in self.program.nodes if (cut[1] >> n.gid) & 1]
+            other = [self.node_name(n.gid) for n in self.program.nodes if not (cut[1] >> n.gid) & 1]
+            return "{" + ", ".join(side) + "} | {" + ", ".join(other) + "}"
+        return f"{self.node_name(cut[1])} <-> {self.node_name(cut[2])}"
+
+    def _slot_message_text(self, k: int, m: tuple) -> str:
+        slot = self.layout.slots[k]
+        if slot.kind == "link":
+            name = self.program.messages[m[0]].name
+            return self.message_text(name, (slot.node,) + tuple(m[1:]), slot.peer)
+        return self.message_text(slot.name, m, slot.node)
+
+    def in_flight(self, state: tuple) -> list[str]:
+        """Every message in flight, one text each (a repeated one as often as it is there)."""
+        out = []
+        for k in self._net:
+            msgs = state[k]
+            seq = values.ordered(msgs) if isinstance(msgs, frozenset) else msgs
+            out += [self._slot_message_text(k, m) for m in seq]
+        return out
+
+    def view(self, state: tuple) -> dict[str, object]:
+        """The state as JSON data: nodes and their variables, who is down or paused, cut
+        links, addresses, fault budgets used, and the messages in flight."""
+        nodes: dict[str, dict] = {}
+        env: dict[str, object] = {}
+        for k, slot in enumerate(self.layout.slots):
+            v = state[k]
+            if slot.kind == "var":
+                node = self.program.nodes[slot.node]
+                t = self._var_types[(node.role, slot.name)]
+                nodes.setdefault(str(node), {})[slot.name] = values.to_json(self.codec.decode(v, t), t)
+            elif slot.kind in ("down", "paused"):
+                env[slot.kind] = [self.node_name(n.gid) for n in self.program.nodes if (v >> n.gid) & 1]  # type: ignore[operator]
+            elif slot.kind == "cuts":
+                env["cuts"] = [self._cut_text(c) for c in values.ordered(v)]  # type: ignore[arg-type]
+            elif slot.kind == "budget":
+                env.setdefault("faults_used", {})[slot.name] = v  # type: ignore[union-attr]
+            elif slot.kind == "address":
+                env.setdefault("addresses", {})[slot.name] = self.node_name(v)  # type: ignore[union-attr, arg-type]
+        out: dict[str, object] = {"nodes": nodes}
+        out.update(env)
+        out["network"] = self.in_flight(state)
+        return out
+
+    def flat(self, state: tuple) -> list[tuple[str, str]]:
+        """The state as (name, text) rows: `rm[0].state = working`, `down = {...}`, ..."""
+        rows: list[tuple[str, str]] = []
+        for k, slot in enumerate(self.layout.slots):
+            if slot.kind in ("inbox", "link"):
+                continue
+            rows.append((self._slot_name(slot), self._slot_text(slot, state[k])))
+        return rows
+
+    def _slot_name(self, slot: Slot) -> str:
+        if slot.kind == "var":
+            return f"{self.node_name(slot.node)}.{slot.name}"
+        if slot.kind == "budget":
+            return f"{slot.name} faults used"
+        if slot.kind == "address":
+            return slot.name
+        return slot.kind
+
+    def _slot_text(self, slot: Slot, v: object) -> str:
+        if slot.kind == "var":
+            node = self.program.nodes[slot.node]
+            t = self._var_types[(node.role, slot.name)]
+            return values.show(self.codec.decode(v, t), t)
+        if slot.kind in ("down", "paused"):
+            return "{" + ", ".join(self.node_name(n.gid) for n in self.program.nodes if (v >> n.gid) & 1) + "}"  # type: ignore[operator]
+        if slot.kind == "cuts":
+            return "{" + ", ".join(self._cut_text(c) for c in values.ordered(v)) + "}"  # type: ignore[arg-type]
+        if slot.kind == "address":
+            return self.node_name(v)  # type: ignore[arg-type]
+        return str(v)
+
+    def changes(self, before: tuple, after: tuple) -> list[str]:
+        """What a step changed: `rm[1].state: working -> prepared`, `+ prepared(...)` for a
+        message put in flight, `- ...` for one taken out. Deterministic order."""
+        out = []
+        for (name, old), (_, new) in zip(self.flat(before), self.flat(after)):
+            if old != new:
+                out.append(f"{name}: {old} -> {new}")
+        old_msgs, new_msgs = self.in_flight(before), self.in_flight(after)
+        out += [f"+ {m}" for m in _multiset_minus(new_msgs, old_msgs)]
+        out += [f"- {m}" for m in _multiset_minus(old_msgs, new_msgs)]
+        return out
+
+
+def _multiset_minus(a: list[str], b: list[str]) -> list[str]:
+    rest = list(b)
+    out = []
+    for x in a:
+        if x in rest:
+            rest.remove(x)
+        else:
+            out.append(x)
+    return out
+
+
+def compile_model(program: ir.Program) -> Model:
+    """Generate, compile and wrap the successor function of `program`.
+
+    Raises `Unsupported` (with the span of the construct) for what this engine cannot run
+    yet, and `values.SpecRuntimeError` when an initial value does not fit its type.
+    """
+    if program.clients is not None:
+        raise Unsupported("client requests", None)
+    codec = values.Codec(program)
+    tables = Tables(codec)
+    tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)
+    layout = build_layout(program)
+    gen = ModelGenerator(program, layout, ExprCompiler(program, layout, tables))
+    source = gen.module()
+    return Model(program, source, gen, tables)
+

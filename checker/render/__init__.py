@@ -1,0 +1,1 @@
+"""Renderers: turn check results into text and JSON. They consume results, never produce them."""

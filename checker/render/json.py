@@ -1,0 +1,63 @@
+"""Check results as JSON: the schema documented in docs/cli.md ("The JSON report").
+
+`report_data` builds plain data; `dumps` turns it into text with sorted keys, so the same
+result always gives the same bytes apart from the two measurements `stats.seconds` and
+`stats.memory_bytes`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from checker.result import CheckResult, PropertyResult, Trace, Verdict
+
+SCHEMA_VERSION = 1
+
+
+def trace_data(trace: Trace) -> dict:
+    return {
+        "path": ".".join(str(i) for i in trace.path),
+        "length": trace.length,
+        "steps": [
+            {"index": step.index, "action": step.action["action"], "kind": step.action["kind"],
+             "actor": step.action["actor"], "message": step.action["message"],
+             "changes": list(step.changes), "state": step.state}
+            for step in trace.steps],
+    }
+
+
+def _property(p: PropertyResult) -> dict:
+    out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
+    if p.verdict is Verdict.VIOLATED and p.trace is not None:
+        out["trace"] = trace_data(p.trace)
+    if p.reason is not None:
+        out["reason"] = p.reason
+    return out
+
+
+def report_data(result: CheckResult, spec: str, protocol: str, constants: dict) -> dict:
+    s = result.stats
+    data: dict = {
+        "schema": SCHEMA_VERSION,
+        "spec": spec,
+        "protocol": protocol,
+        "constants": constants,
+        "result": result.result,
+        "exit_reason": result.exit_reason,
+        "detail": result.detail,
+        "stats": {"distinct_states": s.distinct_states, "generated_states": s.generated_states,
+                  "max_depth": s.max_depth, "queue": s.queue, "seconds": round(s.seconds, 3),
+                  "memory_bytes": s.memory_bytes},
+        "properties": [_property(p) for p in result.properties],
+    }
+    if result.failure is not None:
+        f = result.failure
+        where = None
+        if f.span is not None:
+            where = {"line": f.span.line, "column": f.span.column}  # type: ignore[attr-defined]
+        data["error"] = {"message": f.message, "location": where, "trace": trace_data(f.trace)}
+    return data
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)

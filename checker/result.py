@@ -1,0 +1,116 @@
+"""What a check returns: verdicts, the reason a run stopped, statistics and traces.
+
+Engines produce these; renderers (checker/render) consume them; nothing here prints.
+Verdicts are ordered VIOLATED < UNKNOWN < HOLDS, so the overall result of several
+properties is the least of theirs. A run that stops on a bound never says HOLDS.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Verdict(enum.IntEnum):
+    VIOLATED = 0
+    UNKNOWN = 1
+    HOLDS = 2
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+# why a search ended
+COMPLETE = "complete"            # every reachable state was explored
+ALL_DECIDED = "all_violated"     # every property was violated; nothing left to look for
+MAX_STATES = "max_states"
+MAX_DEPTH = "max_depth"
+TIMEOUT = "timeout"
+MEMORY = "memory"
+INTERRUPTED = "interrupted"
+RUNTIME_ERROR = "runtime_error"
+
+EXIT_REASONS = (COMPLETE, ALL_DECIDED, MAX_STATES, MAX_DEPTH, TIMEOUT, MEMORY, INTERRUPTED, RUNTIME_ERROR)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a trace: the action index that selects it among the successors of the
+    previous state (None for the initial state), the step as data (`Model.describe`), the
+    changes it made, and the whole state after it (`Model.view`)."""
+
+    index: int | None
+    action: dict
+    changes: tuple[str, ...]
+    state: dict
+    rows: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A run from an initial state. `path` is the replayable encoding: the initial state's
+    index, then one action index per step."""
+
+    steps: tuple[Step, ...]
+
+    @property
+    def path(self) -> tuple[int, ...]:
+        first = self.steps[0].index if self.steps and self.steps[0].index is not None else 0
+        return (first,) + tuple(s.index for s in self.steps[1:])  # type: ignore[misc]
+
+    @property
+    def length(self) -> int:
+        """The number of steps after the initial state."""
+        return max(len(self.steps) - 1, 0)
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    name: str
+    kind: str
+    verdict: Verdict
+    trace: Trace | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    distinct_states: int
+    generated_states: int
+    max_depth: int
+    seconds: float
+    queue: int = 0
+    memory_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class RuntimeFailure:
+    """The spec did something undefined (an index past the end, a value out of range):
+    where (a span into the spec), what, and the run that got there."""
+
+    message: str
+    span: object
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    exit_reason: str
+    detail: str
+    stats: Stats
+    properties: tuple[PropertyResult, ...] = ()
+    failure: RuntimeFailure | None = None
+    options: dict = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.failure is not None:
+            return Verdict.UNKNOWN
+        return min((p.verdict for p in self.properties), default=Verdict.HOLDS if self.exit_reason == COMPLETE
+                   else Verdict.UNKNOWN)
+
+    @property
+    def result(self) -> str:
+        """'holds' | 'violated' | 'unknown' | 'error' (the spec failed while running)."""
+        return "error" if self.failure is not None else self.verdict.word
