@@ -294,9 +294,7 @@ def compile_spec(path: str, overrides: dict[str, int | bool], command: str) -> t
     try:
         return program, compile_model(program)
     except Unsupported as exc:
-        raise SpecError([Diagnostic(
-            f"'capcheck {command}' cannot explore {exc.what} yet: this release explores node "
-            "handlers, the network and faults", exc.span)], source) from None
+        raise SpecError([Diagnostic(exc.describe(command), exc.span)], source) from None
     except SpecRuntimeError as exc:
         raise SpecError([Diagnostic(exc.message, None)], source) from None
 

@@ -12,6 +12,7 @@ statistics so far; properties not yet violated are then UNKNOWN, never HOLDS.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from array import array
@@ -127,6 +128,10 @@ class _Search:
         self.depths.append(depth)
 
     def _pending(self) -> int:
+        """How many properties are still open; -1 when there were none to begin with (then
+        the search still runs to the end, to count the states)."""
+        if not self.model.invariants and not self.deadlock:
+            return -1
         return len(self.invariants) + (1 if self.deadlock and DEADLOCK not in self.violations else 0)
 
     def _check_new(self, s: tuple, num: int) -> bool:
@@ -171,33 +176,28 @@ class _Search:
                     return ALL_DECIDED
             self.generated += len(succ)
             d1 = d + 1
-            i = 0
-            for t in succ:
-                fp = hash(t)
-                if fp not in visited:
-                    n = len(parents)
-                    visited[fp] = n
-                    parents.append(num)
-                    actions.append(i)
-                    depths.append(d1)
-                    if invariants:
-                        for holds in invariants:
-                            try:
-                                ok = holds(t)
-                            except SpecRuntimeError as err:
-                                self.failure = (n, err)
-                                return RUNTIME_ERROR
-                            if not ok:
-                                break
-                        else:
-                            push((t, n))
-                            i += 1
-                            continue
+            fresh = [(i, fp) for i, fp in enumerate(map(hash, succ)) if fp not in visited]
+            for i, fp in fresh:
+                if fp in visited:
+                    continue  # the same state twice among these successors
+                t = succ[i]
+                n = len(parents)
+                visited[fp] = n
+                parents.append(num)
+                actions.append(i)
+                depths.append(d1)
+                for holds in invariants:
+                    try:
+                        ok = holds(t)
+                    except SpecRuntimeError as err:
+                        self.failure = (n, err)
+                        return RUNTIME_ERROR
+                    if not ok:
                         if self._check_new(t, n):
                             return RUNTIME_ERROR if self.failure else ALL_DECIDED
                         invariants = [inv.holds for inv in self.invariants]
-                    push((t, n))
-                i += 1
+                        break
+                push((t, n))
             expanded += 1
             if not expanded & (_CHECK_EVERY - 1):
                 reason = self._bounds(expanded)
@@ -286,7 +286,13 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     come back in `CheckResult.failure`).
     """
     run = _Search(model, options, progress, clock)
-    reason = run.run()
+    collecting = gc.isenabled()
+    gc.disable()  # states hold no cycles; the collector would rescan millions of tuples
+    try:
+        reason = run.run()
+    finally:
+        if collecting:
+            gc.enable()
     seconds = clock() - run.start
     stats = Stats(len(run.parents), run.generated + len(model.init_states()), max(run.depths, default=0), seconds,
                   len(run.frontier), max(run.memory, memory_in_use()))

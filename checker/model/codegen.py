@@ -26,6 +26,9 @@ from checker.semantics import ir
 from checker.semantics.types import MapT, RecordT, SeqT, Type, describe
 
 
+MAX_PARTITION_NODES = 16
+
+
 class Emitter:
     """Indented lines of source."""
 
@@ -312,9 +315,13 @@ class ModelGenerator:
             raise Unsupported("user-defined objects", s.span)
         var = self.p.role(s.target.role).var(s.target.name)  # type: ignore[union-attr]
         slot = f"{env.src}[{self.layout.var(env.gid, s.target.name)}]"  # type: ignore[arg-type]
-        value = self.out.name("v")
-        self.out.line(f"{value} = {self.x.expr(s.value, env)}")
         leaf = _leaf_type(var.type, s.path)  # type: ignore[union-attr]
+        code = self.x.expr_as(s.value, leaf, env)
+        if not s.path and values.within(s.value.type, leaf):
+            self.out.line(f"{slot} = {code}")
+            return
+        value = self.out.name("v")
+        self.out.line(f"{value} = {code}")
         self._fit(value, s.value.type, leaf, s, f"variable '{s.target.name}'")
         self.out.line(f"{slot} = {self._update(slot, var.type, s.path, value, s, env)}")  # type: ignore[union-attr]
 
@@ -353,9 +360,14 @@ class ModelGenerator:
         names = []
         for arg, (fname, ftype) in zip(s.args, mtype.fields):  # type: ignore[union-attr]
             v = self.out.name("a")
-            self.out.line(f"{v} = {self.x.expr(arg, env)}")
+            self.out.line(f"{v} = {self.x.expr_as(arg, ftype, env)}")
             self._fit(v, arg.type, ftype, s, f"field '{fname}' of message '{s.message}'")
             names.append(v)
+        fixed = self._constant_nodes(s.dest)
+        if fixed is not None:
+            for gid in fixed:
+                self._send_one(s, env, str(gid), names, gid)
+            return
         dest = self.x.expr(s.dest, env)
         if s.broadcast:
             d = self.out.name("d")
@@ -367,9 +379,20 @@ class ModelGenerator:
             self.out.line(f"{d} = {dest}")
             self._send_one(s, env, d, names)
 
-    def _send_one(self, s: ir.Send, env: Env, dest: str, args: list[str]) -> None:
+    def _constant_nodes(self, dest: ir.Expr) -> list[int] | None:
+        """The gids a destination always denotes, in order, or None if it depends on the state."""
+        if isinstance(dest, ir.Lit) and isinstance(dest.value, ir.NodeId):
+            return [dest.value.gid]
+        if isinstance(dest, ir.NodesOf):
+            return sorted(n.gid for r in dest.roles for n in self.p.role(r).ids)  # type: ignore[union-attr]
+        return None
+
+    def _send_one(self, s: ir.Send, env: Env, dest: str, args: list[str], fixed: int | None = None) -> None:
         src, L = env.gid, env.src
         fields = "".join(a + ", " for a in args)
+        if fixed is not None:
+            self._send_fixed(s, env, fixed, fields)
+            return
         k = self.out.name("k")
         if self.mode == "fifo":
             table = tuple(self.layout.link(src, n.gid) if self.layout.link(src, n.gid) is not None else -1  # type: ignore[arg-type]
@@ -383,6 +406,25 @@ class ModelGenerator:
         message = f"({src}, {fields})"
         if self.mode == "duplicating":
             self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
+        else:
+            self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], {message})")
+
+    def _send_fixed(self, s: ir.Send, env: Env, dst: int, fields: str) -> None:
+        """A send whose destination (and so slot) is known when generating."""
+        L = env.src
+        if self.mode == "fifo":
+            k = self.layout.link(env.gid, dst)  # type: ignore[arg-type]
+            self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
+            return
+        k = self.layout.inbox(dst, s.message)
+        message = f"({env.gid}, {fields})"
+        if self.mode == "duplicating":
+            consts = [_constant(a, env, self.t.codec) for a in s.args]
+            if all(c is not _VARIES for c in consts):
+                one = self.t.const(frozenset([(env.gid,) + tuple(consts)]))
+                self.out.line(f"{L}[{k}] = {L}[{k}] | {one}")
+            else:
+                self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
         else:
             self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], {message})")
 
@@ -445,6 +487,11 @@ class ModelGenerator:
     def _cuts(self, cuts: int, gids: list[int]) -> None:
         f = self.p.faults
         if f.partition:
+            if len(gids) > MAX_PARTITION_NODES:
+                raise Unsupported("partitions", None, (
+                    f"a partition budget over {len(gids)} nodes means {2 ** (len(gids) - 1) - 1:,} ways "
+                    f"to split them, too many to explore; partitions are explored for at most "
+                    f"{MAX_PARTITION_NODES} nodes (use 'link' cuts, or fewer nodes)"))
             b = self.layout.env("budget", "partition")
             sides = []
             rest = gids[1:]
@@ -491,7 +538,7 @@ class ModelGenerator:
 
     def initial_value(self, v: ir.VarDecl, gid: int) -> object:
         """The encoded initial value of variable v on node gid (raises SpecRuntimeError)."""
-        code = self.x.expr(v.init, Env(None, gid))
+        code = self.x.expr_as(v.init, v.type, Env(None, gid))
         value = eval(compile(code, "<capcheck:init>", "eval"), dict(self.t.namespace))  # noqa: S307 - our own generated code
         if not values.fits(value, v.type):
             raise values.SpecRuntimeError(self.t.span(v.span),
@@ -500,6 +547,18 @@ class ModelGenerator:
 
 
 # ---------------------------------------------------------------- body analysis
+
+_VARIES = object()
+
+
+def _constant(e: ir.Expr, env: Env, codec: values.Codec) -> object:
+    """The encoded value of an expression that is the same in every state, or _VARIES."""
+    if isinstance(e, ir.Lit):
+        return codec.encode(e.value)
+    if isinstance(e, ir.SelfRef) and env.gid is not None:
+        return env.gid
+    return _VARIES
+
 
 
 def _walk(stmts):

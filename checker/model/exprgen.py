@@ -14,7 +14,7 @@ from checker.errors import InternalError
 from checker.model import values
 from checker.model.layout import Layout
 from checker.semantics import ir
-from checker.semantics.types import MapT, RecordT, SeqT, TupleT
+from checker.semantics.types import EmptyT, MapT, RecordT, SeqT, TupleT
 
 # helpers every generated module can call, by the name it calls them
 HELPERS = {
@@ -38,12 +38,20 @@ class Env:
 
 
 class Unsupported(Exception):
-    """A construct this engine cannot run yet (client requests, user-defined objects)."""
+    """A construct this engine cannot run (yet): client requests, user-defined objects, or a
+    fault model too large to enumerate. `reason`, when given, replaces the standard text."""
 
-    def __init__(self, what: str, span) -> None:
+    def __init__(self, what: str, span, reason: str | None = None) -> None:
         super().__init__(what)
         self.what = what
         self.span = span
+        self.reason = reason
+
+    def describe(self, command: str) -> str:
+        if self.reason is not None:
+            return self.reason
+        return (f"'capcheck {command}' cannot explore {self.what} yet: this release explores node "
+                "handlers, the network and faults")
 
 
 class Tables:
@@ -89,12 +97,26 @@ class ExprCompiler:
             raise InternalError(f"no code generation for {type(e).__name__}")
         return method(e, env)
 
+    def expr_as(self, e: ir.Expr, target, env: Env) -> str:
+        """`e` where a value of type `target` is expected: `{}` becomes the empty map when
+        a map is expected (sets and maps are encoded differently, and `{}` is both)."""
+        if isinstance(target, MapT):
+            if isinstance(e.type, EmptyT) and e.type.kind == "braces":
+                return "()"
+            if isinstance(e, ir.IfExpr):
+                return (f"({self.expr_as(e.then, target, env)} if {self.expr(e.cond, env)} "
+                        f"else {self.expr_as(e.orelse, target, env)})")
+        return self.expr(e, env)
+
     # -------------------------------------------------- leaves
 
     def _Lit(self, e: ir.Lit, env: Env) -> str:
-        if isinstance(e.value, (bool, int)):
-            return repr(e.value)
-        return self.t.const(e.value, encoded=False)
+        v = e.value
+        if isinstance(v, (bool, int)):
+            return repr(v)
+        if isinstance(v, (str, ir.NodeId, ir.ClientId)):
+            return repr(self.t.codec.encode(v))  # an int: atoms and ids are numbered
+        return self.t.const(v, encoded=False)
 
     def _Local(self, e: ir.Local, env: Env) -> str:
         return f"x{e.uid}"
@@ -148,7 +170,7 @@ class ExprCompiler:
            "subset": "<=", "concat": "+"}
 
     def _Binary(self, e: ir.Binary, env: Env) -> str:
-        a, b = self.expr(e.left, env), self.expr(e.right, env)
+        a, b = self.expr_as(e.left, e.right.type, env), self.expr_as(e.right, e.left.type, env)
         op = e.op
         if op in self._PY:
             return f"({a} {self._PY[op]} {b})"

@@ -94,10 +94,13 @@ class Model:
         return [self._init]
 
     def quiet(self, state: tuple) -> bool:
-        """No message in flight (a duplicating network's messages never leave, so it is
-        always quiet): a state with no step enabled is a legitimate end only when quiet."""
+        """Whether a state with no step enabled is a legitimate end: nothing is in flight.
+
+        A duplicating network's messages never leave, so it is never quiet: there, a state
+        with no step enabled at all is a deadlock (as in TLC).
+        """
         if self.program.network.mode == "duplicating":
-            return True
+            return False
         return not any(state[k] for k in self._net)
 
     # -------------------------------------------------- construction
@@ -281,7 +284,8 @@ def compile_model(program: ir.Program) -> Model:
     yet, and `values.SpecRuntimeError` when an initial value does not fit its type.
     """
     if program.clients is not None:
-        raise Unsupported("client requests", None)
+        first = next((h for r in program.roles for h in r.handlers if h.kind == "request"), None)
+        raise Unsupported("client requests", first.span if first else None)
     codec = values.Codec(program)
     tables = Tables(codec)
     tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)

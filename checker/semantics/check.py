@@ -195,9 +195,10 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     def _override(self, d: ast.Const, value: object) -> object:
         new = self.overrides[str(d.name)]
         if isinstance(value, bool) != isinstance(new, bool):
-            kind = "a boolean" if isinstance(value, bool) else "an integer"
-            raise UsageError(f"-D {d.name}={str(new).lower()}: '{d.name}' is {kind} constant "
-                             f"(declared at {self.source.path}:{d.name.span.line if d.name.span else '?'})")
+            kind, other = ("a boolean", "true or false") if isinstance(value, bool) else ("an integer", "an integer")
+            self.error(f"-D {d.name}={str(new).lower()} does not fit: '{d.name}' is {kind} constant, "
+                       f"so its value must be {other}", d.name.span)
+            return value
         return new
 
     # -------------------------------------------------- atoms (enumeration values)
