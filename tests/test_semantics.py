@@ -96,9 +96,10 @@ def test_unknown_override_is_a_usage_error_with_suggestion():
         program(cspec(NODE), {"n": 3})
 
 
-def test_override_of_wrong_kind_is_a_usage_error():
-    with pytest.raises(UsageError, match="integer constant"):
+def test_override_of_wrong_kind_is_a_located_error():
+    with pytest.raises(SpecError, match="'N' is an integer constant") as info:
         program(cspec(NODE), {"N": True})
+    assert info.value.diagnostics[0].span is not None
 
 
 def test_declaration_order_does_not_matter():
