@@ -141,8 +141,32 @@ class ModelGenerator:
         with self._maybe(f"if {guard}:" if guard else None):
             wrap = _may_abandon(h.body)
             with self._maybe("for _ in (0,):" if wrap else None):
-                self.out.line("l = list(s)")
-                self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+                self._run_body(h, gid, label)
+
+    def _run_body(self, h: ir.Handler, gid: int, label: str) -> None:
+        """The body of a step that consumes nothing (an action, a duplicating delivery).
+
+        A body that is one plain assignment which would leave the variable as it is yields
+        the state itself, without building a copy: a step that changes nothing never adds a
+        state, and it still counts as enabled (for deadlock detection).
+        """
+        body = h.body
+        if len(body) == 1 and isinstance(body[0], ir.Assign) and not body[0].path \
+                and isinstance(body[0].target, ir.StateVar):
+            a = body[0]
+            leaf = self.p.role(a.target.role).var(a.target.name).type  # type: ignore[union-attr]
+            if values.within(a.value.type, leaf):
+                k = self.layout.var(gid, a.target.name)
+                value = self.out.name("v")
+                self.out.line(f"{value} = {self.x.expr_as(a.value, leaf, Env('s', gid))}")
+                with self.out.block(f"if {value} == s[{k}]:"):
+                    self.out.line(f"out.append(({label}, s))" if self.labeled else "out.append(s)")
+                with self.out.block("else:"):
+                    self.out.line(f"l = list(s); l[{k}] = {value}")
+                    self._emit(Path(Env("l", gid), "continue", label))
+                return
+        self.out.line("l = list(s)")
+        self.block(body, Path(Env("l", gid), "continue", label), self._emit)
 
     def _guard(self, h: ir.Handler, gid: int) -> str | None:
         return None if h.guard is None else self.x.expr(h.guard, Env("s", gid))
@@ -186,10 +210,12 @@ class ModelGenerator:
             self.out.line(f"{sender}, {fields + ', ' if fields else ''}= m")
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
-                self.out.line("l = list(s)")
                 if self.mode == "unordered":
+                    self.out.line("l = list(s)")
                     self.out.line(f"l[{k}] = t[:i] + t[i + 1:]")
-                self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+                    self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
+                else:
+                    self._run_body(h, gid, label)
 
     def _fifo_delivery(self, h, gid, hid, sender, fields, guard) -> None:
         links = [(self.layout.link(src.gid, gid), src.gid) for src in self.p.nodes
