@@ -5,7 +5,7 @@ setup:
 	@sh scripts/bootstrap.sh
 
 demo: setup
-	.venv/bin/capcheck parse specs/async_primary_backup.cap
+	.venv/bin/capcheck check specs/two_phase.cap
 
 test: setup
 	.venv/bin/python -m pytest -q
