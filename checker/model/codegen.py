@@ -21,7 +21,7 @@ from itertools import combinations
 from checker.errors import InternalError
 from checker.model import values
 from checker.model.exprgen import Env, ExprCompiler, Unsupported
-from checker.model.layout import Layout
+from checker.model.layout import Layout, statements
 from checker.semantics import ir
 from checker.semantics.types import MapT, RecordT, SeqT, Type, describe
 
@@ -587,27 +587,16 @@ def _constant(e: ir.Expr, env: Env, codec: values.Codec) -> object:
 
 
 
-def _walk(stmts):
-    for s in stmts:
-        yield s
-        if isinstance(s, ir.If):
-            for _, arm in s.arms:
-                yield from _walk(arm)
-            yield from _walk(s.orelse)
-        elif isinstance(s, ir.For):
-            yield from _walk(s.body)
-
-
 def _branches(x) -> bool:
     """Whether a statement (or block) can continue on more than one path, or holds a loop
     that must become a generator (its body branches or may abandon the path)."""
     stmts = [st for _, arm in x.arms for st in arm] + list(x.orelse) if isinstance(x, ir.If) else x
     return any(isinstance(s, ir.Choose) or (isinstance(s, ir.For) and _may_abandon(s.body))
-               for s in _walk(stmts))
+               for s in statements(stmts))
 
 
 def _may_abandon(stmts) -> bool:
-    return any(isinstance(s, (ir.Require, ir.Choose)) for s in _walk(stmts))
+    return any(isinstance(s, (ir.Require, ir.Choose)) for s in statements(stmts))
 
 
 def _leaf_type(t: Type, path: tuple[ir.Path, ...]) -> Type:

@@ -118,14 +118,18 @@ def _gids_of(program: ir.Program, t) -> set[int]:
     return {n.gid for n in program.nodes}
 
 
+def statements(body: tuple[ir.Stmt, ...]):
+    """Every statement of a block, nested ones included, in source order."""
+    for s in body:
+        yield s
+        if isinstance(s, ir.If):
+            for _, arm in s.arms:
+                yield from statements(arm)
+            yield from statements(s.orelse)
+        elif isinstance(s, ir.For):
+            yield from statements(s.body)
+
+
 def sends(body: tuple[ir.Stmt, ...]):
     """Every `send` statement in a block, nested ones included, in source order."""
-    for s in body:
-        if isinstance(s, ir.Send):
-            yield s
-        elif isinstance(s, ir.If):
-            for _, arm in s.arms:
-                yield from sends(arm)
-            yield from sends(s.orelse)
-        elif isinstance(s, ir.For):
-            yield from sends(s.body)
+    return (s for s in statements(body) if isinstance(s, ir.Send))
