@@ -174,3 +174,40 @@ def test_fingerprints_are_the_same_in_every_process_and_hash_seed(tmp_path):
         outputs.add(run.stdout)
     assert len(outputs) == 1
     assert len(eval(outputs.pop())) > 3  # noqa: S307 - a list of ints we printed
+
+
+NEGATIVE = textwrap.dedent('''\
+    protocol neg:
+        node a:
+            var x: -3..0 = 0
+            var seen: set[-3..0] = {}
+            var y: bool = false
+            action down when x > -3:
+                x -= 1
+                seen = seen | {x}
+            action flag when x == -2:
+                y = true
+        invariant never_flag: not a.y
+    ''')
+
+
+def test_states_that_differ_only_by_minus_one_and_minus_two_stay_distinct():
+    # CPython: hash(-1) == hash(-2), and so for tuples and frozensets holding them
+    model = compiled(NEGATIVE)
+    assert model.fingerprint is not hash
+    one = values.separated_hash((-1, frozenset({-1}), (-1,)))
+    two = values.separated_hash((-2, frozenset({-2}), (-2,)))
+    assert one != two
+    from checker.explore import search
+    result = search(model)
+    assert result.result == "violated"
+    assert result.properties[0].trace.length == 3
+
+
+def test_states_without_negative_integers_use_the_plain_hash():
+    assert compiled(ODD_NAMES).fingerprint is hash
+
+
+def test_separated_keeps_none_apart_from_the_int_it_hashes_like():
+    assert hash(values.NONE) == hash(-314159)
+    assert values.separated_hash((values.NONE,)) != values.separated_hash((-314159,))

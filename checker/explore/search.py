@@ -1,6 +1,6 @@
 """Explicit-state search: one loop, breadth-first or depth-first by frontier policy.
 
-The visited table maps a state's fingerprint (`hash(state)`, stable: see model/system.py)
+The visited table maps a state's fingerprint (`Model.fingerprint`, stable: model/system.py)
 to its number; three parallel arrays give each number's parent, the action index that led
 to it and its depth. No state is kept once expanded: a counterexample is rebuilt by walking
 parents back to the root and replaying the action indices from the initial state, so under
@@ -110,7 +110,7 @@ class _Search:
         start = self.clock()
         self.start = start
         for i, s in enumerate(self.model.init_states()):
-            fp = hash(s)
+            fp = self.model.fingerprint(s)
             if fp not in self.visited:
                 self._add(fp, -1, i, 0)
                 if self._check_new(s, len(self.parents) - 1):
@@ -149,7 +149,7 @@ class _Search:
 
     def _loop(self) -> str:
         o, model = self.o, self.model
-        successors, quiet = model.successors, model.quiet
+        successors, quiet, fingerprint = model.successors, model.quiet, model.fingerprint
         visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
         frontier = self.frontier
         pop = frontier.popleft if o.policy == "bfs" else frontier.pop
@@ -167,7 +167,7 @@ class _Search:
                 self.failure = (num, err)
                 return RUNTIME_ERROR
             if max_depth is not None and d >= max_depth:
-                if any(hash(t) not in visited for t in succ):
+                if any(fingerprint(t) not in visited for t in succ):
                     self.cut_by_depth = True
                 continue
             if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
@@ -176,7 +176,7 @@ class _Search:
                     return ALL_DECIDED
             self.generated += len(succ)
             d1 = d + 1
-            fresh = [(i, fp) for i, fp in enumerate(map(hash, succ)) if fp not in visited]
+            fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
             for i, fp in fresh:
                 if fp in visited:
                     continue  # the same state twice among these successors
@@ -334,7 +334,7 @@ def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bo
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
     """The replayed trace must end in the state the search numbered `num`."""
     state = final_state(model, list(trace.path))
-    if run.visited.get(hash(state)) != num:
+    if run.visited.get(model.fingerprint(state)) != num:
         raise InternalError("a replayed counterexample does not reach the state the search found")
 
 

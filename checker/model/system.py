@@ -12,8 +12,10 @@ traceback shows the generated line), and wraps it in a `Model`:
 - `describe`, `view`, `changes`: what a step and a state look like to a person.
 
 A state is a tuple of encoded values (values.py) laid out as layout.py describes. Its
-fingerprint is `hash(state)`: CPython's tuple hash over ints, floats, tuples and frozensets
-is unsalted, so it is the same 64-bit number in every process and under every PYTHONHASHSEED.
+fingerprint is `Model.fingerprint(state)`: `hash(state)` itself when no declared type admits
+a negative integer (CPython's hash over ints, floats, tuples and frozensets is unsalted, so
+it is the same 64-bit number in every process and under every PYTHONHASHSEED), and the hash
+of `values.separated(state)` otherwise (CPython hashes -1 and -2 alike).
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ class Model:
             Invariant(prop, namespace[f"_inv_{k}"], self._slots_read(prop.expr))  # type: ignore[arg-type]
             for k, prop in enumerate(program.properties) if prop.expr is not None]
         self._net = tuple(self.layout.network_slots())
+        declared = [v.type for r in program.roles for v in r.vars]
+        declared += [t for m in program.messages for _, t in m.fields]
+        self.fingerprint: Callable[[tuple], int] = (
+            values.separated_hash if any(map(values.admits_negative, declared)) else hash)
         self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
 
     # -------------------------------------------------- the contract

@@ -46,6 +46,50 @@ def fail(span: int, message: str) -> None:
     raise SpecRuntimeError(span, message)
 
 
+# ---------------------------------------------------------------- fingerprints
+
+
+def separated(v: object) -> object:
+    """v with every negative int n replaced by the tuple (-n,), recursively.
+
+    CPython hashes -1 and -2 alike (-1 is its error code), and so every tuple or frozenset
+    that differs only by one of them. A state whose types admit negative integers is
+    fingerprinted through this map, which keeps distinct states distinct: within one slot
+    the type fixes whether a value is an int or a tuple, so the map is injective there.
+    """
+    if isinstance(v, int):
+        return (-v,) if v < 0 and not isinstance(v, bool) else v
+    if isinstance(v, tuple):
+        return tuple(separated(x) for x in v)
+    if isinstance(v, frozenset):
+        return frozenset(separated(x) for x in v)
+    if isinstance(v, float):
+        return ()  # none: -inf hashes like the int -314159, which the map sends elsewhere
+    return v
+
+
+def separated_hash(state: tuple) -> int:
+    return hash(separated(state))
+
+
+def admits_negative(t: Type) -> bool:
+    """Whether a value of type t can hold a negative integer anywhere inside it."""
+    match t:
+        case IntT():
+            if t.values is not None:
+                return min(t.values, default=0) < 0
+            return t.lo is None or t.lo < 0
+        case OptionT(inner=x) | SetT(elem=x) | SeqT(elem=x):
+            return admits_negative(x)
+        case MapT(key=k, value=v):
+            return admits_negative(k) or admits_negative(v)
+        case RecordT(fields=fields):
+            return any(admits_negative(f) for _, f in fields)
+        case TupleT(elems=elems):
+            return any(admits_negative(e) for e in elems)
+    return False
+
+
 # ---------------------------------------------------------------- ordering
 
 
