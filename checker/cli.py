@@ -296,7 +296,7 @@ def compile_spec(path: str, overrides: dict[str, int | bool], command: str) -> t
     except Unsupported as exc:
         raise SpecError([Diagnostic(exc.describe(command), exc.span)], source) from None
     except SpecRuntimeError as exc:
-        raise SpecError([Diagnostic(exc.message, None)], source) from None
+        raise SpecError([Diagnostic(exc.message, exc.where)], source) from None
 
 
 class ProgressLine:
@@ -338,7 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     options = SearchOptions("dfs" if args.dfs else "bfs", args.max_states, args.max_depth, args.timeout,
                             memory, args.deadlock)
     progress = ProgressLine(sys.stderr, args.progress)
-    result = search(model, options, progress)
+    result = search(model, options, progress if progress.on else None)
     progress.finish(result)
     defines = "".join(f" -D {d}" for d in args.defines)
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"

@@ -37,7 +37,7 @@ EXIT_REASONS = (COMPLETE, ALL_DECIDED, MAX_STATES, MAX_DEPTH, TIMEOUT, MEMORY, I
 @dataclass(frozen=True)
 class Step:
     """One step of a trace: the action index that selects it among the successors of the
-    previous state (None for the initial state), the step as data (`Model.describe`), the
+    previous state (for the initial state: its index among the initial states), the step as data (`Model.describe`), the
     changes it made, and the whole state after it (`Model.view`)."""
 
     index: int | None
@@ -67,6 +67,9 @@ class Trace:
 
 @dataclass(frozen=True)
 class PropertyResult:
+    """A property's verdict. `reason` explains an UNKNOWN that is not the run's own stop
+    reason (a check this engine does not decide); None otherwise."""
+
     name: str
     kind: str
     verdict: Verdict
@@ -96,12 +99,15 @@ class RuntimeFailure:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """A whole run: why it stopped, its statistics, each property's verdict, a run-time
+    failure of the spec if there was one, and the bounds it ran under (None: unbounded;
+    `max_memory` in bytes)."""
+
     exit_reason: str
-    detail: str
     stats: Stats
     properties: tuple[PropertyResult, ...] = ()
     failure: RuntimeFailure | None = None
-    options: dict = field(default_factory=dict)
+    bounds: dict = field(default_factory=dict)
 
     @property
     def verdict(self) -> Verdict:

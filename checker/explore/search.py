@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from array import array
 from collections import deque
@@ -31,8 +32,8 @@ from checker.semantics import ir
 
 POLICIES = ("bfs", "dfs")
 DEADLOCK = "deadlock_free"
-_CHECK_EVERY = 1 << 12       # states expanded between looks at the clock and the bounds
-_MEMORY_EVERY = 1 << 16      # states expanded between looks at the memory in use
+_CHECK_EVERY = 1 << 8        # states expanded between looks at the clock
+_MEMORY_EVERY = 1 << 12      # states expanded between looks at the memory in use
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class _Search:
             if fp not in self.visited:
                 self._add(fp, -1, i, 0)
                 if self._check_new(s, len(self.parents) - 1):
-                    return ALL_DECIDED
+                    return RUNTIME_ERROR if self.failure else ALL_DECIDED
                 self.frontier.append((s, len(self.parents) - 1))
         try:
             return self._loop()
@@ -155,7 +156,7 @@ class _Search:
         pop = frontier.popleft if o.policy == "bfs" else frontier.pop
         push = frontier.append
         max_depth = o.max_depth
-        max_states = o.max_states
+        limit = o.max_states if o.max_states is not None else sys.maxsize
         expanded = 0
         invariants = [inv.holds for inv in self.invariants]
         while frontier:
@@ -164,24 +165,30 @@ class _Search:
             try:
                 succ = successors(s)
             except SpecRuntimeError as err:
+                if max_depth is not None and d >= max_depth:
+                    self.cut_by_depth = True  # the failing step lies past the bound
+                    continue
                 self.failure = (num, err)
                 return RUNTIME_ERROR
-            if max_depth is not None and d >= max_depth:
-                if any(fingerprint(t) not in visited for t in succ):
-                    self.cut_by_depth = True
-                continue
             if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
                 self.violations[DEADLOCK] = num
                 if self._pending() == 0:
                     return ALL_DECIDED
+            if max_depth is not None and d >= max_depth:
+                self.generated += len(succ)
+                if any(fingerprint(t) not in visited for t in succ):
+                    self.cut_by_depth = True
+                continue
             self.generated += len(succ)
             d1 = d + 1
             fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
             for i, fp in fresh:
                 if fp in visited:
                     continue  # the same state twice among these successors
-                t = succ[i]
                 n = len(parents)
+                if n >= limit:
+                    return MAX_STATES
+                t = succ[i]
                 visited[fp] = n
                 parents.append(num)
                 actions.append(i)
@@ -203,8 +210,6 @@ class _Search:
                 reason = self._bounds(expanded)
                 if reason:
                     return reason
-            if max_states is not None and len(parents) >= max_states and frontier:
-                return MAX_STATES
         return MAX_DEPTH if self.cut_by_depth else COMPLETE
 
     def _bounds(self, expanded: int) -> str | None:
@@ -266,16 +271,6 @@ def final_state(model: Model, path: list[int]) -> tuple:
     return state
 
 
-_REASON_TEXT = {
-    MAX_STATES: "the state bound was reached",
-    MAX_DEPTH: "the depth bound cut the search",
-    TIMEOUT: "the time limit was reached",
-    MEMORY: "the memory limit was reached",
-    INTERRUPTED: "the run was interrupted",
-    RUNTIME_ERROR: "the spec failed while running",
-}
-
-
 def search(model: Model, options: SearchOptions = SearchOptions(),
            progress: Callable[[Progress], None] | None = None, clock=time.monotonic) -> CheckResult:
     """Explore `model` within `options`' bounds and decide every property it can.
@@ -297,15 +292,16 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     stats = Stats(len(run.parents), run.generated + len(model.init_states()), max(run.depths, default=0), seconds,
                   len(run.frontier), max(run.memory, memory_in_use()))
     complete = reason in (COMPLETE, ALL_DECIDED)
-    detail = _detail(reason, options, stats)
     props = []
     for prop in _decided(model.program, run.deadlock):
-        props.append(_property_result(model, run, prop, complete, detail))
+        props.append(_property_result(model, run, prop, complete))
     failure = None
     if run.failure is not None:
         num, err = run.failure
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
-    return CheckResult(reason, detail, stats, tuple(props), failure)
+    bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
+              "timeout": options.timeout, "max_memory": options.max_memory}
+    return CheckResult(reason, stats, tuple(props), failure, bounds)
 
 
 def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
@@ -317,7 +313,7 @@ def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
     return props
 
 
-def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool, detail: str) -> PropertyResult:
+def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
     if prop.kind not in ("invariant", DEADLOCK):
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN,
                               reason=f"'check {prop.kind}' is not decided by the explicit-state search yet")
@@ -328,7 +324,7 @@ def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bo
         return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace)
     if complete and run.failure is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS)
-    return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN, reason=detail)
+    return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
 
 
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
@@ -336,16 +332,3 @@ def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
     state = final_state(model, list(trace.path))
     if run.visited.get(model.fingerprint(state)) != num:
         raise InternalError("a replayed counterexample does not reach the state the search found")
-
-
-def _detail(reason: str, o: SearchOptions, stats: Stats) -> str:
-    if reason == COMPLETE:
-        return f"explored all {stats.distinct_states} reachable states"
-    if reason == ALL_DECIDED:
-        return "every property was violated; the search stopped"
-    what = _REASON_TEXT[reason]
-    bound = {MAX_STATES: f" ({o.max_states} states)", MAX_DEPTH: f" ({o.max_depth} steps)",
-             TIMEOUT: f" ({o.timeout:g} s)" if o.timeout is not None else "",
-             MEMORY: f" ({(o.max_memory or 0) // (1 << 20)} MiB)"}.get(reason, "")
-    return (f"{what}{bound} after {stats.distinct_states} states, depth {stats.max_depth}, "
-            f"{stats.queue} states left unexplored")

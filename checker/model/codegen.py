@@ -194,10 +194,11 @@ class ModelGenerator:
         if self.mode == "fifo":
             self._fifo_delivery(h, gid, hid, sender, fields, guard)
             return
-        k = self.layout.inbox(gid, h.trigger)
+        k = self.layout.inbox(gid)
         if k is None:
-            return  # nothing ever sends this message to this node
-        label = f"({hid}, {gid}, m)"
+            return  # nothing is ever sent to this node
+        mid = self.message_ids[h.trigger]
+        label = f"({hid}, {gid}, m[1:])"
         if self.mode == "duplicating":
             header = f"for m in s[{k}]:"
         else:
@@ -206,8 +207,10 @@ class ModelGenerator:
         with self.out.block(header):
             if self.mode == "unordered":
                 self.out.line("m = t[i]")
-                self.out.line("if i and m == t[i - 1]: continue")
-            self.out.line(f"{sender}, {fields + ', ' if fields else ''}= m")
+                self.out.line(f"if m[0] != {mid} or (i and m == t[i - 1]): continue")
+            else:
+                self.out.line(f"if m[0] != {mid}: continue")
+            self.out.line(f"_, {sender}, {fields + ', ' if fields else ''}= m")
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
                 if self.mode == "unordered":
@@ -426,10 +429,10 @@ class ModelGenerator:
             self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
             self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
             return
-        table = tuple(self.layout.inbox(n.gid, s.message) if self.layout.inbox(n.gid, s.message) is not None else -1
+        table = tuple(self.layout.inbox(n.gid) if self.layout.inbox(n.gid) is not None else -1
                       for n in self.p.nodes)
         self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
-        message = f"({src}, {fields})"
+        message = f"({self.message_ids[s.message]}, {src}, {fields})"
         if self.mode == "duplicating":
             self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
         else:
@@ -442,12 +445,13 @@ class ModelGenerator:
             k = self.layout.link(env.gid, dst)  # type: ignore[arg-type]
             self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
             return
-        k = self.layout.inbox(dst, s.message)
-        message = f"({env.gid}, {fields})"
+        k = self.layout.inbox(dst)
+        mid = self.message_ids[s.message]
+        message = f"({mid}, {env.gid}, {fields})"
         if self.mode == "duplicating":
             consts = [_constant(a, env, self.t.codec) for a in s.args]
             if all(c is not _VARIES for c in consts):
-                one = self.t.const(frozenset([(env.gid,) + tuple(consts)]))
+                one = self.t.const(frozenset([(mid, env.gid) + tuple(consts)]))
                 self.out.line(f"{L}[{k}] = {L}[{k}] | {one}")
             else:
                 self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")

@@ -6,13 +6,15 @@ A state is one tuple; its slots, in this order:
 2. the environment, each only when the spec can change it: `down` and `paused` (bit sets of
    node ids), `cuts` (frozenset of active cuts), one counter per fault kind with a bounded
    budget, and one slot per address (the gid of the node holding it);
-3. the network: per (destination, message) inbox for the `unordered` network (a sorted tuple,
-   a multiset) and the `duplicating` one (a frozenset: every message ever sent); per directed
-   link (source, destination) for `fifo` (a tuple in sending order). A message in an inbox is
-   `(source, field, ...)`; on a fifo link it is `(message number, field, ...)`.
+3. the network: one inbox per destination node for the `unordered` network (a sorted tuple,
+   a multiset) and the `duplicating` one (a frozenset: every message ever sent to it); one
+   queue per directed link (source, destination) for `fifo` (a tuple in sending order). A
+   message in an inbox is `(message number, source, field, ...)`; on a fifo link it is
+   `(message number, field, ...)`. (One inbox per node rather than per node and message
+   keeps states narrow: hashing and copying a state cost in proportion to its width.)
 
-Only slots that can ever be non-empty exist: inboxes for the nodes a `send` of that message
-can reach (by the destination's type), links between roles that send to each other.
+Only slots that can ever be non-empty exist: inboxes for the nodes some `send` can reach (by
+the destination's type), links between roles that send to each other.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss")
 @dataclass(frozen=True)
 class Slot:
     """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
-    'cuts', 'budget' (name: the fault kind), 'address' (name), 'inbox' (node, name: the
-    message), 'link' (node: the source, peer: the destination)."""
+    'cuts', 'budget' (name: the fault kind), 'address' (name), 'inbox' (node: the
+    destination), 'link' (node: the source, peer: the destination)."""
 
     kind: str
     node: int = -1
@@ -48,8 +50,8 @@ class Layout:
     def env(self, kind: str, name: str = "") -> int | None:
         return self.index.get(Slot(kind, name=name))
 
-    def inbox(self, gid: int, message: str) -> int | None:
-        return self.index.get(Slot("inbox", gid, message))
+    def inbox(self, gid: int) -> int | None:
+        return self.index.get(Slot("inbox", gid))
 
     def link(self, src: int, dst: int) -> int | None:
         return self.index.get(Slot("link", src, peer=dst))
@@ -82,8 +84,8 @@ def _network_slots(program: ir.Program) -> list[Slot]:
         pairs = sorted({(src.gid, dst) for role, (_, dsts) in destinations(program).items()
                         for src in program.role(role).ids for dst in dsts})  # type: ignore[union-attr]
         return [Slot("link", s, peer=d) for s, d in pairs]
-    return [Slot("inbox", d, m.name) for m in program.messages
-            for d in sorted(_message_dests(program, m.name))]
+    dests = set().union(*(_message_dests(program, m.name) for m in program.messages))
+    return [Slot("inbox", d) for d in sorted(dests)]
 
 
 def destinations(program: ir.Program) -> dict[str, tuple[set[str], set[int]]]:

@@ -190,10 +190,10 @@ class Model:
 
     def _slot_message_text(self, k: int, m: tuple) -> str:
         slot = self.layout.slots[k]
+        name = self.program.messages[m[0]].name
         if slot.kind == "link":
-            name = self.program.messages[m[0]].name
             return self.message_text(name, (slot.node,) + tuple(m[1:]), slot.peer)
-        return self.message_text(slot.name, m, slot.node)
+        return self.message_text(name, tuple(m[1:]), slot.node)
 
     def in_flight(self, state: tuple) -> list[str]:
         """Every message in flight, one text each (a repeated one as often as it is there)."""
@@ -298,5 +298,9 @@ def compile_model(program: ir.Program) -> Model:
     layout = build_layout(program)
     gen = ModelGenerator(program, layout, ExprCompiler(program, layout, tables))
     source = gen.module()
-    return Model(program, source, gen, tables)
+    try:
+        return Model(program, source, gen, tables)
+    except values.SpecRuntimeError as err:
+        err.where = tables.spans[err.span]
+        raise
 

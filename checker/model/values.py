@@ -40,6 +40,7 @@ class SpecRuntimeError(Exception):
         super().__init__(message)
         self.span = span
         self.message = message
+        self.where = None  # the Span itself, once someone with the span table looked it up
 
 
 def fail(span: int, message: str) -> None:

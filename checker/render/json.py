@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from checker.render.text import detail
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 
 SCHEMA_VERSION = 1
@@ -44,7 +45,7 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict) 
         "constants": constants,
         "result": result.result,
         "exit_reason": result.exit_reason,
-        "detail": result.detail,
+        "detail": detail(result),
         "stats": {"distinct_states": s.distinct_states, "generated_states": s.generated_states,
                   "max_depth": s.max_depth, "queue": s.queue, "seconds": round(s.seconds, 3),
                   "memory_bytes": s.memory_bytes},

@@ -6,12 +6,44 @@ bytes (times are left to the caller, which prints them only where asked).
 
 from __future__ import annotations
 
-from checker.result import CheckResult, PropertyResult, Trace, Verdict
+from checker.result import (
+    ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, CheckResult,
+    PropertyResult, Trace, Verdict,
+)
 
 
 def count(n: int) -> str:
     """12345 -> '12,345'."""
     return f"{n:,}"
+
+
+def plural(n: int, word: str, words: str = "") -> str:
+    """(1, 'state') -> '1 state'; (12345, 'state') -> '12,345 states'."""
+    return f"{count(n)} {word if n == 1 else (words or word + 's')}"
+
+
+def detail(result: CheckResult) -> str:
+    """Why the run stopped, in one sentence without parentheses."""
+    s, b = result.stats, result.bounds
+    waiting = f"at depth {s.max_depth}, with {plural(s.queue, 'state')} waiting"
+    where = f"after {plural(s.distinct_states, 'state')}, {waiting}"
+    reason = result.exit_reason
+    if reason == COMPLETE:
+        return f"explored all {plural(s.distinct_states, 'reachable state')}"
+    if reason == ALL_DECIDED:
+        return f"every property was violated; the search stopped after {plural(s.distinct_states, 'state')}"
+    if reason == MAX_STATES:
+        return f"stopped at the bound of {plural(b.get('max_states') or 0, 'state')}, {waiting}"
+    if reason == MAX_DEPTH:
+        return (f"the depth bound of {plural(b.get('max_depth') or 0, 'step')} cut the search: states "
+                f"deeper than that were not explored; {plural(s.distinct_states, 'state')} explored")
+    if reason == TIMEOUT:
+        return f"stopped at the time limit of {b.get('timeout') or 0:g} s {where}"
+    if reason == MEMORY:
+        return f"stopped at the memory limit of {(b.get('max_memory') or 0) >> 20:,} MiB {where}"
+    if reason == INTERRUPTED:
+        return f"interrupted {where}"
+    return f"the spec failed while running, after {plural(s.distinct_states, 'state')}"
 
 
 def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
@@ -45,9 +77,8 @@ def path_text(trace: Trace) -> str:
 def _property_heading(p: PropertyResult) -> str:
     what = f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
-        steps = p.trace.length
-        return f"{what}: violated after {steps} step{'s' if steps != 1 else ''}"
-    if p.verdict is Verdict.UNKNOWN:
+        return f"{what}: violated after {plural(p.trace.length, 'step')}"
+    if p.verdict is Verdict.UNKNOWN and p.reason:
         return f"{what}: unknown ({p.reason})"
     return f"{what}: {p.verdict.word}"
 
@@ -56,7 +87,7 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
     a path, with `{path}` where the path goes."""
     s = result.stats
-    out = [f"{spec}: {count(s.distinct_states)} distinct states, {count(s.generated_states)} generated, "
+    out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
            f"depth {s.max_depth}"]
     for p in result.properties:
         out.append(_property_heading(p))
@@ -73,5 +104,5 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
         out += state_lines(f.trace, "    ")
     if not result.properties and result.failure is None:
         out.append("no properties to check (declare an 'invariant' or a 'check')")
-    out.append(f"result: {result.result} ({result.detail})")
+    out.append(f"result: {result.result} ({detail(result)})")
     return "\n".join(out)
