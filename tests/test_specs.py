@@ -1,7 +1,8 @@
 """The spec library (specs/*.cap): every spec parses and type-checks, and specs/README.md
 describes exactly the specs present, with an expected verdict for every declared property.
 
-Checking the expected verdicts themselves needs the engines; those tests come with them.
+Where an engine decides a property (today: the explicit explorer, for the invariants of
+specs without clients), the verdict it gives must be the README's.
 """
 
 from __future__ import annotations
@@ -98,3 +99,40 @@ def test_readme_gives_a_verdict_for_every_declared_property() -> None:
     for path in SPEC_PATHS:
         declared = _declared_properties(parse(path.read_text(encoding="utf-8"), _relative(path)))
         assert expected[path.name] == declared, f"{path.name}: README rows and declared properties differ"
+
+
+# ---------------------------------------------------------------- the verdicts, where an engine decides them
+
+
+def _expected_verdicts() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for row in _section_rows("Expected verdicts"):
+        out.setdefault(_cap_name(row[0]), {})[row[1].strip("`")] = row[2]
+    return out
+
+
+def _explorable(path: Path) -> bool:
+    """Specs the explicit engine can run today: no clients."""
+    protocol, source = parse_bytes(path.read_bytes(), _relative(path))
+    return check(protocol, source).clients is None
+
+
+SLOW_SPECS = {"raft_election.cap"}  # about 1.6 million states
+EXPLORABLE = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.name in SLOW_SPECS else [])
+              for p in SPEC_PATHS if _explorable(p)]
+
+
+@pytest.mark.parametrize("path", EXPLORABLE)
+def test_the_explorer_gives_the_expected_verdict_of_every_invariant(path: Path) -> None:
+    from checker.cli import compile_spec
+    from checker.explore import search
+
+    _, model = compile_spec(str(path), {}, "check")
+    result = search(model)
+    got = {f"invariant {p.name}": p.verdict.word for p in result.properties if p.kind == "invariant"}
+    want = {k: v for k, v in _expected_verdicts()[path.name].items() if k.startswith("invariant ")}
+    assert got == want
+
+
+def test_the_explorer_runs_some_specs_of_the_library() -> None:
+    assert {p.values[0].name for p in EXPLORABLE} >= {"two_phase.cap", "two_phase_broken.cap", "raft_election.cap"}
