@@ -414,9 +414,9 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
     trace = _pick_trace(data, prop, text)
     try:
         path = [int(x) for x in str(trace["path"]).split(".")]
-        actions = [str(step["action"]) for step in trace["steps"]]
+        actions = [str(step["action"]) for step in trace["trace"]]
     except (KeyError, TypeError, ValueError):
-        raise UsageError(f"'{text}': the trace has no readable 'path' and 'steps'") from None
+        raise UsageError(f"'{text}': the trace has no readable 'path' and 'trace'") from None
     constants = data.get("constants") if isinstance(data, dict) else None
     return path, actions, constants if isinstance(constants, dict) else None
 
@@ -424,7 +424,7 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
 def _pick_trace(data: object, prop: str | None, name: str) -> dict:
     if not isinstance(data, dict):
         raise UsageError(f"'{name}' is not a capcheck JSON report")
-    if "path" in data and "steps" in data:
+    if "path" in data and "trace" in data:
         return data
     props = [p for p in data.get("properties", []) if isinstance(p, dict) and "trace" in p]
     if prop is not None:
@@ -432,9 +432,9 @@ def _pick_trace(data: object, prop: str | None, name: str) -> dict:
         if not props:
             raise UsageError(f"'{name}' has no trace for property '{prop}'")
     if props:
-        return props[0]["trace"]
+        return props[0]
     if isinstance(data.get("error"), dict) and "trace" in data["error"]:
-        return data["error"]["trace"]
+        return data["error"]
     raise UsageError(f"'{name}' holds no trace (no property was violated in that run)")
 
 

@@ -616,7 +616,7 @@ def test_two_phase_broken_has_no_shorter_counterexample(run_cli, depth: int) -> 
     else:
         assert (code, data["result"]) == (1, "violated")
         assert verdicts == {"consistent": "unknown", "rm_follows_tm": "violated"}
-        assert _json_prop(data, "rm_follows_tm")["trace"]["length"] == 4
+        assert _json_prop(data, "rm_follows_tm")["length"] == 4
 
 
 def test_two_phase_broken_text_report(run_cli) -> None:
@@ -828,7 +828,7 @@ def test_violation_found_before_a_bound_is_still_violated(run_cli, workdir: Path
         code, data, _ = _check_json(run_cli, path, *bound)
         assert (code, data["result"]) == (1, "violated"), bound
         assert data["exit_reason"] in ("max_states", "max_depth")
-        assert _json_prop(data, "below_three")["trace"]["length"] == 3
+        assert _json_prop(data, "below_three")["length"] == 3
         assert _json_prop(data, "bounded")["verdict"] == "unknown"
     code, data, _ = _check_json(run_cli, path, "--max-depth", "2")
     assert (code, data["result"], _json_prop(data, "below_three")["verdict"]) == (3, "unknown", "unknown")
@@ -876,9 +876,10 @@ def _assert_schema(data: dict) -> None:
         assert ("trace" in p) == (p["verdict"] == "violated")
         if "trace" in p:
             trace = p["trace"]
-            assert trace["length"] == len(trace["steps"]) - 1
-            assert trace["path"] == ".".join(str(s["index"]) for s in trace["steps"])
-            for step in trace["steps"]:
+            assert isinstance(trace, list)
+            assert p["length"] == len(trace) - 1
+            assert p["path"] == ".".join(str(s["index"]) for s in trace)
+            for step in trace:
                 assert isinstance(step["action"], str) and isinstance(step["state"], dict)
                 assert {"nodes", "network"} <= set(step["state"])
 
@@ -893,9 +894,9 @@ def test_json_report_to_stdout(run_cli) -> None:
     assert (data["result"], data["exit_reason"]) == ("violated", "all_violated")
     for name, (actions, path) in BROKEN_TRACES.items():
         trace = _json_prop(data, name)["trace"]
-        assert [s["action"] for s in trace["steps"]] == ["initial state"] + actions
-        assert trace["path"] == ".".join(map(str, path))
-    last = _json_prop(data, "rm_follows_tm")["trace"]["steps"][-1]["state"]
+        assert [s["action"] for s in trace] == ["initial state"] + actions
+        assert _json_prop(data, name)["path"] == ".".join(map(str, path))
+    last = _json_prop(data, "rm_follows_tm")["trace"][-1]["state"]
     assert last["nodes"] == {"tm": {"state": "committed", "tm_prepared": ["rm[0]"]},
                              "rm[0]": {"state": "prepared"}, "rm[1]": {"state": "aborted"},
                              "rm[2]": {"state": "working"}}
@@ -1013,7 +1014,7 @@ def test_replay_of_a_path_file_and_a_json_report(run_cli, workdir: Path) -> None
     assert code == 0
     data = json.loads(out)
     assert data["path"] == "0.1.0.0.2" and data["length"] == 4
-    assert [s["action"] for s in data["steps"][1:]] == BROKEN_TRACES["rm_follows_tm"][0]
+    assert [s["action"] for s in data["trace"][1:]] == BROKEN_TRACES["rm_follows_tm"][0]
 
 
 @pytest.mark.parametrize("trace, message", [
@@ -1289,7 +1290,7 @@ def test_deadlock_with_a_stuck_message(run_cli, workdir: Path) -> None:
     assert (code, data["result"]) == (1, "violated")
     deadlock = _json_prop(data, "deadlock_free")
     assert (deadlock["kind"], deadlock["verdict"]) == ("deadlock_free", "violated")
-    steps = deadlock["trace"]["steps"]
+    steps = deadlock["trace"]
     assert [s["action"] for s in steps[1:]] == ["a: action step", "a: action step", "a: action send_bad"]
     assert steps[-1]["state"]["network"] == ["ping(false) from a to b"]
     assert _json_prop(data, "got_after_sent")["verdict"] == "holds"
@@ -1307,7 +1308,7 @@ def test_deadlock_option_switches_it_on(run_cli, workdir: Path) -> None:
     path = _write(workdir, "stuck.cap", STUCK.format(check=""))
     assert _check_json(run_cli, path)[0] == 0
     code, data, _ = _check_json(run_cli, path, "--deadlock")
-    assert code == 1 and _json_prop(data, "deadlock_free")["trace"]["length"] == 3
+    assert code == 1 and _json_prop(data, "deadlock_free")["length"] == 3
 
 
 def test_a_quiescent_end_is_not_a_deadlock(run_cli, workdir: Path) -> None:
@@ -1425,8 +1426,8 @@ def test_value_out_of_range_in_json(run_cli, workdir: Path) -> None:
     assert code == 2 and LOCATED.match(err)
     assert (data["result"], data["exit_reason"]) == ("error", "runtime_error")
     assert data["error"]["location"] == {"line": 6, "column": 13}
-    assert data["error"]["trace"]["path"] == "0.0.0"
-    assert [s["state"]["nodes"]["c"]["x"] for s in data["error"]["trace"]["steps"]] == [0, 1, 2]
+    assert data["error"]["path"] == "0.0.0"
+    assert [s["state"]["nodes"]["c"]["x"] for s in data["error"]["trace"]] == [0, 1, 2]
     assert _json_prop(data, "small")["verdict"] == "unknown"
 
 

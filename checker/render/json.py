@@ -16,10 +16,12 @@ SCHEMA_VERSION = 1
 
 
 def trace_data(trace: Trace) -> dict:
+    """A run as JSON: its replayable `path`, its `length` in steps, and `trace`, the list of
+    its steps (the initial state first), each with the action and the whole state after it."""
     return {
         "path": ".".join(str(i) for i in trace.path),
         "length": trace.length,
-        "steps": [
+        "trace": [
             {"index": step.index, "action": step.action["action"], "kind": step.action["kind"],
              "actor": step.action["actor"], "message": step.action["message"],
              "changes": list(step.changes), "state": step.state}
@@ -30,7 +32,7 @@ def trace_data(trace: Trace) -> dict:
 def _property(p: PropertyResult) -> dict:
     out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
-        out["trace"] = trace_data(p.trace)
+        out.update(trace_data(p.trace))
     if p.reason is not None:
         out["reason"] = p.reason
     return out
@@ -56,7 +58,7 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict) 
         where = None
         if f.span is not None:
             where = {"line": f.span.line, "column": f.span.column}  # type: ignore[attr-defined]
-        data["error"] = {"message": f.message, "location": where, "trace": trace_data(f.trace)}
+        data["error"] = {"message": f.message, "location": where, **trace_data(f.trace)}
     return data
 
 
