@@ -23,6 +23,7 @@ from typing import Callable
 
 from checker.errors import InternalError
 from checker.model import Model
+from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
@@ -157,60 +158,68 @@ class _Search:
         push = frontier.append
         max_depth = o.max_depth
         limit = o.max_states if o.max_states is not None else sys.maxsize
-        expanded = 0
-        invariants = [inv.holds for inv in self.invariants]
-        while frontier:
-            s, num = pop()
-            d = depths[num]
-            try:
-                succ = successors(s)
-            except SpecRuntimeError as err:
+        expanded = generated = 0
+        conj = Conjunction(self.invariants) if self.invariants else None
+        conj_key, conj_cache = (conj.key, conj.cache) if conj else (None, None)
+        try:
+            while frontier:
+                s, num = pop()
+                d = depths[num]
+                try:
+                    succ = successors(s)
+                except SpecRuntimeError as err:
+                    if max_depth is not None and d >= max_depth:
+                        self.cut_by_depth = True  # the failing step lies past the bound
+                        continue
+                    self.failure = (num, err)
+                    return RUNTIME_ERROR
+                if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
+                    self.violations[DEADLOCK] = num
+                    if self._pending() == 0:
+                        return ALL_DECIDED
                 if max_depth is not None and d >= max_depth:
-                    self.cut_by_depth = True  # the failing step lies past the bound
+                    generated += len(succ)
+                    if any(fingerprint(t) not in visited for t in succ):
+                        self.cut_by_depth = True
                     continue
-                self.failure = (num, err)
-                return RUNTIME_ERROR
-            if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
-                self.violations[DEADLOCK] = num
-                if self._pending() == 0:
-                    return ALL_DECIDED
-            if max_depth is not None and d >= max_depth:
-                self.generated += len(succ)
-                if any(fingerprint(t) not in visited for t in succ):
-                    self.cut_by_depth = True
-                continue
-            self.generated += len(succ)
-            d1 = d + 1
-            fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
-            for i, fp in fresh:
-                if fp in visited:
-                    continue  # the same state twice among these successors
-                n = len(parents)
-                if n >= limit:
-                    return MAX_STATES
-                t = succ[i]
-                visited[fp] = n
-                parents.append(num)
-                actions.append(i)
-                depths.append(d1)
-                for holds in invariants:
-                    try:
-                        ok = holds(t)
-                    except SpecRuntimeError as err:
-                        self.failure = (n, err)
-                        return RUNTIME_ERROR
-                    if not ok:
-                        if self._check_new(t, n):
-                            return RUNTIME_ERROR if self.failure else ALL_DECIDED
-                        invariants = [inv.holds for inv in self.invariants]
-                        break
-                push((t, n))
-            expanded += 1
-            if not expanded & (_CHECK_EVERY - 1):
-                reason = self._bounds(expanded)
-                if reason:
-                    return reason
-        return MAX_DEPTH if self.cut_by_depth else COMPLETE
+                generated += len(succ)
+                d1 = d + 1
+                fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
+                for i, fp in fresh:
+                    if fp in visited:
+                        continue  # the same state twice among these successors
+                    n = len(parents)
+                    if n >= limit:
+                        return MAX_STATES
+                    t = succ[i]
+                    visited[fp] = n
+                    parents.append(num)
+                    actions.append(i)
+                    depths.append(d1)
+                    if conj is not None:
+                        key = conj_key(t)
+                        ok = conj_cache.get(key)
+                        if ok is None:
+                            try:
+                                ok = conj.decide(t, key)
+                            except SpecRuntimeError as err:
+                                self.failure = (n, err)
+                                return RUNTIME_ERROR
+                        if not ok:  # which ones: the slow path decides and records them
+                            if self._check_new(t, n):
+                                return RUNTIME_ERROR if self.failure else ALL_DECIDED
+                            conj = Conjunction(self.invariants) if self.invariants else None
+                            conj_key, conj_cache = (conj.key, conj.cache) if conj else (None, None)
+                    push((t, n))
+                expanded += 1
+                if not expanded & (_CHECK_EVERY - 1):
+                    self.generated = generated
+                    reason = self._bounds(expanded)
+                    if reason:
+                        return reason
+            return MAX_DEPTH if self.cut_by_depth else COMPLETE
+        finally:
+            self.generated = generated
 
     def _bounds(self, expanded: int) -> str | None:
         now = self.clock()

@@ -14,6 +14,7 @@ appends one successor.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -210,7 +211,8 @@ class ModelGenerator:
                 self.out.line(f"if m[0] != {mid} or (i and m == t[i - 1]): continue")
             else:
                 self.out.line(f"if m[0] != {mid}: continue")
-            self.out.line(f"_, {sender}, {fields + ', ' if fields else ''}= m")
+            if _uses_message(h) or self.layout.env("cuts") is not None:
+                self.out.line(f"_, {sender}, {fields + ', ' if fields else ''}= m")
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
                 if self.mode == "unordered":
@@ -232,7 +234,7 @@ class ModelGenerator:
             self.out.line("q = s[k]")
             self.out.line(f"if not q or q[0][0] != {mid}: continue")
             self.out.line("m = q[0]")
-            if fields:
+            if fields and _uses_message(h):
                 self.out.line(f"{fields}, = m[1:]")
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
@@ -597,6 +599,21 @@ def _branches(x) -> bool:
     stmts = [st for _, arm in x.arms for st in arm] + list(x.orelse) if isinstance(x, ir.If) else x
     return any(isinstance(s, ir.Choose) or (isinstance(s, ir.For) and _may_abandon(s.body))
                for s in statements(stmts))
+
+
+def _uses_message(h: ir.Handler) -> bool:
+    """Whether a message handler's guard or body reads its sender or a field."""
+    wanted = {p.uid for p in h.params} | ({h.sender.uid} if h.sender is not None else set())
+    stack: list = [h.guard, h.body]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Local) and x.uid in wanted:
+            return True
+        if isinstance(x, tuple):
+            stack += list(x)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+            stack += [getattr(x, f.name) for f in dataclasses.fields(x)]
+    return False
 
 
 def _may_abandon(stmts) -> bool:

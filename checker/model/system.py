@@ -31,7 +31,7 @@ from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
 from checker.semantics import ir
 
-__all__ = ["Model", "Invariant", "compile_model", "Unsupported"]
+__all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
 
 _CACHE_LIMIT = 1 << 20
 
@@ -64,6 +64,27 @@ class Invariant:
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[key] = result
+        return result
+
+
+class Conjunction:
+    """Several invariants checked at once, through one cache keyed by the union of the slots
+    they read. The search inlines the fast path: `cache.get(key(state))` is True when all
+    hold, False when one fails and None when not known yet; then `decide(state, key)`
+    evaluates them (raising SpecRuntimeError as they do) and remembers the answer.
+    """
+
+    def __init__(self, invariants: list[Invariant]) -> None:
+        self.invariants = tuple(invariants)
+        slots = sorted(set().union(*(i.slots for i in invariants)))
+        self.key: Callable[[tuple], object] = operator.itemgetter(*slots) if slots else (lambda s: ())
+        self.cache: dict = {}
+
+    def decide(self, state: tuple, key: object) -> bool:
+        result = all(inv.predicate(state) for inv in self.invariants)
+        if len(self.cache) >= _CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[key] = result
         return result
 
 
