@@ -326,7 +326,8 @@ class ProgressLine:
             return
         s = result.stats
         rate = int(s.distinct_states / s.seconds) if s.seconds else 0
-        text = f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s)"
+        text = (f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s, "
+                f"{s.memory_bytes >> 20:,} MiB)")
         self.stream.write("\r" + text.ljust(self.width) + "\n")
         self.stream.flush()
 
