@@ -1,0 +1,1 @@
+"""Properties over client histories: sequential specs of objects, linearizability."""
