@@ -323,7 +323,8 @@ def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
 
 
 def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
-    if prop.kind not in ("invariant", DEADLOCK):
+    decided = ("invariant", DEADLOCK) + tuple(i.prop.kind for i in model.invariants)
+    if prop.kind not in decided:
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN,
                               reason=f"'check {prop.kind}' is not decided by the explicit-state search yet")
     num = run.violations.get(prop.name)

@@ -15,6 +15,7 @@ appends one successor.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -22,7 +23,7 @@ from itertools import combinations
 from checker.errors import InternalError
 from checker.model import values
 from checker.model.exprgen import Env, ExprCompiler, Unsupported
-from checker.model.layout import Layout, statements
+from checker.model.layout import Layout, request_targets, statements
 from checker.semantics import ir
 from checker.semantics.types import MapT, RecordT, SeqT, Type, describe
 
@@ -63,6 +64,7 @@ class Path:
     env: Env
     abandon: str
     label: str | None
+    request: str | None = None  # the handle of the request a `request` handler is answering
 
 
 class ModelGenerator:
@@ -79,6 +81,7 @@ class ModelGenerator:
         self.handler_ids: dict[int, tuple[ir.Handler, int]] = {}
         self.out = Emitter()
         self.labeled = False
+        self.events = program.clients is not None
 
     # -------------------------------------------------- the module
 
@@ -90,6 +93,8 @@ class ModelGenerator:
                 for role in self.p.roles:
                     for node in role.ids:
                         self._node(role, node.gid)
+                if self.p.clients is not None:
+                    self._clients()
                 self._environment()
                 self.out.line("return out")
             self.out.line("")
@@ -133,7 +138,8 @@ class ModelGenerator:
     def _handler(self, h: ir.Handler, gid: int) -> None:
         hid = self.handler_id(h)
         if h.kind == "request":
-            raise Unsupported("client requests", h.span)
+            self._request_delivery(h, gid, hid)
+            return
         if h.kind == "message":
             self._delivery(h, gid, hid)
             return
@@ -161,12 +167,12 @@ class ModelGenerator:
                 value = self.out.name("v")
                 self.out.line(f"{value} = {self.x.expr_as(a.value, leaf, Env('s', gid))}")
                 with self.out.block(f"if {value} == s[{k}]:"):
-                    self.out.line(f"out.append(({label}, s))" if self.labeled else "out.append(s)")
+                    self._emit_same(label)
                 with self.out.block("else:"):
-                    self.out.line(f"l = list(s); l[{k}] = {value}")
+                    self.out.line(f"{self._fresh()}; l[{k}] = {value}")
                     self._emit(Path(Env("l", gid), "continue", label))
                 return
-        self.out.line("l = list(s)")
+        self.out.line(self._fresh())
         self.block(body, Path(Env("l", gid), "continue", label), self._emit)
 
     def _guard(self, h: ir.Handler, gid: int) -> str | None:
@@ -216,7 +222,7 @@ class ModelGenerator:
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
                 if self.mode == "unordered":
-                    self.out.line("l = list(s)")
+                    self.out.line(self._fresh())
                     self.out.line(f"l[{k}] = t[:i] + t[i + 1:]")
                     self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
                 else:
@@ -238,18 +244,124 @@ class ModelGenerator:
                 self.out.line(f"{fields}, = m[1:]")
             self._reach_test(sender, gid)
             with self._maybe(f"if {guard}:" if guard else None):
-                self.out.line("l = list(s)")
+                self.out.line(self._fresh())
                 self.out.line("l[k] = q[1:]")
                 self.block(h.body, Path(Env("l", gid), "continue", label), self._emit)
 
+    def _request_delivery(self, h: ir.Handler, gid: int, hid: int) -> None:
+        """A `request` handler: one candidate per request waiting at this node for `h`'s
+        operation. A request is `(client, seq, op, args)`; its handle is `(client, seq)`."""
+        k = self.layout.env("requests", node=gid)
+        if k is None:
+            return  # no client can reach this node
+        op = self.p.object.ops.index(self.p.object.op(h.trigger))  # type: ignore[union-attr, arg-type]
+        label = f"({hid}, {gid}, r)"
+        self.out.line(f"t = s[{k}]")
+        with self.out.block("for i in range(len(t)):"):
+            self.out.line("r = t[i]")
+            self.out.line(f"if r[2] != {op}: continue")
+            self.out.line("rq = (r[0], r[1])")
+            if h.params:
+                self.out.line(f"{self._unpack(h)}, = r[3]")
+            if h.handle is not None:
+                self.out.line(f"x{h.handle.uid} = rq")
+            guard = self._guard(h, gid)
+            with self._maybe(f"if {guard}:" if guard else None):
+                self.out.line(self._fresh())
+                self.out.line(f"l[{k}] = t[:i] + t[i + 1:]")
+                self.block(h.body, Path(Env("l", gid), "continue", label, "rq"), self._emit)
+
+    def _reply(self, s: ir.Reply, path: Path) -> None:
+        env = path.env
+        if s.handle is None:
+            if path.request is None:
+                raise InternalError("'reply' outside a request handler")
+            handle = path.request
+        else:
+            handle = self.out.name("h")
+            self.out.line(f"{handle} = {self.x.expr(s.handle, env)}")
+        sid = self.t.span(s.span)
+        if self.labeled:  # the operation answered, for the trace (-1: nobody waits for it)
+            op = self.out.name("op")
+            self.out.line(f"{op} = _answering({env.src}, {handle})")
+        if s.error is not None:
+            self.out.line(f"_reply_error({env.src}, {handle}, {sid})")
+            result = self.t.const(("error", s.error))
+        else:
+            value = self.out.name("v")
+            self.out.line(f"{value} = {self.x.expr(s.value, env)}")  # type: ignore[arg-type]
+            self.out.line(f"_reply({env.src}, {handle}, {value}, {sid})")
+            result = value
+        if self.labeled:
+            self.out.line(f"{env.src}[-1] = {env.src}[-1] + (({handle}, {op}, {result}),)")
+
+    def _clients(self) -> None:
+        """Client steps: invoke an operation (any arguments, any routing choice), or, within
+        the `give_up` budget, give up on the pending one (it stays where it is and may still
+        take effect: the operation is indeterminate)."""
+        program = self.p
+        mon = self.layout.env("monitor")
+        routing = self._routes()
+        invocations = self.t.const(self.invocations())
+        reqs = self.t.const(tuple(self.layout.env("requests", node=n.gid) if self.layout.env(
+            "requests", node=n.gid) is not None else -1 for n in program.nodes))
+        for c in range(program.clients.count):  # type: ignore[union-attr]
+            k = self.layout.env("client", node=c)
+            self.out.line(f"cs = s[{k}]")
+            with self.out.block(f"if cs[1] == _NONE and cs[0] < {program.clients.ops}:"):  # type: ignore[union-attr]
+                with self.out.block(f"for op, args in {invocations}:"):
+                    with self.out.block(f"for d in {routing}:"):
+                        self.out.line(self._fresh())
+                        self.out.line(f"l[{k}] = (cs[0] + 1, (cs[0], op, args, d))")
+                        self.out.line(f"kr = {reqs}[d]")
+                        self.out.line(f"l[kr] = _ms_add(l[kr], ({c}, cs[0], op, args))")
+                        if mon is not None:
+                            self.out.line(f"l[{mon}] = _mon_invoke(l[{mon}], {c}, cs[0], op, args)")
+                        self._emit(Path(Env("l"), "continue", f"('invoke', {c}, cs[0], op, args, d)"))
+            if program.faults.give_up:
+                b = self.layout.env("budget", "give_up")
+                with self.out.block(f"elif cs[1] != _NONE and s[{b}] < {program.faults.give_up}:"):
+                    self.out.line(self._fresh())
+                    self.out.line(f"l[{k}] = (cs[0], _NONE); l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", f"('give_up', {c}, cs[1])"))
+
+    def _routes(self) -> str:
+        """Code for the nodes a request may be sent to now (an iterable of gids)."""
+        r = self.p.routing
+        if r is not None and r.mode == "address":
+            return f"(s[{self.layout.env('address', r.address)}],)"  # type: ignore[arg-type]
+        return self.t.const(tuple(n.gid for n in request_targets(self.p)))
+
+    def invocations(self) -> tuple:
+        """Every (operation index, encoded arguments) a client may invoke, in a fixed order."""
+        out = []
+        for i, op in enumerate(self.p.object.ops):  # type: ignore[union-attr]
+            domains = [values.domain(t, self.t.codec) for _, t in op.params]
+            out += [(i, args) for args in itertools.product(*domains)]
+        return tuple(out)
+
     # -------------------------------------------------- the end of a path
 
+    def _fresh(self) -> str:
+        """The statement that starts a step's working list. In `labeled` for a spec with
+        clients the list carries one more element at its end: the replies made so far."""
+        return "l = list(s); l.append(())" if self.labeled and self.events else "l = list(s)"
+
     def _emit(self, path: Path) -> None:
-        state = f"tuple({path.env.src})"
-        if self.labeled:
-            self.out.line(f"out.append(({path.label}, {state}))")
+        L = path.env.src
+        if not self.labeled:
+            self.out.line(f"out.append(tuple({L}))")
+        elif self.events:
+            self.out.line(f"out.append((({path.label}, {L}[-1]), tuple({L}[:-1])))")
         else:
-            self.out.line(f"out.append({state})")
+            self.out.line(f"out.append(({path.label}, tuple({L})))")
+
+    def _emit_same(self, label: str) -> None:
+        """A step that leaves the state as it is: the state itself, uncopied."""
+        if not self.labeled:
+            self.out.line("out.append(s)")
+        else:
+            self.out.line(f"out.append((({label}, ()), s))" if self.events else f"out.append(({label}, s))")
 
     # -------------------------------------------------- statements
 
@@ -276,7 +388,7 @@ class ModelGenerator:
                 self.out.line(f"if not {self.x.expr(s.cond, env)}: continue")
             copy = self.out.name("l")
             self.out.line(f"{copy} = {env.src}.copy()")
-            inner = Path(replace(env, src=copy), "continue", path.label)
+            inner = Path(replace(env, src=copy), "continue", path.label, path.request)
             self.block(rest, inner, cont)
 
     def _branching_if(self, s: ir.If, rest, path: Path, cont) -> None:
@@ -294,13 +406,13 @@ class ModelGenerator:
                 self.out.line(f"yield {lv}")
                 self.out.line("return")
             self.out.line(f"x{s.local.uid} = {it}[{i}]")
-            inner = Path(replace(path.env, src=lv), "return", path.label)
+            inner = Path(replace(path.env, src=lv), "return", path.label, path.request)
             self.block(s.body, inner,
                        lambda p: self.out.line(f"yield from {gen}({p.env.src}, {it}, {i} + 1)"))
         lw = self.out.name("lw")
         domain = self.x.domain(s.domain, path.env, ordered=True)
         with self.out.block(f"for {lw} in {gen}({path.env.src}, tuple({domain}), 0):"):
-            self.block(rest, Path(replace(path.env, src=lw), "continue", path.label), cont)
+            self.block(rest, Path(replace(path.env, src=lw), "continue", path.label, path.request), cont)
 
     def simple(self, s: ir.Stmt, path: Path) -> None:
         """A statement that neither branches nor needs the continuation."""
@@ -327,7 +439,7 @@ class ModelGenerator:
                 with self.out.block(f"for x{local.uid} in {self.x.domain(domain, env, ordered=True)}:"):
                     self._simple_block(body, path)
             case ir.Reply():
-                raise Unsupported("client requests", s.span)
+                self._reply(s, path)
             case ir.Return():
                 raise Unsupported("user-defined objects", s.span)
             case _:
@@ -472,7 +584,7 @@ class ModelGenerator:
             with self.out.block(f"if s[{b}] < {f.crash}:"):
                 for g in gids:
                     with self.out.block(f"if not (s[{down}] >> {g}) & 1:"):
-                        self.out.line("l = list(s)")
+                        self.out.line(self._fresh())
                         self.out.line(f"l[{down}] |= {1 << g}")
                         if paused is not None:
                             self.out.line(f"l[{paused}] &= ~{1 << g}")
@@ -485,10 +597,10 @@ class ModelGenerator:
             for g in gids:
                 up = f"not (s[{down}] >> {g}) & 1 and " if down is not None else ""
                 with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
-                    self.out.line(f"l = list(s); l[{paused}] |= {1 << g}; l[{b}] += 1")
+                    self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
                     self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
                 with self.out.block(f"if (s[{paused}] >> {g}) & 1:"):
-                    self.out.line(f"l = list(s); l[{paused}] &= ~{1 << g}")
+                    self.out.line(f"{self._fresh()}; l[{paused}] &= ~{1 << g}")
                     self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
         if cuts is not None:
             self._cuts(cuts, gids)
@@ -502,7 +614,7 @@ class ModelGenerator:
                 for node in role.ids:
                     g = node.gid
                     with self.out.block(f"if (s[{down}] >> {g}) & 1:"):
-                        self.out.line("l = list(s)")
+                        self.out.line(self._fresh())
                         self.out.line(f"l[{down}] &= ~{1 << g}")
                         self.out.line(f"l[{b}] += 1")
                         for v in role.vars:
@@ -534,7 +646,7 @@ class ModelGenerator:
                 with self.out.block(f"for side in {self.t.const(tuple(sides))}:"):
                     self.out.line("c = (0, side)")
                     self.out.line(f"if c in s[{cuts}]: continue")
-                    self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
                     self._emit(Path(Env("l"), "continue", "('partition', side)"))
         if f.link:
             b = self.layout.env("budget", "link")
@@ -542,10 +654,10 @@ class ModelGenerator:
             with self.out.block(f"if s[{b}] < {f.link}:"):
                 with self.out.block(f"for c in {self.t.const(pairs)}:"):
                     self.out.line(f"if c in s[{cuts}]: continue")
-                    self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
                     self._emit(Path(Env("l"), "continue", "('cut', c)"))
         with self.out.block(f"for c in _ordered(s[{cuts}]):"):
-            self.out.line(f"l = list(s); l[{cuts}] = s[{cuts}] - {{c}}")
+            self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] - {{c}}")
             self._emit(Path(Env("l"), "continue", "('heal', c)"))
 
     def _losses(self) -> None:
@@ -556,14 +668,14 @@ class ModelGenerator:
                 bump = f"; l[{b}] += 1" if budget is not None else ""
                 if self.mode == "duplicating":
                     with self.out.block(f"for m in _ordered(s[{k}]):"):
-                        self.out.line(f"l = list(s); l[{k}] = s[{k}] - {{m}}{bump}")
+                        self.out.line(f"{self._fresh()}; l[{k}] = s[{k}] - {{m}}{bump}")
                         self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
                 else:
                     self.out.line(f"t = s[{k}]")
                     with self.out.block("for i in range(len(t)):"):
                         if self.mode == "unordered":
                             self.out.line("if i and t[i] == t[i - 1]: continue")
-                        self.out.line(f"m = t[i]; l = list(s); l[{k}] = t[:i] + t[i + 1:]{bump}")
+                        self.out.line(f"m = t[i]; {self._fresh()}; l[{k}] = t[:i] + t[i + 1:]{bump}")
                         self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
 
     # -------------------------------------------------- initial values

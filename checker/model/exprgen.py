@@ -24,7 +24,7 @@ HELPERS = {
     "_sget": values.seq_get, "_sset": values.seq_set, "_sslice": values.seq_slice,
     "_div": values.div, "_mod": values.mod, "_extreme": values.extreme, "_unwrap": values.unwrap,
     "_node_at": values.node_at, "_fits": values.fits, "_reachable": values.reachable,
-    "_ms_add": values.multiset_add,
+    "_ms_add": values.multiset_add, "_client_of": values.client_of,
 }
 
 
@@ -51,7 +51,7 @@ class Unsupported(Exception):
         if self.reason is not None:
             return self.reason
         return (f"'capcheck {command}' cannot explore {self.what} yet: this release explores node "
-                "handlers, the network and faults")
+                "handlers, clients of the built-in objects, the network and faults")
 
 
 class Tables:
@@ -212,7 +212,9 @@ class ExprCompiler:
             return f"{self.t.const(table)}[{args[0]}]"
         if f == "get":
             return f"_unwrap({args[0]}, {self.t.span(e.span)})"
-        raise Unsupported("client handles", e.span)
+        if f == "client_of":
+            return f"_client_of({args[0]}, {self.t.span(e.span)})"
+        raise InternalError(f"no code generation for builtin {f!r}")
 
     # -------------------------------------------------- structure
 

@@ -6,6 +6,10 @@ A state is one tuple; its slots, in this order:
 2. the environment, each only when the spec can change it: `down` and `paused` (bit sets of
    node ids), `cuts` (frozenset of active cuts), one counter per fault kind with a bounded
    budget, and one slot per address (the gid of the node holding it);
+2b. with clients: one slot per client, `(operations invoked, pending)` where pending is
+   none or `(seq, op, args, node)`; one slot per node a request can reach, the requests
+   waiting there (a sorted tuple of `(client, seq, op, args)`); and the linearizability
+   monitor's state when the spec checks it (props/monitor.py);
 3. the network: one inbox per destination node for the `unordered` network (a sorted tuple,
    a multiset) and the `duplicating` one (a frozenset: every message ever sent to it); one
    queue per directed link (source, destination) for `fifo` (a tuple in sending order). A
@@ -24,14 +28,15 @@ from dataclasses import dataclass
 from checker.semantics import ir
 from checker.semantics.types import NodeT, SetT
 
-ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss")
+ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss", "give_up")
 
 
 @dataclass(frozen=True)
 class Slot:
     """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
-    'cuts', 'budget' (name: the fault kind), 'address' (name), 'inbox' (node: the
-    destination), 'link' (node: the source, peer: the destination)."""
+    'cuts', 'budget' (name: the fault kind), 'address' (name), 'client' (node: the client's
+    index), 'requests' (node), 'monitor', 'inbox' (node: the destination), 'link' (node:
+    the source, peer: the destination)."""
 
     kind: str
     node: int = -1
@@ -47,8 +52,8 @@ class Layout:
     def var(self, gid: int, name: str) -> int:
         return self.index[Slot("var", gid, name)]
 
-    def env(self, kind: str, name: str = "") -> int | None:
-        return self.index.get(Slot(kind, name=name))
+    def env(self, kind: str, name: str = "", node: int = -1) -> int | None:
+        return self.index.get(Slot(kind, node, name))
 
     def inbox(self, gid: int) -> int | None:
         return self.index.get(Slot("inbox", gid))
@@ -75,6 +80,11 @@ def build_layout(program: ir.Program) -> Layout:
         slots.append(Slot("cuts"))
     slots += [Slot("budget", name=k) for k in ENV_FAULTS if faults.budget(k)]
     slots += [Slot("address", name=a.name) for a in program.addresses]
+    if program.clients is not None:
+        slots += [Slot("client", c) for c in range(program.clients.count)]
+        slots += [Slot("requests", n.gid) for n in request_targets(program)]
+        if any(p.kind == "linearizable" for p in program.properties):
+            slots.append(Slot("monitor"))
     slots += _network_slots(program)
     return Layout(tuple(slots), {s: i for i, s in enumerate(slots)})
 
@@ -86,6 +96,18 @@ def _network_slots(program: ir.Program) -> list[Slot]:
         return [Slot("link", s, peer=d) for s, d in pairs]
     dests = set().union(*(_message_dests(program, m.name) for m in program.messages))
     return [Slot("inbox", d) for d in sorted(dests)]
+
+
+def request_targets(program: ir.Program) -> list[ir.NodeId]:
+    """The nodes a client request can be sent to, by the routing rule (without one: every
+    node whose role handles requests)."""
+    r = program.routing
+    if r is not None and r.mode in ("fixed", "any"):
+        return sorted(set(r.nodes))
+    if r is not None and r.mode == "address":
+        address = next(a for a in program.addresses if a.name == r.address)
+        return [n for role in address.roles for n in program.role(role).ids]  # type: ignore[union-attr]
+    return [n for role in program.roles if any(h.kind == "request" for h in role.handlers) for n in role.ids]
 
 
 def destinations(program: ir.Program) -> dict[str, tuple[set[str], set[int]]]:

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from checker.model import values
+from checker.model.clients import ClientText, monitor_of, reply_helpers
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
+from checker.props.monitor import Monitor
 from checker.semantics import ir
 
 __all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
@@ -91,8 +93,10 @@ class Conjunction:
 class Model:
     """A compiled program. Immutable after construction apart from invariant caches."""
 
-    def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables) -> None:
+    def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables,
+                 monitor: Monitor | None = None) -> None:
         self.program = program
+        self._monitor = monitor
         self.source = source
         self.layout: Layout = gen.layout
         self.codec: values.Codec = tables.codec
@@ -109,11 +113,18 @@ class Model:
             Invariant(prop, namespace[f"_inv_{k}"], self._slots_read(prop.expr))  # type: ignore[arg-type]
             for k, prop in enumerate(program.properties) if prop.expr is not None]
         self._net = tuple(self.layout.network_slots())
+        self._requests = tuple(i for i, sl in enumerate(self.layout.slots) if sl.kind == "requests")
+        self._clients = tuple(i for i, sl in enumerate(self.layout.slots) if sl.kind == "client")
         declared = [v.type for r in program.roles for v in r.vars]
         declared += [t for m in program.messages for _, t in m.fields]
         self.fingerprint: Callable[[tuple], int] = (
             values.separated_hash if any(map(values.admits_negative, declared)) else hash)
         self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
+        self._client_text = ClientText(program, self.codec)
+        monitor_slot = self.layout.env("monitor")
+        for prop in program.properties:
+            if prop.kind == "linearizable" and monitor_slot is not None:
+                self.invariants.append(Invariant(prop, _monitor_ok(monitor_slot), (monitor_slot,)))
 
     # -------------------------------------------------- the contract
 
@@ -128,7 +139,8 @@ class Model:
         """
         if self.program.network.mode == "duplicating":
             return False
-        return not any(state[k] for k in self._net)
+        return not any(state[k] for k in self._net) and not any(state[k] for k in self._requests) \
+            and all(state[k][1] == values.NONE for k in self._clients)
 
     # -------------------------------------------------- construction
 
@@ -146,8 +158,12 @@ class Model:
                 out.append(addr.init.gid)
             elif slot.kind == "inbox":
                 out.append(frozenset() if self.program.network.mode == "duplicating" else ())
-            elif slot.kind == "link":
+            elif slot.kind in ("link", "requests"):
                 out.append(())
+            elif slot.kind == "client":
+                out.append((0, values.NONE))
+            elif slot.kind == "monitor":
+                out.append(self._monitor.initial())  # type: ignore[union-attr]
             else:
                 out.append(0)
         return tuple(out)
@@ -176,11 +192,40 @@ class Model:
         return text if to is None else f"{text} to {self.node_name(to)}"
 
     def describe(self, label: tuple) -> dict:
-        """A step's label as data: kind, actor (a node name or None), action (text), message."""
+        """A step's label as data: kind, actor (a node name, a client or None), action (text),
+        message, and for a spec with clients `replies`: the answers the step gave."""
+        if self.program.clients is None:
+            return self._describe(label)
+        label, events = label
+        out = self._describe(label)
+        out["replies"] = [self._reply_data(*event) for event in events]
+        return out
+
+    def _reply_data(self, handle: tuple, op: int, result: object) -> dict:
+        c, seq = handle
+        return {"client": f"client[{c}]", "request": seq + 1, "result": self._client_text.result(op, result)}
+
+    def _describe(self, label: tuple) -> dict:
         kind = label[0]
+        if kind == "invoke":
+            _, c, seq, op, args, node = label
+            call = self._client_text.call(op, args)
+            return {"kind": "invoke", "actor": f"client[{c}]", "handler": None,
+                    "action": f"client[{c}]: invoke #{seq + 1} {call} at {self.node_name(node)}",
+                    "message": None, "request": seq + 1, "call": call}
+        if kind == "give_up":
+            _, c, pending = label
+            return {"kind": "give_up", "actor": f"client[{c}]", "handler": None,
+                    "action": f"client[{c}]: give up on #{pending[0] + 1} {self._client_text.call(pending[1], pending[2])}",
+                    "message": None}
         if isinstance(kind, int):
             h = self.handlers[kind]
             actor = self.node_name(label[1])
+            if h.kind == "request":
+                r = label[2]
+                text = f"request #{r[1] + 1} {self._client_text.request(r)}"
+                return {"kind": "request", "actor": actor, "handler": h.label, "action": f"{actor}: {text}",
+                        "message": text}
             if h.kind == "message":
                 msg = self.message_text(h.trigger, label[2])
                 return {"kind": "receive", "actor": actor, "handler": h.label,
@@ -223,6 +268,9 @@ class Model:
             msgs = state[k]
             seq = values.ordered(msgs) if isinstance(msgs, frozenset) else msgs
             out += [self._slot_message_text(k, m) for m in seq]
+        for k in self._requests:
+            node = self.node_name(self.layout.slots[k].node)
+            out += [f"request #{r[1] + 1} {self._client_text.request(r)} at {node}" for r in state[k]]
         return out
 
     def view(self, state: tuple) -> dict[str, object]:
@@ -244,16 +292,25 @@ class Model:
                 env.setdefault("faults_used", {})[slot.name] = v  # type: ignore[union-attr]
             elif slot.kind == "address":
                 env.setdefault("addresses", {})[slot.name] = self.node_name(v)  # type: ignore[union-attr, arg-type]
+            elif slot.kind == "client":
+                env.setdefault("clients", {})[f"client[{slot.node}]"] = self._client_json(v)  # type: ignore[arg-type]
         out: dict[str, object] = {"nodes": nodes}
         out.update(env)
         out["network"] = self.in_flight(state)
         return out
 
+    def _client_json(self, v: tuple) -> dict:
+        done, pending = v
+        waiting = None if pending == values.NONE else {
+            "request": pending[0] + 1, "call": self._client_text.call(pending[1], pending[2]),
+            "at": self.node_name(pending[3])}
+        return {"invoked": done, "waiting": waiting}
+
     def flat(self, state: tuple) -> list[tuple[str, str]]:
         """The state as (name, text) rows: `rm[0].state = working`, `down = {...}`, ..."""
         rows: list[tuple[str, str]] = []
         for k, slot in enumerate(self.layout.slots):
-            if slot.kind in ("inbox", "link"):
+            if slot.kind in ("inbox", "link", "requests", "monitor"):
                 continue
             rows.append((self._slot_name(slot), self._slot_text(slot, state[k])))
         return rows
@@ -265,6 +322,8 @@ class Model:
             return f"{slot.name} faults used"
         if slot.kind == "address":
             return slot.name
+        if slot.kind == "client":
+            return f"client[{slot.node}]"
         return slot.kind
 
     def _slot_text(self, slot: Slot, v: object) -> str:
@@ -278,6 +337,8 @@ class Model:
             return "{" + ", ".join(self._cut_text(c) for c in values.ordered(v)) + "}"  # type: ignore[arg-type]
         if slot.kind == "address":
             return self.node_name(v)  # type: ignore[arg-type]
+        if slot.kind == "client":
+            return self._client_text.pending(v)  # type: ignore[arg-type]
         return str(v)
 
     def changes(self, before: tuple, after: tuple) -> list[str]:
@@ -291,6 +352,11 @@ class Model:
         out += [f"+ {m}" for m in _multiset_minus(new_msgs, old_msgs)]
         out += [f"- {m}" for m in _multiset_minus(old_msgs, new_msgs)]
         return out
+
+
+def _monitor_ok(slot: int) -> Callable[[tuple], bool]:
+    """`check linearizable` as a predicate: the monitor still explains every response."""
+    return lambda s: bool(s[slot][1])
 
 
 def _multiset_minus(a: list[str], b: list[str]) -> list[str]:
@@ -310,17 +376,16 @@ def compile_model(program: ir.Program) -> Model:
     Raises `Unsupported` (with the span of the construct) for what this engine cannot run
     yet, and `values.SpecRuntimeError` when an initial value does not fit its type.
     """
-    if program.clients is not None:
-        first = next((h for r in program.roles for h in r.handlers if h.kind == "request"), None)
-        raise Unsupported("client requests", first.span if first else None)
     codec = values.Codec(program)
     tables = Tables(codec)
     tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)
     layout = build_layout(program)
+    monitor = monitor_of(program, codec)
+    tables.namespace.update(reply_helpers(program, layout, monitor))
     gen = ModelGenerator(program, layout, ExprCompiler(program, layout, tables))
     source = gen.module()
     try:
-        return Model(program, source, gen, tables)
+        return Model(program, source, gen, tables, monitor)
     except values.SpecRuntimeError as err:
         err.where = tables.spans[err.span]
         raise

@@ -22,6 +22,8 @@ compiled model's span table) that explains where.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from typing import Iterable
 
 from checker.semantics import ir
@@ -202,6 +204,12 @@ def unwrap(v: object, span: int) -> object:
     return v
 
 
+def client_of(handle: object, span: int) -> int:
+    if handle == NONE:
+        raise SpecRuntimeError(span, "the client of none")
+    return handle[0]  # type: ignore[index]
+
+
 def node_at(ids: tuple[int, ...], i: int, span: int, role: str) -> int:
     if 0 <= i < len(ids):
         return ids[i]
@@ -285,6 +293,37 @@ def _has_ints(t: Type) -> bool:
     return False
 
 
+def domain(t: Type, codec: "Codec") -> list:
+    """Every encoded value of a finite type, in ascending order (the arguments clients try)."""
+    match t:
+        case BoolT():
+            return [False, True]
+        case IntT():
+            return list(t.values if t.values is not None else range(t.lo, t.hi + 1))  # type: ignore[arg-type]
+        case AtomT(members=members):
+            return sorted(codec.atom_code[m] for m in members)
+        case NodeT(roles=roles):
+            return sorted(n.gid for n in codec.nodes if n.role in roles)
+        case OptionT(inner=inner):
+            return [NONE] + domain(inner, codec)
+        case TupleT(elems=elems):
+            return [tuple(p) for p in itertools.product(*(domain(e, codec) for e in elems))]
+        case RecordT(fields=fields):
+            return [tuple(p) for p in itertools.product(*(domain(f, codec) for _, f in fields))]
+    raise ValueError(f"cannot enumerate the values of {type(t).__name__}")
+
+
+@dataclass(frozen=True, order=True)
+class Handle:
+    """A client request as a handler holds it: the client and its request number."""
+
+    client: int
+    seq: int
+
+    def __str__(self) -> str:
+        return f"client[{self.client}]#{self.seq + 1}"
+
+
 # ---------------------------------------------------------------- encoding and decoding
 
 
@@ -323,8 +362,10 @@ class Codec:
                 return self.atoms[v]  # type: ignore[index]
             case NodeT():
                 return self.nodes[v]  # type: ignore[index]
-            case ClientT() | HandleT():
+            case ClientT():
                 return ir.ClientId(v)  # type: ignore[arg-type]
+            case HandleT():
+                return Handle(*v)  # type: ignore[misc]
             case OptionT(inner=inner):
                 return None if v == NONE else self.decode(v, inner)
             case SetT(elem=elem):
@@ -369,8 +410,8 @@ def _sort_decoded(v: object) -> tuple:
         return (1, v)
     if isinstance(v, str):
         return (2, v)
-    if isinstance(v, (ir.NodeId, ir.ClientId)):
-        return (3, v)
+    if isinstance(v, (ir.NodeId, ir.ClientId, Handle)):
+        return (3, (type(v).__name__, str(v)))
     if isinstance(v, tuple):
         return (4, tuple(_sort_decoded(x) for x in v))
     if isinstance(v, frozenset):

@@ -31,7 +31,8 @@ def detail(result: CheckResult) -> str:
     if reason == COMPLETE:
         return f"explored all {plural(s.distinct_states, 'reachable state')}"
     if reason == ALL_DECIDED:
-        return f"every property was violated; the search stopped after {plural(s.distinct_states, 'state')}"
+        return (f"every property it decides was violated; the search stopped after "
+                f"{plural(s.distinct_states, 'state')}")
     if reason == MAX_STATES:
         return f"stopped at the bound of {plural(b.get('max_states') or 0, 'state')}, {waiting}"
     if reason == MAX_DEPTH:
@@ -52,7 +53,27 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
     out = []
     for n, step in enumerate(trace.steps):
         out.append(f"{indent}{n:>{width}}  {step.action['action']}")
-        out += [f"{indent}{' ' * width}      {c}" for c in step.changes]
+        pad = f"{indent}{' ' * width}      "
+        out += [f"{pad}reply to {r['client']}#{r['request']}: {r['result']}" for r in step.action.get("replies", ())]
+        out += [f"{pad}{c}" for c in step.changes]
+    return out
+
+
+def history_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """The clients' history along a trace, one line per client: each request with its call
+    and its reply (`?` while unanswered), in the order the client issued them."""
+    calls: dict[str, dict[int, str]] = {}
+    replies: dict[tuple[str, int], str] = {}
+    for step in trace.steps:
+        a = step.action
+        if a.get("kind") == "invoke":
+            calls.setdefault(a["actor"], {})[a["request"]] = a["call"]
+        for r in a.get("replies", ()):
+            replies[(r["client"], r["request"])] = r["result"]
+    out = []
+    for client in sorted(calls, key=lambda c: int(c[c.index("[") + 1:-1])):
+        ops = [f"#{n} {call} -> {replies.get((client, n), '?')}" for n, call in sorted(calls[client].items())]
+        out.append(f"{indent}{client}: " + "; ".join(ops))
     return out
 
 
@@ -66,6 +87,17 @@ def state_lines(trace: Trace, indent: str = "  ") -> list[str]:
         out += [f"{indent}  {m}" for m in flight]
     else:
         out.append(f"{indent}in flight: nothing")
+    return out
+
+
+def _linearizability_lines(trace: Trace) -> list[str]:
+    """The history under a linearizability counterexample, and the response that no order
+    of the operations can explain (the last reply of the last step)."""
+    out = ["  history:"] + history_lines(trace, "    ")
+    last = trace.steps[-1].action.get("replies") or []
+    if last:
+        r = last[-1]
+        out.append(f"  no linearization explains {r['client']}#{r['request']} returning {r['result']}")
     return out
 
 
@@ -93,6 +125,8 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
         out.append(_property_heading(p))
         if p.verdict is Verdict.VIOLATED and p.trace is not None:
             out += trace_lines(p.trace)
+            if p.kind == "linearizable":
+                out += _linearizability_lines(p.trace)
             out.append("  final state:")
             out += state_lines(p.trace, "    ")
             out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))

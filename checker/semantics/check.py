@@ -500,6 +500,9 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         if budgets.get("loss") and not self._lossy():
             span = next(b.name.span for b in decls[0].budgets if b.name == "loss")
             self.error("a 'loss' budget needs a lossy network: 'network unordered, lossy'", span)
+        if budgets.get("give_up") and not self._of(ast.Clients):
+            span = next(b.name.span for b in decls[0].budgets if b.name == "give_up")
+            self.error("only clients give up on requests: declare 'clients N'", span)
         if budgets.get("restart") and not budgets.get("crash"):
             span = next(b.name.span for b in decls[0].budgets if b.name == "restart")
             self.error("a node can only restart after it crashed: add a 'crash' budget", span)

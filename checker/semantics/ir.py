@@ -487,7 +487,7 @@ class Address:
 
 
 NETWORK_MODES = ("unordered", "fifo", "duplicating")
-FAULT_KINDS = ("crash", "restart", "partition", "link", "pause", "loss")
+FAULT_KINDS = ("crash", "restart", "partition", "link", "pause", "loss", "give_up")
 
 
 @dataclass(frozen=True)
@@ -510,6 +510,7 @@ class Faults:
     link: int = 0
     pause: int = 0
     loss: int | None = 0
+    give_up: int = 0
 
     def budget(self, kind: str) -> int | None:
         return getattr(self, kind)

@@ -1,0 +1,113 @@
+"""Clients in the compiled model: the object's sequential spec over encoded values, the
+helpers generated code calls to answer a request, and how client steps read in traces.
+
+A client's slot is `(operations invoked, pending)`, pending being none or
+`(seq, op, args, node)`. A handle is `(client, seq)`. Answering a request whose client is
+still waiting for it completes the operation (and feeds the linearizability monitor);
+answering one its client gave up on changes nothing for the client: the operation stays
+indeterminate, as it should (it may or may not have taken effect).
+"""
+
+from __future__ import annotations
+
+from checker.model import values
+from checker.model.exprgen import Unsupported
+from checker.model.layout import Layout
+from checker.props.monitor import Monitor
+from checker.props.objects import BUILTIN, SequentialSpec
+from checker.semantics import ir
+
+
+def object_spec(program: ir.Program, codec: values.Codec) -> SequentialSpec:
+    """The sequential spec of the program's object, over encoded values."""
+    obj = program.object
+    assert obj is not None
+    if obj.kind == "user":
+        raise Unsupported("user-defined objects", obj.span)
+    ok = codec.encode("ok")
+    if obj.kind in ("register", "kv"):
+        return BUILTIN[obj.kind](codec.encode(obj.param("initial", 0)), ok)
+    return BUILTIN[obj.kind](ok)
+
+
+def monitor_of(program: ir.Program, codec: values.Codec) -> Monitor | None:
+    """The online linearizability monitor, when the spec says `check linearizable`."""
+    if program.clients is None or not any(p.kind == "linearizable" for p in program.properties):
+        return None
+    return Monitor(object_spec(program, codec), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
+
+
+def reply_helpers(program: ir.Program, layout: Layout, monitor: Monitor | None) -> dict[str, object]:
+    """`_reply(l, handle, value, span)`, `_reply_error(l, handle, span)` and `_mon_invoke`,
+    as generated code calls them on a step's working list."""
+    count = program.clients.count if program.clients is not None else 0
+    slots = tuple(layout.env("client", node=c) for c in range(count))
+    mon = layout.env("monitor")
+
+    def waiting(l: list, handle: object, span: int) -> tuple[int, int] | None:
+        if handle == values.NONE:
+            raise values.SpecRuntimeError(span, "a reply to none: no request is held there")
+        c, seq = handle  # type: ignore[misc]
+        pending = l[slots[c]][1]
+        return (c, seq) if pending != values.NONE and pending[0] == seq else None
+
+    def reply(l: list, handle: object, value: object, span: int) -> None:
+        target = waiting(l, handle, span)
+        if target is not None:
+            c, seq = target
+            l[slots[c]] = (l[slots[c]][0], values.NONE)
+            if mon is not None:
+                l[mon] = monitor.respond(l[mon], c, seq, value)  # type: ignore[union-attr]
+
+    def reply_error(l: list, handle: object, span: int) -> None:
+        target = waiting(l, handle, span)
+        if target is not None:
+            c, seq = target
+            l[slots[c]] = (l[slots[c]][0], values.NONE)
+            if mon is not None:
+                l[mon] = monitor.fail(l[mon], c, seq)  # type: ignore[union-attr]
+
+    def answering(l: list, handle: object) -> int:
+        """The operation a reply to `handle` answers, or -1 if its client is not waiting."""
+        if handle == values.NONE:
+            return -1
+        c, seq = handle  # type: ignore[misc]
+        pending = l[slots[c]][1]
+        return pending[1] if pending != values.NONE and pending[0] == seq else -1
+
+    return {"_reply": reply, "_reply_error": reply_error, "_answering": answering,
+            "_mon_invoke": monitor.invoke if monitor is not None else None}
+
+
+class ClientText:
+    """How operations, requests and replies read: `write(1)`, `read() = 2`."""
+
+    def __init__(self, program: ir.Program, codec: values.Codec) -> None:
+        self.program = program
+        self.codec = codec
+
+    def call(self, op: int, args: tuple) -> str:
+        operation = self.program.object.ops[op]  # type: ignore[union-attr]
+        shown = ", ".join(values.show(self.codec.decode(a, t), t) for a, (_, t) in zip(args, operation.params))
+        return f"{operation.name}({shown})"
+
+    def result(self, op: int, value: object) -> str:
+        """A reply as text; `op` -1 is a reply nobody waits for (its client gave up)."""
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == "error":
+            text = f"error \"{value[1]}\""
+        elif op < 0:
+            text = "a reply"
+        else:
+            t = self.program.object.ops[op].result  # type: ignore[union-attr]
+            text = values.show(self.codec.decode(value, t), t)
+        return text if op >= 0 else f"{text} (ignored: the client gave up on it)"
+
+    def request(self, r: tuple) -> str:
+        """A waiting request `(client, seq, op, args)`."""
+        return f"{self.call(r[2], r[3])} from client[{r[0]}]"
+
+    def pending(self, slot: tuple) -> str:
+        done, pending = slot
+        if pending == values.NONE:
+            return f"{done} invoked, idle"
+        return f"{done} invoked, waiting for {self.call(pending[1], pending[2])}"

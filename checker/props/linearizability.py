@@ -1,0 +1,395 @@
+"""Offline linearizability checking of recorded histories.
+
+The algorithm is Wing and Gong's depth-first search with Lowe's memoisation, the one
+Porcupine uses (written here from the papers' description, not from its code):
+
+- every operation becomes a call entry and, unless it is indeterminate, a return entry, in
+  one doubly linked list in history order;
+- the search walks the list from its head; at a call it tries to linearize that operation
+  now: the object's step must give the recorded result; on success the call and its return
+  are unlinked ("lifted"), the step is pushed on a stack and the walk restarts at the head;
+- reaching a return means its operation should have been linearized already: the search
+  backtracks (pops the last step, relinks it, and tries the entry after its call);
+- a configuration (the set of linearized operations as an int bitset, the object state) is
+  remembered once reached; reaching it again by another order is pruned, since everything
+  that follows depends on nothing else;
+- an indeterminate operation (no response: a timeout, a crashed client) has no return
+  entry, so it may be linearized at any point after its call or never; the search succeeds
+  once every operation with a response is linearized.
+
+A spec whose `split` gives parts (a map's keys) is checked part by part (P-compositionality,
+Horn and Kroening 2015): the history is linearizable exactly when every part's is.
+
+Everything here is pure and deterministic except the optional deadline, which makes a
+search stop with UNKNOWN and report how far it got. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable, Sequence
+
+from checker.diagnostics import Span
+from checker.props.objects import KeyValue, Register, SequentialSpec
+from checker.result import Verdict
+
+
+class _Unknown:
+    """The result of an operation whose response was not observed (shown as '?')."""
+
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self):
+        return (_Unknown, ())
+
+
+UNKNOWN = _Unknown()
+OK = "ok"
+
+
+# ---------------------------------------------------------------- histories
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a history.
+
+    `call` and `ret` are the positions of its invocation and response among the history's
+    events (any increasing numbering: line numbers, event indices, timestamps); `ret` is
+    None for an indeterminate operation, which may take effect at any point after its call
+    or never. `result` is what the response said, or UNKNOWN (any result is accepted).
+    Intervals are closed: an operation that returns at the same position another is called
+    is concurrent with it. `call_at` and `ret_at` say where the events are in the file.
+    """
+
+    process: Hashable
+    op: str
+    args: tuple
+    result: object
+    call: int
+    ret: int | None
+    call_at: Span | None = field(default=None, compare=False, repr=False)
+    ret_at: Span | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.ret is not None and self.ret < self.call:
+            raise ValueError(f"operation returns ({self.ret}) before it is called ({self.call})")
+
+    @property
+    def indeterminate(self) -> bool:
+        return self.ret is None
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """The verdict on one part of a history (the whole history for an object without parts).
+
+    - `part`: the part (a key), or None when the object has no parts;
+    - `operations`: indices into the checked history of this part's operations;
+    - `prefix`: for HOLDS, a linearization of the operations that were linearized (every
+      operation with a response and some indeterminate ones); otherwise the longest
+      linearizable prefix the search found, in linearization order;
+    - `states`: the part's object state after each operation of `prefix`;
+    - `stuck`: for VIOLATED, the operation (an index) whose response could not be placed
+      after that prefix; None otherwise;
+    - `configurations`: distinct (linearized set, state) configurations the search reached.
+    """
+
+    part: Hashable | None
+    verdict: Verdict
+    operations: tuple[int, ...]
+    prefix: tuple[int, ...] = ()
+    states: tuple = ()
+    stuck: int | None = None
+    configurations: int = 0
+
+
+@dataclass(frozen=True)
+class LinearizabilityResult:
+    """The verdict on a history and on each of its parts, in order of their first call.
+
+    `verdict` is the least of the parts' (VIOLATED < UNKNOWN < HOLDS); `reason` says why an
+    UNKNOWN search stopped ('timeout'), and is None otherwise.
+    """
+
+    verdict: Verdict
+    parts: tuple[PartResult, ...]
+    reason: str | None = None
+
+    @property
+    def violated(self) -> tuple[PartResult, ...]:
+        return tuple(p for p in self.parts if p.verdict is Verdict.VIOLATED)
+
+
+# ---------------------------------------------------------------- the models histories use
+
+
+@dataclass(frozen=True)
+class ReadWriteRegister(Register):
+    """A register without cas: read() -> value; write(v) -> ok."""
+
+    name = "register"
+    ops = ("read", "write")
+
+    def step(self, state, op, args):
+        if op == "cas":
+            raise self._unknown(op)
+        return super().step(state, op, args)
+
+
+@dataclass(frozen=True)
+class CasRegister(Register):
+    """read() -> value; write(v) -> ok; cas(expected, new) -> bool (Jepsen's cas-register)."""
+
+    name = "cas-register"
+
+
+@dataclass(frozen=True)
+class AppendRegister(Register):
+    """A string register: read, write, cas, and append(s) -> ok, which concatenates."""
+
+    name = "string register"
+    ops = ("read", "write", "cas", "append")
+
+    def step(self, state, op, args):
+        if op == "append":
+            self._arity(op, args, 1)
+            return self.ok, state + args[0]
+        return super().step(state, op, args)
+
+
+@dataclass(frozen=True)
+class AppendKeyValue(KeyValue):
+    """Porcupine's key-value store: every key starts as `init` (''); get(k) -> value;
+    put(k, v) -> ok; append(k, s) -> ok (concatenates); cas(k, expected, new) -> bool."""
+
+    init: Hashable = ""
+    name = "kv"
+    ops = ("get", "put", "append", "cas")
+    _SUB = {"get": ("read", 1), "put": ("write", 2), "append": ("append", 2), "cas": ("cas", 3)}
+
+    @property
+    def part_spec(self) -> SequentialSpec:
+        return AppendRegister(self.init, self.ok)
+
+
+# ---------------------------------------------------------------- the check
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part's sub-history: its key, its object and its operations (index, op, args)."""
+
+    key: Hashable | None
+    spec: SequentialSpec
+    members: tuple[int, ...]
+    ops: tuple[tuple[str, tuple], ...]
+
+
+def split_parts(spec: SequentialSpec, operations: Sequence[Operation]) -> list[_Part]:
+    """The history divided by the spec's `split`, parts in order of their first operation.
+
+    An object without parts gives one part holding every operation. Raises what `split`
+    raises for an operation the object does not have.
+    """
+    if not operations or spec.split(operations[0].op, operations[0].args) is None:
+        return [_Part(None, spec, tuple(range(len(operations))), tuple((o.op, o.args) for o in operations))]
+    groups: dict[Hashable, tuple[Hashable, list[tuple[int, str, tuple]]]] = {}
+    for index, o in enumerate(operations):
+        key, op, args = spec.split(o.op, o.args)  # type: ignore[misc]
+        group = groups.get(_typed(key))
+        if group is None:
+            group = groups[_typed(key)] = (key, [])
+        group[1].append((index, op, args))
+    return [_Part(key, spec.part_spec, tuple(i for i, _, _ in g), tuple((op, a) for _, op, a in g))
+            for key, g in groups.values()]
+
+
+def check_operations(spec: SequentialSpec, operations: Sequence[Operation], timeout: float | None = None,
+                     clock: Callable[[], float] = time.monotonic) -> LinearizabilityResult:
+    """Decide whether `operations` is linearizable with respect to `spec`.
+
+    Pure apart from reading `clock`: with a `timeout` (seconds), a part whose search is not
+    finished by then is UNKNOWN (with the longest prefix it found), and parts not started
+    are UNKNOWN with nothing found. Every part is checked even after one is violated, so
+    the result names every violated part. Raises UnknownOperation or ValueError for an
+    operation the spec does not have (readers validate operations first).
+    """
+    deadline = None if timeout is None else clock() + timeout
+    results = []
+    for part in split_parts(spec, operations):
+        if deadline is not None and clock() >= deadline:
+            results.append(PartResult(part.key, Verdict.UNKNOWN, part.members))
+        else:
+            results.append(_check_part(part, operations, deadline, clock))
+    verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
+    reason = "timeout" if any(r.verdict is Verdict.UNKNOWN for r in results) else None
+    return LinearizabilityResult(verdict, tuple(results), reason)
+
+
+def _typed(value: object) -> Hashable:
+    """A key that equals another only for values of the same type (so True != 1 and 1 != 1.0),
+    looking inside tuples and frozensets."""
+    kind = type(value)
+    if kind is tuple:
+        return (tuple, tuple(_typed(v) for v in value))  # type: ignore[union-attr]
+    if kind is frozenset:
+        return (frozenset, frozenset(_typed(v) for v in value))  # type: ignore[union-attr]
+    return (kind, value)
+
+
+class _States:
+    """Object states interned as small ints, and each operation's transitions as a table
+    from state id to next state id (-1: the operation cannot give its result there)."""
+
+    def __init__(self, spec: SequentialSpec, ops: Sequence[tuple[str, tuple]], results: Sequence[object]) -> None:
+        self.spec = spec
+        self.ops = ops
+        self.expected = [None if r is UNKNOWN else _typed(r) for r in results]
+        self.values: list[Hashable] = []
+        self.ids: dict[Hashable, int] = {}
+        self.tables: list[dict[int, int]] = [{} for _ in ops]
+
+    def intern(self, value: Hashable) -> int:
+        key = _typed(value)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def step(self, i: int, state: int) -> int:
+        """The id of the state after operation i from `state`, or -1; remembered in the table."""
+        op, args = self.ops[i]
+        result, after = self.spec.step(self.values[state], op, args)
+        want = self.expected[i]
+        nxt = self.intern(after) if want is None or _typed(result) == want else -1
+        self.tables[i][state] = nxt
+        return nxt
+
+
+def _check_part(part: _Part, operations: Sequence[Operation], deadline: float | None,
+                clock: Callable[[], float]) -> PartResult:
+    members = part.members
+    states = _States(part.spec, part.ops, [operations[m].result for m in members])
+    init = states.intern(part.spec.initial())
+    links = _Links([operations[m] for m in members])
+    outcome = _search(links, states, init, deadline, clock)
+    verdict, order, state_ids, stuck, configurations = outcome
+    return PartResult(part.key, verdict, members, tuple(members[i] for i in order),
+                      tuple(states.values[s] for s in state_ids),
+                      None if stuck is None else members[stuck], configurations)
+
+
+class _Links:
+    """The doubly linked list of call and return entries, as int arrays.
+
+    Node 0 is the head and node `size - 1` the tail (both sentinels). `tag[node]` is i for
+    the call of operation i and ~i for its return (~n for the tail); `ret[i]` is the node of
+    operation i's return, or 0 when it is indeterminate.
+    """
+
+    def __init__(self, ops: Sequence[Operation]) -> None:
+        events = [(o.call, 0, i) for i, o in enumerate(ops)]
+        events += [(o.ret, 1, i) for i, o in enumerate(ops) if o.ret is not None]
+        events.sort()  # by position, calls before returns at the same position
+        n, size = len(ops), len(events) + 2
+        self.n = n
+        self.tag = [0] + [i if kind == 0 else ~i for _, kind, i in events] + [~n]
+        self.next = list(range(1, size)) + [size - 1]
+        self.prev = [0] + list(range(size - 1))
+        self.ret = [0] * n
+        for node, (_, kind, i) in enumerate(events, 1):
+            if kind:
+                self.ret[i] = node
+        self.determinate = sum(1 for o in ops if o.ret is not None)
+
+
+_CHECK_EVERY = 1023  # backtracks between two looks at the clock (a power of two minus one)
+
+
+def _search(links: _Links, states: _States, state: int, deadline: float | None,
+            clock: Callable[[], float]) -> tuple[Verdict, list[int], list[int], int | None, int]:
+    """The search itself: (verdict, prefix, state ids after each step, stuck op, configurations).
+
+    One function with everything in locals, since this loop is where the time goes.
+    """
+    nxt, prv, tag, ret = links.next, links.prev, links.tag, links.ret
+    tables, slow_step = states.tables, states.step
+    bit = [1 << i for i in range(links.n)]
+    remaining = links.determinate
+    cache: set[tuple[int, int]] = set()
+    stack: list[tuple[int, int]] = []          # (call node, state before it)
+    trail: list[int] = []                       # state after each step on the stack
+    best: tuple[list[int], list[int], int | None] = ([], [], None)
+    best_len = -1
+    backtracks = 0
+    linearized = 0
+    if remaining == 0:
+        return Verdict.HOLDS, [], [], None, 0
+    node = nxt[0]
+    while True:
+        i = tag[node]
+        if i >= 0:
+            after = tables[i].get(state)
+            if after is None:
+                after = slow_step(i, state)
+            if after >= 0:
+                bits = linearized | bit[i]
+                key = (bits, after)
+                if key not in cache:
+                    cache.add(key)
+                    stack.append((node, state))
+                    trail.append(after)
+                    state, linearized = after, bits
+                    p, q = prv[node], nxt[node]
+                    nxt[p], prv[q] = q, p
+                    r = ret[i]
+                    if r:
+                        p, q = prv[r], nxt[r]
+                        nxt[p], prv[q] = q, p
+                        remaining -= 1
+                        if not remaining:
+                            return Verdict.HOLDS, [tag[c] for c, _ in stack], trail, None, len(cache)
+                    node = nxt[0]
+                    continue
+            node = nxt[node]
+            continue
+        # a return: its operation should have been linearized by now
+        if len(stack) > best_len:
+            best_len = len(stack)
+            best = ([tag[c] for c, _ in stack], trail[:], ~i)
+        if not stack:
+            return Verdict.VIOLATED, best[0], best[1], best[2], len(cache)
+        backtracks += 1
+        if deadline is not None and not backtracks & _CHECK_EVERY and clock() >= deadline:
+            return Verdict.UNKNOWN, best[0], best[1], None, len(cache)
+        node, state = stack.pop()
+        trail.pop()
+        i = tag[node]
+        linearized ^= bit[i]
+        r = ret[i]
+        if r:
+            nxt[prv[r]] = r
+            prv[nxt[r]] = r
+            remaining += 1
+        nxt[prv[node]] = node
+        prv[nxt[node]] = node
+        node = nxt[node]
+
+
+def describe_call(op: str, args: Iterable[object], show: Callable[[object], str] = repr) -> str:
+    """'cas(1, 2)': an operation and its arguments, each shown with `show`."""
+    return f"{op}({', '.join(show(a) for a in args)})"

@@ -1,0 +1,105 @@
+"""The online linearizability monitor: just-in-time linearization (Lowe 2017).
+
+The monitor's state rides in every explored state, so it must be small, hashable and
+canonical. It is `(pending, configs)`:
+
+- `pending`: the operations invoked and not answered, as a sorted tuple of
+  `(client, seq, op, args)`, `op` an index into the monitor's operation names (no strings
+  in a state: their hash is salted) (an operation a client gave up on stays here for ever: it may
+  still take effect, or never);
+- `configs`: a frozenset of configurations `(object state, linearized)`, where `linearized`
+  is a frozenset of `(client, seq, result)`: the pending operations this configuration has
+  already placed, with the results they must return.
+
+An invocation only adds to `pending`. A response of (client, seq) with `result` keeps the
+configurations that can explain it: those that placed it with that result, and those that
+can place it now after placing any other pending operations first (every order is tried).
+When none is left the history so far is not linearizable, exactly at that response. An
+error response says the operation had no effect: configurations that placed it are
+dropped. Equal histories reach equal monitor states, which is what lets the search merge
+them.
+"""
+
+from __future__ import annotations
+
+from checker.props.objects import SequentialSpec
+
+class Monitor:
+    """Just-in-time linearization of one object, over the values its checker uses.
+    `ops` names the operations by index, as the monitor's state refers to them."""
+
+    def __init__(self, spec: SequentialSpec, ops: tuple[str, ...] | None = None) -> None:
+        self.spec = spec
+        self.ops = tuple(ops if ops is not None else spec.ops)
+
+    def initial(self) -> tuple:
+        return ((), frozenset({(self.spec.initial(), frozenset())}))
+
+    @staticmethod
+    def ok(m: tuple) -> bool:
+        """False once some response could not be explained."""
+        return bool(m[1])
+
+    def invoke(self, m: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
+        pending, configs = m
+        return (tuple(sorted(pending + ((client, seq, op, args),))), configs)
+
+    def respond(self, m: tuple, client: int, seq: int, result: object) -> tuple:
+        """The monitor after (client, seq) answered `result`. Pure."""
+        pending, configs = m
+        target = (client, seq)
+        kept = set()
+        for config in self._closure(pending, configs, target):
+            obj, placed = config
+            for entry in placed:
+                if entry[:2] == target:
+                    if entry[2] == result:
+                        kept.add((obj, placed - {entry}))
+                    break
+        return (tuple(p for p in pending if p[:2] != target), frozenset(kept))
+
+    def fail(self, m: tuple, client: int, seq: int) -> tuple:
+        """The monitor after (client, seq) answered with an error: it had no effect."""
+        pending, configs = m
+        target = (client, seq)
+        kept = frozenset(c for c in configs if not any(e[:2] == target for e in c[1]))
+        return (tuple(p for p in pending if p[:2] != target), kept)
+
+    def _closure(self, pending: tuple, configs: frozenset, target: tuple[int, int]):
+        """Every configuration reachable by placing pending operations, stopping at those
+        that have placed `target` (placing more after it is the next response's business)."""
+        seen = set(configs)
+        stack = list(configs)
+        while stack:
+            config = stack.pop()
+            yield config
+            obj, placed = config
+            done = {e[:2] for e in placed}
+            if target in done:
+                continue
+            for client, seq, op, args in pending:
+                if (client, seq) in done:
+                    continue
+                result, after = self.spec.step(obj, self.ops[op], args)
+                nxt = (after, placed | {(client, seq, result)})
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+
+def history_ok(spec: SequentialSpec, events: list[tuple]) -> bool:
+    """Run a whole history through the monitor: events are ('invoke', client, seq, op name,
+    args), ('ok', client, seq, result), ('fail', client, seq). For tests and small tools."""
+    mon = Monitor(spec)
+    m = mon.initial()
+    for e in events:
+        if e[0] == "invoke":
+            m = mon.invoke(m, e[1], e[2], mon.ops.index(e[3]), e[4])
+        elif e[0] == "ok":
+            m = mon.respond(m, *e[1:])
+        else:
+            m = mon.fail(m, *e[1:])
+        if not mon.ok(m):
+            return False
+    return True
+
