@@ -333,9 +333,14 @@ class ModelGenerator:
         return self.t.const(tuple(n.gid for n in request_targets(self.p)))
 
     def invocations(self) -> tuple:
-        """Every (operation index, encoded arguments) a client may invoke, in a fixed order."""
+        """Every (operation index, encoded arguments) a client may invoke, in a fixed order:
+        the operations some node has a `request` handler for (a register's `cas` that no
+        node implements is never invoked), with every combination of arguments."""
+        handled = {h.trigger for r in self.p.roles for h in r.handlers if h.kind == "request"}
         out = []
         for i, op in enumerate(self.p.object.ops):  # type: ignore[union-attr]
+            if op.name not in handled:
+                continue
             domains = [values.domain(t, self.t.codec) for _, t in op.params]
             out += [(i, args) for args in itertools.product(*domains)]
         return tuple(out)

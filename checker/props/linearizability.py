@@ -26,9 +26,10 @@ search stop with UNKNOWN and report how far it got. Nothing here prints.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable, Sequence
+from typing import Callable, Generator, Hashable, Iterable, Sequence
 
 from checker.diagnostics import Span
 from checker.props.objects import KeyValue, Register, SequentialSpec
@@ -104,7 +105,9 @@ class PartResult:
     - `states`: the part's object state after each operation of `prefix`;
     - `stuck`: for VIOLATED, the operation (an index) whose response could not be placed
       after that prefix; None otherwise;
-    - `configurations`: distinct (linearized set, state) configurations the search reached.
+    - `configurations`: distinct (linearized set, state) configurations the search reached;
+    - `reason`: for UNKNOWN, why the search stopped: 'timeout', 'memory', or 'stopped'
+      (another part was found violated, so this one no longer mattered).
     """
 
     part: Hashable | None
@@ -114,6 +117,7 @@ class PartResult:
     states: tuple = ()
     stuck: int | None = None
     configurations: int = 0
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class LinearizabilityResult:
     """The verdict on a history and on each of its parts, in order of their first call.
 
     `verdict` is the least of the parts' (VIOLATED < UNKNOWN < HOLDS); `reason` says why an
-    UNKNOWN search stopped ('timeout'), and is None otherwise.
+    UNKNOWN check stopped ('timeout' or 'memory'), and is None otherwise.
     """
 
     verdict: Verdict
@@ -217,26 +221,61 @@ def split_parts(spec: SequentialSpec, operations: Sequence[Operation]) -> list[_
             for key, g in groups.values()]
 
 
-def check_operations(spec: SequentialSpec, operations: Sequence[Operation], timeout: float | None = None,
+@dataclass(frozen=True)
+class CheckOptions:
+    """Bounds on a check: `timeout` in seconds and `memory` in bytes of resident memory
+    (None: no bound). A bound that is hit makes the undecided parts UNKNOWN."""
+
+    timeout: float | None = None
+    memory: int | None = None
+
+
+def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
+                     options: CheckOptions = CheckOptions(),
                      clock: Callable[[], float] = time.monotonic) -> LinearizabilityResult:
     """Decide whether `operations` is linearizable with respect to `spec`.
 
-    Pure apart from reading `clock`: with a `timeout` (seconds), a part whose search is not
-    finished by then is UNKNOWN (with the longest prefix it found), and parts not started
-    are UNKNOWN with nothing found. Every part is checked even after one is violated, so
-    the result names every violated part. Raises UnknownOperation or ValueError for an
-    operation the spec does not have (readers validate operations first).
+    The parts' searches run in turns of a fixed amount of work, so a part that is quickly
+    found violated is not kept waiting behind a hard one; once a turn ends with some part
+    violated, the parts still undecided are left UNKNOWN (reason 'stopped'), since the
+    verdict no longer depends on them. The result is deterministic unless a bound of
+    `options` is hit: then the undecided parts are UNKNOWN ('timeout' or 'memory') with the
+    longest prefix each had found. Raises UnknownOperation or ValueError for an operation
+    the spec does not have (readers validate operations first).
     """
-    deadline = None if timeout is None else clock() + timeout
-    results = []
-    for part in split_parts(spec, operations):
-        if deadline is not None and clock() >= deadline:
-            results.append(PartResult(part.key, Verdict.UNKNOWN, part.members))
-        else:
-            results.append(_check_part(part, operations, deadline, clock))
+    deadline = None if options.timeout is None else clock() + options.timeout
+    searches = [_PartSearch(part, operations) for part in split_parts(spec, operations)]
+    running = list(searches)
+    stop = None
+    while running and stop is None:
+        for search in running:
+            search.advance()
+            stop = _bound_hit(options, deadline, clock)
+            if stop is not None:
+                break
+        running = [s for s in running if s.verdict is None]
+        if any(s.verdict is Verdict.VIOLATED for s in searches):
+            stop = stop or "stopped"
+    results = tuple(s.result(stop) for s in searches)
     verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
-    reason = "timeout" if any(r.verdict is Verdict.UNKNOWN for r in results) else None
-    return LinearizabilityResult(verdict, tuple(results), reason)
+    return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
+
+
+def _bound_hit(options: CheckOptions, deadline: float | None, clock: Callable[[], float]) -> str | None:
+    if deadline is not None and clock() >= deadline:
+        return "timeout"
+    if options.memory is not None and resident_bytes() > options.memory:
+        return "memory"
+    return None
+
+
+def resident_bytes() -> int:
+    """The resident memory of this process in bytes (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _typed(value: object) -> Hashable:
@@ -280,17 +319,43 @@ class _States:
         return nxt
 
 
-def _check_part(part: _Part, operations: Sequence[Operation], deadline: float | None,
-                clock: Callable[[], float]) -> PartResult:
-    members = part.members
-    states = _States(part.spec, part.ops, [operations[m].result for m in members])
-    init = states.intern(part.spec.initial())
-    links = _Links([operations[m] for m in members])
-    outcome = _search(links, states, init, deadline, clock)
-    verdict, order, state_ids, stuck, configurations = outcome
-    return PartResult(part.key, verdict, members, tuple(members[i] for i in order),
-                      tuple(states.values[s] for s in state_ids),
-                      None if stuck is None else members[stuck], configurations)
+class _PartSearch:
+    """One part's search, advanced a turn at a time; `verdict` is None until it ends."""
+
+    def __init__(self, part: _Part, operations: Sequence[Operation]) -> None:
+        self.part = part
+        self.states = _States(part.spec, part.ops, [operations[m].result for m in part.members])
+        self.progress = _Progress()
+        init = self.states.intern(part.spec.initial())
+        self.run = _search(_Links([operations[m] for m in part.members]), self.states, init, self.progress)
+        self.verdict: Verdict | None = None
+
+    def advance(self) -> None:
+        try:
+            next(self.run)
+        except StopIteration as end:
+            self.verdict = end.value
+
+    def result(self, stop: str | None) -> PartResult:
+        """The part's result; `stop` is why the check ended early, for an unfinished part."""
+        p, members = self.progress, self.part.members
+        verdict = self.verdict if self.verdict is not None else Verdict.UNKNOWN
+        return PartResult(self.part.key, verdict, members, tuple(members[i] for i in p.prefix),
+                          tuple(self.states.values[s] for s in p.states),
+                          None if p.stuck is None else members[p.stuck], len(p.cache),
+                          stop if verdict is Verdict.UNKNOWN else None)
+
+
+class _Progress:
+    """What a search has found so far: its longest linearizable prefix (or, once it holds,
+    the linearization), the state ids after each of its steps, the operation stuck after
+    it, and the configurations reached."""
+
+    def __init__(self) -> None:
+        self.prefix: list[int] = []
+        self.states: list[int] = []
+        self.stuck: int | None = None
+        self.cache: set[tuple[int, int]] = set()
 
 
 class _Links:
@@ -317,12 +382,12 @@ class _Links:
         self.determinate = sum(1 for o in ops if o.ret is not None)
 
 
-_CHECK_EVERY = 1023  # backtracks between two looks at the clock (a power of two minus one)
+_TURN = 1023  # backtracks in one turn of a search (a power of two minus one)
 
 
-def _search(links: _Links, states: _States, state: int, deadline: float | None,
-            clock: Callable[[], float]) -> tuple[Verdict, list[int], list[int], int | None, int]:
-    """The search itself: (verdict, prefix, state ids after each step, stuck op, configurations).
+def _search(links: _Links, states: _States, state: int, found: _Progress) -> Generator[None, None, Verdict]:
+    """The search itself, as a generator that pauses after each turn of work and returns
+    the verdict; what it finds is kept in `found`.
 
     One function with everything in locals, since this loop is where the time goes.
     """
@@ -330,15 +395,14 @@ def _search(links: _Links, states: _States, state: int, deadline: float | None,
     tables, slow_step = states.tables, states.step
     bit = [1 << i for i in range(links.n)]
     remaining = links.determinate
-    cache: set[tuple[int, int]] = set()
+    cache = found.cache
     stack: list[tuple[int, int]] = []          # (call node, state before it)
     trail: list[int] = []                       # state after each step on the stack
-    best: tuple[list[int], list[int], int | None] = ([], [], None)
-    best_len = -1
+    best = -1
     backtracks = 0
     linearized = 0
     if remaining == 0:
-        return Verdict.HOLDS, [], [], None, 0
+        return Verdict.HOLDS
     node = nxt[0]
     while True:
         i = tag[node]
@@ -362,20 +426,21 @@ def _search(links: _Links, states: _States, state: int, deadline: float | None,
                         nxt[p], prv[q] = q, p
                         remaining -= 1
                         if not remaining:
-                            return Verdict.HOLDS, [tag[c] for c, _ in stack], trail, None, len(cache)
+                            found.prefix, found.states, found.stuck = [tag[c] for c, _ in stack], trail, None
+                            return Verdict.HOLDS
                     node = nxt[0]
                     continue
             node = nxt[node]
             continue
         # a return: its operation should have been linearized by now
-        if len(stack) > best_len:
-            best_len = len(stack)
-            best = ([tag[c] for c, _ in stack], trail[:], ~i)
+        if len(stack) > best:
+            best = len(stack)
+            found.prefix, found.states, found.stuck = [tag[c] for c, _ in stack], trail[:], ~i
         if not stack:
-            return Verdict.VIOLATED, best[0], best[1], best[2], len(cache)
+            return Verdict.VIOLATED
         backtracks += 1
-        if deadline is not None and not backtracks & _CHECK_EVERY and clock() >= deadline:
-            return Verdict.UNKNOWN, best[0], best[1], None, len(cache)
+        if not backtracks & _TURN:
+            yield
         node, state = stack.pop()
         trail.pop()
         i = tag[node]

@@ -1,0 +1,187 @@
+"""Clients in the explorer: invocations, routing, replies, giving up, error replies and the
+online linearizability check, with hand-counted state spaces and exact shortest traces."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from checker.cli import compile_spec, main
+from checker.explore import SearchOptions, search
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path: Path, text: str, **options):
+    spec = tmp_path / "spec.cap"
+    spec.write_text(textwrap.dedent(text), encoding="utf-8")
+    _, model = compile_spec(str(spec), {}, "check")
+    return search(model, SearchOptions(**options))
+
+
+def prop(result, kind: str):
+    return next(p for p in result.properties if p.kind == kind)
+
+
+ONE_SERVER = """\
+    protocol one_server:
+        object register(values = {1}, initial = 0)
+        clients 1, ops 1
+        FAULTS
+
+        node server:
+            var value: Value = 0
+
+            request read():
+                reply value
+
+            request write(v):
+                value = v
+                reply ok
+
+        check linearizable
+    """
+
+
+def test_one_client_one_operation(tmp_path):
+    # The initial state; after invoking read() or write(1) (the request waits at the
+    # server); after the server answered each: 1 + 2 + 2 = 5 states, all linearizable.
+    result = run(tmp_path, ONE_SERVER.replace("FAULTS", ""))
+    assert result.stats.distinct_states == 5 and result.result == "holds"
+
+
+def test_a_client_that_gives_up_leaves_its_request_behind(tmp_path):
+    # Four more states: for each operation, given up (the request still waits at the
+    # server, one give-up used), then handled anyway (the reply goes nowhere).
+    result = run(tmp_path, ONE_SERVER.replace("FAULTS", "faults give_up <= 1"))
+    assert result.stats.distinct_states == 9 and result.result == "holds"
+
+
+def test_requests_go_where_the_routing_rule_says(tmp_path):
+    text = """\
+        protocol routed:
+            object register(values = {1}, initial = 0)
+            clients 1, ops 1
+            ROUTE
+
+            node server[2]:
+                var value: Value = 0
+
+                request read():
+                    reply value
+
+                request write(v):
+                    value = v
+                    reply ok
+        """
+    # any server: each invocation may go to either of 2 servers (1 + 4 states), then the
+    # answered read leaves the same state wherever it was served (1), the write not (2): 8
+    assert run(tmp_path, text.replace("ROUTE", "route clients to any server")).stats.distinct_states == 8
+    # a fixed server: 5 states, as with one server
+    assert run(tmp_path, text.replace("ROUTE", "route clients to server[1]")).stats.distinct_states == 5
+
+
+ERROR_REPLY = """\
+    protocol refusing:
+        object register(values = {1}, initial = 0)
+        clients 2, ops 1
+
+        node server:
+            var value: Value = 0
+
+            request write(v):
+                BODY
+
+            request read():
+                reply value
+
+        check linearizable
+    """
+
+
+def test_an_error_reply_is_an_operation_without_effect(tmp_path):
+    honest = ERROR_REPLY.replace("BODY", 'reply error "read-only"')
+    assert run(tmp_path, honest).result == "holds"
+    lying = ERROR_REPLY.replace("BODY", 'value = v\n                reply error "read-only"')
+    result = run(tmp_path, lying)
+    trace = prop(result, "linearizable").trace
+    assert result.result == "violated"
+    # the write is refused but applied, and a read sees it: 4 steps
+    assert [s.action["action"] for s in trace.steps[1:]] == [
+        "client[0]: invoke #1 read() at server",
+        "client[1]: invoke #1 write(1) at server",
+        "server: request #1 write(1) from client[1]",
+        "server: request #1 read() from client[0]",
+    ]
+    assert trace.steps[3].action["replies"] == [{"client": "client[1]", "request": 1, "result": 'error "read-only"'}]
+
+
+ASYNC_TRACE = [
+    "client[0]: invoke #1 write(1) at replica[0]",
+    "replica[0]: request #1 write(1) from client[0]",
+    "replica[0]: crash",
+    "replica[1]: timeout failover",
+    "client[0]: invoke #2 read() at replica[1]",
+    "replica[1]: request #2 read() from client[0]",
+]
+
+
+def test_async_primary_backup_loses_an_acknowledged_write():
+    _, model = compile_spec(str(REPO / "specs" / "async_primary_backup.cap"), {}, "check")
+    result = search(model)
+    lin = prop(result, "linearizable")
+    assert lin.verdict.word == "violated"
+    assert [s.action["action"] for s in lin.trace.steps[1:]] == ASYNC_TRACE
+    assert lin.trace.steps[-1].action["replies"] == [{"client": "client[0]", "request": 2, "result": "0"}]
+    # no shorter run breaks it
+    short = search(model, SearchOptions(max_depth=5))
+    assert prop(short, "linearizable").verdict.word == "unknown"
+
+
+def test_the_report_shows_the_history_and_the_unexplained_response(capsys):
+    code = main(["check", "specs/async_primary_backup.cap", "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "  history:\n    client[0]: #1 write(1) -> ok; #2 read() -> 0\n" in out
+    assert "  no linearization explains client[0]#2 returning 0\n" in out
+
+
+def test_sync_primary_backup_is_linearizable():
+    _, model = compile_spec(str(REPO / "specs" / "sync_primary_backup.cap"), {}, "check")
+    assert prop(search(model), "linearizable").verdict.word == "holds"
+
+
+def test_a_reply_to_none_is_a_located_error(tmp_path, capsys):
+    spec = tmp_path / "none.cap"
+    spec.write_text(textwrap.dedent("""\
+        protocol reply_none:
+            object register(values = {1}, initial = 0)
+            clients 1
+
+            node server:
+                var held: option handle = none
+
+                request read() as h:
+                    reply 0 to held
+        """), encoding="utf-8")
+    code = main(["check", str(spec), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"{spec}:9:13: error: a reply to none")
+
+
+@pytest.mark.parametrize("seed", ["0", "77"])
+def test_client_traces_are_the_same_under_any_hash_seed(seed, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    out = subprocess.run([sys.executable, "-m", "checker", "check", "specs/async_primary_backup.cap"],
+                         capture_output=True, text=True, env=env, cwd=REPO).stdout
+    reference = subprocess.run([sys.executable, "-m", "checker", "check", "specs/async_primary_backup.cap"],
+                               capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="1"),
+                               cwd=REPO).stdout
+    assert out == reference and "violated after 6 steps" in out
