@@ -185,3 +185,44 @@ def test_client_traces_are_the_same_under_any_hash_seed(seed, tmp_path):
                                capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="1"),
                                cwd=REPO).stdout
     assert out == reference and "violated after 6 steps" in out
+
+
+LOCK = """\
+    protocol lock_service:
+        object lock:
+            var held: bool = false
+
+            op acquire() -> {ok} when not held:
+                held = true
+                return ok
+
+            op release() -> bool:
+                let was_held = held
+                held = false
+                return was_held
+
+        clients 2, ops 2
+
+        node server:
+            var locked: bool = false
+
+            request acquire()GUARD:
+                locked = true
+                reply ok
+
+            request release():
+                let was = locked
+                locked = false
+                reply was
+
+        check linearizable
+    """
+
+
+def test_a_user_defined_object_is_a_sequential_spec(tmp_path):
+    assert run(tmp_path, LOCK.replace("GUARD", " when not locked")).result == "holds"
+    result = run(tmp_path, LOCK.replace("GUARD", ""))
+    trace = prop(result, "linearizable").trace
+    # acquire twice with no release between: the second cannot take effect (its guard)
+    assert result.result == "violated" and trace.length == 4
+    assert [r["result"] for s in trace.steps for r in s.action.get("replies", ())] == ["ok", "ok"]

@@ -851,38 +851,6 @@ def test_exit_codes(run_cli, workdir: Path) -> None:
     assert run_cli(["check", TWO_PHASE, "--max-depth", "2", "--no-progress"])[0] == 3
 
 
-USER_OBJECT = """\
-protocol lock_service:
-    object lock:
-        var held: bool = false
-
-        op acquire() -> {ok} when not held:
-            held = true
-            return ok
-
-    clients 1
-
-    node server:
-        var locked: bool = false
-
-        request acquire() when not locked:
-            locked = true
-            reply ok
-
-    check linearizable
-"""
-
-
-def test_user_defined_objects_are_a_located_error(run_cli, workdir: Path) -> None:
-    spec = str(_write(workdir, "lock.cap", USER_OBJECT))
-    code, out, err = run_cli(["check", spec, "--no-progress"])
-    assert (code, out) == (2, "")
-    first = err.splitlines()[0]
-    assert first.startswith(f"{spec}:2:5:")
-    assert ": error: 'capcheck check' cannot explore user-defined objects" in first
-    assert LOCATED.match(first) and "Traceback" not in err
-
-
 def _assert_schema(data: dict) -> None:
     assert data["schema"] == 1
     assert data["result"] in ("holds", "violated", "unknown", "error")

@@ -11,30 +11,32 @@ indeterminate, as it should (it may or may not have taken effect).
 from __future__ import annotations
 
 from checker.model import values
-from checker.model.exprgen import Unsupported
+from checker.model.exprgen import ExprCompiler
 from checker.model.layout import Layout
+from checker.model.objectgen import compile_object
 from checker.props.monitor import Monitor
 from checker.props.objects import BUILTIN, SequentialSpec
 from checker.semantics import ir
 
 
-def object_spec(program: ir.Program, codec: values.Codec) -> SequentialSpec:
+def object_spec(program: ir.Program, exprs: ExprCompiler) -> SequentialSpec:
     """The sequential spec of the program's object, over encoded values."""
     obj = program.object
     assert obj is not None
     if obj.kind == "user":
-        raise Unsupported("user-defined objects", obj.span)
+        return compile_object(program, exprs)
+    codec = exprs.t.codec
     ok = codec.encode("ok")
     if obj.kind in ("register", "kv"):
         return BUILTIN[obj.kind](codec.encode(obj.param("initial", 0)), ok)
     return BUILTIN[obj.kind](ok)
 
 
-def monitor_of(program: ir.Program, codec: values.Codec) -> Monitor | None:
+def monitor_of(program: ir.Program, exprs: ExprCompiler) -> Monitor | None:
     """The online linearizability monitor, when the spec says `check linearizable`."""
     if program.clients is None or not any(p.kind == "linearizable" for p in program.properties):
         return None
-    return Monitor(object_spec(program, codec), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
+    return Monitor(object_spec(program, exprs), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
 
 
 def reply_helpers(program: ir.Program, layout: Layout, monitor: Monitor | None) -> dict[str, object]:

@@ -138,7 +138,8 @@ class ExprCompiler:
         return self.t.const(slots)
 
     def _ObjectVar(self, e: ir.ObjectVar, env: Env) -> str:
-        raise Unsupported("user-defined objects", e.span)
+        names = [v.name for v in self.program.object.vars]  # type: ignore[union-attr]
+        return f"{env.src}[{names.index(e.name)}]"
 
     def _AddressRef(self, e: ir.AddressRef, env: Env) -> str:
         return f"{env.src}[{self.layout.env('address', e.name)}]"

@@ -380,11 +380,12 @@ def compile_model(program: ir.Program) -> Model:
     tables = Tables(codec)
     tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)
     layout = build_layout(program)
-    monitor = monitor_of(program, codec)
-    tables.namespace.update(reply_helpers(program, layout, monitor))
-    gen = ModelGenerator(program, layout, ExprCompiler(program, layout, tables))
-    source = gen.module()
+    exprs = ExprCompiler(program, layout, tables)
+    gen = ModelGenerator(program, layout, exprs)
     try:
+        monitor = monitor_of(program, exprs)
+        tables.namespace.update(reply_helpers(program, layout, monitor))
+        source = gen.module()
         return Model(program, source, gen, tables, monitor)
     except values.SpecRuntimeError as err:
         err.where = tables.spans[err.span]

@@ -300,6 +300,7 @@ class _States:
         self.values: list[Hashable] = []
         self.ids: dict[Hashable, int] = {}
         self.tables: list[dict[int, int]] = [{} for _ in ops]
+        self.failed: list[dict[int, list[int]]] = []   # per state id: see _search
 
     def intern(self, value: Hashable) -> int:
         key = _typed(value)
@@ -307,6 +308,7 @@ class _States:
         if found is None:
             found = self.ids[key] = len(self.values)
             self.values.append(value)
+            self.failed.append({})
         return found
 
     def step(self, i: int, state: int) -> int:
@@ -342,28 +344,38 @@ class _PartSearch:
         verdict = self.verdict if self.verdict is not None else Verdict.UNKNOWN
         return PartResult(self.part.key, verdict, members, tuple(members[i] for i in p.prefix),
                           tuple(self.states.values[s] for s in p.states),
-                          None if p.stuck is None else members[p.stuck], len(p.cache),
+                          None if p.stuck is None else members[p.stuck], p.configurations,
                           stop if verdict is Verdict.UNKNOWN else None)
 
 
 class _Progress:
     """What a search has found so far: its longest linearizable prefix (or, once it holds,
     the linearization), the state ids after each of its steps, the operation stuck after
-    it, and the configurations reached."""
+    it, and the configurations found to fail (see _search)."""
 
     def __init__(self) -> None:
         self.prefix: list[int] = []
         self.states: list[int] = []
         self.stuck: int | None = None
-        self.cache: set[tuple[int, int]] = set()
+        self.failed: list[dict[int, list[int]]] = []
+
+    def record(self, tag: list[int], stack: list[tuple[int, int]], state: int, stuck: int | None) -> None:
+        self.prefix = [tag[node] for node, _ in stack]
+        self.states = [before for _, before in stack[1:]] + [state] if stack else []
+        self.stuck = stuck
+
+    @property
+    def configurations(self) -> int:
+        return sum(len(sets) for by_done in self.failed for sets in by_done.values())
 
 
 class _Links:
     """The doubly linked list of call and return entries, as int arrays.
 
-    Node 0 is the head and node `size - 1` the tail (both sentinels). `tag[node]` is i for
-    the call of operation i and ~i for its return (~n for the tail); `ret[i]` is the node of
-    operation i's return, or 0 when it is indeterminate.
+    Node 0 is the head and node `size - 1` the tail (both sentinels). `op[node]` is the
+    operation of an entry and `kind[node]` what it is: CALL (of an operation with a
+    response), PENDING (the call of an indeterminate operation) or RETURN (the tail counts
+    as a return). `ret[i]` is the node of operation i's return, or 0 when it has none.
     """
 
     def __init__(self, ops: Sequence[Operation]) -> None:
@@ -372,7 +384,9 @@ class _Links:
         events.sort()  # by position, calls before returns at the same position
         n, size = len(ops), len(events) + 2
         self.n = n
-        self.tag = [0] + [i if kind == 0 else ~i for _, kind, i in events] + [~n]
+        self.op = [-1] + [i for _, _, i in events] + [-1]
+        self.kind = [RETURN] + [RETURN if k else CALL if ops[i].ret is not None else PENDING
+                                for _, k, i in events] + [RETURN]
         self.next = list(range(1, size)) + [size - 1]
         self.prev = [0] + list(range(size - 1))
         self.ret = [0] * n
@@ -380,8 +394,10 @@ class _Links:
             if kind:
                 self.ret[i] = node
         self.determinate = sum(1 for o in ops if o.ret is not None)
+        self.pending = n - self.determinate
 
 
+CALL, PENDING, RETURN = 0, 1, 2
 _TURN = 1023  # backtracks in one turn of a search (a power of two minus one)
 
 
@@ -389,35 +405,57 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
     """The search itself, as a generator that pauses after each turn of work and returns
     the verdict; what it finds is kept in `found`.
 
+    Two refinements of the plain search, neither of which changes its verdict:
+
+    - Among the calls that may come next (those before the first return left in the
+      list), operations with a response are tried first, in list order, and indeterminate
+      ones only after them, so linearizations that need few of them are found sooner.
+    - Memoisation with subsumption: a configuration is the set D of linearized operations
+      with a response, the set I of linearized indeterminate ones and the object state. A
+      configuration (D, I, s) can do everything (D, J, s) with J a superset of I can do,
+      since an indeterminate operation never has to take effect; so once (D, I, s) has
+      failed, every (D, J, s) fails. Failed configurations are kept per (s, D) as a list
+      of the minimal sets I. (A configuration equal to one on the current path cannot
+      come up again, since D and I only grow along a path.)
+
     One function with everything in locals, since this loop is where the time goes.
     """
-    nxt, prv, tag, ret = links.next, links.prev, links.tag, links.ret
-    tables, slow_step = states.tables, states.step
+    nxt, prv, tag, kind, ret = links.next, links.prev, links.op, links.kind, links.ret
+    tables, slow_step, failed = states.tables, states.step, states.failed
     bit = [1 << i for i in range(links.n)]
-    remaining = links.determinate
-    cache = found.cache
+    remaining, pending = links.determinate, links.pending
     stack: list[tuple[int, int]] = []          # (call node, state before it)
-    trail: list[int] = []                       # state after each step on the stack
     best = -1
     backtracks = 0
-    linearized = 0
+    done = indeterminate = 0                    # the sets D and I as bitsets
+    want = CALL                                 # the kind of call this pass tries
+    found.failed = failed
     if remaining == 0:
         return Verdict.HOLDS
     node = nxt[0]
     while True:
-        i = tag[node]
-        if i >= 0:
+        k = kind[node]
+        if k == want:
+            i = tag[node]
             after = tables[i].get(state)
             if after is None:
                 after = slow_step(i, state)
             if after >= 0:
-                bits = linearized | bit[i]
-                key = (bits, after)
-                if key not in cache:
-                    cache.add(key)
+                if k == CALL:
+                    d, u = done | bit[i], indeterminate
+                else:
+                    d, u = done, indeterminate | bit[i]
+                known = failed[after].get(d)
+                if known is not None:
+                    outside = ~u
+                    for f in known:
+                        if not f & outside:
+                            break
+                    else:
+                        known = None
+                if known is None:
                     stack.append((node, state))
-                    trail.append(after)
-                    state, linearized = after, bits
+                    state, done, indeterminate = after, d, u
                     p, q = prv[node], nxt[node]
                     nxt[p], prv[q] = q, p
                     r = ret[i]
@@ -426,32 +464,51 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
                         nxt[p], prv[q] = q, p
                         remaining -= 1
                         if not remaining:
-                            found.prefix, found.states, found.stuck = [tag[c] for c, _ in stack], trail, None
+                            found.record(tag, stack, state, None)
                             return Verdict.HOLDS
+                    else:
+                        pending -= 1
+                    want = CALL
                     node = nxt[0]
                     continue
             node = nxt[node]
             continue
+        if k != RETURN:
+            node = nxt[node]
+            continue
         # a return: its operation should have been linearized by now
+        if want == CALL and pending:
+            want = PENDING                      # second pass: the indeterminate calls
+            node = nxt[0]
+            continue
         if len(stack) > best:
             best = len(stack)
-            found.prefix, found.states, found.stuck = [tag[c] for c, _ in stack], trail[:], ~i
+            found.record(tag, stack, state, tag[node])
         if not stack:
             return Verdict.VIOLATED
         backtracks += 1
         if not backtracks & _TURN:
             yield
+        known = failed[state].get(done)
+        if known is None:
+            failed[state][done] = [indeterminate]
+        else:
+            known[:] = [f for f in known if indeterminate & ~f]
+            known.append(indeterminate)
         node, state = stack.pop()
-        trail.pop()
         i = tag[node]
-        linearized ^= bit[i]
         r = ret[i]
         if r:
+            done ^= bit[i]
             nxt[prv[r]] = r
             prv[nxt[r]] = r
             remaining += 1
+        else:
+            indeterminate ^= bit[i]
+            pending += 1
         nxt[prv[node]] = node
         prv[nxt[node]] = node
+        want = kind[node]
         node = nxt[node]
 
 

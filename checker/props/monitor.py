@@ -80,7 +80,10 @@ class Monitor:
             for client, seq, op, args in pending:
                 if (client, seq) in done:
                     continue
-                result, after = self.spec.step(obj, self.ops[op], args)
+                step = self.spec.step(obj, self.ops[op], args)
+                if step is None:
+                    continue  # its guard does not hold here: it cannot take effect now
+                result, after = step
                 nxt = (after, placed | {(client, seq, result)})
                 if nxt not in seen:
                     seen.add(nxt)

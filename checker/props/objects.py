@@ -35,11 +35,13 @@ class SequentialSpec:
     def initial(self) -> Hashable:
         raise NotImplementedError
 
-    def step(self, state: Hashable, op: str, args: tuple) -> tuple[object, Hashable]:
+    def step(self, state: Hashable, op: str, args: tuple) -> tuple[object, Hashable] | None:
         """The result of `op(*args)` in `state` and the state after it. Pure.
 
-        Raises UnknownOperation for an operation the object does not have, and ValueError
-        for arguments of the wrong number.
+        None means the operation cannot take effect in this state (a user-defined operation
+        whose `when` guard does not hold); the built-in objects never return None. Raises
+        UnknownOperation for an operation the object does not have, and ValueError for
+        arguments of the wrong number.
         """
         raise NotImplementedError
 
