@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.props.monitor import Monitor, history_ok
+from checker.props.monitor import Monitor, history_ok, monitor_for
 from checker.props.objects import Counter, KeyValue, Log, Register, Set
 
 REG = Register(0, "ok")
@@ -156,3 +156,44 @@ def histories(draw):
 def test_the_monitor_agrees_with_brute_force(history):
     ops, events = history
     assert history_ok(REG, events) == brute_force(REG, ops)
+
+
+@st.composite
+def kv_histories(draw):
+    """Register histories spread over two keys: puts and gets on 'x' and 'y'."""
+    ops, events = draw(histories())
+    keys = [draw(st.sampled_from(["x", "y"])) for _ in ops]
+    rename = {"read": "get", "write": "put", "cas": "cas"}
+    for o, k in zip(ops, keys):
+        o["op"], o["args"] = rename[o["op"]], (k,) + o["args"]
+    by_call = {(o["client"], o["seq"]): o for o in ops}
+    kv_events = []
+    for e in events:
+        if e[0] == "invoke":
+            o = by_call[(e[1], e[2])]
+            kv_events.append(("invoke", e[1], e[2], o["op"], o["args"]))
+        else:
+            kv_events.append(e)
+    return ops, kv_events
+
+
+@settings(max_examples=200, deadline=None)
+@given(kv_histories())
+def test_a_map_checked_key_by_key_agrees_with_the_whole_map_and_brute_force(history):
+    from checker.props.monitor import PartitionedMonitor
+
+    ops, events = history
+    kv = KeyValue(0, "ok")
+    assert isinstance(monitor_for(kv), PartitionedMonitor)
+    whole = Monitor(kv)
+    m = whole.initial()
+    for e in events:
+        if e[0] == "invoke":
+            m = whole.invoke(m, e[1], e[2], whole.ops.index(e[3]), e[4])
+        elif e[0] == "ok":
+            m = whole.respond(m, *e[1:])
+        else:
+            m = whole.fail(m, *e[1:])
+        if not whole.ok(m):
+            break
+    assert history_ok(kv, events) == whole.ok(m) == brute_force(kv, ops)

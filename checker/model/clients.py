@@ -14,7 +14,7 @@ from checker.model import values
 from checker.model.exprgen import ExprCompiler
 from checker.model.layout import Layout
 from checker.model.objectgen import compile_object
-from checker.props.monitor import Monitor
+from checker.props.monitor import Monitor, PartitionedMonitor, monitor_for
 from checker.props.objects import BUILTIN, SequentialSpec
 from checker.semantics import ir
 
@@ -32,14 +32,15 @@ def object_spec(program: ir.Program, exprs: ExprCompiler) -> SequentialSpec:
     return BUILTIN[obj.kind](ok)
 
 
-def monitor_of(program: ir.Program, exprs: ExprCompiler) -> Monitor | None:
+def monitor_of(program: ir.Program, exprs: ExprCompiler) -> Monitor | PartitionedMonitor | None:
     """The online linearizability monitor, when the spec says `check linearizable`."""
     if program.clients is None or not any(p.kind == "linearizable" for p in program.properties):
         return None
-    return Monitor(object_spec(program, exprs), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
+    return monitor_for(object_spec(program, exprs), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
 
 
-def reply_helpers(program: ir.Program, layout: Layout, monitor: Monitor | None) -> dict[str, object]:
+def reply_helpers(program: ir.Program, layout: Layout,
+                  monitor: Monitor | PartitionedMonitor | None) -> dict[str, object]:
     """`_reply(l, handle, value, span)`, `_reply_error(l, handle, span)` and `_mon_invoke`,
     as generated code calls them on a step's working list."""
     count = program.clients.count if program.clients is not None else 0

@@ -30,7 +30,7 @@ from checker.model.clients import ClientText, monitor_of, reply_helpers
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
-from checker.props.monitor import Monitor
+from checker.props.monitor import Monitor, PartitionedMonitor
 from checker.semantics import ir
 
 __all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
@@ -94,7 +94,7 @@ class Model:
     """A compiled program. Immutable after construction apart from invariant caches."""
 
     def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables,
-                 monitor: Monitor | None = None) -> None:
+                 monitor: Monitor | PartitionedMonitor | None = None) -> None:
         self.program = program
         self._monitor = monitor
         self.source = source
@@ -124,7 +124,7 @@ class Model:
         monitor_slot = self.layout.env("monitor")
         for prop in program.properties:
             if prop.kind == "linearizable" and monitor_slot is not None:
-                self.invariants.append(Invariant(prop, _monitor_ok(monitor_slot), (monitor_slot,)))
+                self.invariants.append(Invariant(prop, _monitor_ok(monitor, monitor_slot), (monitor_slot,)))
 
     # -------------------------------------------------- the contract
 
@@ -354,9 +354,10 @@ class Model:
         return out
 
 
-def _monitor_ok(slot: int) -> Callable[[tuple], bool]:
+def _monitor_ok(monitor, slot: int) -> Callable[[tuple], bool]:
     """`check linearizable` as a predicate: the monitor still explains every response."""
-    return lambda s: bool(s[slot][1])
+    ok = monitor.ok
+    return lambda s: ok(s[slot])
 
 
 def _multiset_minus(a: list[str], b: list[str]) -> list[str]:

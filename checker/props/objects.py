@@ -31,6 +31,7 @@ class SequentialSpec:
 
     name = "object"
     ops: tuple[str, ...] = ()
+    partitioned = False  # True: every operation touches one part, named by `split`
 
     def initial(self) -> Hashable:
         raise NotImplementedError
@@ -98,6 +99,7 @@ class KeyValue(SequentialSpec):
     ok: Hashable = "ok"
     name = "kv"
     ops = ("get", "put", "cas")
+    partitioned = True
 
     def initial(self) -> Hashable:
         return ()
