@@ -157,3 +157,8 @@ def statements(body: tuple[ir.Stmt, ...]):
 def sends(body: tuple[ir.Stmt, ...]):
     """Every `send` statement in a block, nested ones included, in source order."""
     return (s for s in statements(body) if isinstance(s, ir.Send))
+
+
+def may_abandon(stmts: tuple[ir.Stmt, ...]) -> bool:
+    """Whether a block can end a path early (a `require`, or a `choose` with no candidate)."""
+    return any(isinstance(s, (ir.Require, ir.Choose)) for s in statements(stmts))

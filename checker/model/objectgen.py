@@ -15,7 +15,7 @@ from typing import Callable, Hashable
 
 from checker.errors import InternalError
 from checker.model import values
-from checker.model.codegen import Emitter
+from checker.model.emit import Emitter
 from checker.model.exprgen import Env, ExprCompiler
 from checker.props.objects import SequentialSpec
 from checker.semantics import ir

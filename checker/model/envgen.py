@@ -1,0 +1,184 @@
+"""The steps of the environment in the generated successor function: clients and faults.
+
+A mixin of `codegen.ModelGenerator`: these methods write into the same module, after the
+nodes' steps, with the same helpers (`_fresh`, `_emit`, `block`); the order they write
+steps in is part of what makes a trace's path replayable.
+
+- clients: invoke every operation some node handles, with every combination of arguments,
+  at every node the routing rule allows; give up within the `give_up` budget;
+- faults: crash (each up node), restart (each down node: volatile variables reset, then
+  `on restart`, in the same step), pause and resume, partition (every side containing the
+  first node), link cuts (every pair), heal (every active cut), loss (every message).
+"""
+
+from __future__ import annotations
+
+import itertools
+from itertools import combinations
+
+from checker.model import values
+from checker.model.emit import Path
+from checker.model.exprgen import Env, Unsupported
+from checker.model.layout import may_abandon, request_targets
+
+MAX_PARTITION_NODES = 16
+
+
+class EnvironmentSteps:
+    """Client and fault steps, for ModelGenerator (which provides p, layout, t, out, labeled,
+    _fresh, _emit, _maybe, block and initial_value)."""
+
+    def _clients(self) -> None:
+        """Client steps: invoke an operation (any arguments, any routing choice), or, within
+        the `give_up` budget, give up on the pending one (it stays where it is and may still
+        take effect: the operation is indeterminate)."""
+        program = self.p
+        mon = self.layout.env("monitor")
+        routing = self._routes()
+        invocations = self.t.const(self.invocations())
+        reqs = self.t.const(tuple(self.layout.env("requests", node=n.gid) if self.layout.env(
+            "requests", node=n.gid) is not None else -1 for n in program.nodes))
+        for c in range(program.clients.count):  # type: ignore[union-attr]
+            k = self.layout.env("client", node=c)
+            self.out.line(f"cs = s[{k}]")
+            with self.out.block(f"if cs[1] == _NONE and cs[0] < {program.clients.ops}:"):  # type: ignore[union-attr]
+                with self.out.block(f"for op, args in {invocations}:"):
+                    with self.out.block(f"for d in {routing}:"):
+                        self.out.line(self._fresh())
+                        self.out.line(f"l[{k}] = (cs[0] + 1, (cs[0], op, args, d))")
+                        self.out.line(f"kr = {reqs}[d]")
+                        self.out.line(f"l[kr] = _ms_add(l[kr], ({c}, cs[0], op, args))")
+                        if mon is not None:
+                            self.out.line(f"l[{mon}] = _mon_invoke(l[{mon}], {c}, cs[0], op, args)")
+                        self._emit(Path(Env("l"), "continue", f"('invoke', {c}, cs[0], op, args, d)"))
+            if program.faults.give_up:
+                b = self.layout.env("budget", "give_up")
+                with self.out.block(f"elif cs[1] != _NONE and s[{b}] < {program.faults.give_up}:"):
+                    self.out.line(self._fresh())
+                    self.out.line(f"l[{k}] = (cs[0], _NONE); l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", f"('give_up', {c}, cs[1])"))
+
+    def _routes(self) -> str:
+        """Code for the nodes a request may be sent to now (an iterable of gids)."""
+        r = self.p.routing
+        if r is not None and r.mode == "address":
+            return f"(s[{self.layout.env('address', r.address)}],)"  # type: ignore[arg-type]
+        return self.t.const(tuple(n.gid for n in request_targets(self.p)))
+
+    def invocations(self) -> tuple:
+        """Every (operation index, encoded arguments) a client may invoke, in a fixed order:
+        the operations some node has a `request` handler for (a register's `cas` that no
+        node implements is never invoked), with every combination of arguments."""
+        handled = {h.trigger for r in self.p.roles for h in r.handlers if h.kind == "request"}
+        out = []
+        for i, op in enumerate(self.p.object.ops):  # type: ignore[union-attr]
+            if op.name not in handled:
+                continue
+            domains = [values.domain(t, self.t.codec) for _, t in op.params]
+            out += [(i, args) for args in itertools.product(*domains)]
+        return tuple(out)
+
+
+    def _environment(self) -> None:
+        f = self.p.faults
+        lay = self.layout
+        down, paused, cuts = lay.env("down"), lay.env("paused"), lay.env("cuts")
+        gids = [n.gid for n in self.p.nodes]
+        if f.crash:
+            b = lay.env("budget", "crash")
+            with self.out.block(f"if s[{b}] < {f.crash}:"):
+                for g in gids:
+                    with self.out.block(f"if not (s[{down}] >> {g}) & 1:"):
+                        self.out.line(self._fresh())
+                        self.out.line(f"l[{down}] |= {1 << g}")
+                        if paused is not None:
+                            self.out.line(f"l[{paused}] &= ~{1 << g}")
+                        self.out.line(f"l[{b}] += 1")
+                        self._emit(Path(Env("l", g), "continue", f"('crash', {g})"))
+        if f.restart:
+            self._restarts(lay.env("budget", "restart"), down)
+        if f.pause:
+            b = lay.env("budget", "pause")
+            for g in gids:
+                up = f"not (s[{down}] >> {g}) & 1 and " if down is not None else ""
+                with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
+                    self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
+                    self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
+                with self.out.block(f"if (s[{paused}] >> {g}) & 1:"):
+                    self.out.line(f"{self._fresh()}; l[{paused}] &= ~{1 << g}")
+                    self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
+        if cuts is not None:
+            self._cuts(cuts, gids)
+        if self.p.network.lossy:
+            self._losses()
+
+    def _restarts(self, b: int, down: int) -> None:
+        with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):
+            for role in self.p.roles:
+                restart = next((h for h in role.handlers if h.kind == "restart"), None)
+                for node in role.ids:
+                    g = node.gid
+                    with self.out.block(f"if (s[{down}] >> {g}) & 1:"):
+                        self.out.line(self._fresh())
+                        self.out.line(f"l[{down}] &= ~{1 << g}")
+                        self.out.line(f"l[{b}] += 1")
+                        for v in role.vars:
+                            if not v.durable:
+                                init = self.t.const(self.initial_value(v, g))
+                                self.out.line(f"l[{self.layout.var(g, v.name)}] = {init}")
+                        path = Path(Env("l", g), "continue", f"('restart', {g})")
+                        if restart is None:
+                            self._emit(path)
+                        else:
+                            with self._maybe("for _ in (0,):" if may_abandon(restart.body) else None):
+                                self.block(restart.body, path, self._emit)
+
+    def _cuts(self, cuts: int, gids: list[int]) -> None:
+        f = self.p.faults
+        if f.partition:
+            if len(gids) > MAX_PARTITION_NODES:
+                raise Unsupported("partitions", None, (
+                    f"a partition budget over {len(gids)} nodes means {2 ** (len(gids) - 1) - 1:,} ways "
+                    f"to split them, too many to explore; partitions are explored for at most "
+                    f"{MAX_PARTITION_NODES} nodes (use 'link' cuts, or fewer nodes)"))
+            b = self.layout.env("budget", "partition")
+            sides = []
+            rest = gids[1:]
+            for size in range(0, len(rest)):
+                for combo in combinations(rest, size):
+                    sides.append(sum(1 << g for g in (gids[0],) + combo))
+            with self.out.block(f"if s[{b}] < {f.partition}:"):
+                with self.out.block(f"for side in {self.t.const(tuple(sides))}:"):
+                    self.out.line("c = (0, side)")
+                    self.out.line(f"if c in s[{cuts}]: continue")
+                    self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", "('partition', side)"))
+        if f.link:
+            b = self.layout.env("budget", "link")
+            pairs = tuple((1, a, c) for a, c in combinations(gids, 2))
+            with self.out.block(f"if s[{b}] < {f.link}:"):
+                with self.out.block(f"for c in {self.t.const(pairs)}:"):
+                    self.out.line(f"if c in s[{cuts}]: continue")
+                    self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", "('cut', c)"))
+        with self.out.block(f"for c in _ordered(s[{cuts}]):"):
+            self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] - {{c}}")
+            self._emit(Path(Env("l"), "continue", "('heal', c)"))
+
+    def _losses(self) -> None:
+        budget = self.p.faults.loss
+        b = self.layout.env("budget", "loss")
+        with self._maybe(f"if s[{b}] < {budget}:" if budget is not None else None):
+            for k in self.layout.network_slots():
+                bump = f"; l[{b}] += 1" if budget is not None else ""
+                if self.mode == "duplicating":
+                    with self.out.block(f"for m in _ordered(s[{k}]):"):
+                        self.out.line(f"{self._fresh()}; l[{k}] = s[{k}] - {{m}}{bump}")
+                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
+                else:
+                    self.out.line(f"t = s[{k}]")
+                    with self.out.block("for i in range(len(t)):"):
+                        if self.mode == "unordered":
+                            self.out.line("if i and t[i] == t[i - 1]: continue")
+                        self.out.line(f"m = t[i]; {self._fresh()}; l[{k}] = t[:i] + t[i + 1:]{bump}")
+                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
