@@ -24,7 +24,8 @@ def trace_data(trace: Trace) -> dict:
         "trace": [
             {"index": step.index, "action": step.action["action"], "kind": step.action["kind"],
              "actor": step.action["actor"], "message": step.action["message"],
-             "changes": list(step.changes), "state": step.state}
+             "changes": list(step.changes), "state": step.state,
+             **({"replies": step.action["replies"]} if "replies" in step.action else {})}
             for step in trace.steps],
     }
 
