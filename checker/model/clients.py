@@ -3,7 +3,8 @@ helpers generated code calls to answer a request, and how client steps read in t
 
 A client's slot is `(operations invoked, pending)`, pending being none or
 `(seq, op, args, node)`. A handle is `(client, seq)`. Answering a request whose client is
-still waiting for it completes the operation (and feeds the linearizability monitor);
+still waiting for it completes the operation (and feeds the observers: the
+linearizability monitor, the histories for sequential consistency);
 answering one its client gave up on changes nothing for the client: the operation stays
 indeterminate, as it should (it may or may not have taken effect).
 """
@@ -14,8 +15,9 @@ from checker.model import values
 from checker.model.exprgen import ExprCompiler
 from checker.model.layout import Layout
 from checker.model.objectgen import compile_object
-from checker.props.monitor import Monitor, PartitionedMonitor, monitor_for
+from checker.props.monitor import monitor_for
 from checker.props.objects import BUILTIN, SequentialSpec
+from checker.props.sequential import SequentialHistories
 from checker.semantics import ir
 
 
@@ -32,20 +34,29 @@ def object_spec(program: ir.Program, exprs: ExprCompiler) -> SequentialSpec:
     return BUILTIN[obj.kind](ok)
 
 
-def monitor_of(program: ir.Program, exprs: ExprCompiler) -> Monitor | PartitionedMonitor | None:
-    """The online linearizability monitor, when the spec says `check linearizable`."""
-    if program.clients is None or not any(p.kind == "linearizable" for p in program.properties):
-        return None
-    return monitor_for(object_spec(program, exprs), tuple(op.name for op in program.object.ops))  # type: ignore[union-attr]
+def observers(program: ir.Program, layout: Layout, exprs: ExprCompiler) -> list[tuple[int, object]]:
+    """What watches the clients' history, each with the slot of its state: the online
+    linearizability monitor (`check linearizable`) and the histories `check sequential`
+    decides on. Each has initial(), invoke, respond, fail and abandon, all pure."""
+    kinds = {p.kind for p in program.properties}
+    if program.clients is None or not kinds & {"linearizable", "sequential"}:
+        return []
+    spec = object_spec(program, exprs)
+    ops = tuple(op.name for op in program.object.ops)  # type: ignore[union-attr]
+    out: list[tuple[int, object]] = []
+    if "linearizable" in kinds:
+        out.append((layout.env("monitor"), monitor_for(spec, ops)))  # type: ignore[arg-type]
+    if "sequential" in kinds:
+        out.append((layout.env("history"), SequentialHistories(spec, ops, program.clients.count)))  # type: ignore[arg-type]
+    return out
 
 
-def reply_helpers(program: ir.Program, layout: Layout,
-                  monitor: Monitor | PartitionedMonitor | None) -> dict[str, object]:
-    """`_reply(l, handle, value, span)`, `_reply_error(l, handle, span)` and `_mon_invoke`,
-    as generated code calls them on a step's working list."""
+def reply_helpers(program: ir.Program, layout: Layout, watching: list[tuple[int, object]]) -> dict[str, object]:
+    """`_reply(l, handle, value, span)`, `_reply_error(l, handle, span)`, `_answering`,
+    `_observe_invoke` and `_observe_abandon`, as generated code calls them on a step's
+    working list."""
     count = program.clients.count if program.clients is not None else 0
     slots = tuple(layout.env("client", node=c) for c in range(count))
-    mon = layout.env("monitor")
 
     def waiting(l: list, handle: object, span: int) -> tuple[int, int] | None:
         if handle == values.NONE:
@@ -59,16 +70,24 @@ def reply_helpers(program: ir.Program, layout: Layout,
         if target is not None:
             c, seq = target
             l[slots[c]] = (l[slots[c]][0], values.NONE)
-            if mon is not None:
-                l[mon] = monitor.respond(l[mon], c, seq, value)  # type: ignore[union-attr]
+            for k, watcher in watching:
+                l[k] = watcher.respond(l[k], c, seq, value)  # type: ignore[attr-defined]
 
     def reply_error(l: list, handle: object, span: int) -> None:
         target = waiting(l, handle, span)
         if target is not None:
             c, seq = target
             l[slots[c]] = (l[slots[c]][0], values.NONE)
-            if mon is not None:
-                l[mon] = monitor.fail(l[mon], c, seq)  # type: ignore[union-attr]
+            for k, watcher in watching:
+                l[k] = watcher.fail(l[k], c, seq)  # type: ignore[attr-defined]
+
+    def observe_invoke(l: list, c: int, seq: int, op: int, args: tuple) -> None:
+        for k, watcher in watching:
+            l[k] = watcher.invoke(l[k], c, seq, op, args)  # type: ignore[attr-defined]
+
+    def observe_abandon(l: list, c: int, seq: int) -> None:
+        for k, watcher in watching:
+            l[k] = watcher.abandon(l[k], c, seq)  # type: ignore[attr-defined]
 
     def answering(l: list, handle: object) -> int:
         """The operation a reply to `handle` answers, or -1 if its client is not waiting."""
@@ -79,7 +98,7 @@ def reply_helpers(program: ir.Program, layout: Layout,
         return pending[1] if pending != values.NONE and pending[0] == seq else -1
 
     return {"_reply": reply, "_reply_error": reply_error, "_answering": answering,
-            "_mon_invoke": monitor.invoke if monitor is not None else None}
+            "_observe_invoke": observe_invoke, "_observe_abandon": observe_abandon}
 
 
 class ClientText:

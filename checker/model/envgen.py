@@ -33,7 +33,7 @@ class EnvironmentSteps:
         the `give_up` budget, give up on the pending one (it stays where it is and may still
         take effect: the operation is indeterminate)."""
         program = self.p
-        mon = self.layout.env("monitor")
+        watched = self.layout.env("monitor") is not None or self.layout.env("history") is not None
         routing = self._routes()
         invocations = self.t.const(self.invocations())
         reqs = self.t.const(tuple(self.layout.env("requests", node=n.gid) if self.layout.env(
@@ -48,14 +48,16 @@ class EnvironmentSteps:
                         self.out.line(f"l[{k}] = (cs[0] + 1, (cs[0], op, args, d))")
                         self.out.line(f"kr = {reqs}[d]")
                         self.out.line(f"l[kr] = _ms_add(l[kr], ({c}, cs[0], op, args))")
-                        if mon is not None:
-                            self.out.line(f"l[{mon}] = _mon_invoke(l[{mon}], {c}, cs[0], op, args)")
+                        if watched:
+                            self.out.line(f"_observe_invoke(l, {c}, cs[0], op, args)")
                         self._emit(Path(Env("l"), "continue", f"('invoke', {c}, cs[0], op, args, d)"))
             if program.faults.give_up:
                 b = self.layout.env("budget", "give_up")
                 with self.out.block(f"elif cs[1] != _NONE and s[{b}] < {program.faults.give_up}:"):
                     self.out.line(self._fresh())
                     self.out.line(f"l[{k}] = (cs[0], _NONE); l[{b}] += 1")
+                    if watched:
+                        self.out.line(f"_observe_abandon(l, {c}, cs[1][0])")
                     self._emit(Path(Env("l"), "continue", f"('give_up', {c}, cs[1])"))
 
     def _routes(self) -> str:

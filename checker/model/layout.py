@@ -35,7 +35,7 @@ ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss", "give_up
 class Slot:
     """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
     'cuts', 'budget' (name: the fault kind), 'address' (name), 'client' (node: the client's
-    index), 'requests' (node), 'monitor', 'inbox' (node: the destination), 'link' (node:
+    index), 'requests' (node), 'monitor', 'history', 'inbox' (node: the destination), 'link' (node:
     the source, peer: the destination)."""
 
     kind: str
@@ -85,6 +85,8 @@ def build_layout(program: ir.Program) -> Layout:
         slots += [Slot("requests", n.gid) for n in request_targets(program)]
         if any(p.kind == "linearizable" for p in program.properties):
             slots.append(Slot("monitor"))
+        if any(p.kind == "sequential" for p in program.properties):
+            slots.append(Slot("history"))
     slots += _network_slots(program)
     return Layout(tuple(slots), {s: i for i, s in enumerate(slots)})
 

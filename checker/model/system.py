@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from checker.model import values
-from checker.model.clients import ClientText, monitor_of, reply_helpers
+from checker.model.clients import ClientText, observers, reply_helpers
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
-from checker.props.monitor import Monitor, PartitionedMonitor
 from checker.semantics import ir
 
 __all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
@@ -94,9 +93,9 @@ class Model:
     """A compiled program. Immutable after construction apart from invariant caches."""
 
     def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables,
-                 monitor: Monitor | PartitionedMonitor | None = None) -> None:
+                 watching: list[tuple[int, object]] | None = None) -> None:
         self.program = program
-        self._monitor = monitor
+        self._watching = dict(watching or ())   # slot -> monitor or histories
         self.source = source
         self.layout: Layout = gen.layout
         self.codec: values.Codec = tables.codec
@@ -121,15 +120,27 @@ class Model:
             values.separated_hash if any(map(values.admits_negative, declared)) else hash)
         self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
         self._client_text = ClientText(program, self.codec)
-        monitor_slot = self.layout.env("monitor")
         for prop in program.properties:
-            if prop.kind == "linearizable" and monitor_slot is not None:
-                self.invariants.append(Invariant(prop, _monitor_ok(monitor, monitor_slot), (monitor_slot,)))
+            slot = self.layout.env({"linearizable": "monitor", "sequential": "history"}.get(prop.kind, "-"))
+            if slot is None:
+                continue
+            if prop.kind == "linearizable":
+                self.invariants.append(Invariant(prop, _monitor_ok(self._watching[slot], slot), (slot,)))
+            else:
+                finished = self._finished_test()
+                self.invariants.append(Invariant(prop, _consistent_when_finished(
+                    self._watching[slot], slot, finished), (slot,) + self._clients))
 
     # -------------------------------------------------- the contract
 
     def init_states(self) -> list[tuple]:
         return [self._init]
+
+    def _finished_test(self) -> Callable[[tuple], bool]:
+        """A test of whether every client has invoked all its operations and waits for none."""
+        done = (self.program.clients.ops, values.NONE)  # type: ignore[union-attr]
+        clients = self._clients
+        return lambda s: all(s[k] == done for k in clients)
 
     def quiet(self, state: tuple) -> bool:
         """Whether a state with no step enabled is a legitimate end: nothing is in flight.
@@ -162,8 +173,8 @@ class Model:
                 out.append(())
             elif slot.kind == "client":
                 out.append((0, values.NONE))
-            elif slot.kind == "monitor":
-                out.append(self._monitor.initial())  # type: ignore[union-attr]
+            elif slot.kind in ("monitor", "history"):
+                out.append(self._watching[self.layout.index[slot]].initial())  # type: ignore[attr-defined]
             else:
                 out.append(0)
         return tuple(out)
@@ -310,7 +321,7 @@ class Model:
         """The state as (name, text) rows: `rm[0].state = working`, `down = {...}`, ..."""
         rows: list[tuple[str, str]] = []
         for k, slot in enumerate(self.layout.slots):
-            if slot.kind in ("inbox", "link", "requests", "monitor"):
+            if slot.kind in ("inbox", "link", "requests", "monitor", "history"):
                 continue
             rows.append((self._slot_name(slot), self._slot_text(slot, state[k])))
         return rows
@@ -354,6 +365,13 @@ class Model:
         return out
 
 
+def _consistent_when_finished(histories, slot: int, finished: Callable[[tuple], bool]) -> Callable[[tuple], bool]:
+    """`check sequential` as a predicate: once every client has finished, some order of
+    the operations that keeps each client's order explains every result."""
+    consistent = histories.consistent
+    return lambda s: not finished(s) or consistent(s[slot])
+
+
 def _monitor_ok(monitor, slot: int) -> Callable[[tuple], bool]:
     """`check linearizable` as a predicate: the monitor still explains every response."""
     ok = monitor.ok
@@ -384,10 +402,10 @@ def compile_model(program: ir.Program) -> Model:
     exprs = ExprCompiler(program, layout, tables)
     gen = ModelGenerator(program, layout, exprs)
     try:
-        monitor = monitor_of(program, exprs)
-        tables.namespace.update(reply_helpers(program, layout, monitor))
+        watching = observers(program, layout, exprs)
+        tables.namespace.update(reply_helpers(program, layout, watching))
         source = gen.module()
-        return Model(program, source, gen, tables, monitor)
+        return Model(program, source, gen, tables, watching)
     except values.SpecRuntimeError as err:
         err.where = tables.spans[err.span]
         raise

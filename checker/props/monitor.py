@@ -58,6 +58,11 @@ class Monitor:
                     break
         return (tuple(p for p in pending if p[:2] != target), frozenset(kept))
 
+    @staticmethod
+    def abandon(m: tuple, client: int, seq: int) -> tuple:
+        """The client gave up: the operation stays pending for ever (nothing changes)."""
+        return m
+
     def fail(self, m: tuple, client: int, seq: int) -> tuple:
         """The monitor after (client, seq) answered with an error: it had no effect."""
         pending, configs = m
@@ -119,6 +124,8 @@ class PartitionedMonitor:
         sub = self.part.invoke(pm, client, seq, self.part.ops.index(sub_op), sub_args)
         where = tuple(sorted(m[1] + (((client, seq), part),), key=repr))
         return (self._with(m, part, sub), where)
+
+    abandon = Monitor.abandon
 
     def _part_of(self, m: tuple, client: int, seq: int) -> object:
         return next(p for key, p in m[1] if key == (client, seq))

@@ -90,10 +90,13 @@ def state_lines(trace: Trace, indent: str = "  ") -> list[str]:
     return out
 
 
-def _linearizability_lines(trace: Trace) -> list[str]:
-    """The history under a linearizability counterexample, and the response that no order
-    of the operations can explain (the last reply of the last step)."""
+def _history_verdict_lines(trace: Trace, kind: str) -> list[str]:
+    """The history under a counterexample of `check linearizable` (with the response no
+    order explains: the last reply of the last step) or of `check sequential`."""
     out = ["  history:"] + history_lines(trace, "    ")
+    if kind == "sequential":
+        out.append("  no order of these operations that keeps each client's own order explains their results")
+        return out
     last = trace.steps[-1].action.get("replies") or []
     if last:
         r = last[-1]
@@ -125,8 +128,8 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
         out.append(_property_heading(p))
         if p.verdict is Verdict.VIOLATED and p.trace is not None:
             out += trace_lines(p.trace)
-            if p.kind == "linearizable":
-                out += _linearizability_lines(p.trace)
+            if p.kind in ("linearizable", "sequential"):
+                out += _history_verdict_lines(p.trace, p.kind)
             out.append("  final state:")
             out += state_lines(p.trace, "    ")
             out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))
