@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parse_command(commands)
     _add_check_command(commands)
     _add_replay_command(commands)
+    _add_history_command(commands)
     return parser
 
 
@@ -475,6 +476,53 @@ def _compare_actions(trace, actions: list[str]) -> None:
         if want != have:
             raise UsageError(f"the trace does not fit the spec: step {n} is '{want}' in the trace "
                              f"but '{have}' when replayed (was the spec changed since?)")
+
+
+# ---------------------------------------------------------------- `capcheck history`
+
+
+def _add_history_command(commands) -> None:
+    from checker.history import FORMATS, MODELS
+
+    cmd = commands.add_parser(
+        "history", help="check a recorded history (Porcupine, Jepsen EDN, JSON) for linearizability",
+        description="Check that a recorded history of operations is linearizable: Wing and Gong's search "
+                    "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
+                    "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",
+        epilog="exit codes: 0 linearizable, 1 not linearizable, 2 unreadable history or bad usage, "
+               "3 unknown (a limit was reached)")
+    cmd.add_argument("file", metavar="FILE", help="the history file")
+    cmd.add_argument("--format", choices=FORMATS, default="auto",
+                     help="the file's format (default: auto, told from its first line)")
+    cmd.add_argument("--model", choices=tuple(MODELS), metavar="MODEL",
+                     help="the object the history is of: " + "; ".join(
+                         f"{name}: {m.summary}" for name, m in MODELS.items())
+                     + " (default: the one the format names or the operations imply)")
+    cmd.add_argument("--timeout", type=_positive_float, metavar="S",
+                     help="stop after S seconds (the verdict is then unknown)")
+    cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",
+                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
+                          "available at the start)")
+    _add_json_option(cmd)
+    cmd.set_defaults(run=cmd_history)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Read a history, check it, print the verdict (and, for a violation, where it fails)."""
+    from checker.history import read_history, report
+    from checker.history.read import read_file
+    from checker.props.linearizability import CheckOptions, LinearizabilityResult, check_operations
+
+    history = read_history(args.file, read_file(args.file), args.format, args.model)
+    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    if history.operations and history.spec is not None:
+        result = check_operations(history.spec, history.operations, CheckOptions(args.timeout, memory))
+    else:
+        result = LinearizabilityResult(Verdict.HOLDS, ())
+    _write_json(args.json, report.dumps(report.data(history, result)))
+    if args.json != "-":
+        emit(report.text(history, result))
+    return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
 
 
 # ---------------------------------------------------------------- main

@@ -45,7 +45,7 @@ from checker.result import Verdict
 
 
 class _Unknown:
-    """The result of an operation whose response was not observed (shown as '?')."""
+    """The result of an operation whose response was not observed."""
 
     _instance: "_Unknown | None" = None
 
@@ -61,8 +61,25 @@ class _Unknown:
         return (_Unknown, ())
 
 
+class _Ok:
+    """The result of an operation that returns nothing but its completion (write, put)."""
+
+    _instance: "_Ok | None" = None
+
+    def __new__(cls) -> "_Ok":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ok"
+
+    def __reduce__(self):
+        return (_Ok, ())
+
+
 UNKNOWN = _Unknown()
-OK = "ok"
+OK = _Ok()
 
 
 # ---------------------------------------------------------------- histories
@@ -152,6 +169,7 @@ class LinearizabilityResult:
 class ReadWriteRegister(Register):
     """A register without cas: read() -> value; write(v) -> ok."""
 
+    ok: Hashable = OK
     name = "register"
     ops = ("read", "write")
 
@@ -165,6 +183,7 @@ class ReadWriteRegister(Register):
 class CasRegister(Register):
     """read() -> value; write(v) -> ok; cas(expected, new) -> bool (Jepsen's cas-register)."""
 
+    ok: Hashable = OK
     name = "cas-register"
 
 
@@ -172,6 +191,7 @@ class CasRegister(Register):
 class AppendRegister(Register):
     """A string register: read, write, cas, and append(s) -> ok, which concatenates."""
 
+    ok: Hashable = OK
     name = "string register"
     ops = ("read", "write", "cas", "append")
 
@@ -188,6 +208,7 @@ class AppendKeyValue(KeyValue):
     put(k, v) -> ok; append(k, s) -> ok (concatenates); cas(k, expected, new) -> bool."""
 
     init: Hashable = ""
+    ok: Hashable = OK
     name = "kv"
     ops = ("get", "put", "append", "cas")
     _SUB = {"get": ("read", 1), "put": ("write", 2), "append": ("append", 2), "cas": ("cas", 3)}
@@ -244,9 +265,10 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
     """Decide whether `operations` is linearizable with respect to `spec`.
 
     The parts' searches run in turns of a fixed amount of work, so a part that is quickly
-    found violated is not kept waiting behind a hard one; once a turn ends with some part
-    violated, the parts still undecided are left UNKNOWN (reason 'stopped'), since the
-    verdict no longer depends on them. The result is deterministic unless a bound of
+    found violated is not kept waiting behind a hard one. Once some part is violated the
+    verdict is settled; the others get as many turns again (at least _GRACE), so that the
+    result names the violated parts that are easy to find, and those still undecided then
+    are left UNKNOWN (reason 'stopped'). The result is deterministic unless a bound of
     `options` is hit: then the undecided parts are UNKNOWN ('timeout' or 'memory') with the
     longest prefix each had found. Raises UnknownOperation or ValueError for an operation
     the spec does not have (readers validate operations first).
@@ -255,15 +277,19 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
     searches = [_PartSearch(part, operations) for part in split_parts(spec, operations)]
     running = list(searches)
     stop = None
-    while running and stop is None:
+    turns, last_turn = 0, None
+    while running and stop is None and turns != last_turn:
+        turns += 1
         for search in running:
             search.advance()
             stop = _bound_hit(options, deadline, clock)
             if stop is not None:
                 break
         running = [s for s in running if s.verdict is None]
-        if any(s.verdict is Verdict.VIOLATED for s in searches):
-            stop = stop or "stopped"
+        if last_turn is None and any(s.verdict is Verdict.VIOLATED for s in searches):
+            last_turn = turns + max(turns, _GRACE)
+    if running and stop is None:
+        stop = "stopped"
     results = tuple(s.result(stop) for s in searches)
     verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
     return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
@@ -422,6 +448,7 @@ class _Links:
 
 CALL, PENDING, RETURN = 0, 1, 2
 _TURN = 1023  # backtracks in one turn of a search (a power of two minus one)
+_GRACE = 16   # turns the other parts still get once one part is violated
 
 
 def _search(links: _Links, states: _States, state: int, found: _Progress) -> Generator[None, None, Verdict]:

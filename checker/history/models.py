@@ -1,0 +1,66 @@
+"""The objects a recorded history can be checked against, and how their operations look
+in a history.
+
+A history names operations as Jepsen does (`:f :write` with `:value 3`); each model says,
+for every operation name it has, its shape:
+
+- READ: no argument; the response's value is the result (`read`, `get`);
+- WRITE: the invocation's value is the argument and the result is `ok` (`write`, `put`,
+  `append`); a response that repeats the value must repeat it exactly;
+- CAS: the invocation's value is `[expected new]`; the result is true for an `ok` response
+  and false for a failed compare (only in Porcupine's etcd logs, see `FailPolicy`).
+
+A keyed model (kv) takes the key from the event's `key` field and passes it as the first
+argument; its values are strings, as in Porcupine's kv logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Hashable
+
+from checker.props.linearizability import OK, AppendKeyValue, CasRegister, ReadWriteRegister
+from checker.props.objects import SequentialSpec
+
+READ, WRITE, CAS = "read", "write", "cas"
+
+
+@dataclass(frozen=True)
+class HistoryModel:
+    """A model for `--model NAME`: its operations (name in the history -> shape), whether
+    operations carry a key, whether values must be strings, the initial value when the
+    history does not give one, and the SequentialSpec it checks against."""
+
+    name: str
+    ops: dict[str, str]
+    keyed: bool
+    strings: bool
+    initial: Hashable
+    make: Callable[[Hashable], SequentialSpec]
+    summary: str
+
+    def spec(self, initial: Hashable | None = None) -> SequentialSpec:
+        """The object, starting from `initial` (or the model's own initial value)."""
+        return self.make(self.initial if initial is None else initial)
+
+
+MODELS: dict[str, HistoryModel] = {
+    "register": HistoryModel(
+        "register", {"read": READ, "write": WRITE}, False, False, None,
+        lambda init: ReadWriteRegister(init, OK), "one register: read, write (initially nil)"),
+    "cas-register": HistoryModel(
+        "cas-register", {"read": READ, "write": WRITE, "cas": CAS}, False, False, None,
+        lambda init: CasRegister(init, OK), "one register: read, write, cas (initially nil)"),
+    "kv": HistoryModel(
+        "kv", {"get": READ, "put": WRITE, "append": WRITE, "cas": CAS}, True, True, "",
+        lambda init: AppendKeyValue(init, OK),
+        "string values by key: get, put, append, cas (every key initially \"\"); checked key by key"),
+}
+
+
+def infer_model(names: set[str], keyed: bool) -> HistoryModel | None:
+    """The simplest model that has every operation in `names` (and keys when `keyed`), or None."""
+    for model in MODELS.values():
+        if model.keyed == keyed and names <= model.ops.keys():
+            return model
+    return None

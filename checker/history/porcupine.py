@@ -1,0 +1,77 @@
+"""Porcupine's Jepsen etcd logs: one event per line,
+
+    INFO  jepsen.util - 3	:invoke	:cas	[1 4]
+
+that is `INFO`, `jepsen.util`, `-`, the process number, the type (`:invoke`, `:ok`,
+`:fail`, `:info`), the operation (`:read`, `:write`, `:cas`) and a value in EDN (`nil`,
+`3`, `[1 4]`, `:timed-out`), separated by tabs or spaces. Blank lines are skipped.
+
+The other Porcupine format, its kv logs, is EDN (one map per line) and is read by
+checker.history.jepsen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from checker.history import edn
+from checker.history.events import NO_KEY, TYPES, Event, Reading
+
+_PREFIX = re.compile(r"INFO[ \t]+jepsen\.util[ \t]+-[ \t]+")
+_WORD = re.compile(r"[^ \t]+")
+_GAP = re.compile(r"[ \t]*")
+EXAMPLE = "INFO  jepsen.util - 3 :invoke :write 1"
+
+
+def read_events(reading: Reading) -> list[Event]:
+    """The events of an etcd log, in file order. Raises SpecError at the first bad line."""
+    events = []
+    offset = 0
+    for line in reading.text.split("\n"):
+        body = line.rstrip("\r \t")
+        if body.strip():
+            events.append(_event(body, offset, reading))
+        offset += len(line) + 1
+    return events
+
+
+def _event(line: str, base: int, reading: Reading) -> Event:
+    first = len(line) - len(line.lstrip(" \t"))
+    prefix = _PREFIX.match(line, first)
+    if prefix is None:
+        reading.fail(f"expected a Jepsen log line such as '{EXAMPLE}'", (base + first, base + len(line)))
+    where: dict[str, tuple[int, int]] = {}
+    pos = prefix.end()
+    words = []
+    for name, what in (("process", "the process number"), ("type", "the type (:invoke, :ok, :fail or :info)"),
+                       ("f", "the operation (such as :read)")):
+        word = _WORD.match(line, pos)
+        if word is None:
+            reading.fail(f"this line ends before {what}", (base + len(line), base + len(line)))
+        where[name] = (base + word.start(), base + word.end())
+        words.append(word.group())
+        pos = _GAP.match(line, word.end()).end()  # type: ignore[union-attr]
+    process, kind, f = words
+    if not process.isdigit():
+        reading.fail(f"expected a process number, got '{process}'", where["process"])
+    if kind[1:] not in TYPES or not kind.startswith(":"):
+        reading.fail(f"expected :invoke, :ok, :fail or :info, got '{kind}'", where["type"])
+    if not re.fullmatch(r":[A-Za-z][A-Za-z0-9_.?!*+-]*", f):
+        reading.fail(f"expected an operation such as :read, got '{f}'", where["f"])
+    value = _value(line, pos, base, f, reading)
+    where["value"] = (base + pos, base + len(line))
+    return Event(int(process), kind[1:], f[1:], value, NO_KEY, (base + first, base + len(line)), where)
+
+
+def _value(line: str, pos: int, base: int, f: str, reading: Reading) -> object:
+    try:
+        forms = edn.read_all(line[pos:])
+    except edn.EdnError as err:
+        reading.fail(err.message, (base + pos + err.offset, base + pos + err.offset + err.length))
+    if not forms:
+        reading.fail(f"this line ends before the value of {f} (such as nil, 3 or [1 2])",
+                     (base + len(line), base + len(line)))
+    if len(forms) > 1:
+        _, start, _ = forms[1]
+        reading.fail("unexpected text after the value", (base + pos + start, base + len(line)))
+    return forms[0][0]

@@ -1,0 +1,218 @@
+"""What `capcheck history` prints: the verdict on a history as text and as JSON.
+
+Pure functions of a History and the checker's LinearizabilityResult: deterministic (no
+timings), values written in the history's own notation (EDN or JSON), every operation
+named by its lines in the file.
+"""
+
+from __future__ import annotations
+
+import json
+
+from checker.history.notation import show
+from checker.history.read import History
+from checker.props.linearizability import OK, UNKNOWN, LinearizabilityResult, Operation, PartResult
+from checker.result import Verdict
+
+WORDS = {Verdict.HOLDS: "linearizable", Verdict.VIOLATED: "not linearizable", Verdict.UNKNOWN: "unknown"}
+REASONS = {"timeout": "the time limit was reached", "memory": "the memory limit was reached"}
+JSON_SCHEMA = 1
+
+
+# ---------------------------------------------------------------- text
+
+
+def summary(history: History) -> str:
+    """'FILE: edn history, cas-register model, 4 operations by 3 processes (1 indeterminate)'."""
+    ops = history.operations
+    if not ops:
+        return f"{history.path}: no operations"
+    processes = len({(type(o.process), o.process) for o in ops})
+    pending = sum(1 for o in ops if o.ret is None)
+    model = history.model.name if history.model else "no"
+    text = (f"{history.path}: {history.format} history, {model} model, {_count(len(ops), 'operation')} "
+            f"by {_count(processes, 'process', 'processes')}")
+    return text + (f" ({pending} indeterminate)" if pending else "")
+
+
+def text(history: History, result: LinearizabilityResult) -> str:
+    """The whole text report: the summary, the verdict, and for a violation every violated
+    part's longest linearizable prefix and the operation that cannot be placed after it."""
+    lines = [summary(history), _verdict_line(history, result)]
+    for part in result.parts:
+        if part.verdict is Verdict.VIOLATED:
+            lines += _violation(history, part, _keyed(result))
+    if result.verdict is Verdict.UNKNOWN:
+        lines += _progress(history, result)
+    elif result.verdict is Verdict.VIOLATED:
+        lines += _stopped(history, result)
+    return "\n".join(lines)
+
+
+def _count(n: int, word: str, words: str = "") -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _keyed(result: LinearizabilityResult) -> bool:
+    return any(p.part is not None for p in result.parts)
+
+
+def _verdict_line(history: History, result: LinearizabilityResult) -> str:
+    word = WORDS[result.verdict]
+    if result.verdict is Verdict.UNKNOWN:
+        return f"{word}: {REASONS.get(result.reason or '', 'the check stopped')}"
+    if not _keyed(result):
+        return word
+    total = _count(len(result.parts), "key")
+    if result.verdict is Verdict.HOLDS:
+        return f"{word}: all {total}" if len(result.parts) > 1 else f"{word}: {total}"
+    bad = sum(1 for p in result.parts if p.verdict is Verdict.VIOLATED)
+    return f"{word}: {bad} of {total}"
+
+
+def _violation(history: History, part: PartResult, keyed: bool) -> list[str]:
+    ops = history.operations
+    where = f"key {show(part.part, history.notation)}: " if keyed else ""
+    lines = [f"{where}the longest linearizable prefix has {len(part.prefix)} of the "
+             f"{_count(len(part.operations), 'operation')}:"]
+    rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
+             f"state {show(state, history.notation)}") for i, state in zip(part.prefix, part.states)]
+    stuck = ops[part.stuck]  # type: ignore[index]
+    last = part.states[-1] if part.states else _initial(history, part)
+    rows.append((_lines(stuck), _process(stuck, history), describe(stuck, history), _why(history, part, stuck, last)))
+    table = _table(rows)
+    lines += ["  " + row for row in table[:-1]]
+    lines.append(f"{where}after it, this operation cannot be placed:")
+    lines.append("  " + table[-1])
+    return lines
+
+
+def _initial(history: History, part: PartResult) -> object:
+    spec = history.spec.part_spec if part.part is not None else history.spec  # type: ignore[union-attr]
+    return spec.initial()
+
+
+def _why(history: History, part: PartResult, stuck: Operation, state: object) -> str:
+    spec = history.spec.part_spec if part.part is not None else history.spec  # type: ignore[union-attr]
+    name, args = stuck.op, stuck.args
+    if part.part is not None:
+        _, name, args = history.spec.split(stuck.op, stuck.args)  # type: ignore[union-attr, misc]
+    result, _ = spec.step(state, name, args)
+    if _same(result, stuck.result):
+        return "it fits here, but nothing can follow it"
+    return f"here it would return {show(result, history.notation)}"
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] for row in rows]
+
+
+def _lines(o: Operation) -> str:
+    call = o.call_at.line if o.call_at else "?"
+    if o.ret is None:
+        return f"line {call}"
+    ret = o.ret_at.line if o.ret_at else "?"
+    return f"line {call}" if ret == call else f"lines {call}-{ret}"
+
+
+def _process(o: Operation, history: History) -> str:
+    return f"process {show(o.process, history.notation)}"
+
+
+def describe(o: Operation, history: History) -> str:
+    """'cas(1, 2) -> true', 'read() -> nil', 'write(3) -> ? (no response)'."""
+    args = ", ".join(show(a, history.notation) for a in o.args)
+    if o.ret is None:
+        return f"{o.op}({args}) -> ? (no response)"
+    return f"{o.op}({args}) -> {show(o.result, history.notation)}"
+
+
+def _progress(history: History, result: LinearizabilityResult) -> list[str]:
+    keyed = _keyed(result)
+    lines = []
+    if keyed:
+        good = sum(1 for p in result.parts if p.verdict is Verdict.HOLDS)
+        lines.append(f"linearizable: {good} of {_count(len(result.parts), 'key')}; the others are undecided:")
+    for part in result.parts:
+        if part.verdict is Verdict.UNKNOWN:
+            where = f"key {show(part.part, history.notation)}: " if keyed else ""
+            lines.append(f"  {where}the longest linearizable prefix found has {len(part.prefix)} of the "
+                         f"{_count(len(part.operations), 'operation')} "
+                         f"({_count(part.configurations, 'configuration')} ruled out)")
+    return lines
+
+
+def _stopped(history: History, result: LinearizabilityResult) -> list[str]:
+    stopped = [p for p in result.parts if p.verdict is Verdict.UNKNOWN]
+    if not stopped:
+        return []
+    keys = ", ".join(show(p.part, history.notation) for p in stopped)
+    return [f"not decided, since the verdict no longer depends on them: {_count(len(stopped), 'key')} ({keys})"]
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def data(history: History, result: LinearizabilityResult) -> dict:
+    """The JSON report as a dict (schema in docs/cli.md)."""
+    ops = history.operations
+    return {
+        "schema": JSON_SCHEMA,
+        "history": history.path,
+        "format": history.format,
+        "model": history.model.name if history.model else None,
+        "operations": len(ops),
+        "processes": len({(type(o.process), o.process) for o in ops}),
+        "indeterminate": sum(1 for o in ops if o.ret is None),
+        "verdict": WORDS[result.verdict],
+        "reason": result.reason,
+        "parts": [_part_data(history, p) for p in result.parts],
+    }
+
+
+def _part_data(history: History, part: PartResult) -> dict:
+    ops = history.operations
+    out: dict = {
+        "key": None if part.part is None else jsonable(part.part),
+        "verdict": WORDS[part.verdict],
+        "reason": part.reason,
+        "operations": len(part.operations),
+        "configurations": part.configurations,
+    }
+    if part.verdict is not Verdict.HOLDS:
+        out["prefix"] = [dict(_op_data(ops[i], i), state=jsonable(s)) for i, s in zip(part.prefix, part.states)]
+        out["stuck"] = None if part.stuck is None else _op_data(ops[part.stuck], part.stuck)
+    return out
+
+
+def _op_data(o: Operation, index: int) -> dict:
+    out = {"index": index, "process": jsonable(o.process), "f": o.op, "args": [jsonable(a) for a in o.args],
+           "call_line": o.call_at.line if o.call_at else None,
+           "return_line": o.ret_at.line if o.ret_at and o.ret is not None else None}
+    if o.result is not UNKNOWN:
+        out["result"] = jsonable(o.result)
+    return out
+
+
+def jsonable(value: object) -> object:
+    """A value as JSON data: keywords as ':name' strings, vectors as arrays, sets as sorted arrays."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted((jsonable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, dict):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    if value is OK:
+        return "ok"
+    return str(value)  # keywords as ':name', symbols, characters, ratios, decimals
+
+
+def dumps(report: dict) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False)
