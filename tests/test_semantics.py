@@ -418,3 +418,12 @@ def test_locals_are_numbered_uniquely_in_initial_values():
     init = program(text).roles[0].var("b").init
     outer, inner = init.binders[0].local, init.body.binders[0].local
     assert (outer.uid, inner.uid) == (0, 1)
+
+
+def test_folding_an_ill_typed_membership_reports_instead_of_crashing():
+    # found by fuzzing the engine with generated specs: 'b in b' on an unknown name folded
+    # to 'None in None' and raised TypeError inside the checker
+    text = "protocol a:\n    node a:\n        action go:\n            send m() to (none,)[b in b]\n"
+    with pytest.raises(SpecError) as info:
+        program(text)
+    assert "unknown name 'b'" in info.value.render()

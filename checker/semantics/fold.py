@@ -54,6 +54,16 @@ def fold(e: ir.Expr, nodes: dict[str, tuple[ir.NodeId, ...]]) -> object:
     raise NotConstant(e)
 
 
+def _collection(value: object, e: ir.Expr) -> frozenset | tuple:
+    """A set or sequence value (a map's keys); anything else (an expression that already
+    failed to type-check) is not constant."""
+    if isinstance(value, ir.MapValue):
+        return frozenset(k for k, _ in value.items)
+    if not isinstance(value, (frozenset, tuple)):
+        raise NotConstant(e)
+    return value
+
+
 def _int(value: object, e: ir.Expr) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise NotConstant(e)
@@ -74,13 +84,13 @@ def _binary(op: str, l: ir.Expr, r: ir.Expr, e: ir.Expr, nodes: dict) -> object:
     if op == "!=":
         return a != b
     if op in ("in", "not in"):
-        inside = a in b  # type: ignore[operator]
+        inside = a in _collection(b, r)
         return inside if op == "in" else not inside
     if op in ("union", "inter", "diff", "subset"):
-        x, y = frozenset(a), frozenset(b)  # type: ignore[arg-type]
+        x, y = frozenset(_collection(a, l)), frozenset(_collection(b, r))
         return {"union": x | y, "inter": x & y, "diff": x - y, "subset": x <= y}[op]
     if op == "concat":
-        return tuple(a) + tuple(b)  # type: ignore[arg-type]
+        return tuple(_collection(a, l)) + tuple(_collection(b, r))
     x, y = _int(a, l), _int(b, r)
     if op == "range":
         return frozenset(range(x, y + 1))
