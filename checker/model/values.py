@@ -28,7 +28,8 @@ from typing import Iterable
 
 from checker.semantics import ir
 from checker.semantics.types import (
-    AtomT, BoolT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT, TupleT, Type,
+    AtomT, BoolT, ClientT, EmptyT, HandleT, IntT, MapT, NodeT, NoneT, OptionT, RecordT, SeqT, SetT,
+    TupleT, Type,
 )
 
 NONE = float("-inf")
@@ -257,8 +258,10 @@ def within(src: Type, dst: Type) -> bool:
             return (dst.lo is None or src.lo >= dst.lo) and (dst.hi is None or src.hi <= dst.hi)  # type: ignore[operator]
         case OptionT(inner=a), OptionT(inner=b):
             return within(a, b)
+        case NoneT() | EmptyT(), _:
+            return True  # `none`, `{}` and `[]` fit every option, set, map and sequence
         case _, OptionT(inner=b):
-            return type(src).__name__ == "NoneT" or within(src, b)
+            return within(src, b)
         case SetT(elem=a), SetT(elem=b):
             return within(a, b)
         case SeqT(elem=a, max_len=n), SeqT(elem=b, max_len=m):
@@ -269,10 +272,6 @@ def within(src: Type, dst: Type) -> bool:
             return all(within(x, y) for (_, x), (_, y) in zip(fa, fb))
         case TupleT(elems=ea), TupleT(elems=eb):
             return all(within(x, y) for x, y in zip(ea, eb))
-        case ("EmptyT", _):
-            return True
-    if type(src).__name__ == "EmptyT":
-        return True
     return src == dst or not _has_ints(dst)
 
 
