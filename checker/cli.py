@@ -494,10 +494,9 @@ def _add_history_command(commands) -> None:
     cmd.add_argument("file", metavar="FILE", help="the history file")
     cmd.add_argument("--format", choices=FORMATS, default="auto",
                      help="the file's format (default: auto, told from its first line)")
-    cmd.add_argument("--model", choices=tuple(MODELS), metavar="MODEL",
-                     help="the object the history is of: " + "; ".join(
-                         f"{name}: {m.summary}" for name, m in MODELS.items())
-                     + " (default: the one the format names or the operations imply)")
+    cmd.add_argument("--model", choices=tuple(MODELS),
+                     help="the object the history is of (default: the one the format or the file names, "
+                          "or the simplest one with all the history's operations)")
     cmd.add_argument("--timeout", type=_positive_float, metavar="S",
                      help="stop after S seconds (the verdict is then unknown)")
     cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",

@@ -310,3 +310,10 @@ def test_readers_raise_only_located_errors(text: str, fmt: str) -> None:
         read(text, fmt)
     except SpecError as err:
         assert err.render().startswith("h")
+
+
+@pytest.mark.parametrize("text", ["[" + " ," * 40 + "#", ";" * 60 + "\n#", ";" * 40 + " \n" * 40 + "\\"])
+def test_edn_errors_after_long_blank_runs_are_quick(text: str) -> None:
+    """Whitespace and comments are skipped without backtracking (an exponential regex once)."""
+    with pytest.raises(EdnError):
+        read_all(text)

@@ -44,21 +44,42 @@ class EdnError(ValueError):
         self.length = max(1, length)
 
 
-@dataclass(frozen=True)
-class Keyword:
+class _Name:
+    """A keyword or a symbol: a name that is not a string. Immutable, hashable, and equal
+    only to a name of the same kind."""
+
+    __slots__ = ("name", "_hash")
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_hash", hash((type(self).__name__, name)))
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or (type(other) is type(self) and other.name == self.name)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class Keyword(_Name):
     """An EDN keyword such as `:read`; `name` is without the colon (`ns/name` if qualified)."""
 
-    name: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         return ":" + self.name
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(_Name):
     """An EDN symbol such as `foo` or `jepsen.util/x`."""
 
-    name: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         return self.name
@@ -76,14 +97,15 @@ class Char:
 
 _DELIMITERS = r'\s,()\[\]{}";'
 _TOKEN = re.compile(rf"""
-    (?P<space>(?:[\s,]+|;[^\n]*)+)
-  | (?P<string>"(?:[^"\\]|\\.)*")
+    (?>(?:[\s,]+|;[^\n]*)*)         # whitespace, commas and comments (atomic: no backtracking)
+    (?:(?P<string>"(?:[^"\\]|\\.)*")
   | (?P<open>\#\{{|[\[({{])
   | (?P<close>[\])}}])
   | (?P<discard>\#_)
   | (?P<tag>\#[A-Za-z][^{_DELIMITERS}]*)
   | (?P<char>\\(?:newline|space|tab|return|backspace|formfeed|u[0-9A-Fa-f]{{4}}|[^\s]))
   | (?P<atom>[^{_DELIMITERS}\\\#][^{_DELIMITERS}]*)
+  | (?P<end>\Z))
 """, re.VERBOSE | re.DOTALL)
 _INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)N?")
 _FLOAT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?M?")
@@ -95,6 +117,8 @@ _CHAR_NAMES = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r", "back
 _CLOSER = {"[": "]", "(": ")", "{": "}", "#{": "}"}
 _MAX_DIGITS = 4000
 CLOSED = object()  # what _Reader.form returns at the closing bracket it was told to expect
+_NOT_READ = object()
+_SKIP = re.compile(r"(?:[\s,]+|;[^\n]*)*")
 
 
 def read_all(text: str) -> list[tuple[object, int, int]]:
@@ -116,19 +140,20 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.atoms: dict[str, object] = {}   # the value of each atom text met (all immutable)
 
-    def _token(self) -> re.Match | None:
-        """The next token that is not whitespace or a comment, or None at the end."""
-        while self.pos < len(self.text):
-            match = _TOKEN.match(self.text, self.pos)
-            if match is None:
-                raise self._bad_start()
-            self.pos = match.end()
-            if match.lastgroup != "space":
-                return match
-        return None
+    def _token(self) -> tuple[str, str, int]:
+        """The next token after whitespace and comments: (kind, text, start); kind 'end' at
+        the end of the text."""
+        match = _TOKEN.match(self.text, self.pos)
+        if match is None:
+            raise self._bad_start()
+        kind = match.lastgroup
+        self.pos = match.end()
+        return kind, match.group(kind), match.start(kind)  # type: ignore[return-value]
 
     def _bad_start(self) -> EdnError:
+        self.pos = _SKIP.match(self.text, self.pos).end()  # type: ignore[union-attr]
         char = self.text[self.pos]
         if char == '"':
             return EdnError("this string is never closed (a '\"' is missing)", self.pos)
@@ -139,14 +164,13 @@ class _Reader:
     def form(self, depth: int, closer: str | None) -> tuple[object, int, int] | None | object:
         """The next complete form; None at the end of the text, CLOSED at `closer`."""
         while True:
-            token = self._token()
-            if token is None:
+            kind, text, start = self._token()
+            if kind == "end":
                 return None
-            kind, start = token.lastgroup, token.start()
             if kind == "close":
-                if token.group() == closer:
+                if text == closer:
                     return CLOSED
-                raise EdnError(f"unexpected '{token.group()}'" + (f" (expected '{closer}')" if closer else ""), start)
+                raise EdnError(f"unexpected '{text}'" + (f" (expected '{closer}')" if closer else ""), start)
             if kind == "discard":
                 if not isinstance(self._operand(depth, closer), tuple):
                     raise EdnError("'#_' discards nothing (no form follows it)", start, 2)
@@ -154,23 +178,25 @@ class _Reader:
             if kind == "tag":
                 value = self._operand(depth, closer)
                 if not isinstance(value, tuple):
-                    raise EdnError(f"the tag {token.group()} has no value after it", start, len(token.group()))
+                    raise EdnError(f"the tag {text} has no value after it", start, len(text))
                 return value[0], start, value[2]
-            return self._value(token, depth), start, self.pos
+            return self._value(kind, text, start, depth), start, self.pos
 
     def _operand(self, depth: int, closer: str | None) -> tuple[object, int, int] | None | object:
         if depth >= MAX_DEPTH:
             raise EdnError(f"nested more than {MAX_DEPTH} levels deep", self.pos)
         return self.form(depth + 1, closer)
 
-    def _value(self, token: re.Match, depth: int) -> object:
-        kind, text, start = token.lastgroup, token.group(), token.start()
+    def _value(self, kind: str, text: str, start: int, depth: int) -> object:
         if kind == "string":
             return _string(text, start)
         if kind == "char":
             return Char(_char(text, start))
         if kind == "atom":
-            return _atom(text, start)
+            value = self.atoms.get(text, _NOT_READ)
+            if value is _NOT_READ:
+                value = self.atoms[text] = _atom(text, start)
+            return value
         if depth >= MAX_DEPTH:
             raise EdnError(f"nested more than {MAX_DEPTH} levels deep", start)
         return self._collection(text, start, depth + 1)
@@ -198,8 +224,6 @@ def _map(items: list[tuple[object, int, int]], start: int, end: int) -> LocatedM
         raise EdnError("a map needs a value for every key; this key has none", at, stop - at)
     result = LocatedMap(start, end)
     for (key, at, stop), (value, vstart, vend) in zip(items[::2], items[1::2]):
-        _hashable(key, at, stop)
-        _hashable(value, vstart, vend)
         if key in result:
             raise EdnError(f"the key {show(key)} appears twice in this map", at, stop - at)
         dict.__setitem__(result, key, value)
@@ -210,18 +234,10 @@ def _map(items: list[tuple[object, int, int]], start: int, end: int) -> LocatedM
 def _set(items: list[tuple[object, int, int]], start: int) -> frozenset:
     seen: set[object] = set()
     for value, at, stop in items:
-        _hashable(value, at, stop)
         if value in seen:
             raise EdnError(f"the element {show(value)} appears twice in this set", at, stop - at)
         seen.add(value)
     return frozenset(seen)
-
-
-def _hashable(value: object, start: int, end: int) -> None:
-    try:
-        hash(value)
-    except TypeError:  # pragma: no cover - every value built here is hashable
-        raise EdnError("this value cannot be a map key or set element", start, end - start) from None
 
 
 def _string(text: str, start: int) -> str:

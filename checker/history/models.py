@@ -29,7 +29,7 @@ READ, WRITE, CAS = "read", "write", "cas"
 class HistoryModel:
     """A model for `--model NAME`: its operations (name in the history -> shape), whether
     operations carry a key, whether values must be strings, the initial value when the
-    history does not give one, and the SequentialSpec it checks against."""
+    history does not give one, and how to make the SequentialSpec it checks against."""
 
     name: str
     ops: dict[str, str]
@@ -37,7 +37,6 @@ class HistoryModel:
     strings: bool
     initial: Hashable
     make: Callable[[Hashable], SequentialSpec]
-    summary: str
 
     def spec(self, initial: Hashable | None = None) -> SequentialSpec:
         """The object, starting from `initial` (or the model's own initial value)."""
@@ -47,14 +46,13 @@ class HistoryModel:
 MODELS: dict[str, HistoryModel] = {
     "register": HistoryModel(
         "register", {"read": READ, "write": WRITE}, False, False, None,
-        lambda init: ReadWriteRegister(init, OK), "one register: read, write (initially nil)"),
+        lambda init: ReadWriteRegister(init, OK)),
     "cas-register": HistoryModel(
         "cas-register", {"read": READ, "write": WRITE, "cas": CAS}, False, False, None,
-        lambda init: CasRegister(init, OK), "one register: read, write, cas (initially nil)"),
+        lambda init: CasRegister(init, OK)),
     "kv": HistoryModel(
         "kv", {"get": READ, "put": WRITE, "append": WRITE, "cas": CAS}, True, True, "",
-        lambda init: AppendKeyValue(init, OK),
-        "string values by key: get, put, append, cas (every key initially \"\"); checked key by key"),
+        lambda init: AppendKeyValue(init, OK)),
 }
 
 

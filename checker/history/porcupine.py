@@ -13,6 +13,7 @@ checker.history.jepsen.
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 from checker.history import edn
 from checker.history.events import NO_KEY, TYPES, Event, Reading
@@ -20,22 +21,42 @@ from checker.history.events import NO_KEY, TYPES, Event, Reading
 _PREFIX = re.compile(r"INFO[ \t]+jepsen\.util[ \t]+-[ \t]+")
 _WORD = re.compile(r"[^ \t]+")
 _GAP = re.compile(r"[ \t]*")
+_NAME = re.compile(r":[A-Za-z][A-Za-z0-9_.?!*+-]*")
+_LINE = re.compile(r"(?P<lead>[ \t]*)INFO[ \t]+jepsen\.util[ \t]+-[ \t]+(?P<process>[^ \t]+)[ \t]+"
+                   r"(?P<type>[^ \t]+)[ \t]+(?P<f>[^ \t]+)[ \t]+(?P<value>.+)")
 EXAMPLE = "INFO  jepsen.util - 3 :invoke :write 1"
 
 
 def read_events(reading: Reading) -> list[Event]:
     """The events of an etcd log, in file order. Raises SpecError at the first bad line."""
     events = []
+    values: dict[str, object] = {}   # each value text met, read once (values are immutable)
     offset = 0
     for line in reading.text.split("\n"):
         body = line.rstrip("\r \t")
         if body.strip():
-            events.append(_event(body, offset, reading))
+            events.append(_event(body, offset, reading, values))
         offset += len(line) + 1
     return events
 
 
-def _event(line: str, base: int, reading: Reading) -> Event:
+def _event(line: str, base: int, reading: Reading, values: dict[str, object]) -> Event:
+    match = _LINE.fullmatch(line)
+    if match is None or not match["process"].isdigit() or match["type"][1:] not in TYPES \
+            or not match["type"].startswith(":") or not _NAME.fullmatch(match["f"]):
+        _explain(line, base, reading)
+    text = match["value"]  # type: ignore[index]
+    value = values.get(text, values)
+    if value is values:
+        value = values[text] = _value(line, match.start("value"), base, match["f"], reading)  # type: ignore[union-attr]
+    where = {name: (base + match.start(name), base + match.end(name))  # type: ignore[union-attr]
+             for name in ("process", "type", "f", "value")}
+    return Event(int(match["process"]), match["type"][1:], match["f"][1:], value, NO_KEY,  # type: ignore[index]
+                 (base + match.start("lead"), base + len(line)), where)  # type: ignore[union-attr]
+
+
+def _explain(line: str, base: int, reading: Reading) -> NoReturn:
+    """Raise the located error that says what is wrong with a line that is not a log line."""
     first = len(line) - len(line.lstrip(" \t"))
     prefix = _PREFIX.match(line, first)
     if prefix is None:
@@ -56,11 +77,10 @@ def _event(line: str, base: int, reading: Reading) -> Event:
         reading.fail(f"expected a process number, got '{process}'", where["process"])
     if kind[1:] not in TYPES or not kind.startswith(":"):
         reading.fail(f"expected :invoke, :ok, :fail or :info, got '{kind}'", where["type"])
-    if not re.fullmatch(r":[A-Za-z][A-Za-z0-9_.?!*+-]*", f):
+    if not _NAME.fullmatch(f):
         reading.fail(f"expected an operation such as :read, got '{f}'", where["f"])
-    value = _value(line, pos, base, f, reading)
-    where["value"] = (base + pos, base + len(line))
-    return Event(int(process), kind[1:], f[1:], value, NO_KEY, (base + first, base + len(line)), where)
+    reading.fail(f"this line ends before the value of {f} (such as nil, 3 or [1 2])",
+                 (base + len(line), base + len(line)))
 
 
 def _value(line: str, pos: int, base: int, f: str, reading: Reading) -> object:

@@ -32,7 +32,7 @@ from checker.props.objects import SequentialSpec
 FORMATS = ("auto", "porcupine-etcd", "porcupine-kv", "edn", "json")
 NOTATION = {"porcupine-etcd": "edn", "porcupine-kv": "edn", "edn": "edn", "json": "json"}
 _ETCD_LINE = re.compile(r"[ \t]*INFO[ \t]+jepsen\.util[ \t]")
-_JSON_START = re.compile(r"\s*(\{\s*(\"|\})|\[\s*(\{\s*\"|\]))")
+_JSON_START = re.compile(r"\s*(\{\s*(\"|\})|\[\s*\{\s*\")")
 _EDN_START = re.compile(r"\s*[{\[(#;]")
 
 

@@ -114,9 +114,9 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 def _lines(o: Operation) -> str:
     call = o.call_at.line if o.call_at else "?"
-    if o.ret is None:
+    if o.ret_at is None:
         return f"line {call}"
-    ret = o.ret_at.line if o.ret_at else "?"
+    ret = o.ret_at.line
     return f"line {call}" if ret == call else f"lines {call}-{ret}"
 
 
@@ -125,10 +125,10 @@ def _process(o: Operation, history: History) -> str:
 
 
 def describe(o: Operation, history: History) -> str:
-    """'cas(1, 2) -> true', 'read() -> nil', 'write(3) -> ? (no response)'."""
+    """'cas(1, 2) -> true', 'read() -> nil', 'write(3) -> ? (info)', 'write(3) -> ? (no response)'."""
     args = ", ".join(show(a, history.notation) for a in o.args)
     if o.ret is None:
-        return f"{o.op}({args}) -> ? (no response)"
+        return f"{o.op}({args}) -> ? ({'info' if o.ret_at is not None else 'no response'})"
     return f"{o.op}({args}) -> {show(o.result, history.notation)}"
 
 
@@ -192,8 +192,8 @@ def _part_data(history: History, part: PartResult) -> dict:
 
 def _op_data(o: Operation, index: int) -> dict:
     out = {"index": index, "process": jsonable(o.process), "f": o.op, "args": [jsonable(a) for a in o.args],
-           "call_line": o.call_at.line if o.call_at else None,
-           "return_line": o.ret_at.line if o.ret_at and o.ret is not None else None}
+           "indeterminate": o.ret is None, "call_line": o.call_at.line if o.call_at else None,
+           "response_line": o.ret_at.line if o.ret_at else None}
     if o.result is not UNKNOWN:
         out["result"] = jsonable(o.result)
     return out

@@ -17,13 +17,14 @@ Porcupine uses (written here from the papers' description, not from its code):
   entry, so it may be linearized at any point after its call or never; the search succeeds
   once every operation with a response is linearized.
 
-Histories from real systems have many indeterminate operations (Jepsen's etcd logs: a
-fifth of them), and the search then mostly explores which of them took effect. Three
+Histories from real systems have many indeterminate operations (15% of those in Jepsen's
+etcd logs), and the search then mostly explores which of them took effect. Three
 refinements keep that in check without changing any verdict (see `_search`): operations
 with a response are tried before indeterminate ones; a failed configuration also prunes
 those that linearized the same operations with a response, reached the same state, and
 used more indeterminate operations (subsumption); and identical indeterminate operations
-take effect in the order of their calls. On the etcd corpus they cut the work tenfold.
+take effect in the order of their calls. On Porcupine's 102 etcd logs they cut the
+configurations explored from 535,056 to 89,575.
 
 A spec whose `split` gives parts (a map's keys) is checked part by part (P-compositionality,
 Horn and Kroening 2015): the history is linearizable exactly when every part's is.
@@ -34,10 +35,12 @@ search stop with UNKNOWN and report how far it got. Nothing here prints.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Hashable, Iterable, Sequence
+from typing import Callable, Generator, Hashable, Iterable, Iterator, Sequence
 
 from checker.diagnostics import Span
 from checker.props.objects import KeyValue, Register, SequentialSpec
@@ -275,24 +278,43 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
     """
     deadline = None if options.timeout is None else clock() + options.timeout
     searches = [_PartSearch(part, operations) for part in split_parts(spec, operations)]
+    with _collector_paused():
+        stop = _run(searches, options, deadline, clock)
+    results = tuple(s.result(stop) for s in searches)
+    verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
+    return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
+
+
+def _run(searches: list[_PartSearch], options: CheckOptions, deadline: float | None,
+         clock: Callable[[], float]) -> str | None:
+    """Advance the searches in turns until all are done, a bound is hit ('timeout',
+    'memory'), or the turns after a violation are over ('stopped'); the reason, or None."""
     running = list(searches)
-    stop = None
     turns, last_turn = 0, None
-    while running and stop is None and turns != last_turn:
+    while running and turns != last_turn:
         turns += 1
         for search in running:
             search.advance()
             stop = _bound_hit(options, deadline, clock)
             if stop is not None:
-                break
+                return stop
         running = [s for s in running if s.verdict is None]
         if last_turn is None and any(s.verdict is Verdict.VIOLATED for s in searches):
             last_turn = turns + max(turns, _GRACE)
-    if running and stop is None:
-        stop = "stopped"
-    results = tuple(s.result(stop) for s in searches)
-    verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
-    return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
+    return "stopped" if running else None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off: the search makes millions of small objects and no
+    cycles, and the collector would rescan them all again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _bound_hit(options: CheckOptions, deadline: float | None, clock: Callable[[], float]) -> str | None:
@@ -337,7 +359,7 @@ class _States:
         self.values: list[Hashable] = []
         self.ids: dict[Hashable, int] = {}
         self.tables: list[dict[int, int]] = [{} for _ in ops]
-        self.failed: list[dict[int, list[int]]] = []   # per state id: see _search
+        self.failed: dict[tuple[int, int], list[int]] = {}   # see _search
 
     def intern(self, value: Hashable) -> int:
         key = _typed(value)
@@ -345,19 +367,21 @@ class _States:
         if found is None:
             found = self.ids[key] = len(self.values)
             self.values.append(value)
-            self.failed.append({})
         return found
 
     def step(self, i: int, state: int) -> int:
         """The id of the state after operation i from `state`, or -1; remembered in the table."""
         op, args = self.ops[i]
-        result, after = self.spec.step(self.values[state], op, args)
+        before = self.values[state]
+        result, after = self.spec.step(before, op, args)
         want = self.expected[i]
-        if want is UNKNOWN or want == _typed(result):
+        if want is not UNKNOWN and want != _typed(result):
+            nxt = -1
+        elif after is before:
+            nxt = state
+        else:
             found = self.ids.get(_typed(after))
             nxt = self.intern(after) if found is None else found
-        else:
-            nxt = -1
         self.tables[i][state] = nxt
         return nxt
 
@@ -398,7 +422,7 @@ class _Progress:
         self.prefix: list[int] = []
         self.states: list[int] = []
         self.stuck: int | None = None
-        self.failed: list[dict[int, list[int]]] = []
+        self.failed: dict[tuple[int, int], list[int]] = {}
 
     def record(self, tag: list[int], stack: list[tuple[int, int]], state: int, stuck: int | None) -> None:
         self.prefix = [tag[node] for node, _ in stack]
@@ -407,7 +431,7 @@ class _Progress:
 
     @property
     def configurations(self) -> int:
-        return sum(len(sets) for by_done in self.failed for sets in by_done.values())
+        return sum(len(sets) for sets in self.failed.values())
 
 
 class _Links:
@@ -502,7 +526,7 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
                 else:
                     node = nxt[node]
                     continue
-                known = failed[after].get(d)
+                known = failed.get((after, d))
                 if known is not None:
                     outside = ~u
                     for f in known:
@@ -546,9 +570,9 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
         backtracks += 1
         if not backtracks & _TURN:
             yield
-        known = failed[state].get(done)
+        known = failed.get((state, done))
         if known is None:
-            failed[state][done] = [indeterminate]
+            failed[state, done] = [indeterminate]
         else:
             known[:] = [f for f in known if indeterminate & ~f]
             known.append(indeterminate)
