@@ -17,7 +17,7 @@ little as possible:
   interval, some responses corrupted (so about half the histories are not linearizable),
   and some clients giving up on their operation (a third of the operations are
   indeterminate: they may or may not have taken effect). `kind` is 'register',
-  'cas-register' or 'kv' (two keys).
+  'cas-register', 'kv' (two keys), 'set' or 'log'.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegister, Operation,
                                             ReadWriteRegister)
-from checker.props.objects import SequentialSpec
+from checker.props.objects import Log, SequentialSpec, Set
 
 VALUES = (0, 1, 2)
 KEYS = ("x", "y")
@@ -90,6 +90,10 @@ def spec_of(kind: str) -> SequentialSpec:
         return ReadWriteRegister(init=0, ok=OK)
     if kind == "cas-register":
         return CasRegister(init=0, ok=OK)
+    if kind == "set":
+        return Set(ok=OK)
+    if kind == "log":
+        return Log(ok=OK)
     return AppendKeyValue(init="", ok=OK)
 
 
@@ -100,6 +104,10 @@ def _calls(kind: str):
     if kind == "cas-register":
         return st.one_of(st.just(("read", ())), values.map(lambda v: ("write", (v,))),
                          st.tuples(values, values).map(lambda ab: ("cas", ab)))
+    if kind in ("set", "log"):
+        grow = "add" if kind == "set" else "append"
+        shrink = [values.map(lambda v: ("remove", (v,)))] if kind == "set" else []
+        return st.one_of(st.just(("read", ())), values.map(lambda v: (grow, (v,))), *shrink)
     keys = st.sampled_from(KEYS)
     words = st.sampled_from(("a", "b"))
     return st.one_of(keys.map(lambda k: ("get", (k,))),
@@ -111,6 +119,10 @@ def _wrong(kind: str, result: object):
     """A strategy of results other than `result` that the operation could have returned."""
     if isinstance(result, bool):
         return st.just(not result)
+    if isinstance(result, frozenset):
+        return st.frozensets(st.sampled_from(VALUES), max_size=3).filter(lambda r: r != result)
+    if isinstance(result, tuple):
+        return st.lists(st.sampled_from(VALUES), max_size=3).map(tuple).filter(lambda r: r != result)
     if kind == "kv":
         return st.sampled_from(("", "a", "b", "ab", "ba", "aa")).filter(lambda r: r != result)
     return st.sampled_from(VALUES).filter(lambda r: r != result)

@@ -188,6 +188,12 @@ def test_kv_per_key_agrees_with_the_oracle_on_the_whole_map(history) -> None:
     _agree(*history)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories("set") | histories("log"))
+def test_set_and_log_agree_with_the_oracle(history) -> None:
+    _agree(*history)
+
+
 def test_the_oracle_itself_on_known_cases() -> None:
     spec = spec_of("register")
     assert linearizable(spec, [op(0, "write", [1], OK, 0, 1), op(1, "read", [], 1, 2, 3)])

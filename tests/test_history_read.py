@@ -317,3 +317,26 @@ def test_edn_errors_after_long_blank_runs_are_quick(text: str) -> None:
     """Whitespace and comments are skipped without backtracking (an exponential regex once)."""
     with pytest.raises(EdnError):
         read_all(text)
+
+
+def test_set_and_log_models() -> None:
+    h = read('{:type :invoke, :f :add, :value 1, :process 0}\n{:type :ok, :f :add, :value 1, :process 0}\n'
+             '{:type :invoke, :f :read, :process 1}\n{:type :ok, :f :read, :value [1], :process 1}\n')
+    assert h.model.name == "set" and [o.result for o in h.operations] == [OK, frozenset({1})]
+    h = read('{"model": "log", "initial": ["a"], "operations": [{"process": 0, "type": "invoke", "f": "read"},'
+             ' {"process": 0, "type": "ok", "f": "read", "value": ["a"]}]}')
+    assert h.model.name == "log" and h.spec.initial() == ("a",) and h.operations[0].result == ("a",)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{:type :invoke, :f :add, :value 1, :process 0} {:type :invoke, :f :read, :process 1}'
+     '{:type :ok, :f :read, :value [1 1], :process 1}', "has the element 1 twice"),
+    ('{:type :invoke, :f :add, :value 1, :process 0} {:type :invoke, :f :read, :process 1}'
+     '{:type :ok, :f :read, :value 1, :process 1}', "a read of a set returns its elements"),
+    ('{:type :invoke, :f :append, :value 1, :process 0} {:type :invoke, :f :read, :process 1}'
+     '{:type :ok, :f :read, :value #{1}, :process 1}', "in order"),
+])
+def test_bad_collection_reads(text: str, message: str) -> None:
+    with pytest.raises(SpecError) as info:
+        read(text)
+    assert message in info.value.diagnostics[0].message

@@ -232,4 +232,25 @@ def _check_echo(invoked: Event, response: Event, reading: Reading) -> None:
 def _read_result(response: Event, model: HistoryModel, reading: Reading) -> object:
     if model.strings:
         _check_string(response.value, response.field_at("value"), model, reading)
+    if model.collection is not None:
+        return collection(response.value, model, response.field_at("value"), reading)
     return response.value
+
+
+def collection(value: object, model: HistoryModel, at: tuple[int, int], reading: Reading) -> object:
+    """A read of a set or a log as the model's collection type (frozenset or tuple)."""
+    example = "#{1 2}" if reading.notation == "edn" else "[1, 2]"
+    if not isinstance(value, (tuple, frozenset)):
+        reading.fail(f"a read of a {model.name} returns its elements, such as {example}; got "
+                     f"{reading.show(value)}", at)
+    if model.collection is tuple:
+        if isinstance(value, frozenset):
+            reading.fail(f"a read of a {model.name} returns its elements in order (a vector or a list), "
+                         f"not a set", at)
+        return value
+    seen: set[object] = set()
+    for element in value:
+        if element in seen:
+            reading.fail(f"this read of a set has the element {reading.show(element)} twice", at)
+        seen.add(element)
+    return frozenset(value)

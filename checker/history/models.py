@@ -8,10 +8,12 @@ for every operation name it has, its shape:
 - WRITE: the invocation's value is the argument and the result is `ok` (`write`, `put`,
   `append`); a response that repeats the value must repeat it exactly;
 - CAS: the invocation's value is `[expected new]`; the result is true for an `ok` response
-  and false for a failed compare (only in Porcupine's etcd logs, see `FailPolicy`).
+  and false for a failed compare (only in Porcupine's etcd logs, see events.operations).
 
 A keyed model (kv) takes the key from the event's `key` field and passes it as the first
-argument; its values are strings, as in Porcupine's kv logs.
+argument; its values are strings, as in Porcupine's kv logs. A collection model (set,
+log) reads its whole content: a read's value is a vector, list or set (a JSON array),
+taken as a frozenset (set) or a tuple in order (log).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Hashable
 
 from checker.props.linearizability import OK, AppendKeyValue, CasRegister, ReadWriteRegister
-from checker.props.objects import SequentialSpec
+from checker.props.objects import Log, SequentialSpec, Set
 
 READ, WRITE, CAS = "read", "write", "cas"
 
@@ -29,7 +31,8 @@ READ, WRITE, CAS = "read", "write", "cas"
 class HistoryModel:
     """A model for `--model NAME`: its operations (name in the history -> shape), whether
     operations carry a key, whether values must be strings, the initial value when the
-    history does not give one, and how to make the SequentialSpec it checks against."""
+    history does not give one, how to make the SequentialSpec it checks against, and for
+    a collection the type its reads return (frozenset or tuple), else None."""
 
     name: str
     ops: dict[str, str]
@@ -37,6 +40,7 @@ class HistoryModel:
     strings: bool
     initial: Hashable
     make: Callable[[Hashable], SequentialSpec]
+    collection: type | None = None
 
     def spec(self, initial: Hashable | None = None) -> SequentialSpec:
         """The object, starting from `initial` (or the model's own initial value)."""
@@ -53,7 +57,39 @@ MODELS: dict[str, HistoryModel] = {
     "kv": HistoryModel(
         "kv", {"get": READ, "put": WRITE, "append": WRITE, "cas": CAS}, True, True, "",
         lambda init: AppendKeyValue(init, OK)),
+    "set": HistoryModel(
+        "set", {"add": WRITE, "remove": WRITE, "read": READ}, False, False, frozenset(),
+        lambda init: _starting(Set(OK), init), frozenset),
+    "log": HistoryModel(
+        "log", {"append": WRITE, "read": READ}, False, False, (),
+        lambda init: _starting(Log(OK), init), tuple),
 }
+
+
+@dataclass(frozen=True)
+class _Started(SequentialSpec):
+    """A spec that starts from a given state instead of its own initial one."""
+
+    spec: SequentialSpec
+    state: Hashable
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.spec.name
+
+    @property
+    def ops(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.spec.ops
+
+    def initial(self) -> Hashable:
+        return self.state
+
+    def step(self, state, op, args):
+        return self.spec.step(state, op, args)
+
+
+def _starting(spec: SequentialSpec, state: Hashable) -> SequentialSpec:
+    return spec if state == spec.initial() else _Started(spec, state)
 
 
 def infer_model(names: set[str], keyed: bool) -> HistoryModel | None:

@@ -125,6 +125,8 @@ def _read_json(reading: ev.Reading, chosen: HistoryModel | None) -> History:
         reading.fail(f"the {chosen.name} model's values are strings; got {reading.show(document.initial)}",
                      document.initial_at)
     initial = document.initial if document.has_initial else None
+    if initial is not None and chosen.collection is not None:
+        initial = ev.collection(initial, chosen, document.initial_at, reading)
     ops = ev.operations(document.events, chosen, reading)
     return History(reading.path, reading.text, "json", chosen, chosen.spec(initial), tuple(ops))
 
@@ -135,11 +137,10 @@ def _infer(events: list[ev.Event], reading: ev.Reading) -> HistoryModel:
     model = infer_model({e.f for e in events}, keyed)
     if model is not None:
         return model
-    known = {name for m in MODELS.values() for name in m.ops}
+    known = list(dict.fromkeys(name for m in MODELS.values() for name in m.ops))
     for event in events:
         if event.f not in known:
-            reading.fail(f"unknown operation '{event.f}': no model has it ("
-                         + "; ".join(f"{m.name}: {', '.join(m.ops)}" for m in MODELS.values()) + ")"
+            reading.fail(f"unknown operation '{event.f}': no model has it (they have {', '.join(known)})"
                          + did_you_mean(event.f, known), event.field_at("f"))
     names = ", ".join(sorted({e.f for e in events}))
     first = events[0]

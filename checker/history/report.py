@@ -78,8 +78,7 @@ def _violation(history: History, part: PartResult, keyed: bool) -> list[str]:
     rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
              f"state {show(state, history.notation)}") for i, state in zip(part.prefix, part.states)]
     stuck = ops[part.stuck]  # type: ignore[index]
-    last = part.states[-1] if part.states else _initial(history, part)
-    rows.append((_lines(stuck), _process(stuck, history), describe(stuck, history), _why(history, part, stuck, last)))
+    rows.append((_lines(stuck), _process(stuck, history), describe(stuck, history), _why(history, part, stuck)))
     table = _table(rows)
     lines += ["  " + row for row in table[:-1]]
     lines.append(f"{where}after it, this operation cannot be placed:")
@@ -87,17 +86,15 @@ def _violation(history: History, part: PartResult, keyed: bool) -> list[str]:
     return lines
 
 
-def _initial(history: History, part: PartResult) -> object:
-    spec = history.spec.part_spec if part.part is not None else history.spec  # type: ignore[union-attr]
-    return spec.initial()
-
-
-def _why(history: History, part: PartResult, stuck: Operation, state: object) -> str:
-    spec = history.spec.part_spec if part.part is not None else history.spec  # type: ignore[union-attr]
-    name, args = stuck.op, stuck.args
+def _why(history: History, part: PartResult, stuck: Operation) -> str:
+    """Why `stuck` cannot come after the prefix: what it would return there instead, or
+    that it would fit but lead nowhere."""
+    spec, name, args = history.spec, stuck.op, stuck.args
     if part.part is not None:
-        _, name, args = history.spec.split(stuck.op, stuck.args)  # type: ignore[union-attr, misc]
-    result, _ = spec.step(state, name, args)
+        _, name, args = spec.split(name, args)  # type: ignore[union-attr, misc]
+        spec = spec.part_spec  # type: ignore[union-attr]
+    state = part.states[-1] if part.states else spec.initial()  # type: ignore[union-attr]
+    result, _ = spec.step(state, name, args)  # type: ignore[union-attr]
     if _same(result, stuck.result):
         return "it fits here, but nothing can follow it"
     return f"here it would return {show(result, history.notation)}"
