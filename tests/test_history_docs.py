@@ -11,8 +11,6 @@ Jepsen log lines, must be a history capcheck reads.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from checker.cli import main

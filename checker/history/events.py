@@ -26,7 +26,7 @@ from typing import Hashable, NoReturn, Sequence
 from checker.diagnostics import Diagnostic, Note, Source, did_you_mean
 from checker.errors import SpecError
 from checker.history.located import Locator
-from checker.history.models import CAS, READ, WRITE, HistoryModel
+from checker.history.models import CAS, READ, HistoryModel
 from checker.props.linearizability import OK, UNKNOWN, Operation
 
 TYPES = ("invoke", "ok", "fail", "info")

@@ -40,7 +40,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Hashable, Iterable, Iterator, Sequence
+from typing import Callable, Generator, Hashable, Iterator, Sequence
 
 from checker.diagnostics import Span
 from checker.props.objects import KeyValue, Register, SequentialSpec
@@ -591,8 +591,3 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
         prv[nxt[node]] = node
         want = kind[node]
         node = nxt[node]
-
-
-def describe_call(op: str, args: Iterable[object], show: Callable[[object], str] = repr) -> str:
-    """'cas(1, 2)': an operation and its arguments, each shown with `show`."""
-    return f"{op}({', '.join(show(a) for a in args)})"
