@@ -206,3 +206,18 @@ def test_the_oracle_itself_on_known_cases() -> None:
 @given(histories("cas-register", max_ops=12))
 def test_longer_cas_register_histories_agree_with_the_oracle(history) -> None:
     _agree(*history)
+
+
+def test_the_turns_after_a_violation_have_a_budget() -> None:
+    """With many hard parts, the turns they still get after another part is violated are
+    shared out of one budget, so the check ends soon after the verdict is settled."""
+    spec = AppendKeyValue()
+    ops = [Operation(99, "get", ("a",), "wrong", 0, 1)]
+    for k in range(32):
+        key = f"h{k}"
+        ops += [Operation(100 * k + p, "append", (key, str(p)), OK, 2 + p, 40 + p) for p in range(14)]
+        ops.append(Operation(100 * k + 50, "get", (key,), "no", 60, 61))
+    result = check_operations(spec, sorted(ops, key=lambda o: o.call))
+    stopped = [p for p in result.parts if p.reason == "stopped"]
+    assert result.verdict is Verdict.VIOLATED and len(stopped) == 32
+    assert max(p.configurations for p in stopped) <= (1 + 256 // 32) * 1024

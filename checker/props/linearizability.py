@@ -269,9 +269,10 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
 
     The parts' searches run in turns of a fixed amount of work, so a part that is quickly
     found violated is not kept waiting behind a hard one. Once some part is violated the
-    verdict is settled; the others get as many turns again (at least _GRACE), so that the
-    result names the violated parts that are easy to find, and those still undecided then
-    are left UNKNOWN (reason 'stopped'). The result is deterministic unless a bound of
+    verdict is settled; the others get as many turns again, or _GRACE if more (as long as
+    that is under _GRACE_TURNS turns in all), so that the result names the violated parts
+    that are easy to find; those still undecided then are left UNKNOWN (reason
+    'stopped'). The result is deterministic unless a bound of
     `options` is hit: then the undecided parts are UNKNOWN ('timeout' or 'memory') with the
     longest prefix each had found. Raises UnknownOperation or ValueError for an operation
     the spec does not have (readers validate operations first).
@@ -300,7 +301,7 @@ def _run(searches: list[_PartSearch], options: CheckOptions, deadline: float | N
                 return stop
         running = [s for s in running if s.verdict is None]
         if last_turn is None and any(s.verdict is Verdict.VIOLATED for s in searches):
-            last_turn = turns + max(turns, _GRACE)
+            last_turn = turns + max(turns, min(_GRACE, _GRACE_TURNS // max(1, len(running))))
     return "stopped" if running else None
 
 
@@ -472,7 +473,8 @@ class _Links:
 
 CALL, PENDING, RETURN = 0, 1, 2
 _TURN = 1023  # backtracks in one turn of a search (a power of two minus one)
-_GRACE = 16   # turns the other parts still get once one part is violated
+_GRACE = 16          # turns the other parts still get once one part is violated ...
+_GRACE_TURNS = 256   # ... but no more turns than this in all
 
 
 def _search(links: _Links, states: _States, state: int, found: _Progress) -> Generator[None, None, Verdict]:
