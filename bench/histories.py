@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--porcupine-times", metavar="FILE")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
+    if not (args.corpus / "EXPECTED.md").is_file():
+        print(f"no Porcupine corpus at {args.corpus} (its EXPECTED.md is missing); name it with --corpus DIR")
+        return 2
     verdicts = expected(args.corpus)
     names = sorted(verdicts)
     print(f"{len(names)} histories from {args.corpus}; best of {args.repeat}; "
