@@ -508,8 +508,9 @@ def _add_history_command(commands) -> None:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Read a history, check it, print the verdict (and, for a violation, where it fails)."""
-    from checker.history import read_history, report
+    from checker.history import read_history
     from checker.history.read import read_file
+    from checker.render import history as report
     from checker.props.linearizability import CheckOptions, LinearizabilityResult, check_operations
 
     history = read_history(args.file, read_file(args.file), args.format, args.model)

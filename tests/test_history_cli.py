@@ -129,7 +129,8 @@ def test_report_says_when_the_stuck_operation_fits_but_leads_nowhere() -> None:
     """With subsumption the deepest prefix can end where the next operation fits, but
     placing it there reaches a configuration already ruled out; the report says so
     rather than claiming a different result (a result built by hand: this is rare)."""
-    from checker.history import read_history, report
+    from checker.history import read_history
+    from checker.render import history as report
     from checker.props.linearizability import LinearizabilityResult, PartResult
     from checker.result import Verdict
 

@@ -3,7 +3,8 @@
 `read_history(path, data, fmt, model)` turns the bytes of a file into a `History`: the
 operations (each with its process, name, arguments, result, and the lines of its
 invocation and response), the model and the SequentialSpec to check them against. Every
-mistake in a file is a located SpecError. `report` renders what the checker found.
+mistake in a file is a located SpecError. checker/render/history.py renders what the
+checker found.
 """
 
 from checker.history.models import MODELS, HistoryModel
