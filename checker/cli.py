@@ -31,7 +31,7 @@ from checker.dsl.parser import MAX_FILE_BYTES
 from checker.dsl.printer import format_protocol
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
 from checker.explore import Progress, SearchOptions, replay, search
-from checker.explore.search import default_memory_limit
+from checker.resources import default_memory_limit
 from checker.model import Model, Unsupported, compile_model
 from checker.model.values import SpecRuntimeError
 from checker.render import json as json_report

@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.props.monitor import Monitor, history_ok, monitor_for
+from checker.props.monitor import Monitor, feed, history_ok, monitor_for
 from checker.props.objects import Counter, KeyValue, Log, Register, Set
 
 REG = Register(0, "ok")
@@ -188,12 +188,7 @@ def test_a_map_checked_key_by_key_agrees_with_the_whole_map_and_brute_force(hist
     whole = Monitor(kv)
     m = whole.initial()
     for e in events:
-        if e[0] == "invoke":
-            m = whole.invoke(m, e[1], e[2], whole.ops.index(e[3]), e[4])
-        elif e[0] == "ok":
-            m = whole.respond(m, *e[1:])
-        else:
-            m = whole.fail(m, *e[1:])
+        m = feed(whole, m, e)
         if not whole.ok(m):
             break
     assert history_ok(kv, events) == whole.ok(m) == brute_force(kv, ops)

@@ -13,7 +13,6 @@ statistics so far; properties not yet violated are then UNKNOWN, never HOLDS.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 from array import array
@@ -23,6 +22,7 @@ from typing import Callable
 
 from checker.errors import InternalError
 from checker.model import Model
+from checker.resources import memory_in_use
 from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
 from checker.result import (
@@ -61,27 +61,6 @@ class Progress:
     depth: int
     seconds: float
     memory: int
-
-
-def memory_in_use() -> int:
-    """Resident memory of this process in bytes (0 where /proc is not available)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def default_memory_limit() -> int | None:
-    """Three quarters of the memory available when the run starts, or None if unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 * 3 // 4
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 class _Search:

@@ -36,13 +36,13 @@ search stop with UNKNOWN and report how far it got. Nothing here prints.
 from __future__ import annotations
 
 import gc
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Generator, Hashable, Iterator, Sequence
 
 from checker.diagnostics import Span
+from checker.resources import memory_in_use
 from checker.props.objects import KeyValue, Register, SequentialSpec
 from checker.result import Verdict
 
@@ -321,18 +321,9 @@ def _collector_paused() -> Iterator[None]:
 def _bound_hit(options: CheckOptions, deadline: float | None, clock: Callable[[], float]) -> str | None:
     if deadline is not None and clock() >= deadline:
         return "timeout"
-    if options.memory is not None and resident_bytes() > options.memory:
+    if options.memory is not None and memory_in_use() > options.memory:
         return "memory"
     return None
-
-
-def resident_bytes() -> int:
-    """The resident memory of this process in bytes (0 where /proc is not available)."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _typed(value: object) -> Hashable:

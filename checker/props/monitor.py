@@ -149,19 +149,27 @@ def monitor_for(spec: SequentialSpec, ops: tuple[str, ...] | None = None) -> "Mo
     return PartitionedMonitor(spec, ops) if spec.partitioned else Monitor(spec, ops)
 
 
+def feed(watcher, m: tuple, event: tuple) -> tuple:
+    """`m` after one event of a history: ('invoke', client, seq, op name, args), ('ok',
+    client, seq, result), ('fail', client, seq) or ('abandon', client, seq). Works for the
+    monitors here and for the histories of props/sequential.py. For tests and small tools."""
+    kind = event[0]
+    if kind == "invoke":
+        return watcher.invoke(m, event[1], event[2], watcher.ops.index(event[3]), event[4])
+    if kind == "ok":
+        return watcher.respond(m, *event[1:])
+    if kind == "fail":
+        return watcher.fail(m, *event[1:])
+    return watcher.abandon(m, *event[1:])
+
+
 def history_ok(spec: SequentialSpec, events: list[tuple]) -> bool:
-    """Run a whole history through the monitor: events are ('invoke', client, seq, op name,
-    args), ('ok', client, seq, result), ('fail', client, seq). For tests and small tools."""
+    """Run a whole history through the monitor (events as for `feed`); False as soon as a
+    response cannot be explained."""
     mon = monitor_for(spec)
     m = mon.initial()
     for e in events:
-        if e[0] == "invoke":
-            m = mon.invoke(m, e[1], e[2], mon.ops.index(e[3]), e[4])
-        elif e[0] == "ok":
-            m = mon.respond(m, *e[1:])
-        else:
-            m = mon.fail(m, *e[1:])
+        m = feed(mon, m, e)
         if not mon.ok(m):
             return False
     return True
-

@@ -112,17 +112,11 @@ class _Search:
 
 
 def history_consistent(spec: SequentialSpec, events: list[tuple], clients: int) -> bool:
-    """A whole history through `SequentialHistories`: events as for monitor.history_ok,
-    plus ('abandon', client, seq). For tests and small tools."""
+    """A whole history through `SequentialHistories` (events as for monitor.feed)."""
+    from checker.props.monitor import feed
+
     hist = SequentialHistories(spec, tuple(spec.ops), clients)
     h = hist.initial()
     for e in events:
-        if e[0] == "invoke":
-            h = hist.invoke(h, e[1], e[2], hist.ops.index(e[3]), e[4])
-        elif e[0] == "ok":
-            h = hist.respond(h, *e[1:])
-        elif e[0] == "fail":
-            h = hist.fail(h, *e[1:])
-        else:
-            h = hist.abandon(h, *e[1:])
+        h = feed(hist, h, e)
     return hist.consistent(h)
