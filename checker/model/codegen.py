@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from checker.errors import InternalError
 from checker.model import values
@@ -356,9 +356,7 @@ class ModelGenerator(EnvironmentSteps):
                     self._simple_block(body, path)
             case ir.Reply():
                 self._reply(s, path)
-            case ir.Return():
-                raise Unsupported("user-defined objects", s.span)
-            case _:
+            case _:  # `return` belongs to object operations (objectgen.py), never to handlers
                 raise InternalError(f"no code generation for {type(s).__name__}")
 
     def _simple_block(self, stmts, path: Path) -> None:
@@ -371,7 +369,7 @@ class ModelGenerator(EnvironmentSteps):
 
     def _assign(self, s: ir.Assign, env: Env) -> None:
         if not isinstance(s.target, ir.StateVar):
-            raise Unsupported("user-defined objects", s.span)
+            raise InternalError("a handler assigns something other than its node's variable")
         var = self.p.role(s.target.role).var(s.target.name)  # type: ignore[union-attr]
         slot = f"{env.src}[{self.layout.var(env.gid, s.target.name)}]"  # type: ignore[arg-type]
         leaf = _leaf_type(var.type, s.path)  # type: ignore[union-attr]
