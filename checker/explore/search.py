@@ -156,12 +156,11 @@ class _Search:
                     self.violations[DEADLOCK] = num
                     if self._pending() == 0:
                         return ALL_DECIDED
+                generated += len(succ)
                 if max_depth is not None and d >= max_depth:
-                    generated += len(succ)
                     if any(fingerprint(t) not in visited for t in succ):
                         self.cut_by_depth = True
                     continue
-                generated += len(succ)
                 d1 = d + 1
                 fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
                 for i, fp in fresh:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import linecache
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from checker.model import values
@@ -39,33 +39,15 @@ _CACHE_LIMIT = 1 << 20
 
 @dataclass
 class Invariant:
-    """An invariant compiled to a predicate over states.
-
-    `holds(state)` evaluates it through a cache keyed by the slots it reads (an invariant is
-    a pure function of those), cleared when it reaches about a million entries.
-    """
+    """An invariant compiled to a predicate over states: a pure function of the slots it
+    reads (`slots`), which is what lets `Conjunction` cache it."""
 
     prop: ir.Property
     predicate: Callable[[tuple], bool]
     slots: tuple[int, ...]
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.slots:
-            self._key: Callable[[tuple], object] = lambda s: ()
-        else:
-            self._key = operator.itemgetter(*self.slots)
 
     def holds(self, state: tuple) -> bool:
-        key = self._key(state)
-        cache = self._cache
-        result = cache.get(key)
-        if result is None:
-            result = bool(self.predicate(state))
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = result
-        return result
+        return bool(self.predicate(state))
 
 
 class Conjunction:
