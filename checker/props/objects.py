@@ -18,6 +18,7 @@ sub-history is, which checkers use to divide the work.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Hashable
 
@@ -26,16 +27,19 @@ class UnknownOperation(ValueError):
     """An operation the object does not have (a checker reports it as bad input)."""
 
 
-class SequentialSpec:
-    """Base class: a deterministic sequential object. Subclasses are frozen dataclasses."""
+class SequentialSpec(ABC):
+    """Base class: a deterministic sequential object. Subclasses are frozen dataclasses
+    (or, for user-defined objects, compiled operations) and define `initial` and `step`."""
 
     name = "object"
     ops: tuple[str, ...] = ()
     partitioned = False  # True: every operation touches one part, named by `split`
 
+    @abstractmethod
     def initial(self) -> Hashable:
-        raise NotImplementedError
+        """The object's state before any operation."""
 
+    @abstractmethod
     def step(self, state: Hashable, op: str, args: tuple) -> tuple[object, Hashable] | None:
         """The result of `op(*args)` in `state` and the state after it. Pure.
 
@@ -44,7 +48,6 @@ class SequentialSpec:
         UnknownOperation for an operation the object does not have, and ValueError for
         arguments of the wrong number.
         """
-        raise NotImplementedError
 
     def split(self, op: str, args: tuple) -> tuple[Hashable, str, tuple] | None:
         """(part, op, args) on the part's own object, or None if the object has no parts."""
