@@ -78,19 +78,23 @@ def separated_hash(state: tuple) -> int:
 
 def admits_negative(t: Type) -> bool:
     """Whether a value of type t can hold a negative integer anywhere inside it."""
+    return some_part(t, lambda x: isinstance(x, IntT) and (
+        min(x.values, default=0) < 0 if x.values is not None else x.lo is None or x.lo < 0))
+
+
+def some_part(t: Type, test) -> bool:
+    """Whether `test` holds for t or for a type nested in it (elements, keys, fields)."""
+    if test(t):
+        return True
     match t:
-        case IntT():
-            if t.values is not None:
-                return min(t.values, default=0) < 0
-            return t.lo is None or t.lo < 0
         case OptionT(inner=x) | SetT(elem=x) | SeqT(elem=x):
-            return admits_negative(x)
+            return some_part(x, test)
         case MapT(key=k, value=v):
-            return admits_negative(k) or admits_negative(v)
+            return some_part(k, test) or some_part(v, test)
         case RecordT(fields=fields):
-            return any(admits_negative(f) for _, f in fields)
+            return any(some_part(f, test) for _, f in fields)
         case TupleT(elems=elems):
-            return any(admits_negative(e) for e in elems)
+            return any(some_part(e, test) for e in elems)
     return False
 
 
@@ -276,20 +280,8 @@ def within(src: Type, dst: Type) -> bool:
 
 
 def _has_ints(t: Type) -> bool:
-    match t:
-        case IntT():
-            return True
-        case OptionT(inner=x) | SetT(elem=x):
-            return _has_ints(x)
-        case SeqT():
-            return True
-        case MapT(key=k, value=v):
-            return _has_ints(k) or _has_ints(v)
-        case RecordT(fields=fields):
-            return any(_has_ints(f) for _, f in fields)
-        case TupleT(elems=elems):
-            return any(_has_ints(e) for e in elems)
-    return False
+    """Whether a value of type t holds an integer or a sequence (whose length is bounded)."""
+    return some_part(t, lambda x: isinstance(x, (IntT, SeqT)))
 
 
 def domain(t: Type, codec: "Codec") -> list:
