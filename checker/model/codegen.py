@@ -445,46 +445,29 @@ class ModelGenerator(EnvironmentSteps):
         return None
 
     def _send_one(self, s: ir.Send, env: Env, dest: str, args: list[str], fixed: int | None = None) -> None:
+        """Put one message in the slot of its link (fifo) or of its destination's inbox.
+        With `fixed`, the destination is known when generating, and so is the slot."""
         src, L = env.gid, env.src
         fields = "".join(a + ", " for a in args)
-        if fixed is not None:
-            self._send_fixed(s, env, fixed, fields)
-            return
-        k = self.out.name("k")
-        if self.mode == "fifo":
-            table = tuple(self.layout.link(src, n.gid) if self.layout.link(src, n.gid) is not None else -1  # type: ignore[arg-type]
-                          for n in self.p.nodes)
-            self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
-            self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
-            return
-        table = tuple(self.layout.inbox(n.gid) if self.layout.inbox(n.gid) is not None else -1
-                      for n in self.p.nodes)
-        self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
-        message = f"({self.message_ids[s.message]}, {src}, {fields})"
-        if self.mode == "duplicating":
-            self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
-        else:
-            self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], {message})")
-
-    def _send_fixed(self, s: ir.Send, env: Env, dst: int, fields: str) -> None:
-        """A send whose destination (and so slot) is known when generating."""
-        L = env.src
-        if self.mode == "fifo":
-            k = self.layout.link(env.gid, dst)  # type: ignore[arg-type]
-            self.out.line(f"{L}[{k}] = {L}[{k}] + (({self.message_ids[s.message]}, {fields}),)")
-            return
-        k = self.layout.inbox(dst)
         mid = self.message_ids[s.message]
-        message = f"({mid}, {env.gid}, {fields})"
-        if self.mode == "duplicating":
-            consts = [_constant(a, env, self.t.codec) for a in s.args]
-            if all(c is not _VARIES for c in consts):
-                one = self.t.const(frozenset([(mid, env.gid) + tuple(consts)]))
-                self.out.line(f"{L}[{k}] = {L}[{k}] | {one}")
-            else:
-                self.out.line(f"{L}[{k}] = {L}[{k}] | frozenset(({message},))")
+        slot_of = (lambda g: self.layout.link(src, g)) if self.mode == "fifo" else self.layout.inbox  # type: ignore[arg-type]
+        if fixed is not None:
+            k = str(slot_of(fixed))
         else:
-            self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], {message})")
+            k = self.out.name("k")
+            table = tuple(-1 if slot_of(n.gid) is None else slot_of(n.gid) for n in self.p.nodes)
+            self.out.line(f"{k} = {self.t.const(table)}[{dest}]")
+        if self.mode == "fifo":
+            self.out.line(f"{L}[{k}] = {L}[{k}] + (({mid}, {fields}),)")
+        elif self.mode == "duplicating":
+            consts = [_constant(a, env, self.t.codec) for a in s.args]
+            if fixed is not None and all(c is not _VARIES for c in consts):
+                message = self.t.const(frozenset([(mid, src) + tuple(consts)]))
+            else:
+                message = f"frozenset((({mid}, {src}, {fields}),))"
+            self.out.line(f"{L}[{k}] = {L}[{k}] | {message}")
+        else:
+            self.out.line(f"{L}[{k}] = _ms_add({L}[{k}], ({mid}, {src}, {fields}))")
 
     # -------------------------------------------------- initial values
 
