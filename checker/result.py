@@ -66,15 +66,32 @@ class Trace:
 
 
 @dataclass(frozen=True)
+class Lasso:
+    """How a liveness counterexample's trace reads. Up to step `start` it is an ordinary
+    run; from there on no fault happens and no client starts or drops an operation. The
+    run then ends in a `loop` (its last step returns to the state after step `loop`, and
+    repeating the steps after `loop` forever is a fair run), a "dead end" (no step of the
+    continuation is enabled) or an "error reply". `subject` says what never happens, in a
+    sentence."""
+
+    start: int
+    loop: int | None
+    ending: str
+    subject: str
+
+
+@dataclass(frozen=True)
 class PropertyResult:
     """A property's verdict. `reason` explains an UNKNOWN that is not the run's own stop
-    reason (a check this engine does not decide); None otherwise."""
+    reason (a check this engine does not decide); None otherwise. A violated liveness
+    property (`available`, `converges`) has a `lasso` describing its trace."""
 
     name: str
     kind: str
     verdict: Verdict
     trace: Trace | None = None
     reason: str | None = None
+    lasso: Lasso | None = None
 
 
 @dataclass(frozen=True)

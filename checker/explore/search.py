@@ -25,6 +25,7 @@ from checker.model import Model
 from checker.resources import memory_in_use
 from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
+from checker.explore import liveness
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
     CheckResult, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
@@ -94,6 +95,7 @@ class _Search:
             fp = self.model.fingerprint(s)
             if fp not in self.visited:
                 self._add(fp, -1, i, 0)
+                self._keep(s)
                 if self._check_new(s, len(self.parents) - 1):
                     return RUNTIME_ERROR if self.failure else ALL_DECIDED
                 self.frontier.append((s, len(self.parents) - 1))
@@ -107,6 +109,9 @@ class _Search:
         self.parents.append(parent)
         self.actions.append(action)
         self.depths.append(depth)
+
+    def _keep(self, state: tuple) -> None:
+        """Called with each new state after `_add`; the plain search keeps nothing."""
 
     def _pending(self) -> int:
         """How many properties are still open; -1 when there were none to begin with (then
@@ -225,6 +230,79 @@ class _Search:
         return out[::-1]
 
 
+class _GraphSearch(_Search):
+    """The search for specs with liveness properties: the same exploration, through the
+    labeled successors, keeping every state and the continuation edges the liveness checks
+    need (liveness.Graph). It never stops early on violated invariants: the liveness
+    checks need the whole graph."""
+
+    def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
+        super().__init__(model, options, progress, clock)
+        self.graph = liveness.Graph()
+
+    def _keep(self, state: tuple) -> None:
+        self.graph.add_state(state)
+
+    def _pending(self) -> int:
+        return -1
+
+    def _loop(self) -> str:
+        o, model, graph = self.o, self.model, self.graph
+        labeled, quiet, fingerprint = model.labeled, model.quiet, model.fingerprint
+        visited, frontier = self.visited, self.frontier
+        pop = frontier.popleft if o.policy == "bfs" else frontier.pop
+        limit = o.max_states if o.max_states is not None else sys.maxsize
+        replies = model.program.clients is not None
+        expanded = 0
+        while frontier:
+            s, num = pop()
+            d = self.depths[num]
+            try:
+                pairs = labeled(s)
+            except SpecRuntimeError as err:
+                if o.max_depth is not None and d >= o.max_depth:
+                    self.cut_by_depth = True
+                    continue
+                self.failure = (num, err)
+                return RUNTIME_ERROR
+            if not pairs and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
+                self.violations[DEADLOCK] = num
+            self.generated += len(pairs)
+            if o.max_depth is not None and d >= o.max_depth:
+                if any(fingerprint(t) not in visited for _, t in pairs):
+                    self.cut_by_depth = True
+                continue
+            edges = []
+            for i, (label, t) in enumerate(pairs):
+                fp = fingerprint(t)
+                n = visited.get(fp)
+                if n is None:
+                    n = len(self.parents)
+                    if n >= limit:
+                        return MAX_STATES
+                    self._add(fp, num, i, d + 1)
+                    self._keep(t)
+                    if self._check_new(t, n) and self.failure:
+                        return RUNTIME_ERROR
+                    frontier.append((t, n))
+                core, events = label if replies else (label, ())
+                kind = liveness.edge_kind(core)
+                if kind:
+                    errors = sum(1 << h[0] for h, op, result in events if op >= 0 and _is_error(result))
+                    edges.append((n, graph.klass(core), kind, errors, i))
+            graph.expand(num, edges)
+            expanded += 1
+            if not expanded & (_CHECK_EVERY - 1):
+                reason = self._bounds(expanded)
+                if reason:
+                    return reason
+        return MAX_DEPTH if self.cut_by_depth else COMPLETE
+
+
+def _is_error(result: object) -> bool:
+    return isinstance(result, tuple) and len(result) == 2 and result[0] == "error"
+
+
 def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
     """Rebuild the run that `path` encodes (an initial state's index, then action indices).
 
@@ -267,7 +345,8 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     `progress`; raises nothing for anything a spec can do (run-time failures of the spec
     come back in `CheckResult.failure`).
     """
-    run = _Search(model, options, progress, clock)
+    live = any(p.kind in liveness.KINDS for p in model.program.properties)
+    run = (_GraphSearch if live else _Search)(model, options, progress, clock)
     collecting = gc.isenabled()
     gc.disable()  # states hold no cycles; the collector would rescan millions of tuples
     try:
@@ -281,7 +360,10 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     complete = reason in (COMPLETE, ALL_DECIDED)
     props = []
     for prop in _decided(model.program, run.deadlock):
-        props.append(_property_result(model, run, prop, complete))
+        if prop.kind in liveness.KINDS:
+            props.append(_liveness_result(model, run, prop, complete))  # type: ignore[arg-type]
+        else:
+            props.append(_property_result(model, run, prop, complete))
     failure = None
     if run.failure is not None:
         num, err = run.failure
@@ -313,6 +395,27 @@ def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     if complete and run.failure is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS)
     return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
+
+
+def _liveness_result(model: Model, run: _GraphSearch, prop: ir.Property, complete: bool) -> PropertyResult:
+    """A liveness property decided on the graph the search kept; a violation is found
+    exactly even when a bound cut the search (see liveness.py), a pass needs it complete."""
+    if run.failure is not None:
+        return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
+    find = liveness.check_available if prop.kind == liveness.AVAILABLE else liveness.check_converges
+    cx = find(model, run.graph, run.depths)
+    if cx is None:
+        return PropertyResult(prop.name, prop.kind, Verdict.HOLDS if complete else Verdict.UNKNOWN)
+    stem = run.path_to(cx.start)
+    path = stem + [run.graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
+    trace = replay(model, path)
+    end = final_state(model, path)
+    if end != run.graph.states[cx.states[-1]]:
+        raise InternalError("a replayed liveness counterexample does not reach the state the search found")
+    if cx.loop is not None and end != run.graph.states[cx.states[cx.loop]]:
+        raise InternalError("a replayed liveness counterexample does not close its loop")
+    return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace,
+                          lasso=liveness.lasso(cx, len(stem) - 1))
 
 
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:

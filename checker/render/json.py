@@ -34,6 +34,9 @@ def _property(p: PropertyResult) -> dict:
     out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         out.update(trace_data(p.trace))
+        if p.lasso is not None:
+            out["lasso"] = {"start": p.lasso.start, "loop": p.lasso.loop, "ending": p.lasso.ending,
+                            "subject": p.lasso.subject}
     if p.reason is not None:
         out["reason"] = p.reason
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, CheckResult,
-    PropertyResult, Trace, Verdict,
+    Lasso, PropertyResult, Trace, Verdict,
 )
 
 
@@ -47,15 +47,27 @@ def detail(result: CheckResult) -> str:
     return f"the spec failed while running, after {plural(s.distinct_states, 'state')}"
 
 
-def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
-    """One line per step (`  3  rm[1]: on commit() from tm`), its changes under it."""
+def trace_lines(trace: Trace, indent: str = "  ", lasso: Lasso | None = None) -> list[str]:
+    """One line per step (`  3  rm[1]: on commit() from tm`), its changes under it; for a
+    liveness counterexample, lines marking where the continuation starts, the loop and the
+    ending."""
     width = len(str(len(trace.steps) - 1))
     out = []
+    last = len(trace.steps) - 1
     for n, step in enumerate(trace.steps):
+        if lasso is not None and lasso.loop is not None and n == lasso.loop + 1:
+            out.append(f"{indent}-- loop: steps {n}-{last} repeat forever (a fair run: every step enabled "
+                       f"throughout is taken); step {last} returns to the state after step {lasso.loop}")
         out.append(f"{indent}{n:>{width}}  {step.action['action']}")
         pad = f"{indent}{' ' * width}      "
         out += [f"{pad}reply to {r['client']}#{r['request']}: {r['result']}" for r in step.action.get("replies", ())]
         out += [f"{pad}{c}" for c in step.changes]
+        if lasso is not None and n == lasso.start:
+            out.append(f"{indent}-- from here on: no more faults, no new or abandoned operations")
+    if lasso is not None and lasso.ending == "dead end":
+        out.append(f"{indent}-- dead end: no step of the continuation is enabled here, ever again")
+    elif lasso is not None and lasso.ending == "error reply":
+        out.append(f"{indent}-- the request is answered with an error")
     return out
 
 
@@ -104,6 +116,14 @@ def _history_verdict_lines(trace: Trace, kind: str) -> list[str]:
     return out
 
 
+def _liveness_sentence(p: PropertyResult) -> str:
+    """What a liveness counterexample shows, in one sentence."""
+    assert p.lasso is not None
+    if p.kind == "available":
+        return f"{p.lasso.subject}; it never gets a non-error reply in this run:"
+    return f"{p.lasso.subject}; with no more faults they never agree for good in this run:"
+
+
 def path_text(trace: Trace) -> str:
     """The replayable encoding of a trace: action indices joined by dots."""
     return ".".join(str(i) for i in trace.path)
@@ -111,6 +131,10 @@ def path_text(trace: Trace) -> str:
 
 def _property_heading(p: PropertyResult) -> str:
     what = f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
+    if p.verdict is Verdict.VIOLATED and p.trace is not None and p.lasso is not None:
+        shape = "a loop" if p.lasso.ending == "loop" else f"an {p.lasso.ending}" \
+            if p.lasso.ending == "error reply" else f"a {p.lasso.ending}"
+        return f"{what}: violated after {plural(p.trace.length, 'step')}, ending in {shape}"
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         return f"{what}: violated after {plural(p.trace.length, 'step')}"
     if p.verdict is Verdict.UNKNOWN and p.reason:
@@ -127,7 +151,9 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
     for p in result.properties:
         out.append(_property_heading(p))
         if p.verdict is Verdict.VIOLATED and p.trace is not None:
-            out += trace_lines(p.trace)
+            if p.lasso is not None:
+                out.append(f"  {_liveness_sentence(p)}")
+            out += trace_lines(p.trace, lasso=p.lasso)
             if p.kind in ("linearizable", "sequential"):
                 out += _history_verdict_lines(p.trace, p.kind)
             out.append("  final state:")

@@ -1,0 +1,383 @@
+"""Liveness over the explored state graph: `check available` and `check converges`.
+
+Both ask what happens once the faults stop: from a reachable state, with no further faults
+and no new client operations, does every *fair* continuation reach the good outcome?
+
+- **available** (Gilbert & Lynch): a request waiting at an up node is eventually answered
+  with a non-error response, even if no partition ever heals. The continuation takes the
+  nodes' steps (deliveries, requests, timeouts, actions) and resumes of paused nodes;
+  partitions and cut links stay as they are.
+- **converges** (eventual consistency): healing and fair delivery lead to all up replicas
+  agreeing on every `replicated` variable, for good. The continuation also heals cuts.
+
+A continuation is fair when every fairness class (one node step: a handler of one node with
+one message or request, or one timeout or action of a node; one heal; one resume)
+enabled in every state from some point on is eventually taken: weak fairness. A finite
+graph has a fair run that stays inside a strongly connected component C forever exactly
+when every class enabled in all states of C has an edge inside C; so the bad endings are
+dead ends (no continuation step at all) and the states of such *fair* components.
+
+- available is violated when some reachable state with a client's request waiting at an up
+  node can reach, through continuation steps, a bad ending where the request is still
+  unanswered, or a step answering it with an error. Continuation steps neither invoke nor
+  abandon operations, so a request pending in one state of a component is pending in all.
+- converges is violated by a reachable dead end where up replicas differ, or a fair
+  component containing a state where they differ (the run may return there forever).
+
+The graph keeps every state, so these checks need memory in proportion to the states;
+bounds hit while building it leave the verdict UNKNOWN unless a violation was found among
+the fully expanded states (a dead end, a component and its fairness are known exactly once
+all their states are expanded).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from checker.model import values
+from checker.model.clients import ClientText
+from checker.result import Lasso
+
+AVAILABLE = "available"
+CONVERGES = "converges"
+KINDS = (AVAILABLE, CONVERGES)
+
+# continuation membership of an edge, as bits
+_NODE = 1       # a node's step, or a paused node resuming: in both continuations
+_HEAL = 2       # a cut healing: only when checking convergence
+
+
+def edge_kind(core: tuple) -> int:
+    """Which continuations a step with label `core` belongs to: node steps (their label
+    starts with the handler's index) and resumes in both, heals in convergence's only.
+    Everything else is a fault or a client's step, in neither."""
+    head = core[0]
+    if isinstance(head, int) or head == "resume":
+        return _NODE
+    return _HEAL if head == "heal" else 0
+
+
+class Graph:
+    """The explored graph, as the search builds it: every state by number, and for each
+    expanded state its continuation edges `(target, fairness class, kind, clients answered
+    with an error as a bitmask, action index)`. Unexpanded states (cut by a bound) have
+    `edges` None."""
+
+    def __init__(self) -> None:
+        self.states: list[tuple] = []
+        self.edges: list[tuple | None] = []
+        self.classes: dict[tuple, int] = {}
+
+    def add_state(self, state: tuple) -> None:
+        self.states.append(state)
+        self.edges.append(None)
+
+    def expand(self, num: int, out: list[tuple]) -> None:
+        self.edges[num] = tuple(out)
+
+    def klass(self, core: tuple) -> int:
+        return self.classes.setdefault(core, len(self.classes))
+
+    def action(self, a: int, b: int) -> int:
+        """The action index of the first continuation step from state a to state b."""
+        return min(i for t, _, k, _, i in self.edges[a] if t == b and k)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A lasso in the graph: `states`, the continuation's states by number (the first,
+    `start`, ends the stem: the run to it comes from the search tree); how it ends
+    (`ending`: "loop" back to `states[loop]`, "dead end" or "error reply"); and what it is
+    about (`subject`, a sentence)."""
+
+    start: int
+    states: tuple[int, ...]
+    loop: int | None
+    ending: str
+    subject: str
+
+
+class _View:
+    """One continuation (a mask of edge kinds) over a graph, with its components."""
+
+    def __init__(self, graph: Graph, mask: int) -> None:
+        self.g = graph
+        self.mask = mask
+        self.out: list[tuple[tuple[int, int], ...] | None] = [
+            None if e is None else tuple((t, c) for t, c, k, _, _ in e if k & mask) for e in graph.edges]
+        self.comp = _components(self.out)
+        self.fair = self._fair_components()
+
+    def dead_end(self, num: int) -> bool:
+        return self.out[num] == ()
+
+    def _fair_components(self) -> set[int]:
+        """The components a fair run can stay in forever (see the module docstring)."""
+        always: dict[int, set[int]] = {}
+        taken: dict[int, set[int]] = {}
+        cyclic: set[int] = set()
+        for num, out in enumerate(self.out):
+            if out is None:
+                continue
+            c = self.comp[num]
+            if c < 0:
+                continue
+            enabled = {k for _, k in out}
+            always[c] = enabled if c not in always else always[c] & enabled
+            inside = taken.setdefault(c, set())
+            for t, k in out:
+                if self.comp[t] == c:
+                    inside.add(k)
+                    cyclic.add(c)
+        return {c for c in cyclic if always[c] <= taken[c]}
+
+    def in_fair_component(self, num: int) -> bool:
+        return self.comp[num] >= 0 and self.comp[num] in self.fair
+
+    # -------------------------------------------------- paths
+
+    def path(self, start: int, goal, within=None) -> list[int]:
+        """The shortest continuation path (state numbers, `start` first) from `start` to a
+        state for which `goal(num)` holds, staying in states where `within(num)` holds.
+        Deterministic: edges are tried in their order in the graph."""
+        parent = {start: -1}
+        queue = deque([start])
+        while queue:
+            n = queue.popleft()
+            if goal(n):
+                out = []
+                while n >= 0:
+                    out.append(n)
+                    n = parent[n]
+                return out[::-1]
+            for t, _ in self.out[n] or ():
+                if t not in parent and (within is None or within(t)):
+                    parent[t] = n
+                    queue.append(t)
+        raise AssertionError("no path to a state the graph search said was reachable")
+
+    def fair_cycle(self, entry: int) -> list[int]:
+        """A cycle from `entry` back to it inside its (fair) component that is itself fair:
+        for every class enabled somewhere in the component it takes an edge of that class
+        or passes a state where the class is disabled. States, `entry` first and last."""
+        c = self.comp[entry]
+        inside = lambda n: self.comp[n] == c  # noqa: E731
+        cycle = [entry]
+        for k in sorted({k for n in self._members(c) for _, k in self.out[n]}):
+            if self._witnessed(cycle, k):
+                continue
+            cycle += self.path(cycle[-1], lambda n, k=k: k not in self._enabled(n) or any(
+                x == k and inside(t) for t, x in self.out[n]), inside)[1:]
+            last = cycle[-1]
+            if k in self._enabled(last):
+                cycle.append(min(t for t, x in self.out[last] if x == k and inside(t)))
+        if len(cycle) == 1:
+            return self._return(entry, inside)
+        if cycle[-1] != entry:
+            cycle += self.path(cycle[-1], lambda n: n == entry, inside)[1:]
+        return cycle
+
+    def _enabled(self, num: int) -> set[int]:
+        return {k for _, k in self.out[num]}
+
+    def _return(self, entry: int, inside) -> list[int]:
+        """The shortest way out of `entry` and back to it within its component."""
+        best: list[int] | None = None
+        for t, _ in self.out[entry]:
+            if not inside(t):
+                continue
+            tail = [entry] if t == entry else self.path(t, lambda n: n == entry, inside)
+            if best is None or len(tail) + 1 < len(best):
+                best = [entry] + tail
+        assert best is not None
+        return best
+
+    def predecessors(self) -> dict[int, list[int]]:
+        preds: dict[int, list[int]] = {}
+        for num, out in enumerate(self.out):
+            for t, _ in out or ():
+                preds.setdefault(t, []).append(num)
+        return preds
+
+    def _members(self, c: int) -> list[int]:
+        return [n for n, x in enumerate(self.comp) if x == c]
+
+    def _witnessed(self, cycle: list[int], k: int) -> bool:
+        """Whether the cycle so far takes class k or passes a state where k is disabled."""
+        for a, b in zip(cycle, cycle[1:]):
+            if any(t == b and x == k for t, x in self.out[a]):
+                return True
+        return any(k not in self._enabled(n) for n in cycle)
+
+
+def _components(out: list) -> list[int]:
+    """Strongly connected components (Tarjan, iterative) of the expanded states; -1 for
+    states not expanded. Component numbers are in the order Tarjan completes them."""
+    n = len(out)
+    index = [-1] * n
+    low = [0] * n
+    comp = [-1] * n
+    on_stack = bytearray(n)
+    stack: list[int] = []
+    counter = 0
+    ncomp = 0
+    for root in range(n):
+        if index[root] >= 0 or out[root] is None:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = 1
+        while work:
+            v, i = work[-1]
+            edges = out[v]
+            if i < len(edges):
+                work[-1] = (v, i + 1)
+                w = edges[i][0]
+                if out[w] is None:
+                    continue
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = 1
+                    work.append((w, 0))
+                elif on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = 0
+                    comp[w] = ncomp
+                    if w == v:
+                        break
+                ncomp += 1
+    return comp
+
+
+# ------------------------------------------------------------------ the two checks
+
+
+def check_available(model, graph: Graph, depths) -> Counterexample | None:
+    """The shortest (stem plus continuation) run in which a request waiting at an up node
+    is never answered, or answered with an error; None if there is none among the
+    expanded states."""
+    view = _View(graph, _NODE)
+    down = model.layout.env("down")
+    slots = [model.layout.env("client", node=c) for c in range(model.program.clients.count)]
+    best: tuple[int, int, int] | None = None   # (length, client, state)
+    for c, slot in enumerate(slots):
+        for num, d in _distances_to_bad(view, graph, c, slot).items():
+            at = graph.states[num][slot][1][3]
+            if down is not None and (graph.states[num][down] >> at) & 1:
+                continue
+            key = (depths[num] + d, c, num)
+            if best is None or key < best:
+                best = key
+    if best is None:
+        return None
+    _, c, start = best
+    seq, op, args, at = graph.states[start][slots[c]][1]
+    call = ClientText(model.program, model.codec).call(op, args)
+    subject = f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up"
+    errs = lambda n: [t for t, _, k, e, _ in graph.edges[n] if k & _NODE and e >> c & 1]  # noqa: E731
+    stem = view.path(start, lambda n: view.dead_end(n) or view.in_fair_component(n) or bool(errs(n)))
+    last = stem[-1]
+    if errs(last):
+        return Counterexample(start, tuple(stem) + (min(errs(last)),), None, "error reply", subject)
+    return _ending(view, start, stem, subject)
+
+
+def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int) -> dict[int, int]:
+    """For client c: each expanded state where its request is pending that has a
+    continuation to a bad ending (a dead end or fair component with the request still
+    pending, or an error reply to it), with the length of the shortest. Backward
+    breadth-first search; continuation steps never start or drop a request, so every state
+    on the way has the same request pending."""
+    dist: dict[int, int] = {}
+    queue: deque = deque()
+    for num, edges in enumerate(graph.edges):
+        if edges is None or graph.states[num][slot][1] == values.NONE:
+            continue
+        err = any(e >> c & 1 for _, _, k, e, _ in edges if k & _NODE)
+        if view.dead_end(num) or view.in_fair_component(num) or err:
+            dist[num] = 0
+            queue.append(num)
+    if not queue:
+        return dist
+    preds = view.predecessors()
+    while queue:
+        n = queue.popleft()
+        for p in preds.get(n, ()):
+            if p not in dist:
+                dist[p] = dist[n] + 1
+                queue.append(p)
+    return dist
+
+
+def check_converges(model, graph: Graph, depths) -> Counterexample | None:
+    """The shortest run to a state from which the fair continuation (heals included) never
+    settles with the up replicas agreeing: a dead end where they differ, or a fair
+    component where they differ somewhere; None if there is none."""
+    view = _View(graph, _NODE | _HEAL)
+    replicas = Replicas(model)
+    best: tuple[int, int] | None = None
+    for num, state in enumerate(graph.states):
+        if graph.edges[num] is None or not (view.dead_end(num) or view.in_fair_component(num)):
+            continue
+        if replicas.differ(state) and (best is None or (depths[num], num) < best):
+            best = (depths[num], num)
+    if best is None:
+        return None
+    start = best[1]
+    return _ending(view, start, [start], "up replicas differ: " + replicas.difference(graph.states[start]))
+
+
+def _ending(view: _View, start: int, stem: list[int], subject: str) -> Counterexample:
+    """The continuation from `start` along `stem`, finished by its bad ending: nothing more
+    at a dead end, else a fair cycle back to the stem's last state."""
+    if view.dead_end(stem[-1]):
+        return Counterexample(start, tuple(stem), None, "dead end", subject)
+    cycle = view.fair_cycle(stem[-1])
+    return Counterexample(start, tuple(stem) + tuple(cycle[1:]), len(stem) - 1, "loop", subject)
+
+
+class Replicas:
+    """The `replicated` variables of a program and whether the up nodes agree on them."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.down = model.layout.env("down")
+        self.groups = [(v.name, v.type, [(n.gid, model.layout.var(n.gid, v.name)) for n in role.ids])
+                       for role in model.program.roles for v in role.vars if v.replicated]
+
+    def _up(self, state: tuple, gid: int) -> bool:
+        return self.down is None or not (state[self.down] >> gid) & 1
+
+    def differ(self, state: tuple) -> bool:
+        return bool(self.difference(state))
+
+    def difference(self, state: tuple) -> str:
+        """The first replicated variable the up nodes disagree on, with each node's value
+        (`value: replica[0] = 1, replica[1] = 2`); empty when they agree."""
+        for name, typ, places in self.groups:
+            seen = [(g, state[k]) for g, k in places if self._up(state, g)]
+            if len({v for _, v in seen}) > 1:
+                shown = ", ".join(f"{self.model.node_name(g)} = {values.show(self.model.codec.decode(v, typ), typ)}"
+                                  for g, v in seen)
+                return f"{name}: {shown}"
+        return ""
+
+
+def lasso(cx: Counterexample, stem_length: int) -> Lasso:
+    """The trace-level description of a counterexample whose stem has `stem_length` steps."""
+    loop = None if cx.loop is None else stem_length + cx.loop
+    return Lasso(stem_length, loop, cx.ending, cx.subject)

@@ -1,0 +1,291 @@
+"""`check available` and `check converges`: the fair-component analysis against a brute-force
+oracle on random graphs, and toy specs with exact counterexamples of each shape (dead end,
+fair loop, error reply) and passes that need fairness to hold."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checker.cli import compile_spec, main
+from checker.explore import SearchOptions, search
+from checker.explore.liveness import Graph, _View
+from checker.result import Verdict
+
+
+def run(tmp_path: Path, text: str, **options):
+    spec = tmp_path / "spec.cap"
+    spec.write_text(textwrap.dedent(text), encoding="utf-8")
+    _, model = compile_spec(str(spec), {}, "check")
+    return search(model, SearchOptions(**options))
+
+
+def prop(result, kind: str):
+    return next(p for p in result.properties if p.kind == kind)
+
+
+# ------------------------------------------------------------------ the graph analysis
+
+
+@st.composite
+def graphs(draw):
+    """A small graph: states 0..n-1, each expanded (or, sometimes, not), with edges labelled
+    by one of three fairness classes."""
+    n = draw(st.integers(1, 6))
+    g = Graph()
+    for num in range(n):
+        g.add_state((num,))
+    for num in range(n):
+        if n > 1 and draw(st.integers(0, 9)) == 0:
+            continue  # left unexpanded, as a bound would leave it
+        out = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 2)), max_size=4, unique=True))
+        g.expand(num, [(t, k, 1, 0, i) for i, (t, k) in enumerate(out)])
+    return g
+
+
+def _fair_sets(graph: Graph, out) -> list[frozenset[int]]:
+    """Brute force: every set of expanded states that is strongly connected through its own
+    edges, has an edge inside, and takes inside it every class enabled in all its states."""
+    expanded = [n for n, e in enumerate(out) if e is not None]
+    found = []
+    for size in range(1, len(expanded) + 1):
+        for combo in itertools.combinations(expanded, size):
+            s = set(combo)
+            inside = [(a, t, k) for a in s for t, k in out[a] if t in s]
+            if not inside or not _strongly_connected(s, inside):
+                continue
+            always = set.intersection(*({k for _, k in out[a]} for a in s))
+            if always <= {k for _, _, k in inside}:
+                found.append(frozenset(s))
+    return found
+
+
+def _strongly_connected(s: set[int], inside) -> bool:
+    start = min(s)
+    for forward in (True, False):
+        seen, todo = {start}, [start]
+        while todo:
+            a = todo.pop()
+            for x, y, _ in inside:
+                src, dst = (x, y) if forward else (y, x)
+                if src == a and dst not in seen:
+                    seen.add(dst)
+                    todo.append(dst)
+        if seen != s:
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_fair_endings_agree_with_brute_force(graph):
+    view = _View(graph, 1)
+    fair_states = set().union(*_fair_sets(graph, view.out)) if view.out else set()
+    for num, out in enumerate(view.out):
+        if out is None:
+            continue
+        assert view.in_fair_component(num) == (num in fair_states), num
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_fair_cycles_are_cycles_and_fair(graph):
+    view = _View(graph, 1)
+    for num, out in enumerate(view.out):
+        if out is None or not view.in_fair_component(num):
+            continue
+        cycle = view.fair_cycle(num)
+        assert cycle[0] == cycle[-1] == num and len(cycle) > 1
+        steps = list(zip(cycle, cycle[1:]))
+        assert all(any(t == b for t, _ in view.out[a]) for a, b in steps)
+        always = set.intersection(*({k for _, k in view.out[a]} for a in cycle))
+        taken = {k for a, b in steps for t, k in view.out[a] if t == b}
+        assert always <= taken
+
+
+# ------------------------------------------------------------------ availability
+
+WAITING_PAIR = """\
+    protocol waiting_pair:
+        "A node that answers a write only once its peer acknowledged it."
+        object register(values = {1}, initial = 0)
+        clients 1, ops 1
+        route clients to site[0]
+        network unordered
+        faults partition <= 1
+
+        message copy(v: Value)
+        message ack()
+
+        node site[2]:
+            replicated var value: Value = 0
+            var waiting: option handle = none
+
+            request write(v) as h:
+                value = v
+                waiting = h
+                send copy(v) to site[1]
+
+            request read():
+                reply value
+
+            on copy(v) from p:
+                value = v
+                send ack() to p
+
+            on ack() from p when waiting != none:
+                reply ok to waiting
+                waiting = none
+
+        check available
+        check converges
+    """
+
+
+def test_a_request_waiting_for_a_cut_off_peer_is_a_dead_end(tmp_path):
+    result = run(tmp_path, WAITING_PAIR)
+    p = prop(result, "available")
+    assert p.verdict is Verdict.VIOLATED
+    # invoke, partition, the write is handled and waits: nothing more can happen
+    assert p.trace.length == 3 and p.lasso.start == 2 and p.lasso.ending == "dead end"
+    assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "partition", "request"]
+    assert p.lasso.subject == "client[0]#1 write(1) waits at site[0], which is up"
+    # healing is fair in convergence's continuation: the copy gets through in the end
+    assert prop(result, "converges").verdict is Verdict.HOLDS
+
+
+def test_without_partitions_the_same_pair_is_available(tmp_path):
+    result = run(tmp_path, WAITING_PAIR.replace("faults partition <= 1", ""))
+    assert prop(result, "available").verdict is Verdict.HOLDS
+
+
+SPINNER = """\
+    protocol spinner:
+        "A server that keeps busy while it cannot reach its peer, and answers once it can."
+        object register(values = {1}, initial = 0)
+        clients 1, ops 1
+        route clients to server
+        faults partition <= 1
+
+        node server:
+            var waiting: option handle = none
+            var busy: bool = false
+
+            request read() as h:
+                waiting = h
+
+            action spin when waiting != none:
+                busy = not busy
+
+            timeout answer when waiting != none and reachable(self, peer):
+                reply 0 to waiting
+                waiting = none
+
+        node peer:
+            var x: bool = false
+
+        check available
+    """
+
+
+def test_fairness_forces_a_step_enabled_all_along(tmp_path):
+    # Without a partition, `spin` could loop forever, but `answer` stays enabled through the
+    # loop, so a fair run takes it: available.
+    result = run(tmp_path, SPINNER.replace("faults partition <= 1", ""))
+    assert prop(result, "available").verdict is Verdict.HOLDS
+
+
+def test_a_fair_loop_that_never_answers(tmp_path):
+    result = run(tmp_path, SPINNER)
+    p = prop(result, "available")
+    assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
+    # invoke, partition, take the request (stem ends there or earlier), then spin twice
+    kinds = [s.action["kind"] for s in p.trace.steps[1:]]
+    assert kinds[:3] == ["invoke", "partition", "request"]
+    assert p.lasso.loop == 3 and p.trace.length == 5
+    assert p.trace.steps[-1].state == p.trace.steps[p.lasso.loop].state
+
+
+def test_an_error_reply_is_not_an_answer(tmp_path):
+    spec = SPINNER.replace("""            request read() as h:
+                waiting = h
+""", """            request read() as h:
+                if reachable(self, peer):
+                    waiting = h
+                else:
+                    reply error "cannot reach the peer"
+""")
+    p = prop(run(tmp_path, spec), "available")
+    assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "error reply"
+    assert p.trace.length == 3 and p.trace.steps[-1].action["replies"][0]["result"].startswith("error")
+
+
+def test_a_request_at_a_crashed_node_is_not_owed_an_answer(tmp_path):
+    # The only server may crash with the request waiting: not a violation of availability,
+    # which is about nodes that are up.
+    spec = SPINNER.replace("faults partition <= 1", "faults crash <= 1").replace(
+        " and reachable(self, peer)", "")
+    assert prop(run(tmp_path, spec), "available").verdict is Verdict.HOLDS
+
+
+def test_a_bound_leaves_a_pass_unknown_but_finds_violations(tmp_path):
+    assert prop(run(tmp_path, SPINNER.replace("faults partition <= 1", ""), max_states=4),
+                "available").verdict is Verdict.UNKNOWN
+    assert prop(run(tmp_path, WAITING_PAIR, max_states=60), "available").verdict is Verdict.VIOLATED
+
+
+# ------------------------------------------------------------------ convergence
+
+LOSSY_PAIR = """\
+    protocol lossy_pair:
+        "Writes are copied once to the other replica, over a network that may lose them."
+        object register(values = {1}, initial = 0)
+        clients 1, ops 1
+        network unordered, lossy
+        faults loss <= 1
+
+        message copy(v: Value)
+
+        node replica[2]:
+            replicated var value: Value = 0
+
+            request write(v):
+                value = v
+                send copy(v) to others
+                reply ok
+
+            request read():
+                reply value
+
+            on copy(v) from p:
+                value = v
+
+        check converges
+    """
+
+
+def test_a_lost_update_never_converges(tmp_path):
+    p = prop(run(tmp_path, LOSSY_PAIR), "converges")
+    assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end"
+    assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "request", "lose"]
+    assert p.lasso.start == 3
+    assert p.lasso.subject == "up replicas differ: value: replica[0] = 1, replica[1] = 0"
+
+
+def test_a_reliable_network_converges(tmp_path):
+    spec = LOSSY_PAIR.replace("network unordered, lossy", "network unordered").replace("faults loss <= 1", "")
+    assert prop(run(tmp_path, spec), "converges").verdict is Verdict.HOLDS
+
+
+def test_the_cli_marks_the_lasso(tmp_path, capsys):
+    spec = tmp_path / "spinner.cap"
+    spec.write_text(textwrap.dedent(SPINNER), encoding="utf-8")
+    assert main(["check", str(spec)]) == 1
+    out = capsys.readouterr().out
+    assert "check available: violated after 5 steps, ending in a loop" in out
+    assert "-- from here on: no more faults, no new or abandoned operations" in out
+    assert "-- loop: steps 4-5 repeat forever" in out
