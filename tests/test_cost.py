@@ -359,3 +359,10 @@ def test_steps_before_the_invocation_cost_nothing(tmp_path):
                     pass
     """
     assert costs(compile_text(tmp_path, text)) == {"write": ("0", "0")}
+
+
+def test_a_time_limit_gives_unknown_with_the_reason(tmp_path):
+    # Far more than 256 states (the clock is read every 256), and no time to explore them.
+    (write,) = measure(compile_text(tmp_path, QUORUM, {"N": 5}), CostLimits(max_states=None, timeout=1e-9))
+    assert write.latency == Quantity(Status.UNKNOWN, reason="the latency search stopped at the time limit of 1e-09 s")
+    assert write.messages.status is Status.UNKNOWN
