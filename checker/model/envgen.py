@@ -8,13 +8,15 @@ steps in is part of what makes a trace's path replayable.
   at every node the routing rule allows; give up within the `give_up` budget;
 - faults: crash (each up node), restart (each down node: volatile variables reset, then
   `on restart`, in the same step), pause and resume, partition (every side containing the
-  first node), link cuts (every pair), heal (every active cut), loss (every message).
+  first node), link cuts (every pair), one-way cuts (every ordered pair), heal (every active
+  cut), loss (every message), duplication (every distinct message of an unordered network).
 """
 
 from __future__ import annotations
 
 import itertools
-from itertools import combinations
+from contextlib import contextmanager
+from itertools import combinations, permutations
 
 from checker.model import values
 from checker.model.emit import Path
@@ -113,6 +115,8 @@ class EnvironmentSteps:
             self._cuts(cuts, gids)
         if self.p.network.lossy:
             self._losses()
+        if f.duplicate:
+            self._duplicates()
 
     def _restarts(self, b: int, down: int) -> None:
         with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):
@@ -156,31 +160,56 @@ class EnvironmentSteps:
                     self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
                     self._emit(Path(Env("l"), "continue", "('partition', side)"))
         if f.link:
-            b = self.layout.env("budget", "link")
-            pairs = tuple((1, a, c) for a, c in combinations(gids, 2))
-            with self.out.block(f"if s[{b}] < {f.link}:"):
-                with self.out.block(f"for c in {self.t.const(pairs)}:"):
-                    self.out.line(f"if c in s[{cuts}]: continue")
-                    self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
-                    self._emit(Path(Env("l"), "continue", "('cut', c)"))
+            self._link_cuts("link", tuple((1, a, c) for a, c in combinations(gids, 2)), cuts)
+        if f.oneway:
+            self._link_cuts("oneway", tuple((2, a, c) for a, c in permutations(gids, 2)), cuts)
         with self.out.block(f"for c in _ordered(s[{cuts}]):"):
             self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] - {{c}}")
             self._emit(Path(Env("l"), "continue", "('heal', c)"))
 
+    def _link_cuts(self, kind: str, candidates: tuple, cuts: int) -> None:
+        """Cut one of `candidates` not already cut: (1, a, b) a link both ways, (2, a, b)
+        the direction from a to b."""
+        b = self.layout.env("budget", kind)
+        with self.out.block(f"if s[{b}] < {self.p.faults.budget(kind)}:"):
+            with self.out.block(f"for c in {self.t.const(candidates)}:"):
+                self.out.line(f"if c in s[{cuts}]: continue")
+                self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
+                self._emit(Path(Env("l"), "continue", "('cut', c)"))
+
     def _losses(self) -> None:
         budget = self.p.faults.loss
         b = self.layout.env("budget", "loss")
+        bump = f"; l[{b}] += 1" if budget is not None else ""
         with self._maybe(f"if s[{b}] < {budget}:" if budget is not None else None):
             for k in self.layout.network_slots():
-                bump = f"; l[{b}] += 1" if budget is not None else ""
-                if self.mode == "duplicating":
-                    with self.out.block(f"for m in _ordered(s[{k}]):"):
-                        self.out.line(f"{self._fresh()}; l[{k}] = s[{k}] - {{m}}{bump}")
-                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
-                else:
-                    self.out.line(f"t = s[{k}]")
-                    with self.out.block("for i in range(len(t)):"):
-                        if self.mode == "unordered":
-                            self.out.line("if i and t[i] == t[i - 1]: continue")
-                        self.out.line(f"m = t[i]; {self._fresh()}; l[{k}] = t[:i] + t[i + 1:]{bump}")
-                        self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
+                with self._each_in_flight(k):
+                    rest = f"s[{k}] - {{m}}" if self.mode == "duplicating" else "t[:i] + t[i + 1:]"
+                    self.out.line(f"{self._fresh()}; l[{k}] = {rest}{bump}")
+                    self._emit(Path(Env("l"), "continue", f"('lose', {k}, m)"))
+
+    def _duplicates(self) -> None:
+        """Copy one message in flight (an unordered network only: semantics refuses the
+        budget on the others); the copy is delivered, lost or copied like any other."""
+        b = self.layout.env("budget", "duplicate")
+        with self.out.block(f"if s[{b}] < {self.p.faults.duplicate}:"):
+            for k in self.layout.network_slots():
+                with self._each_in_flight(k):
+                    self.out.line(f"{self._fresh()}; l[{k}] = _ms_add(t, m); l[{b}] += 1")
+                    self._emit(Path(Env("l"), "continue", f"('duplicate', {k}, m)"))
+
+    @contextmanager
+    def _each_in_flight(self, k: int):
+        """A loop over the messages in network slot k, binding `m` (and `t`, `i`: the slot
+        and the position, except on a duplicating network); identical messages of an
+        unordered inbox are visited once."""
+        if self.mode == "duplicating":
+            with self.out.block(f"for m in _ordered(s[{k}]):"):
+                yield
+            return
+        self.out.line(f"t = s[{k}]")
+        with self.out.block("for i in range(len(t)):"):
+            if self.mode == "unordered":
+                self.out.line("if i and t[i] == t[i - 1]: continue")
+            self.out.line("m = t[i]")
+            yield

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from checker.semantics import ir
 from checker.semantics.types import NodeT, SetT
 
-ENV_FAULTS = ("crash", "restart", "partition", "link", "pause", "loss", "give_up")
-
 
 @dataclass(frozen=True)
 class Slot:
@@ -76,9 +74,9 @@ def build_layout(program: ir.Program) -> Layout:
         slots.append(Slot("down"))
     if faults.pause:
         slots.append(Slot("paused"))
-    if faults.partition or faults.link:
+    if faults.partition or faults.link or faults.oneway:
         slots.append(Slot("cuts"))
-    slots += [Slot("budget", name=k) for k in ENV_FAULTS if faults.budget(k)]
+    slots += [Slot("budget", name=k) for k in ir.FAULT_KINDS if faults.budget(k)]
     slots += [Slot("address", name=a.name) for a in program.addresses]
     if program.clients is not None:
         slots += [Slot("client", c) for c in range(program.clients.count)]

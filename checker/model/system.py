@@ -230,13 +230,13 @@ class Model:
             actor = self.node_name(label[1])
             return {"kind": kind, "actor": actor, "handler": None, "action": f"{actor}: {kind}", "message": None}
         if kind in ("partition", "cut", "heal"):
-            text = self._cut_text(label[1] if kind != "partition" else (0, label[1]))
-            verb = {"partition": "partition", "cut": "cut link", "heal": "heal"}[kind]
-            return {"kind": kind, "actor": None, "handler": None, "action": f"network: {verb} {text}",
-                    "message": None}
-        if kind == "lose":
+            cut = label[1] if kind != "partition" else (0, label[1])
+            verb = {"partition": "partition", "heal": "heal"}.get(kind) or ("cut one way" if cut[0] == 2 else "cut link")
+            return {"kind": kind, "actor": None, "handler": None,
+                    "action": f"network: {verb} {self._cut_text(cut)}", "message": None}
+        if kind in ("lose", "duplicate"):
             msg = self._slot_message_text(label[1], label[2])
-            return {"kind": "lose", "actor": None, "handler": None, "action": f"network: lose {msg}",
+            return {"kind": kind, "actor": None, "handler": None, "action": f"network: {kind} {msg}",
                     "message": msg}
         return {"kind": str(kind), "actor": None, "handler": None, "action": str(label), "message": None}
 
@@ -245,7 +245,8 @@ class Model:
             side = [self.node_name(n.gid) for n in self.program.nodes if (cut[1] >> n.gid) & 1]
             other = [self.node_name(n.gid) for n in self.program.nodes if not (cut[1] >> n.gid) & 1]
             return "{" + ", ".join(side) + "} | {" + ", ".join(other) + "}"
-        return f"{self.node_name(cut[1])} <-> {self.node_name(cut[2])}"
+        arrow = "->" if cut[0] == 2 else "<->"
+        return f"{self.node_name(cut[1])} {arrow} {self.node_name(cut[2])}"
 
     def _slot_message_text(self, k: int, m: tuple) -> str:
         slot = self.layout.slots[k]

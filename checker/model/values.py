@@ -437,15 +437,17 @@ def to_json(v: object, t: Type) -> object:
 
 
 def reachable(cuts: frozenset, a: int, b: int) -> bool:
-    """Whether no active cut separates node a from node b.
+    """Whether a message from node a to node b can be delivered now: no active cut blocks
+    the direction from a to b.
 
-    A cut is (0, side) for a partition (side: the bit set of one side's gids) or (1, x, y)
-    for the link between x and y (x < y), cut in both directions.
+    A cut is (0, side) for a partition (side: the bit set of one side's gids), (1, x, y) for
+    the link between x and y (x < y), cut in both directions, or (2, x, y) for the direction
+    from x to y alone (a one-way cut). Symmetric unless a one-way cut is active.
     """
     for c in cuts:
         if c[0] == 0:
             if (c[1] >> a) & 1 != (c[1] >> b) & 1:
                 return False
-        elif (c[1] == a and c[2] == b) or (c[1] == b and c[2] == a):
+        elif (c[1] == a and c[2] == b) or (c[0] == 1 and c[1] == b and c[2] == a):
             return False
     return True

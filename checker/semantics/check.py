@@ -1,7 +1,8 @@
 """The semantic checker: resolves names, checks types and finite domains, lowers to the IR.
 
 `check(protocol, source, overrides)` returns an `ir.Program` or raises `SpecError` with
-every problem found (sorted by position), or `UsageError` for a bad `-D` override.
+every problem found (sorted by position), or `UsageError` for a bad `-D` or `--faults`
+override.
 Declarations are processed in dependency order (constants, atoms, roles, the object,
 messages, addresses, variables, handlers, environment, properties), not source order, so a
 spec may declare things in any order.
@@ -20,6 +21,7 @@ from checker.semantics.exprs import (
     BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
     ExprLowering, Frame,
 )
+from checker.semantics.faults import FaultOverride, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations
 from checker.semantics.stmts import StmtLowering
 from checker.semantics.typedecl import BUILTIN_TYPES, NO_DEFAULT, TypeResolution, default_value
@@ -34,16 +36,21 @@ NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your
 
 
 def check(protocol: ast.Protocol, source: Source,
-          overrides: Mapping[str, int | bool] | None = None) -> ir.Program:
-    """Check a parsed spec and lower it to the IR. Pure: the same input gives the same Program."""
-    return Checker(protocol, source, dict(overrides or {})).run()
+          overrides: Mapping[str, int | bool] | None = None,
+          fault_override: FaultOverride | None = None) -> ir.Program:
+    """Check a parsed spec and lower it to the IR, with the constants of `overrides` (`-D`)
+    and the fault budgets of `fault_override` (`--faults`). Pure: the same input gives the
+    same Program."""
+    return Checker(protocol, source, dict(overrides or {}), fault_override).run()
 
 
 class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     """One run of the semantic checker over one protocol. Use `check()`."""
 
-    def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool]) -> None:
+    def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool],
+                 fault_override: FaultOverride | None = None) -> None:
         self.protocol, self.source, self.overrides = protocol, source, overrides
+        self.fault_override = fault_override
         self.diagnostics: list[Diagnostic] = []
         self.expansions: list[Note] = []
         self.consts: dict[str, object] = {}
@@ -97,7 +104,8 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         roles = [self._role(d, vars_) for d, vars_ in zip(self._of(ast.NodeDecl), roles)]
         clients = self._clients()
         routing = self._routing(roles, clients)
-        network, faults = self._network(), self._faults()
+        network = self._network()
+        faults = self._faults(network, clients)
         properties = self._properties(clients)
         if self.diagnostics:
             raise SpecError(_unique(self.diagnostics), self.source)
@@ -482,9 +490,10 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
                            f"the options are {quote_list(choices)}", word.span)
         return ir.Network(mode, lossy)
 
-    def _faults(self) -> ir.Faults:
+    def _faults(self, network: ir.Network, clients: ir.Clients | None) -> ir.Faults:
         decls = self._of(ast.Faults)
         budgets: dict[str, int] = {}
+        spans: dict[str, Span | None] = {}
         for b in decls[0].budgets if decls else ():
             name = str(b.name)
             if name not in ir.FAULT_KINDS:
@@ -496,23 +505,15 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
             if name in budgets:
                 self.error(f"the budget for '{name}' is given twice", b.name.span)
             bound = self.constant_int(b.bound, f"the budget for '{name}'", 0)
-            budgets[name] = bound or 0
-        if budgets.get("loss") and not self._lossy():
-            span = next(b.name.span for b in decls[0].budgets if b.name == "loss")
-            self.error("a 'loss' budget needs a lossy network: 'network unordered, lossy'", span)
-        if budgets.get("give_up") and not self._of(ast.Clients):
-            span = next(b.name.span for b in decls[0].budgets if b.name == "give_up")
-            self.error("only clients give up on requests: declare 'clients N'", span)
-        if budgets.get("restart") and not budgets.get("crash"):
-            span = next(b.name.span for b in decls[0].budgets if b.name == "restart")
-            self.error("a node can only restart after it crashed: add a 'crash' budget", span)
-        if "loss" not in budgets and self._lossy():
-            return ir.Faults(**budgets, loss=None)
-        return ir.Faults(**budgets)
-
-    def _lossy(self) -> bool:
-        networks = self._of(ast.Network)
-        return bool(networks) and "lossy" in networks[0].options
+            budgets[name], spans[name] = bound or 0, spans.get(name, b.name.span)
+        for name in budgets:
+            problem = requirement(name, budgets, network, clients is not None) if budgets[name] else None
+            if problem is not None:
+                nets = self._of(ast.Network) if name in ("loss", "duplicate") else []
+                self.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
+        if self.fault_override is not None and not self.diagnostics:  # spec errors first
+            budgets = override(budgets, self.fault_override, network, clients is not None)
+        return faults_of(budgets, network)
 
     # -------------------------------------------------- properties
 

@@ -487,7 +487,7 @@ class Address:
 
 
 NETWORK_MODES = ("unordered", "fifo", "duplicating")
-FAULT_KINDS = ("crash", "restart", "partition", "link", "pause", "loss", "give_up")
+FAULT_KINDS = ("crash", "restart", "partition", "link", "oneway", "pause", "loss", "duplicate", "give_up")
 
 
 @dataclass(frozen=True)
@@ -508,12 +508,19 @@ class Faults:
     restart: int = 0
     partition: int = 0
     link: int = 0
+    oneway: int = 0
     pause: int = 0
     loss: int | None = 0
+    duplicate: int = 0
     give_up: int = 0
 
     def budget(self, kind: str) -> int | None:
         return getattr(self, kind)
+
+    def nonzero(self) -> dict[str, int | None]:
+        """The budgets that let something happen, by kind in FAULT_KINDS order (None:
+        unbounded)."""
+        return {k: self.budget(k) for k in FAULT_KINDS if self.budget(k) != 0}
 
 
 PROPERTY_KINDS = (
