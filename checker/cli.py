@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import checker
-from checker.diagnostics import Diagnostic, Source, render_all
+from checker.diagnostics import Diagnostic, Source, did_you_mean, quote_list, render_all
 from checker.dsl import ast, parse_bytes
 from checker.dsl.parser import MAX_FILE_BYTES
 from checker.dsl.printer import format_protocol
@@ -39,7 +39,8 @@ from checker.render import text as text_report
 from checker.render.text import count
 from checker.result import INTERRUPTED, CheckResult, Verdict
 from checker.semantics import check
-from checker.semantics.ir import Program
+from checker.semantics.faults import FaultOverride
+from checker.semantics.ir import FAULT_KINDS, Program
 
 EXIT_OK = 0
 EXIT_VIOLATED = 1
@@ -79,6 +80,39 @@ def parse_define(text: str) -> Define:
     if len(raw.lstrip("+-").lstrip("0")) > _MAX_INT_DIGITS:
         raise UsageError(f"-D {name}: the value is too large (got '{raw}')")
     return Define(name, int(raw))
+
+
+def faults_override(text: str) -> FaultOverride:
+    """`none,crash=2,partition=0` -> FaultOverride (pure). `none`, only first, sets every
+    budget of the spec to 0; each KIND=N replaces or adds one. Anything else (an unknown
+    kind, a negative or non-numeric N, a kind given twice) is a UsageError."""
+    items = [x.strip() for x in text.split(",")]
+    clear = items[0] == "none"
+    budgets: dict[str, int] = {}
+    for item in items[1:] if clear else items:
+        kind, sep, raw = (x.strip() for x in item.partition("="))
+        if item == "none":
+            raise UsageError(f"--faults: 'none' comes first, before the budgets it keeps (got '{text}')")
+        if not sep or not kind:
+            raise UsageError(f"--faults expects KIND=N[,KIND=N...] or none, e.g. --faults crash=2,partition=0 "
+                             f"(got '{text}')")
+        if kind not in FAULT_KINDS:
+            raise UsageError(f"--faults: unknown fault '{kind}'{did_you_mean(kind, FAULT_KINDS)}; the faults "
+                             f"are {quote_list(list(FAULT_KINDS), 'and')}")
+        if not _INT.fullmatch(raw) or len(raw.lstrip("+-").lstrip("0")) > _MAX_INT_DIGITS:
+            raise UsageError(f"--faults {kind}: the budget must be a whole number, e.g. {kind}=1 (got '{raw}')")
+        n = int(raw)
+        if n < 0:
+            raise UsageError(f"--faults {kind}={raw}: a budget cannot be negative ({kind}=0: no {kind} at all)")
+        if budgets.get(kind, n) != n:
+            raise UsageError(f"--faults: the budget for '{kind}' is given twice with different values")
+        budgets[kind] = n
+    return FaultOverride(clear, tuple(budgets.items()))
+
+
+def fault_override_of(args: argparse.Namespace) -> FaultOverride | None:
+    """The `--faults` options of a command (`_add_faults_option`), joined; None without any."""
+    return faults_override(",".join(args.faults)) if args.faults else None
 
 
 def overrides_of(defines: Sequence[str] | None) -> dict[str, int | bool]:
@@ -134,6 +168,7 @@ def _add_check_command(commands) -> None:
                "3 inconclusive (a bound was hit), 130 interrupted")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     _add_define_option(cmd)
+    _add_faults_option(cmd)
     cmd.add_argument("--max-states", type=_positive_int, metavar="N",
                      help="stop after N distinct states (the result is then unknown)")
     cmd.add_argument("--max-depth", type=_natural_int, metavar="D",
@@ -168,6 +203,7 @@ def _add_replay_command(commands) -> None:
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     cmd.add_argument("trace", metavar="TRACE", help="a path such as 0.1.3.2, or a file")
     _add_define_option(cmd)
+    _add_faults_option(cmd)
     cmd.add_argument("--property", metavar="NAME",
                      help="with a JSON report: the property whose trace to replay (default: the first violated)")
     _add_json_option(cmd)
@@ -194,6 +230,12 @@ def _number(convert, test, what: str):
 _positive_int = _number(int, lambda v: v > 0, "a positive integer")
 _natural_int = _number(int, lambda v: v >= 0, "a non-negative integer")
 _positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number of seconds")
+
+
+def _add_faults_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--faults", dest="faults", metavar="KIND=N,...", action="append", default=[],
+                     help="override the spec's fault budgets: KIND=N replaces or adds a budget, 'none' "
+                          "first sets all of them to 0 (e.g. --faults none,crash=1); repeatable")
 
 
 def _add_define_option(cmd: argparse.ArgumentParser) -> None:
@@ -284,14 +326,16 @@ def summary(program: Program) -> str:
 # ---------------------------------------------------------------- `capcheck check` and `replay`
 
 
-def compile_spec(path: str, overrides: dict[str, int | bool], command: str) -> tuple[Program, Model]:
-    """Read, check and compile a spec for the explicit engine.
+def compile_spec(path: str, overrides: dict[str, int | bool], command: str,
+                 faults: FaultOverride | None = None) -> tuple[Program, Model]:
+    """Read, check (with the `-D` and `--faults` overrides) and compile a spec for the
+    explicit engine.
 
     Raises UsageError or SpecError; a construct the engine cannot run yet, or an initial
     value that does not fit its type, is a located SpecError.
     """
     protocol, source = parse_bytes(read_spec(path), path)
-    program = check(protocol, source, overrides)
+    program = check(protocol, source, overrides, faults)
     try:
         return program, compile_model(program)
     except Unsupported as exc:
@@ -335,16 +379,18 @@ class ProgressLine:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
-    program, model = compile_spec(args.spec, overrides_of(args.defines), "check")
+    faults = fault_override_of(args)
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "check", faults)
     memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
     options = SearchOptions("dfs" if args.dfs else "bfs", args.max_states, args.max_depth, args.timeout,
                             memory, args.deadlock)
     progress = ProgressLine(sys.stderr, args.progress)
     result = search(model, options, progress if progress.on else None)
     progress.finish(result)
-    defines = "".join(f" -D {d}" for d in args.defines)
+    defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"
-    data = json_report.report_data(result, args.spec, program.name, constants_of(program))
+    data = json_report.report_data(result, args.spec, program.name, constants_of(program),
+                                   faults=program.faults.nonzero())
     _write_json(args.json, json_report.dumps(data))
     if args.json != "-":
         emit(text_report.report(result, args.spec, hint))
@@ -392,14 +438,15 @@ def _write_json(target: str | None, text: str) -> None:
 _PATH = re.compile(r"[0-9]+(\.[0-9]+)*")
 
 
-def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None, dict | None]:
-    """A trace argument as (path, the action texts it expects or None, its constants or None).
+def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None, dict | None, dict | None]:
+    """A trace argument as (path, the action texts it expects or None, its constants or None,
+    its fault budgets or None).
 
     `text` is a path such as `0.1.3`, or the name of a file holding one or a JSON report.
     Raises UsageError explaining what is wrong.
     """
     if _PATH.fullmatch(text.strip()):
-        return [int(x) for x in text.strip().split(".")], None, None
+        return [int(x) for x in text.strip().split(".")], None, None, None
     try:
         with open(text, encoding="utf-8") as handle:
             content = handle.read(16 << 20)
@@ -408,7 +455,7 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
         raise UsageError(f"cannot read trace '{text}': {reason} (a trace is a path such as 0.1.3, "
                          "or a file holding one or a JSON report)") from None
     if _PATH.fullmatch(content.strip()):
-        return [int(x) for x in content.strip().split(".")], None, None
+        return [int(x) for x in content.strip().split(".")], None, None, None
     try:
         data = json.loads(content)
     except ValueError:
@@ -419,8 +466,9 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
         actions = [str(step["action"]) for step in trace["trace"]]
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"'{text}': the trace has no readable 'path' and 'trace'") from None
-    constants = data.get("constants") if isinstance(data, dict) else None
-    return path, actions, constants if isinstance(constants, dict) else None
+    constants, faults = (data.get(k) if isinstance(data, dict) else None for k in ("constants", "faults"))
+    return (path, actions, constants if isinstance(constants, dict) else None,
+            faults if isinstance(faults, dict) else None)
 
 
 def _pick_trace(data: object, prop: str | None, name: str) -> dict:
@@ -442,14 +490,16 @@ def _pick_trace(data: object, prop: str | None, name: str) -> dict:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a trace and print it; reject one that does not fit the spec."""
-    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay")
-    path, actions, constants = read_trace(args.trace, args.property)
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args))
+    path, actions, constants, faults = read_trace(args.trace, args.property)
     if constants is not None:
         mine = constants_of(program)
         differ = sorted(k for k in constants if k in mine and mine[k] != constants[k])
         if differ:
             want = " ".join(f"-D {k}={str(constants[k]).lower()}" for k in differ)
             raise UsageError(f"the trace was recorded with other constants; replay it with {want}")
+    if faults is not None:
+        _same_faults(faults, program.faults.nonzero())
     try:
         trace = replay(model, path)
     except (ValueError, SpecRuntimeError) as exc:
@@ -465,6 +515,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
         lines += text_report.state_lines(trace)
         emit("\n".join(lines))
     return EXIT_OK
+
+
+def _same_faults(recorded: dict, mine: dict) -> None:
+    """Refuse to replay a trace recorded with other fault budgets, saying which `--faults`
+    gives the recorded ones (an unbounded `loss` comes from the spec alone)."""
+    if recorded == mine:
+        return
+    differ = [k for k in FAULT_KINDS if recorded.get(k, 0) != mine.get(k, 0)]
+    given = ",".join(f"{k}={recorded.get(k, 0)}" for k in differ if recorded.get(k, 0) is not None)
+    how = [f"--faults {given}"] if given else []
+    how += [f"no --faults {k}" for k in differ if recorded.get(k, 0) is None]
+    raise UsageError(f"the trace was recorded with other fault budgets ({_budgets_text(recorded)}; here "
+                     f"{_budgets_text(mine)}); replay it with {' and '.join(how)}")
+
+
+def _budgets_text(budgets: dict) -> str:
+    return ", ".join(f"{k} <= {n}" if n is not None else f"{k} unbounded" for k, n in budgets.items()) or "none"
 
 
 def _compare_actions(trace, actions: list[str]) -> None:

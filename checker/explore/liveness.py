@@ -274,8 +274,9 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     down = model.layout.env("down")
     slots = [model.layout.env("client", node=c) for c in range(model.program.clients.count)]
     best: tuple[int, int, int] | None = None   # (length, client, state)
+    preds: list[dict[int, list[int]]] = []     # computed once, when first needed
     for c, slot in enumerate(slots):
-        for num, d in _distances_to_bad(view, graph, c, slot).items():
+        for num, d in _distances_to_bad(view, graph, c, slot, preds).items():
             at = graph.states[num][slot][1][3]
             if down is not None and (graph.states[num][down] >> at) & 1:
                 continue
@@ -296,7 +297,8 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     return _ending(view, start, stem, subject)
 
 
-def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int) -> dict[int, int]:
+def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int,
+                      preds_cache: list[dict[int, list[int]]]) -> dict[int, int]:
     """For client c: each expanded state where its request is pending that has a
     continuation to a bad ending (a dead end or fair component with the request still
     pending, or an error reply to it), with the length of the shortest. Backward
@@ -313,7 +315,9 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int) -> dict[int,
             queue.append(num)
     if not queue:
         return dist
-    preds = view.predecessors()
+    if not preds_cache:
+        preds_cache.append(view.predecessors())
+    preds = preds_cache[0]
     while queue:
         n = queue.popleft()
         for p in preds.get(n, ()):

@@ -239,9 +239,29 @@ class _GraphSearch(_Search):
     def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
         super().__init__(model, options, progress, clock)
         self.graph = liveness.Graph()
+        self.conj = Conjunction(self.invariants) if self.invariants else None
 
     def _keep(self, state: tuple) -> None:
         self.graph.add_state(state)
+
+    def _judge(self, t: tuple, n: int) -> bool:
+        """Check the open invariants on new state n through their shared cache (as the plain
+        loop does inline); True when the spec failed while evaluating one."""
+        conj = self.conj
+        if conj is None:
+            return False
+        key = conj.key(t)
+        ok = conj.cache.get(key)
+        if ok is None:
+            try:
+                ok = conj.decide(t, key)
+            except SpecRuntimeError as err:
+                self.failure = (n, err)
+                return True
+        if not ok:
+            self._check_new(t, n)
+            self.conj = Conjunction(self.invariants) if self.invariants else None
+        return self.failure is not None
 
     def _pending(self) -> int:
         return -1
@@ -282,7 +302,7 @@ class _GraphSearch(_Search):
                         return MAX_STATES
                     self._add(fp, num, i, d + 1)
                     self._keep(t)
-                    if self._check_new(t, n) and self.failure:
+                    if self._judge(t, n):
                         return RUNTIME_ERROR
                     frontier.append((t, n))
                 core, events = label if replies else (label, ())

@@ -12,7 +12,7 @@ import json
 from checker.render.text import detail
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def trace_data(trace: Trace) -> dict:
@@ -42,13 +42,17 @@ def _property(p: PropertyResult) -> dict:
     return out
 
 
-def report_data(result: CheckResult, spec: str, protocol: str, constants: dict) -> dict:
+def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
+                faults: dict | None = None) -> dict:
+    """The JSON report of a check: `constants` and `faults` (the budgets a run used, after
+    `--faults`; kind -> bound, None for unbounded) are what a replay must match."""
     s = result.stats
     data: dict = {
         "schema": SCHEMA_VERSION,
         "spec": spec,
         "protocol": protocol,
         "constants": constants,
+        **({"faults": faults} if faults is not None else {}),
         "result": result.result,
         "exit_reason": result.exit_reason,
         "detail": detail(result),
