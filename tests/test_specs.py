@@ -115,6 +115,8 @@ def _expected_verdicts() -> dict[str, dict[str, str]]:
 # reason; the verdicts in README.md hold at these sizes too.
 SMALLER = {
     "abd_register.cap": {"OPS": 1, "PARTITIONS": 0},  # 442,636 states; the partition is for 'available'
+    "chain_replication.cap": {"N": 2},  # 177,325 states in 18 s at N = 3; about 33,000 at 2
+    "chain_replication_any_reads.cap": {"N": 2},  # 150,445 states in 10 s at N = 3; about 28,000 at 2
 }
 SLOW_SPECS = {"raft_election.cap", "abd_register.cap", "abd_no_writeback.cap"}  # 8 to 16 s each
 DECIDED = ("invariant ", "check linearizable")
@@ -134,3 +136,49 @@ def test_the_explorer_gives_the_expected_verdict_of_every_property_it_decides(pa
     want = {k: v for k, v in _expected_verdicts()[path.name].items() if k.startswith(DECIDED)}
     assert {k: v for k, v in got.items() if k in want} == want
     assert all(v == "unknown" for k, v in got.items() if k not in want)
+
+
+# ---------------------------------------------------------------- shortest counterexamples
+
+# The lengths, in steps, that the specs' header comments and README.md give for the shortest
+# runs breaking a property, at the SMALLER constants. An invariant or `linearizable` is
+# checked with the search bounded at that depth (violated there, and not one step earlier:
+# breadth-first, so that is the shortest); `available` and `converges` need the whole graph.
+SHORTEST = {
+    ("two_phase_broken.cap", "invariant consistent"): 5,
+    ("two_phase_broken.cap", "invariant rm_follows_tm"): 4,
+    ("async_primary_backup.cap", "check linearizable"): 6,
+    ("active_passive_heartbeat.cap", "invariant one_active"): 4,
+    ("active_passive_heartbeat.cap", "check linearizable"): 8,
+    ("active_passive_fencing.cap", "invariant one_active"): 4,
+    ("active_passive_fencing.cap", "check available"): 4,
+    ("active_active_lww.cap", "check linearizable"): 4,
+    ("gossip_anti_entropy.cap", "check linearizable"): 4,
+    ("best_effort_broadcast.cap", "check converges"): 3,
+    ("best_effort_broadcast.cap", "check linearizable"): 4,
+    ("chain_replication_any_reads.cap", "check linearizable"): 6,
+}
+LIVENESS = ("check available", "check converges")
+
+
+def _verdict_and_length(path: Path, prop: str, max_depth: int | None) -> tuple[str, int | None]:
+    from checker.cli import compile_spec
+    from checker.explore import SearchOptions, search
+
+    _, model = compile_spec(str(path), SMALLER.get(path.name, {}), "check")
+    result = search(model, SearchOptions(max_depth=max_depth))
+    found = next(p for p in result.properties
+                 if (f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}") == prop)
+    return found.verdict.word, (len(found.trace.steps) - 1 if found.trace else None)
+
+
+@pytest.mark.parametrize(("spec", "prop"), sorted(SHORTEST), ids=lambda x: x.removesuffix(".cap"))
+def test_the_shortest_counterexample_has_the_documented_length(spec: str, prop: str) -> None:
+    steps = SHORTEST[(spec, prop)]
+    why = {(_cap_name(row[0]), row[1].strip("`")): row[3] for row in _section_rows("Expected verdicts")}
+    assert why[(spec, prop)].startswith(f"{steps} steps"), "README.md gives another length"
+    if prop in LIVENESS:
+        assert _verdict_and_length(SPECS_DIR / spec, prop, None) == ("violated", steps)
+    else:
+        assert _verdict_and_length(SPECS_DIR / spec, prop, steps) == ("violated", steps)
+        assert _verdict_and_length(SPECS_DIR / spec, prop, steps - 1)[0] != "violated"
