@@ -18,6 +18,7 @@ from checker.model.objectgen import compile_object
 from checker.props.monitor import monitor_for
 from checker.props.objects import BUILTIN, SequentialSpec
 from checker.props.sequential import SequentialHistories
+from checker.props.sessions import SESSION_KINDS, watcher_for
 from checker.semantics import ir
 
 
@@ -36,10 +37,11 @@ def object_spec(program: ir.Program, exprs: ExprCompiler) -> SequentialSpec:
 
 def observers(program: ir.Program, layout: Layout, exprs: ExprCompiler) -> list[tuple[int, object]]:
     """What watches the clients' history, each with the slot of its state: the online
-    linearizability monitor (`check linearizable`) and the histories `check sequential`
-    decides on. Each has initial(), invoke, respond, fail and abandon, all pure."""
+    linearizability monitor (`check linearizable`), the histories `check sequential`
+    decides on, and the watchers of durability and the session guarantees (props/sessions.py).
+    Each has initial(), invoke, respond, fail and abandon, all pure."""
     kinds = {p.kind for p in program.properties}
-    if program.clients is None or not kinds & {"linearizable", "sequential"}:
+    if program.clients is None or not kinds & {"linearizable", "sequential", *SESSION_KINDS}:
         return []
     spec = object_spec(program, exprs)
     ops = tuple(op.name for op in program.object.ops)  # type: ignore[union-attr]
@@ -48,6 +50,9 @@ def observers(program: ir.Program, layout: Layout, exprs: ExprCompiler) -> list[
         out.append((layout.env("monitor"), monitor_for(spec, ops)))  # type: ignore[arg-type]
     if "sequential" in kinds:
         out.append((layout.env("history"), SequentialHistories(spec, ops, program.clients.count)))  # type: ignore[arg-type]
+    for kind in sorted(kinds & set(SESSION_KINDS)):
+        out.append((layout.env("session", kind), watcher_for(kind, spec, ops, program.clients.count,  # type: ignore[union-attr]
+                                                             program.clients.ops)))  # type: ignore[union-attr]
     return out
 
 

@@ -35,7 +35,7 @@ class EnvironmentSteps:
         the `give_up` budget, give up on the pending one (it stays where it is and may still
         take effect: the operation is indeterminate)."""
         program = self.p
-        watched = self.layout.env("monitor") is not None or self.layout.env("history") is not None
+        watched = any(slot.kind in ("monitor", "history", "session") for slot in self.layout.slots)
         routing = self._routes()
         invocations = self.t.const(self.invocations())
         reqs = self.t.const(tuple(self.layout.env("requests", node=n.gid) if self.layout.env(

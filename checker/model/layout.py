@@ -8,8 +8,9 @@ A state is one tuple; its slots, in this order:
    budget, and one slot per address (the gid of the node holding it);
 2b. with clients: one slot per client, `(operations invoked, pending)` where pending is
    none or `(seq, op, args, node)`; one slot per node a request can reach, the requests
-   waiting there (a sorted tuple of `(client, seq, op, args)`); and the linearizability
-   monitor's state when the spec checks it (props/monitor.py);
+   waiting there (a sorted tuple of `(client, seq, op, args)`); the linearizability
+   monitor's state when the spec checks it (props/monitor.py); one slot per durability or
+   session check (props/sessions.py);
 3. the network: one inbox per destination node for the `unordered` network (a sorted tuple,
    a multiset) and the `duplicating` one (a frozenset: every message ever sent to it); one
    queue per directed link (source, destination) for `fifo` (a tuple in sending order). A
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checker.props.sessions import SESSION_KINDS
 from checker.semantics import ir
 from checker.semantics.types import NodeT, SetT
 
@@ -33,8 +35,8 @@ from checker.semantics.types import NodeT, SetT
 class Slot:
     """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
     'cuts', 'budget' (name: the fault kind), 'address' (name), 'client' (node: the client's
-    index), 'requests' (node), 'monitor', 'history', 'inbox' (node: the destination), 'link' (node:
-    the source, peer: the destination)."""
+    index), 'requests' (node), 'monitor', 'history', 'session' (name: the check), 'inbox'
+    (node: the destination), 'link' (node: the source, peer: the destination)."""
 
     kind: str
     node: int = -1
@@ -85,6 +87,7 @@ def build_layout(program: ir.Program) -> Layout:
             slots.append(Slot("monitor"))
         if any(p.kind == "sequential" for p in program.properties):
             slots.append(Slot("history"))
+        slots += [Slot("session", name=p.kind) for p in program.properties if p.kind in SESSION_KINDS]
     slots += _network_slots(program)
     return Layout(tuple(slots), {s: i for i, s in enumerate(slots)})
 

@@ -30,6 +30,7 @@ from checker.model.clients import ClientText, observers, reply_helpers
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
+from checker.props.sessions import SESSION_KINDS
 from checker.semantics import ir
 
 __all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
@@ -104,9 +105,11 @@ class Model:
         self._client_text = ClientText(program, self.codec)
         for prop in program.properties:
             slot = self.layout.env({"linearizable": "monitor", "sequential": "history"}.get(prop.kind, "-"))
+            if prop.kind in SESSION_KINDS:
+                slot = self.layout.env("session", prop.kind)
             if slot is None:
                 continue
-            if prop.kind == "linearizable":
+            if prop.kind != "sequential":
                 self.invariants.append(Invariant(prop, _monitor_ok(self._watching[slot], slot), (slot,)))
             else:
                 finished = self._finished_test()
@@ -155,7 +158,7 @@ class Model:
                 out.append(())
             elif slot.kind == "client":
                 out.append((0, values.NONE))
-            elif slot.kind in ("monitor", "history"):
+            elif slot.kind in ("monitor", "history", "session"):
                 out.append(self._watching[self.layout.index[slot]].initial())  # type: ignore[attr-defined]
             else:
                 out.append(0)
@@ -288,6 +291,8 @@ class Model:
                 env.setdefault("addresses", {})[slot.name] = self.node_name(v)  # type: ignore[union-attr, arg-type]
             elif slot.kind == "client":
                 env.setdefault("clients", {})[f"client[{slot.node}]"] = self._client_json(v)  # type: ignore[arg-type]
+            elif slot.kind == "session" and not self._watching[k].ok(v):  # type: ignore[attr-defined]
+                env.setdefault("violated", {})[slot.name] = _violation_json(self._watching[k].violation(v))  # type: ignore[attr-defined]
         out: dict[str, object] = {"nodes": nodes}
         out.update(env)
         out["network"] = self.in_flight(state)
@@ -304,7 +309,7 @@ class Model:
         """The state as (name, text) rows: `rm[0].state = working`, `down = {...}`, ..."""
         rows: list[tuple[str, str]] = []
         for k, slot in enumerate(self.layout.slots):
-            if slot.kind in ("inbox", "link", "requests", "monitor", "history"):
+            if slot.kind in ("inbox", "link", "requests", "monitor", "history", "session"):
                 continue
             rows.append((self._slot_name(slot), self._slot_text(slot, state[k])))
         return rows
@@ -355,8 +360,17 @@ def _consistent_when_finished(histories, slot: int, finished: Callable[[tuple], 
     return lambda s: not finished(s) or consistent(s[slot])
 
 
+def _violation_json(found: tuple) -> dict:
+    """A session watcher's violation (props/sessions.py) as the JSON state shows it: the read
+    and the acknowledged write, or the same client's earlier read, it contradicts."""
+    reader, rseq, other, oseq = found
+    return {"read": {"client": f"client[{reader}]", "request": rseq + 1},
+            "contradicts": {"client": f"client[{other}]", "request": oseq + 1}}
+
+
 def _monitor_ok(monitor, slot: int) -> Callable[[tuple], bool]:
-    """`check linearizable` as a predicate: the monitor still explains every response."""
+    """`check linearizable` (and durability, the session guarantees) as a predicate: the
+    watcher still explains every response."""
     ok = monitor.ok
     return lambda s: ok(s[slot])
 

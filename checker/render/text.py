@@ -74,6 +74,16 @@ def trace_lines(trace: Trace, indent: str = "  ", lasso: Lasso | None = None) ->
 def history_lines(trace: Trace, indent: str = "  ") -> list[str]:
     """The clients' history along a trace, one line per client: each request with its call
     and its reply (`?` while unanswered), in the order the client issued them."""
+    calls, replies = _calls_and_replies(trace)
+    out = []
+    for client in sorted(calls, key=lambda c: int(c[c.index("[") + 1:-1])):
+        ops = [f"#{n} {call} -> {replies.get((client, n), '?')}" for n, call in sorted(calls[client].items())]
+        out.append(f"{indent}{client}: " + "; ".join(ops))
+    return out
+
+
+def _calls_and_replies(trace: Trace) -> tuple[dict[str, dict[int, str]], dict[tuple[str, int], str]]:
+    """Each client's calls by request number, and the replies by (client, request)."""
     calls: dict[str, dict[int, str]] = {}
     replies: dict[tuple[str, int], str] = {}
     for step in trace.steps:
@@ -82,11 +92,7 @@ def history_lines(trace: Trace, indent: str = "  ") -> list[str]:
             calls.setdefault(a["actor"], {})[a["request"]] = a["call"]
         for r in a.get("replies", ()):
             replies[(r["client"], r["request"])] = r["result"]
-    out = []
-    for client in sorted(calls, key=lambda c: int(c[c.index("[") + 1:-1])):
-        ops = [f"#{n} {call} -> {replies.get((client, n), '?')}" for n, call in sorted(calls[client].items())]
-        out.append(f"{indent}{client}: " + "; ".join(ops))
-    return out
+    return calls, replies
 
 
 def state_lines(trace: Trace, indent: str = "  ") -> list[str]:
@@ -124,6 +130,35 @@ def _liveness_sentence(p: PropertyResult) -> str:
     return f"{p.lasso.subject}; with no more faults they never agree for good in this run:"
 
 
+_SESSION_SENTENCES = {
+    "durable": "{read} returned a state without {other}, acknowledged before the read began",
+    "read_your_writes": ("{read} returned a state without {other}, a write of the same client acknowledged "
+                         "before the read began"),
+    "monotonic_reads": "{read} returned a state older than {other}, an earlier read of the same client, had shown",
+}
+
+
+def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
+    """The history under a counterexample of durability or a session guarantee, and which
+    read contradicts which acknowledged write or earlier read (`violated` in the last
+    state, from the checker)."""
+    out = ["  history:"] + history_lines(trace, "    ")
+    found = trace.steps[-1].state.get("violated", {}).get(kind)
+    if not found:
+        return out
+    calls, replies = _calls_and_replies(trace)
+
+    def op(who: dict) -> str:
+        client, n = who["client"], who["request"]
+        return f"{client}#{n} {calls.get(client, {}).get(n, '?')} -> {replies.get((client, n), '?')}"
+
+    out.append("  " + _SESSION_SENTENCES[kind].format(read=op(found["read"]), other=op(found["contradicts"])))
+    last = [(r["client"], r["request"]) for r in trace.steps[-1].action.get("replies", ())]
+    if (found["read"]["client"], found["read"]["request"]) not in last:
+        out.append("  (the last reply says that an operation that could have explained it had no effect)")
+    return out
+
+
 def path_text(trace: Trace) -> str:
     """The replayable encoding of a trace: action indices joined by dots."""
     return ".".join(str(i) for i in trace.path)
@@ -156,6 +191,8 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
             out += trace_lines(p.trace, lasso=p.lasso)
             if p.kind in ("linearizable", "sequential"):
                 out += _history_verdict_lines(p.trace, p.kind)
+            elif p.kind in _SESSION_SENTENCES:
+                out += _session_verdict_lines(p.trace, p.kind)
             out.append("  final state:")
             out += state_lines(p.trace, "    ")
             out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))

@@ -31,6 +31,8 @@ SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
     ast.Route: "route", ast.Network: "network", ast.Faults: "faults",
 }
+SESSION_KINDS = ("durable", "read_your_writes", "monotonic_reads")  # as checker/props/sessions.py decides them
+SESSION_OBJECTS = ("register", "kv", "counter", "set", "log")
 NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your_writes",
                 "monotonic_reads", "monotonic_writes", "writes_follow_reads")
 
@@ -548,6 +550,10 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         if name in NEED_CLIENTS and (clients is None or not self._declares_object()):
             self.error(f"'check {name}' is about what clients observe: declare an 'object' and "
                        "'clients N'", d.span)
+        elif name in SESSION_KINDS and self.object is not None and self.object.kind not in SESSION_OBJECTS:
+            self.error(f"'check {name}' is defined for the built-in objects ({', '.join(SESSION_OBJECTS)}), "
+                       f"whose reads show which writes they reflect; '{self.object.name}' is user-defined",
+                       d.span, (Note("the object is declared here", self.object.span),))
         if name == "converges" and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
             self.error("'check converges' compares the variables marked 'replicated', and there are "
                        "none: write 'replicated var ...'", d.span)
