@@ -59,29 +59,42 @@ def edge_kind(core: tuple) -> int:
 
 
 class Graph:
-    """The explored graph, as the search builds it: every state by number, and for each
-    expanded state its continuation edges `(target, fairness class, kind, clients answered
-    with an error as a bitmask, action index)`. Unexpanded states (cut by a bound) have
-    `edges` None."""
+    """The explored graph, as the search builds it. For every state by number, the slots of
+    it the checks read (`kept`: a tuple of the values of `slots`), and for each expanded
+    state its continuation edges, each `(target, fairness class, kind, clients answered
+    with an error as a bitmask, action index)`, stored flat (five ints an edge, one tuple a
+    state: the graph is what liveness checks pay for in memory). Unexpanded states (cut by
+    a bound) have `edges` None."""
 
-    def __init__(self) -> None:
-        self.states: list[tuple] = []
+    def __init__(self, slots: tuple[int, ...] = ()) -> None:
+        self.slots = slots
+        self.position = {k: i for i, k in enumerate(slots)}
+        self.kept: list[tuple] = []
         self.edges: list[tuple | None] = []
         self.classes: dict[tuple, int] = {}
 
     def add_state(self, state: tuple) -> None:
-        self.states.append(state)
+        self.kept.append(tuple(state[k] for k in self.slots))
         self.edges.append(None)
 
+    def value(self, num: int, slot: int) -> object:
+        """Slot `slot` (one of `slots`) of state `num`."""
+        return self.kept[num][self.position[slot]]
+
     def expand(self, num: int, out: list[tuple]) -> None:
-        self.edges[num] = tuple(out)
+        self.edges[num] = tuple(x for edge in out for x in edge)
+
+    def edge_list(self, num: int) -> list[tuple]:
+        """The edges of an expanded state as 5-tuples."""
+        e = self.edges[num] or ()
+        return list(zip(e[0::5], e[1::5], e[2::5], e[3::5], e[4::5]))
 
     def klass(self, core: tuple) -> int:
         return self.classes.setdefault(core, len(self.classes))
 
     def action(self, a: int, b: int) -> int:
         """The action index of the first continuation step from state a to state b."""
-        return min(i for t, _, k, _, i in self.edges[a] if t == b and k)
+        return min(i for t, _, k, _, i in self.edge_list(a) if t == b and k)
 
 
 @dataclass(frozen=True)
@@ -104,22 +117,29 @@ class _View:
     def __init__(self, graph: Graph, mask: int) -> None:
         self.g = graph
         self.mask = mask
-        self.out: list[tuple[tuple[int, int], ...] | None] = [
-            None if e is None else tuple((t, c) for t, c, k, _, _ in e if k & mask) for e in graph.edges]
-        self.comp = _components(self.out)
+        self.flat: list[tuple[int, ...] | None] = [
+            None if e is None else tuple(x for t, c, k in zip(e[0::5], e[1::5], e[2::5]) if k & mask for x in (t, c))
+            for e in graph.edges]
+        self.comp = _components(self.flat)
         self.fair = self._fair_components()
 
     def dead_end(self, num: int) -> bool:
-        return self.out[num] == ()
+        return self.flat[num] == ()
+
+    def out(self, num: int) -> list[tuple[int, int]]:
+        """The continuation edges of a state as (target, class) pairs; [] if unexpanded."""
+        e = self.flat[num] or ()
+        return list(zip(e[0::2], e[1::2]))
 
     def _fair_components(self) -> set[int]:
         """The components a fair run can stay in forever (see the module docstring)."""
         always: dict[int, set[int]] = {}
         taken: dict[int, set[int]] = {}
         cyclic: set[int] = set()
-        for num, out in enumerate(self.out):
-            if out is None:
+        for num, flat in enumerate(self.flat):
+            if flat is None:
                 continue
+            out = list(zip(flat[0::2], flat[1::2]))
             c = self.comp[num]
             if c < 0:
                 continue
@@ -151,7 +171,7 @@ class _View:
                     out.append(n)
                     n = parent[n]
                 return out[::-1]
-            for t, _ in self.out[n] or ():
+            for t, _ in self.out(n):
                 if t not in parent and (within is None or within(t)):
                     parent[t] = n
                     queue.append(t)
@@ -164,14 +184,14 @@ class _View:
         c = self.comp[entry]
         inside = lambda n: self.comp[n] == c  # noqa: E731
         cycle = [entry]
-        for k in sorted({k for n in self._members(c) for _, k in self.out[n]}):
+        for k in sorted({k for n in self._members(c) for _, k in self.out(n)}):
             if self._witnessed(cycle, k):
                 continue
             cycle += self.path(cycle[-1], lambda n, k=k: k not in self._enabled(n) or any(
-                x == k and inside(t) for t, x in self.out[n]), inside)[1:]
+                x == k and inside(t) for t, x in self.out(n)), inside)[1:]
             last = cycle[-1]
             if k in self._enabled(last):
-                cycle.append(min(t for t, x in self.out[last] if x == k and inside(t)))
+                cycle.append(min(t for t, x in self.out(last) if x == k and inside(t)))
         if len(cycle) == 1:
             return self._return(entry, inside)
         if cycle[-1] != entry:
@@ -179,12 +199,12 @@ class _View:
         return cycle
 
     def _enabled(self, num: int) -> set[int]:
-        return {k for _, k in self.out[num]}
+        return {k for _, k in self.out(num)}
 
     def _return(self, entry: int, inside) -> list[int]:
         """The shortest way out of `entry` and back to it within its component."""
         best: list[int] | None = None
-        for t, _ in self.out[entry]:
+        for t, _ in self.out(entry):
             if not inside(t):
                 continue
             tail = [entry] if t == entry else self.path(t, lambda n: n == entry, inside)
@@ -195,8 +215,8 @@ class _View:
 
     def predecessors(self) -> dict[int, list[int]]:
         preds: dict[int, list[int]] = {}
-        for num, out in enumerate(self.out):
-            for t, _ in out or ():
+        for num, flat in enumerate(self.flat):
+            for t in (flat or ())[0::2]:
                 preds.setdefault(t, []).append(num)
         return preds
 
@@ -206,14 +226,15 @@ class _View:
     def _witnessed(self, cycle: list[int], k: int) -> bool:
         """Whether the cycle so far takes class k or passes a state where k is disabled."""
         for a, b in zip(cycle, cycle[1:]):
-            if any(t == b and x == k for t, x in self.out[a]):
+            if any(t == b and x == k for t, x in self.out(a)):
                 return True
         return any(k not in self._enabled(n) for n in cycle)
 
 
 def _components(out: list) -> list[int]:
-    """Strongly connected components (Tarjan, iterative) of the expanded states; -1 for
-    states not expanded. Component numbers are in the order Tarjan completes them."""
+    """Strongly connected components (Tarjan, iterative) of the expanded states, given as
+    flat (target, class, ...) tuples; -1 for states not expanded. Component numbers are in
+    the order Tarjan completes them."""
     n = len(out)
     index = [-1] * n
     low = [0] * n
@@ -234,8 +255,8 @@ def _components(out: list) -> list[int]:
             v, i = work[-1]
             edges = out[v]
             if i < len(edges):
-                work[-1] = (v, i + 1)
-                w = edges[i][0]
+                work[-1] = (v, i + 2)
+                w = edges[i]
                 if out[w] is None:
                     continue
                 if index[w] < 0:
@@ -277,8 +298,8 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     preds: list[dict[int, list[int]]] = []     # computed once, when first needed
     for c, slot in enumerate(slots):
         for num, d in _distances_to_bad(view, graph, c, slot, preds).items():
-            at = graph.states[num][slot][1][3]
-            if down is not None and (graph.states[num][down] >> at) & 1:
+            at = graph.value(num, slot)[1][3]
+            if down is not None and (graph.value(num, down) >> at) & 1:
                 continue
             key = (depths[num] + d, c, num)
             if best is None or key < best:
@@ -286,10 +307,10 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     if best is None:
         return None
     _, c, start = best
-    seq, op, args, at = graph.states[start][slots[c]][1]
+    seq, op, args, at = graph.value(start, slots[c])[1]
     call = ClientText(model.program, model.codec).call(op, args)
     subject = f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up"
-    errs = lambda n: [t for t, _, k, e, _ in graph.edges[n] if k & _NODE and e >> c & 1]  # noqa: E731
+    errs = lambda n: [t for t, _, k, e, _ in graph.edge_list(n) if k & _NODE and e >> c & 1]  # noqa: E731
     stem = view.path(start, lambda n: view.dead_end(n) or view.in_fair_component(n) or bool(errs(n)))
     last = stem[-1]
     if errs(last):
@@ -307,9 +328,9 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int,
     dist: dict[int, int] = {}
     queue: deque = deque()
     for num, edges in enumerate(graph.edges):
-        if edges is None or graph.states[num][slot][1] == values.NONE:
+        if edges is None or graph.value(num, slot)[1] == values.NONE:
             continue
-        err = any(e >> c & 1 for _, _, k, e, _ in edges if k & _NODE)
+        err = any(e >> c & 1 for e, k in zip(edges[3::5], edges[2::5]) if k & _NODE)
         if view.dead_end(num) or view.in_fair_component(num) or err:
             dist[num] = 0
             queue.append(num)
@@ -334,15 +355,15 @@ def check_converges(model, graph: Graph, depths) -> Counterexample | None:
     view = _View(graph, _NODE | _HEAL)
     replicas = Replicas(model)
     best: tuple[int, int] | None = None
-    for num, state in enumerate(graph.states):
-        if graph.edges[num] is None or not (view.dead_end(num) or view.in_fair_component(num)):
+    for num, edges in enumerate(graph.edges):
+        if edges is None or not (view.dead_end(num) or view.in_fair_component(num)):
             continue
-        if replicas.differ(state) and (best is None or (depths[num], num) < best):
+        if replicas.differ(graph, num) and (best is None or (depths[num], num) < best):
             best = (depths[num], num)
     if best is None:
         return None
     start = best[1]
-    return _ending(view, start, [start], "up replicas differ: " + replicas.difference(graph.states[start]))
+    return _ending(view, start, [start], "up replicas differ: " + replicas.difference(graph, start))
 
 
 def _ending(view: _View, start: int, stem: list[int], subject: str) -> Counterexample:
@@ -354,6 +375,14 @@ def _ending(view: _View, start: int, stem: list[int], subject: str) -> Counterex
     return Counterexample(start, tuple(stem) + tuple(cycle[1:]), len(stem) - 1, "loop", subject)
 
 
+def kept_slots(model) -> tuple[int, ...]:
+    """The slots of a state the checks read: each client's, `down`, the replicated
+    variables'."""
+    slots = {model.layout.env("client", node=c) for c in range(model.program.clients.count)} \
+        if model.program.clients is not None else set()
+    return tuple(sorted(slots | Replicas(model).slots() | ({model.layout.env("down")} - {None})))
+
+
 class Replicas:
     """The `replicated` variables of a program and whether the up nodes agree on them."""
 
@@ -363,17 +392,21 @@ class Replicas:
         self.groups = [(v.name, v.type, [(n.gid, model.layout.var(n.gid, v.name)) for n in role.ids])
                        for role in model.program.roles for v in role.vars if v.replicated]
 
-    def _up(self, state: tuple, gid: int) -> bool:
-        return self.down is None or not (state[self.down] >> gid) & 1
+    def slots(self) -> set[int]:
+        """The slots these checks read."""
+        return {k for _, _, places in self.groups for _, k in places} | ({self.down} - {None})
 
-    def differ(self, state: tuple) -> bool:
-        return bool(self.difference(state))
+    def _up(self, graph: Graph, num: int, gid: int) -> bool:
+        return self.down is None or not (graph.value(num, self.down) >> gid) & 1  # type: ignore[operator]
 
-    def difference(self, state: tuple) -> str:
-        """The first replicated variable the up nodes disagree on, with each node's value
-        (`value: replica[0] = 1, replica[1] = 2`); empty when they agree."""
+    def differ(self, graph: Graph, num: int) -> bool:
+        return bool(self.difference(graph, num))
+
+    def difference(self, graph: Graph, num: int) -> str:
+        """The first replicated variable the up nodes disagree on in state `num`, with each
+        node's value (`value: replica[0] = 1, replica[1] = 2`); empty when they agree."""
         for name, typ, places in self.groups:
-            seen = [(g, state[k]) for g, k in places if self._up(state, g)]
+            seen = [(g, graph.value(num, k)) for g, k in places if self._up(graph, num, g)]
             if len({v for _, v in seen}) > 1:
                 shown = ", ".join(f"{self.model.node_name(g)} = {values.show(self.model.codec.decode(v, typ), typ)}"
                                   for g, v in seen)

@@ -238,7 +238,7 @@ class _GraphSearch(_Search):
 
     def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
         super().__init__(model, options, progress, clock)
-        self.graph = liveness.Graph()
+        self.graph = liveness.Graph(liveness.kept_slots(model))
         self.conj = Conjunction(self.invariants) if self.invariants else None
 
     def _keep(self, state: tuple) -> None:
@@ -429,10 +429,10 @@ def _liveness_result(model: Model, run: _GraphSearch, prop: ir.Property, complet
     stem = run.path_to(cx.start)
     path = stem + [run.graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
     trace = replay(model, path)
-    end = final_state(model, path)
-    if end != run.graph.states[cx.states[-1]]:
+    end = run.visited.get(model.fingerprint(final_state(model, path)))
+    if end != cx.states[-1]:
         raise InternalError("a replayed liveness counterexample does not reach the state the search found")
-    if cx.loop is not None and end != run.graph.states[cx.states[cx.loop]]:
+    if cx.loop is not None and end != cx.states[cx.loop]:
         raise InternalError("a replayed liveness counterexample does not close its loop")
     return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace,
                           lasso=liveness.lasso(cx, len(stem) - 1))
