@@ -54,7 +54,13 @@ _MEMO_LIMIT = 1 << 16
 
 
 def _sorted(items) -> tuple:
-    return tuple(sorted(items, key=repr))
+    """`items` in a canonical order: their own (the ints of encoded values) when they have
+    one, else by repr (deterministic too: no hash in a state is salted)."""
+    items = list(items)
+    try:
+        return tuple(sorted(items))
+    except TypeError:
+        return tuple(sorted(items, key=repr))
 
 
 class _Access:
