@@ -238,3 +238,14 @@ def test_the_output_is_the_same_under_any_hash_seed(seed, tmp_path):
 
     out = run(seed)
     assert out == run("1") and "check monotonic_reads: violated after 6 steps" in out
+
+
+def test_the_json_report_names_the_read_and_the_write(tmp_path, capsys):
+    import json
+
+    spec = _lagging_spec(tmp_path, "durable", "{replica[0], replica[1]}", REGISTER)
+    assert main(["check", str(spec), "--no-progress", "--json", "-"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    durable = next(p for p in report["properties"] if p["kind"] == "durable")
+    assert durable["trace"][-1]["state"]["violated"] == {"durable": {
+        "read": {"client": "client[0]", "request": 2}, "contradicts": {"client": "client[0]", "request": 1}}}
