@@ -391,3 +391,26 @@ def test_an_unbounded_loss_is_recorded_as_null(run_cli, workdir: Path) -> None:
     path = _write(workdir, "lossy.cap", spec)
     code, out, _ = run_cli(["check", path, "--json", "-"])
     assert json.loads(out)["faults"] == {"loss": None}
+
+
+LOSSLESS_LOSSY = """\
+protocol loss0:
+    network unordered, lossy
+    faults loss <= 0
+    message ping()
+    node a:
+        var sent: bool = false
+        action go when not sent:
+            sent = true
+            send ping() to b
+    node b:
+        on ping() from x:
+            pass
+"""
+
+
+def test_a_lossy_network_with_a_loss_budget_of_zero_loses_nothing(workdir: Path) -> None:
+    # the initial state, the ping in flight, the ping delivered: no loss step anywhere
+    # (this used to crash in the generated code: no budget slot for a budget of 0)
+    result = _explore(_write(workdir, "loss0.cap", LOSSLESS_LOSSY))
+    assert result.stats.distinct_states == 3 and result.exit_reason == "complete"

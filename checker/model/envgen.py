@@ -113,7 +113,7 @@ class EnvironmentSteps:
                     self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
         if cuts is not None:
             self._cuts(cuts, gids)
-        if self.p.network.lossy:
+        if self.p.network.lossy and f.loss != 0:  # `loss <= 0`: a lossy network that loses nothing
             self._losses()
         if f.duplicate:
             self._duplicates()
