@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_command(commands)
     _add_replay_command(commands)
     _add_history_command(commands)
+    from checker.cli_cap import add_cap_command  # it builds on this module's helpers
+    add_cap_command(commands)
     return parser
 
 
@@ -169,14 +171,7 @@ def _add_check_command(commands) -> None:
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     _add_define_option(cmd)
     _add_faults_option(cmd)
-    cmd.add_argument("--max-states", type=_positive_int, metavar="N",
-                     help="stop after N distinct states (the result is then unknown)")
-    cmd.add_argument("--max-depth", type=_natural_int, metavar="D",
-                     help="do not explore past D steps from the initial state")
-    cmd.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
-    cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",
-                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
-                          "available at the start)")
+    add_bounds_options(cmd)
     cmd.add_argument("--dfs", action="store_true",
                      help="search depth-first (counterexamples are then not always the shortest)")
     deadlock = cmd.add_mutually_exclusive_group()
@@ -192,6 +187,24 @@ def _add_check_command(commands) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                           help="never show the progress line")
     cmd.set_defaults(run=cmd_check)
+
+
+def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
+    """--max-states, --max-depth, --timeout and --max-memory (see `search_options`)."""
+    cmd.add_argument("--max-states", type=_positive_int, metavar="N",
+                     help="stop after N distinct states (the result is then unknown)")
+    cmd.add_argument("--max-depth", type=_natural_int, metavar="D",
+                     help="do not explore past D steps from the initial state")
+    cmd.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
+    cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",
+                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
+                          "available at the start)")
+
+
+def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
+    """The search bounds of a command's `add_bounds_options` arguments."""
+    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock)
 
 
 def _add_replay_command(commands) -> None:
@@ -381,9 +394,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
     faults = fault_override_of(args)
     program, model = compile_spec(args.spec, overrides_of(args.defines), "check", faults)
-    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
-    options = SearchOptions("dfs" if args.dfs else "bfs", args.max_states, args.max_depth, args.timeout,
-                            memory, args.deadlock)
+    options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
     progress = ProgressLine(sys.stderr, args.progress)
     result = search(model, options, progress if progress.on else None)
     progress.finish(result)

@@ -228,6 +228,12 @@ def commands(block: Block) -> list[Command]:
 
 
 COMMANDS = tuple(c for b in CONSOLE for c in commands(b))
+SLOW_DOCS = ("cap.md",)  # its `capcheck cap` runs search whole library specs: seconds each
+
+
+def _param(command: Command):
+    slow = command.block.doc.name in SLOW_DOCS and command.argv[:1] == ("cap",)
+    return pytest.param(command, id=_command_id(command), marks=(pytest.mark.slow,) if slow else ())
 
 
 def _shown_spec(command: Command, name: str) -> Block | None:
@@ -259,7 +265,7 @@ def test_console_command_names_a_real_spec(command: Command) -> None:
             f"'# {name}')")
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[_command_id(c) for c in COMMANDS])
+@pytest.mark.parametrize("command", [_param(c) for c in COMMANDS])
 def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:

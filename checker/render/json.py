@@ -30,7 +30,7 @@ def trace_data(trace: Trace) -> dict:
     }
 
 
-def _property(p: PropertyResult) -> dict:
+def property_data(p: PropertyResult) -> dict:
     out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         out.update(trace_data(p.trace))
@@ -59,7 +59,7 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         "stats": {"distinct_states": s.distinct_states, "generated_states": s.generated_states,
                   "max_depth": s.max_depth, "queue": s.queue, "seconds": round(s.seconds, 3),
                   "memory_bytes": s.memory_bytes},
-        "properties": [_property(p) for p in result.properties],
+        "properties": [property_data(p) for p in result.properties],
     }
     if result.failure is not None:
         f = result.failure

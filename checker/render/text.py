@@ -177,6 +177,24 @@ def _property_heading(p: PropertyResult) -> str:
     return f"{what}: {p.verdict.word}"
 
 
+def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
+    """A property's verdict, and under a violation its trace, what it shows and how to
+    replay it (`replay_hint` as for `report`)."""
+    out = [_property_heading(p)]
+    if p.verdict is Verdict.VIOLATED and p.trace is not None:
+        if p.lasso is not None:
+            out.append(f"  {_liveness_sentence(p)}")
+        out += trace_lines(p.trace, lasso=p.lasso)
+        if p.kind in ("linearizable", "sequential"):
+            out += _history_verdict_lines(p.trace, p.kind)
+        elif p.kind in _SESSION_SENTENCES:
+            out += _session_verdict_lines(p.trace, p.kind)
+        out.append("  final state:")
+        out += state_lines(p.trace, "    ")
+        out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))
+    return out
+
+
 def report(result: CheckResult, spec: str, replay_hint: str) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
     a path, with `{path}` where the path goes."""
@@ -184,18 +202,7 @@ def report(result: CheckResult, spec: str, replay_hint: str) -> str:
     out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
            f"depth {s.max_depth}"]
     for p in result.properties:
-        out.append(_property_heading(p))
-        if p.verdict is Verdict.VIOLATED and p.trace is not None:
-            if p.lasso is not None:
-                out.append(f"  {_liveness_sentence(p)}")
-            out += trace_lines(p.trace, lasso=p.lasso)
-            if p.kind in ("linearizable", "sequential"):
-                out += _history_verdict_lines(p.trace, p.kind)
-            elif p.kind in _SESSION_SENTENCES:
-                out += _session_verdict_lines(p.trace, p.kind)
-            out.append("  final state:")
-            out += state_lines(p.trace, "    ")
-            out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))
+        out += property_lines(p, replay_hint)
     if result.failure is not None:
         f = result.failure
         out.append(f"the spec failed while running: {f.message}")
