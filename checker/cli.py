@@ -37,7 +37,7 @@ from checker.model.values import SpecRuntimeError
 from checker.render import json as json_report
 from checker.render import text as text_report
 from checker.render.text import count
-from checker.result import INTERRUPTED, CheckResult, Verdict
+from checker.result import INTERRUPTED, CheckResult, Lasso, Verdict
 from checker.semantics import check
 from checker.semantics.faults import FaultOverride
 from checker.semantics.ir import FAULT_KINDS, Program
@@ -449,15 +449,27 @@ def _write_json(target: str | None, text: str) -> None:
 _PATH = re.compile(r"[0-9]+(\.[0-9]+)*")
 
 
-def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None, dict | None, dict | None]:
-    """A trace argument as (path, the action texts it expects or None, its constants or None,
-    its fault budgets or None).
+@dataclass(frozen=True)
+class TraceArgument:
+    """What a trace argument holds: the path, and from a JSON report the action texts it
+    expects, its constants, its fault budgets and, for a liveness counterexample, its lasso
+    (each None when not known)."""
 
-    `text` is a path such as `0.1.3`, or the name of a file holding one or a JSON report.
+    path: list[int]
+    actions: list[str] | None = None
+    constants: dict | None = None
+    faults: dict | None = None
+    lasso: Lasso | None = None
+
+
+def read_trace(text: str, prop: str | None) -> TraceArgument:
+    """A trace argument: a path such as `0.1.3`, or the name of a file holding one or a JSON
+    report.
+
     Raises UsageError explaining what is wrong.
     """
     if _PATH.fullmatch(text.strip()):
-        return [int(x) for x in text.strip().split(".")], None, None, None
+        return TraceArgument([int(x) for x in text.strip().split(".")])
     try:
         with open(text, encoding="utf-8") as handle:
             content = handle.read(16 << 20)
@@ -466,7 +478,7 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
         raise UsageError(f"cannot read trace '{text}': {reason} (a trace is a path such as 0.1.3, "
                          "or a file holding one or a JSON report)") from None
     if _PATH.fullmatch(content.strip()):
-        return [int(x) for x in content.strip().split(".")], None, None, None
+        return TraceArgument([int(x) for x in content.strip().split(".")])
     try:
         data = json.loads(content)
     except ValueError:
@@ -478,8 +490,20 @@ def read_trace(text: str, prop: str | None) -> tuple[list[int], list[str] | None
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"'{text}': the trace has no readable 'path' and 'trace'") from None
     constants, faults = (data.get(k) if isinstance(data, dict) else None for k in ("constants", "faults"))
-    return (path, actions, constants if isinstance(constants, dict) else None,
-            faults if isinstance(faults, dict) else None)
+    return TraceArgument(path, actions, constants if isinstance(constants, dict) else None,
+                         faults if isinstance(faults, dict) else None, _lasso_of(trace, len(path) - 1))
+
+
+def _lasso_of(trace: dict, length: int) -> Lasso | None:
+    """The lasso a JSON property records, if it is well-formed for a trace of `length` steps
+    (anything else is ignored: the markers are only a reading aid)."""
+    data = trace.get("lasso")
+    if not isinstance(data, dict):
+        return None
+    start, loop, ending, subject = (data.get(k) for k in ("start", "loop", "ending", "subject"))
+    fits = isinstance(start, int) and 0 <= start <= length and (loop is None or (
+        isinstance(loop, int) and start <= loop < length)) and ending in ("loop", "dead end", "error reply")
+    return Lasso(start, loop, ending, str(subject)) if fits else None
 
 
 def _pick_trace(data: object, prop: str | None, name: str) -> dict:
@@ -502,7 +526,8 @@ def _pick_trace(data: object, prop: str | None, name: str) -> dict:
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a trace and print it; reject one that does not fit the spec."""
     program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args))
-    path, actions, constants, faults = read_trace(args.trace, args.property)
+    given = read_trace(args.trace, args.property)
+    path, actions, constants, faults = given.path, given.actions, given.constants, given.faults
     if constants is not None:
         mine = constants_of(program)
         differ = sorted(k for k in constants if k in mine and mine[k] != constants[k])
@@ -521,7 +546,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         _write_json(args.json, json_report.dumps(json_report.trace_data(trace)))
     if args.json != "-":
         lines = [f"{args.spec}: a trace of {trace.length} step{'s' if trace.length != 1 else ''}"]
-        lines += text_report.trace_lines(trace)
+        lines += text_report.trace_lines(trace, lasso=given.lasso)
         lines.append("final state:")
         lines += text_report.state_lines(trace)
         emit("\n".join(lines))

@@ -181,3 +181,13 @@ def test_usage_errors(run_cli, tmp_path):
     lonely = write_spec(tmp_path, "protocol lonely:\n    node n:\n        var x: bool = false\n", "lonely.cap")
     code, _, err = run_cli(["cap", lonely])
     assert code == 2 and "has no clients" in err
+
+
+def test_a_saved_lasso_replays_with_its_markers(run_cli, tmp_path):
+    spec = write_spec(tmp_path, SYNC)
+    report = tmp_path / "cap.json"
+    assert run_cli(["cap", spec, "--json", str(report)])[0] == 0
+    code, out, _ = run_cli(["replay", spec, str(report), "--property", "available"])
+    assert code == 0 and out.startswith(f"{spec}: a trace of 3 steps")
+    assert "-- from here on: no more faults, no new or abandoned operations" in out
+    assert "-- dead end: no step of the continuation is enabled here, ever again" in out
