@@ -35,3 +35,19 @@ def test_ir_print_and_errors_do_not_depend_on_the_hash_seed():
     second = _run("4242", SPECS + ERRORS)
     assert first == second
     assert "role replica" in first[0] and "error:" in first[1]
+
+
+CAP_SPECS = ["specs/active_passive_heartbeat.cap", "specs/best_effort_broadcast.cap"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", CAP_SPECS)
+def test_the_cap_report_does_not_depend_on_the_hash_seed(spec):
+    # liveness (components, fair loops, lassos), every history check and the costs
+    def run(seed: str) -> str:
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-m", "checker.cli", "cap", spec, "--json", "-"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        return done.stdout
+    first = run("3")
+    assert '"classification"' in first and first == run("777")
