@@ -290,3 +290,32 @@ def test_the_cli_marks_the_lasso(tmp_path, capsys):
     assert "check available: violated after 5 steps, ending in a loop" in out
     assert "-- from here on: no more faults, no new or abandoned operations" in out
     assert "-- loop: steps 4-5 repeat forever" in out
+
+
+def test_a_restart_that_forgets_a_taken_request_owes_the_answer(tmp_path):
+    # The server takes the request, crashes and restarts: up again, with the handle gone
+    # from its volatile variable, so the request is never answered. With the handle
+    # durable, the restarted server answers it.
+    spec = """\
+        protocol forgetful:
+            object register(values = {1}, initial = 0)
+            clients 1, ops 1
+            route clients to server
+            faults crash <= 1, restart <= 1
+
+            node server:
+                KIND var waiting: option handle = none
+
+                request read() as h:
+                    waiting = h
+
+                timeout answer when waiting != none:
+                    reply 0 to waiting
+                    waiting = none
+
+            check available
+        """
+    p = prop(run(tmp_path, spec.replace("KIND ", "")), "available")
+    assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end"
+    assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "request", "crash", "restart"]
+    assert prop(run(tmp_path, spec.replace("KIND ", "durable ")), "available").verdict is Verdict.HOLDS
