@@ -319,3 +319,42 @@ def test_a_restart_that_forgets_a_taken_request_owes_the_answer(tmp_path):
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end"
     assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "request", "crash", "restart"]
     assert prop(run(tmp_path, spec.replace("KIND ", "durable ")), "available").verdict is Verdict.HOLDS
+
+
+def test_the_continuation_shown_keeps_the_request_pending(tmp_path):
+    # After the server takes the request it can answer it at once (then nothing is left to
+    # do: a dead end, but a harmless one) or stall into a fair loop without answering. The
+    # counterexample must be the loop, even though the harmless dead end is nearer.
+    spec = """\
+        protocol staller:
+            object register(values = {1}, initial = 0)
+            clients 1, ops 1
+            route clients to server
+
+            node server:
+                var waiting: option handle = none
+                var mode: 0..3 = 0
+
+                request read() as h:
+                    waiting = h
+
+                timeout answer when waiting != none and mode == 0:
+                    reply 0 to waiting
+                    waiting = none
+
+                action stall when waiting != none and mode == 0:
+                    mode = 1
+
+                action enter when mode == 1:
+                    mode = 2
+
+                action spin when mode >= 2:
+                    mode = 5 - mode
+
+            check available
+        """
+    p = prop(run(tmp_path, spec), "available")
+    assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
+    assert [s.action["action"] for s in p.trace.steps[2:]] == [
+        "server: request #1 read() from client[0]", "server: action stall", "server: action enter",
+        "server: action spin", "server: action spin"]

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from checker.errors import InternalError
 from checker.model import values
 from checker.model.clients import ClientText
 from checker.result import Lasso
@@ -306,12 +307,16 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
                 best = key
     if best is None:
         return None
-    _, c, start = best
+    length, c, start = best
     seq, op, args, at = graph.value(start, slots[c])[1]
     call = ClientText(model.program, model.codec).call(op, args)
     subject = f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up"
     errs = lambda n: [t for t, _, k, e, _ in graph.edge_list(n) if k & _NODE and e >> c & 1]  # noqa: E731
-    stem = view.path(start, lambda n: view.dead_end(n) or view.in_fair_component(n) or bool(errs(n)))
+    pending = lambda n: graph.value(n, slots[c])[1] != values.NONE  # noqa: E731
+    stem = view.path(start, lambda n: pending(n) and (view.dead_end(n) or view.in_fair_component(n) or bool(errs(n))),
+                     within=pending)  # a dead end after the answer is no counterexample
+    if len(stem) - 1 != length - depths[start]:
+        raise InternalError("the continuation found is not the shortest the backward search measured")
     last = stem[-1]
     if errs(last):
         return Counterexample(start, tuple(stem) + (min(errs(last)),), None, "error reply", subject)
