@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from checker.cli import compile_spec, main
 from checker.explore import SearchOptions, search
-from checker.explore.liveness import Graph, _View
+from checker.explore.liveness import Graph, _distances_to_bad, _View, find_unanswered
 from checker.result import Verdict
 
 
@@ -106,6 +106,66 @@ def test_fair_cycles_are_cycles_and_fair(graph):
         always = set.intersection(*({k for _, k in view.out(a)} for a in cycle))
         taken = {k for a, b in steps for t, k in view.out(a) if t == b}
         assert always <= taken
+
+
+@st.composite
+def pending_graphs(draw):
+    """A small graph for one client: each state has its request pending or not, and no
+    edge goes from a state where it is answered to one where it is pending (as in a model,
+    where continuation steps never start a request); some edges answer it with an error."""
+    n = draw(st.integers(1, 6))
+    pending = [draw(st.booleans()) for _ in range(n)]
+    g = Graph()
+    for num in range(n):
+        g.add_state((num,))
+    for num in range(n):
+        targets = [t for t in range(n) if pending[num] or not pending[t]]
+        out = draw(st.lists(st.tuples(st.sampled_from(targets), st.integers(0, 2)), max_size=4, unique=True))
+        edges = [(t, k, 1, int(pending[num] and not pending[t] and draw(st.booleans())), i)
+                 for i, (t, k) in enumerate(out)]
+        g.expand(num, edges)
+    return g, pending
+
+
+def _unanswered_by_brute_force(graph: Graph, pending: list[bool]) -> set[int]:
+    """The pending states from which some fair run never answers the request: through
+    pending states to a dead end, an error reply, or a fair set of pending states."""
+    view = _View(graph, 1)
+    out = [view.out(n) for n in range(len(pending))]
+    bad = {n for n in range(len(pending)) if pending[n] and (
+        not out[n] or any(e for e in graph.edges[n][3::5]))}
+    for s in _fair_sets(graph, out):
+        if all(pending[x] for x in s):
+            bad |= s
+    found = set(bad)
+    changed = True
+    while changed:
+        changed = False
+        for n in range(len(pending)):
+            if pending[n] and n not in found and any(t in found for t, _ in out[n]):
+                found.add(n)
+                changed = True
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(pending_graphs())
+def test_unanswered_requests_agree_with_brute_force(case):
+    graph, pending = case
+    view = _View(graph, 1)
+    expected = _unanswered_by_brute_force(graph, pending)
+    assert set(_distances_to_bad(view, graph, 0, lambda n: pending[n], [])) == expected
+    found = find_unanswered(view, graph, [0] * len(pending), [(lambda n: pending[n], lambda n: True)])
+    assert (found is not None) == bool(expected)
+    if found is not None:
+        _, cx = found
+        states = cx.states if cx.ending != "error reply" else cx.states[:-1]
+        assert all(pending[n] for n in states)
+        assert all(any(t == b for t, _ in view.out(a)) for a, b in zip(cx.states, cx.states[1:]))
+        if cx.ending == "dead end":
+            assert view.dead_end(cx.states[-1])
+        if cx.ending == "loop":
+            assert cx.states[-1] == cx.states[cx.loop]
 
 
 # ------------------------------------------------------------------ availability

@@ -32,8 +32,10 @@ all their states are expanded).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 from checker.errors import InternalError
 from checker.model import values
@@ -292,48 +294,64 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     """The shortest (stem plus continuation) run in which a request waiting at an up node
     is never answered, or answered with an error; None if there is none among the
     expanded states."""
-    view = _View(graph, _NODE)
     down = model.layout.env("down")
     slots = [model.layout.env("client", node=c) for c in range(model.program.clients.count)]
+
+    def waiting(slot: int) -> Callable[[int], bool]:
+        return lambda n: graph.value(n, slot)[1] != values.NONE
+
+    def at_up(slot: int) -> Callable[[int], bool]:
+        return lambda n: down is None or not (graph.value(n, down) >> graph.value(n, slot)[1][3]) & 1
+
+    found = find_unanswered(_View(graph, _NODE), graph, depths, [(waiting(k), at_up(k)) for k in slots])
+    if found is None:
+        return None
+    c, cx = found
+    seq, op, args, at = graph.value(cx.start, slots[c])[1]
+    call = ClientText(model.program, model.codec).call(op, args)
+    return dataclasses.replace(cx, subject=f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up")
+
+
+def find_unanswered(view: _View, graph: Graph, depths, clients: list) -> tuple[int, Counterexample] | None:
+    """The core of `check_available`, over any graph: `clients[c]` is a pair of tests on
+    state numbers, whether client c's request is pending and whether its node is up. The
+    shortest lasso, as (client, Counterexample without a subject), or None.
+
+    Continuation steps never start or drop a request, so in a model a request pending in
+    a state was pending in every state before it on a continuation; the searches here keep
+    to pending states all the same."""
     best: tuple[int, int, int] | None = None   # (length, client, state)
     preds: list[dict[int, list[int]]] = []     # computed once, when first needed
-    for c, slot in enumerate(slots):
-        for num, d in _distances_to_bad(view, graph, c, slot, preds).items():
-            at = graph.value(num, slot)[1][3]
-            if down is not None and (graph.value(num, down) >> at) & 1:
-                continue
+    for c, (pending, up) in enumerate(clients):
+        for num, d in _distances_to_bad(view, graph, c, pending, preds).items():
             key = (depths[num] + d, c, num)
-            if best is None or key < best:
+            if up(num) and (best is None or key < best):
                 best = key
     if best is None:
         return None
     length, c, start = best
-    seq, op, args, at = graph.value(start, slots[c])[1]
-    call = ClientText(model.program, model.codec).call(op, args)
-    subject = f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up"
+    pending = clients[c][0]
     errs = lambda n: [t for t, _, k, e, _ in graph.edge_list(n) if k & _NODE and e >> c & 1]  # noqa: E731
-    pending = lambda n: graph.value(n, slots[c])[1] != values.NONE  # noqa: E731
     stem = view.path(start, lambda n: pending(n) and (view.dead_end(n) or view.in_fair_component(n) or bool(errs(n))),
                      within=pending)  # a dead end after the answer is no counterexample
     if len(stem) - 1 != length - depths[start]:
         raise InternalError("the continuation found is not the shortest the backward search measured")
     last = stem[-1]
     if errs(last):
-        return Counterexample(start, tuple(stem) + (min(errs(last)),), None, "error reply", subject)
-    return _ending(view, start, stem, subject)
+        return c, Counterexample(start, tuple(stem) + (min(errs(last)),), None, "error reply", "")
+    return c, _ending(view, start, stem, "")
 
 
-def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int,
+def _distances_to_bad(view: _View, graph: Graph, c: int, pending: Callable[[int], bool],
                       preds_cache: list[dict[int, list[int]]]) -> dict[int, int]:
     """For client c: each expanded state where its request is pending that has a
     continuation to a bad ending (a dead end or fair component with the request still
-    pending, or an error reply to it), with the length of the shortest. Backward
-    breadth-first search; continuation steps never start or drop a request, so every state
-    on the way has the same request pending."""
+    pending, or an error reply to it) through pending states, with the length of the
+    shortest. Backward breadth-first search."""
     dist: dict[int, int] = {}
     queue: deque = deque()
     for num, edges in enumerate(graph.edges):
-        if edges is None or graph.value(num, slot)[1] == values.NONE:
+        if edges is None or not pending(num):
             continue
         err = any(e >> c & 1 for e, k in zip(edges[3::5], edges[2::5]) if k & _NODE)
         if view.dead_end(num) or view.in_fair_component(num) or err:
@@ -347,7 +365,7 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, slot: int,
     while queue:
         n = queue.popleft()
         for p in preds.get(n, ()):
-            if p not in dist:
+            if p not in dist and pending(p):
                 dist[p] = dist[n] + 1
                 queue.append(p)
     return dist
