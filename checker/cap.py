@@ -35,7 +35,7 @@ from typing import Callable, Mapping
 from checker.explore import SearchOptions, search
 from checker.explore.cost import CostLimits, OperationCost, SizeCost, for_models, measure
 from checker.model import Model
-from checker.props.sessions import OBJECTS as SESSION_OBJECTS, SESSION_KINDS
+from checker.props.sessions import SESSION_KINDS, SUPPORTED as SESSION_OBJECTS
 from checker.result import CheckResult, PropertyResult, Verdict
 from checker.semantics import ir
 
@@ -108,8 +108,7 @@ def applicable_checks(program: ir.Program) -> list[str]:
         raise NotApplicable("'capcheck cap' classifies what clients see, and this spec has no clients: "
                             "declare an 'object' and 'clients' (docs/language.md, section 12)")
     kinds = ["linearizable"]
-    if program.object.kind in SESSION_OBJECTS:
-        kinds += ["durable"] + [k for k in SESSION_KINDS if k != "durable"]
+    kinds += [k for k in SESSION_KINDS if program.object.kind in SESSION_OBJECTS[k]]
     kinds.append("available")
     if any(v.replicated for r in program.roles for v in r.vars):
         kinds.append("converges")

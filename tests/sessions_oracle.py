@@ -1,5 +1,5 @@
-"""A brute-force oracle for `check durable`, `read_your_writes` and `monotonic_reads` over
-whole histories, written from the definitions (docs/language.md) with no incremental state,
+"""A brute-force oracle for `check durable`, `read_your_writes`, `monotonic_reads`,
+`monotonic_writes` and `writes_follow_reads` over whole histories, written from the definitions (docs/language.md) with no incremental state,
 and random small histories to compare the online watchers (checker/props/sessions.py) with.
 
 A history is a list of events as `checker.props.monitor.feed` takes them:
@@ -166,6 +166,85 @@ def _accumulation(check: str, kind: str, ops: list[Op]) -> bool:
     return False
 
 
+# -------------------------------------------------------------------- write order
+
+ORDER_CHECKS = ("monotonic_writes", "writes_follow_reads")
+
+
+def order_violated(check: str, kind: str, events: list[tuple]) -> bool:
+    """Whether `check` (monotonic_writes or writes_follow_reads, on a set or a log) is
+    definitely violated: whichever pending writes fail, every joint attribution of the
+    reads' observations to writes breaks it."""
+    ops = operations(events)
+    pending = [o for o in ops if o.status == "pending" and o.name in ("add", "remove", "append")]
+    for failing in itertools.chain.from_iterable(itertools.combinations(pending, n) for n in range(len(pending) + 1)):
+        for o in failing:
+            o.status = "failed"
+        broken = _order_broken(check, kind, ops)
+        for o in failing:
+            o.status = "pending"
+        if not broken:
+            return False
+    return True
+
+
+def _order_broken(check: str, kind: str, ops: list[Op]) -> bool:
+    writes = {(o.client, o.seq): o for o in ops if o.name in ("add", "remove", "append") and o.status != "failed"}
+    reads = [o for o in ops if o.status == "ok" and o.name in ("read", "contains")]
+    ways = [[(r, a) for a in _attributions(kind, r, writes)] for r in reads]
+    return all(_order_witness(check, kind, choice, writes) for choice in itertools.product(*ways))
+
+
+def _attributions(kind: str, r: Op, writes: dict) -> list[dict]:
+    """A set: part -> source id (INIT for the initial absence); a log: write id -> position."""
+    before = {i: w for i, w in writes.items() if w.inv < r.resp}
+    if kind == "set":
+        parts = sorted({w.args[0] for w in before.values()})
+        shown = [(p, p in r.result) for p in parts] if r.name == "read" else \
+            [(r.args[0], bool(r.result))] if r.args[0] in parts else []
+        choices = []
+        for p, present in shown:
+            cands = ([INIT] if not present else []) + [i for i, w in before.items()
+                                                       if w.args[0] == p and (w.name == "add") == present]
+            if cands:
+                choices.append([(p, c) for c in cands])
+        return [dict(c) for c in itertools.product(*choices)]
+    per_value = []
+    for v in set(r.result):
+        idx = [n for n, x in enumerate(r.result) if x == v]
+        ids = [i for i, w in before.items() if w.args[0] == v]
+        if len(ids) < len(idx):
+            return [{}]
+        per_value.append([list(zip(perm, idx)) for perm in itertools.permutations(ids, len(idx))])
+    return [dict(p for pairs in c for p in pairs) for c in itertools.product(*per_value)]
+
+
+def _seen(attribution: dict, kind: str) -> set:
+    return set(attribution) if kind == "log" else {c for c in attribution.values() if c != INIT}
+
+
+def _misses(kind: str, a: dict, w1: Op, w2: Op, writes: dict) -> bool:
+    k1, k2 = (w1.client, w1.seq), (w2.client, w2.seq)
+    if kind == "log":
+        return k1 not in a or a[k1] > a[k2]
+    s = a.get(w1.args[0])
+    return s is not None and (s == INIT or (writes[s].resp is not None and writes[s].resp < w1.inv))
+
+
+def _order_witness(check: str, kind: str, choice: tuple, writes: dict) -> bool:
+    for r, a in choice:
+        for k2 in _seen(a, kind):
+            w2 = writes[k2]
+            if check == "monotonic_writes":
+                earlier = [w for w in writes.values() if w.client == w2.client and w.seq < w2.seq and w.status == "ok"]
+            else:
+                earlier = [writes[k1] for r0, a0 in choice if r0.client == w2.client and r0.seq < w2.seq
+                           for k1 in _seen(a0, kind)]
+            if any(_misses(kind, a, w1, w2, writes) for w1 in earlier):
+                return True
+    return False
+
+
 # -------------------------------------------------------------------- random histories
 
 KINDS = ("register", "cas-register", "kv", "set", "log", "counter")
@@ -204,15 +283,30 @@ def _result(kind: str, name: str, draw) -> object:
     return draw(st.sampled_from(VALUES))
 
 
+def _replica_result(kind: str, name: str, args: tuple, writes: list[tuple], draw) -> object:
+    """A read's result as a replica that applied some of the writes invoked so far, in
+    some order, would give it."""
+    applied = draw(st.permutations([w for w in writes if draw(st.booleans())]))
+    if kind == "log":
+        return tuple(a[0] for _, a in applied)
+    state: set = set()
+    for n, a in applied:
+        state = state | {a[0]} if n == "add" else state - {a[0]}
+    return args[0] in state if name == "contains" else frozenset(state)
+
+
 @st.composite
-def histories(draw, kind: str) -> list[tuple]:
+def histories(draw, kind: str, replicas: bool = False) -> list[tuple]:
     """A random history of 2 or 3 clients on `kind`, each with up to 4 operations: every
-    reply, failure and give-up in any order, read results drawn at random."""
+    reply, failure and give-up in any order, read results drawn at random (`replicas`, for a
+    set or a log: as a replica that applied a random selection of the writes invoked so
+    far, in a random order, would return them)."""
     clients = draw(st.integers(2, 3))
-    left = [draw(st.integers(1, 4)) for _ in range(clients)]
+    left = [draw(st.integers(2 if replicas else 1, 4)) for _ in range(clients)]
     seqs = [0] * clients
-    pending: list[str | None] = [None] * clients
+    pending: list[tuple | None] = [None] * clients
     events: list[tuple] = []
+    writes: list[tuple] = []
     while True:
         movable = [c for c in range(clients) if pending[c] is not None or left[c]]
         if not movable:
@@ -220,11 +314,21 @@ def histories(draw, kind: str) -> list[tuple]:
         c = draw(st.sampled_from(movable))
         if pending[c] is None:
             name, args = _call(kind, draw)
+            if replicas and name in ("contains", "remove") and draw(st.booleans()):
+                name, args = "add", (draw(st.sampled_from(VALUES[1:])),)  # more writes that must be seen
             events.append(("invoke", c, seqs[c], name, args))
-            pending[c] = name
+            if name in ("add", "remove", "append"):
+                writes.append((name, args))
+            pending[c] = (name, args)
             left[c] -= 1
             continue
         how = draw(st.sampled_from(["ok", "ok", "ok", "fail", "abandon"]))
-        events.append(("ok", c, seqs[c], _result(kind, pending[c], draw)) if how == "ok" else (how, c, seqs[c]))
+        name, args = pending[c]
+        if how != "ok":
+            events.append((how, c, seqs[c]))
+        elif replicas and name in ("read", "contains"):
+            events.append(("ok", c, seqs[c], _replica_result(kind, name, args, writes, draw)))
+        else:
+            events.append(("ok", c, seqs[c], _result(kind, name, draw)))
         pending[c] = None
         seqs[c] += 1

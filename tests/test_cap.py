@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cap import AP_EVENTUAL, AP_WEAK, CA, CP, NEITHER, UNDETERMINED, NotApplicable, analyse, classify
+from checker.cap import (AP_EVENTUAL, AP_WEAK, CA, CP, NEITHER, UNDETERMINED, NotApplicable, analyse,
+                         applicable_checks, classify)
 from checker.cli import load_spec
 from checker.model import compile_model
 from checker.result import Verdict
@@ -119,6 +120,25 @@ def test_a_lossy_network_without_retries_is_ap_weak(tmp_path):
 def test_without_partitions_a_single_primary_is_ca(tmp_path):
     report = analyse_text(tmp_path, SYNC.replace("faults partition <= 1", ""))
     assert report.classification.label == CA and not report.partitions
+
+
+@pytest.mark.parametrize("obj, write_order", [
+    ("register(values = {1}, initial = 0)", False), ("counter(max = 2)", False),
+    ("set(values = {1})", True), ("log(values = {1}, max = 2)", True)])
+def test_the_write_order_guarantees_apply_to_sets_and_logs_only(tmp_path, obj, write_order):
+    spec = tmp_path / "spec.cap"
+    spec.write_text(textwrap.dedent(f"""\
+        protocol one:
+            object {obj}
+            clients 1, ops 1
+            route clients to n
+            node n:
+                var x: bool = false
+        """), encoding="utf-8")
+    _, program = load_spec(str(spec), {})
+    kinds = applicable_checks(program)
+    assert kinds[:4] == ["linearizable", "durable", "read_your_writes", "monotonic_reads"]
+    assert ("monotonic_writes" in kinds, "writes_follow_reads" in kinds) == (write_order, write_order)
 
 
 def test_a_spec_without_clients_is_refused(tmp_path):

@@ -14,7 +14,7 @@ from checker.cli import compile_spec, main
 from checker.explore import search
 from checker.props.monitor import feed
 from checker.props.sessions import SESSION_KINDS, watcher_for
-from sessions_oracle import KINDS, SPECS, histories, violated
+from sessions_oracle import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
 
 
 def _watcher(check: str, kind: str):
@@ -35,14 +35,29 @@ def _first_violation(check: str, kind: str, events: list[tuple]) -> int | None:
 
 def _oracle_first(check: str, kind: str, events: list[tuple]) -> int | None:
     init = getattr(SPECS[kind], "init", False)
+    if check in ORDER_CHECKS:
+        return next((n for n in range(1, len(events) + 1) if order_violated(check, kind, events[:n])), None)
     return next((n for n in range(1, len(events) + 1) if violated(check, kind, init, events[:n])), None)
 
 
-@pytest.mark.parametrize("check", SESSION_KINDS)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("check, kind", [(c, k) for c in SESSION_KINDS for k in KINDS
+                                         if c not in ORDER_CHECKS or k in ("set", "log")])
 def test_the_watchers_agree_with_the_oracle_at_every_event(check: str, kind: str) -> None:
     @settings(max_examples=200, deadline=None)
     @given(histories(kind))
+    def agree(events: list[tuple]) -> None:
+        assert _first_violation(check, kind, events) == _oracle_first(check, kind, events)
+
+    agree()
+
+
+@pytest.mark.parametrize("check", ORDER_CHECKS)
+@pytest.mark.parametrize("kind", ["set", "log"])
+def test_the_write_order_watchers_agree_on_replica_like_histories(check: str, kind: str) -> None:
+    """Reads that show a random selection of the writes, in a random order: these break the
+    write-order guarantees far more often than results drawn at random."""
+    @settings(max_examples=300, deadline=None)
+    @given(histories(kind, replicas=True))
     def agree(events: list[tuple]) -> None:
         assert _first_violation(check, kind, events) == _oracle_first(check, kind, events)
 
@@ -114,6 +129,58 @@ def test_sets_are_registers_per_element():
     assert not _events_ok("durable", "set", removed + [("invoke", 1, 0, "read", ()), ("ok", 1, 0, frozenset({1}))])
 
 
+def test_monotonic_writes_on_a_set_and_a_log():
+    both = [("invoke", 0, 0, "add", (1,)), ("ok", 0, 0, "ok"), ("invoke", 0, 1, "add", (2,)), ("ok", 0, 1, "ok")]
+    read = [("invoke", 1, 0, "read", ())]
+    assert _first_violation("monotonic_writes", "set", both + read + [("ok", 1, 0, frozenset({2}))]) == 6
+    assert _events_ok("monotonic_writes", "set", both + read + [("ok", 1, 0, frozenset({1}))])
+    w = _watcher("monotonic_writes", "set")
+    s = w.initial()
+    for e in both + read + [("ok", 1, 0, frozenset({2}))]:
+        s = feed(w, s, e)
+    assert w.violation(s) == (1, 0, 0, 0, 0, 1)  # the read shows client 0's #2 without its #1
+    appends = [("invoke", 0, 0, "append", (1,)), ("ok", 0, 0, "ok"), ("invoke", 0, 1, "append", (2,)),
+               ("ok", 0, 1, "ok")] + read
+    assert not _events_ok("monotonic_writes", "log", appends + [("ok", 1, 0, (2,))])
+    assert not _events_ok("monotonic_writes", "log", appends + [("ok", 1, 0, (2, 1))])  # out of order
+    assert _events_ok("monotonic_writes", "log", appends + [("ok", 1, 0, (1,))])
+
+
+def test_a_write_that_failed_or_was_given_up_on_obliges_nothing():
+    later = [("invoke", 0, 1, "append", (2,)), ("ok", 0, 1, "ok"), ("invoke", 1, 0, "read", ()), ("ok", 1, 0, (2,))]
+    for settled in [("fail", 0, 0), ("abandon", 0, 0)]:
+        assert _events_ok("monotonic_writes", "log", [("invoke", 0, 0, "append", (1,)), settled] + later)
+
+
+def test_a_repeated_value_is_a_violation_only_when_every_attribution_breaks_it():
+    mine = [("invoke", 0, 0, "append", (1,)), ("ok", 0, 0, "ok"), ("invoke", 0, 1, "append", (2,)), ("ok", 0, 1, "ok")]
+    other = [("invoke", 1, 0, "append", (2,))]  # still pending: it may be the read's 2
+    read = [("invoke", 2, 0, "read", ()), ("ok", 2, 0, (2,))]
+    assert _events_ok("monotonic_writes", "log", mine + other + read)
+    assert _events_ok("monotonic_writes", "log", mine + other + read + [("ok", 1, 0, "ok")])
+    assert _first_violation("monotonic_writes", "log", mine + other + read + [("fail", 1, 0)]) == 8
+
+
+def test_writes_follow_what_their_client_read():
+    seen = [("invoke", 0, 0, "add", (1,)), ("ok", 0, 0, "ok"), ("invoke", 1, 0, "contains", (1,)),
+            ("ok", 1, 0, True), ("invoke", 1, 1, "add", (2,)), ("ok", 1, 1, "ok"), ("invoke", 0, 1, "read", ())]
+    assert _first_violation("writes_follow_reads", "set", seen + [("ok", 0, 1, frozenset({2}))]) == 8
+    assert _events_ok("monotonic_writes", "set", seen + [("ok", 0, 1, frozenset({2}))])  # two clients' writes
+    assert _events_ok("writes_follow_reads", "set", seen + [("ok", 0, 1, frozenset({1, 2}))])
+    unseen = seen[:3] + [("ok", 1, 0, False)] + seen[4:]
+    assert _events_ok("writes_follow_reads", "set", unseen + [("ok", 0, 1, frozenset({2}))])
+    w = _watcher("writes_follow_reads", "set")
+    s = w.initial()
+    for e in seen + [("ok", 0, 1, frozenset({2}))]:
+        s = feed(w, s, e)
+    assert w.violation(s) == (0, 1, 0, 0, 1, 1, 1, 0)  # read, the write it misses, the one it shows, the read
+
+
+def test_a_single_value_object_has_no_write_order_watcher():
+    with pytest.raises(ValueError, match="register"):
+        _watcher("monotonic_writes", "register")
+
+
 # -------------------------------------------------------------------- protocols end to end
 
 REPO = Path(__file__).resolve().parent.parent
@@ -150,12 +217,14 @@ LOG = {"OBJECT": "log(values = {1}, max = 6)", "VALUE_TYPE": "seq[Value, 6]", "I
        "WRITE": "append", "UPDATE": "value + [v] if len(value) < 6 else value"}  # never full: 6 appends at most
 
 
+LOG2 = dict(LOG, OBJECT="log(values = {1, 2}, max = 6)")  # two values: an entry tells its append
 SET = {"OBJECT": "set(values = {1, 2})", "VALUE_TYPE": "set[Value]", "INITIAL": "{}", "WRITE": "add",
        "UPDATE": "value | {v}"}
 
 
-def _lagging_spec(tmp_path: Path, check: str, readers: str, obj: dict, ops: int = 2) -> Path:
-    text = LAGGING
+def _lagging_spec(tmp_path: Path, check: str, readers: str, obj: dict, ops: int = 2, network: str = "") -> Path:
+    text = LAGGING if not network else LAGGING.replace("route clients to any replica\n",
+                                                       f"route clients to any replica\n        network {network}\n")
     for key, value in {**obj, "CHECK": check, "READERS": readers, "OPS": str(ops)}.items():
         text = text.replace(key, value)
     spec = tmp_path / "lagging.cap"
@@ -163,8 +232,8 @@ def _lagging_spec(tmp_path: Path, check: str, readers: str, obj: dict, ops: int 
     return spec
 
 
-def _lagging(tmp_path: Path, check: str, readers: str, obj: dict, ops: int = 2):
-    _, model = compile_spec(str(_lagging_spec(tmp_path, check, readers, obj, ops)), {}, "check")
+def _lagging(tmp_path: Path, check: str, readers: str, obj: dict, ops: int = 2, network: str = ""):
+    _, model = compile_spec(str(_lagging_spec(tmp_path, check, readers, obj, ops, network)), {}, "check")
     return next(p for p in search(model).properties if p.kind == check)
 
 
@@ -177,9 +246,36 @@ def test_reads_at_a_lagging_replica_break_each_guarantee(tmp_path, check, steps,
 
 
 @pytest.mark.parametrize("obj", [REGISTER, LOG, SET], ids=["register", "log", "set"])
-@pytest.mark.parametrize("check", SESSION_KINDS)
+@pytest.mark.parametrize("check", [k for k in SESSION_KINDS if k not in ORDER_CHECKS])
 def test_reads_at_the_writer_keep_each_guarantee(tmp_path, check, obj):
     assert _lagging(tmp_path, check, "{replica[0]}", obj).verdict.word == "holds"
+
+
+# monotonic_writes: client[0] writes 1 then 2 at replica[0] (2 steps each), sync(2) overtakes
+# sync(1), a read at replica[1] (2 steps) shows 2 alone. writes_follow_reads: client[0]
+# writes 1, client[1] reads it at replica[0] and writes 2, then the same overtaking.
+@pytest.mark.parametrize("obj", [LOG2, SET], ids=["log", "set"])
+@pytest.mark.parametrize("check, steps", [("monotonic_writes", 7), ("writes_follow_reads", 9)])
+def test_copies_that_overtake_each_other_break_the_write_order(tmp_path, check, steps, obj):
+    result = _lagging(tmp_path, check, "{replica[0], replica[1]}", obj, network="unordered")
+    assert result.verdict.word == "violated"
+    assert result.trace.length == steps
+
+
+@pytest.mark.parametrize("obj", [LOG2, SET], ids=["log", "set"])
+@pytest.mark.parametrize("check", ORDER_CHECKS)
+def test_copies_in_order_keep_the_write_order(tmp_path, check, obj):
+    assert _lagging(tmp_path, check, "{replica[0], replica[1]}", obj, network="fifo").verdict.word == "holds"
+    assert _lagging(tmp_path, check, "{replica[0]}", obj).verdict.word == "holds"
+
+
+def test_the_report_names_the_write_the_read_shows_and_the_one_it_misses(tmp_path, capsys):
+    spec = _lagging_spec(tmp_path, "writes_follow_reads", "{replica[0], replica[1]}", SET, network="unordered")
+    assert main(["check", str(spec), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert ("  client[0]#2 read() -> {2} returned a state with client[1]#2 add(2) -> ok but not client[0]#1 "
+            "add(1) -> ok before it, a write that client[1]#1 read() -> {1} had shown the writing client before "
+            "it wrote\n") in out
 
 
 def _only(path: str, kind: str, tmp_path: Path) -> Path:
@@ -225,19 +321,21 @@ def test_active_active_lww_does_not_read_your_writes(tmp_path):
 
 
 @pytest.mark.parametrize("seed", ["0", "77"])
-def test_the_output_is_the_same_under_any_hash_seed(seed, tmp_path):
+@pytest.mark.parametrize("check, steps", [("monotonic_reads", 6), ("monotonic_writes", 7), ("writes_follow_reads", 9)])
+def test_the_output_is_the_same_under_any_hash_seed(seed, check, steps, tmp_path):
     import os
     import subprocess
     import sys
 
-    spec = str(_lagging_spec(tmp_path, "monotonic_reads", "{replica[0], replica[1]}", SET, ops=3))
+    spec = str(_lagging_spec(tmp_path, check, "{replica[0], replica[1]}", SET, ops=3 if check == "monotonic_reads" else 2,
+                             network="unordered" if check != "monotonic_reads" else ""))
 
     def run(hash_seed: str) -> str:
         return subprocess.run([sys.executable, "-m", "checker", "check", spec], capture_output=True, text=True,
                               env=dict(os.environ, PYTHONHASHSEED=hash_seed), cwd=REPO).stdout
 
     out = run(seed)
-    assert out == run("1") and "check monotonic_reads: violated after 6 steps" in out
+    assert out == run("1") and f"check {check}: violated after {steps} steps" in out
 
 
 def test_the_json_report_names_the_read_and_the_write(tmp_path, capsys):

@@ -361,11 +361,13 @@ def _consistent_when_finished(histories, slot: int, finished: Callable[[tuple], 
 
 
 def _violation_json(found: tuple) -> dict:
-    """A session watcher's violation (props/sessions.py) as the JSON state shows it: the read
-    and the acknowledged write, or the same client's earlier read, it contradicts."""
-    reader, rseq, other, oseq = found
-    return {"read": {"client": f"client[{reader}]", "request": rseq + 1},
-            "contradicts": {"client": f"client[{other}]", "request": oseq + 1}}
+    """A session watcher's violation (props/sessions.py, ordering.py) as the JSON state shows
+    it: the read and the acknowledged write, or the same client's earlier read, it
+    contradicts; for the write-order guarantees also the write the read showed without the
+    one it contradicts (`shows`) and the read that had observed that one (`seen_by`)."""
+    names = ("read", "contradicts", "shows", "seen_by")
+    return {name: {"client": f"client[{found[k]}]", "request": found[k + 1] + 1}
+            for name, k in zip(names, range(0, len(found), 2))}
 
 
 def _monitor_ok(monitor, slot: int) -> Callable[[tuple], bool]:

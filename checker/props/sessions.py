@@ -1,8 +1,9 @@
 """Durability and the session guarantees, decided online over the clients' history.
 
 `check durable`, `check read_your_writes` and `check monotonic_reads` each get one watcher
-here, with the same pure interface as the linearizability monitor (monitor.py): `initial()`,
-`invoke`, `respond`, `fail` (an error reply: no effect), `abandon` (the client gave up: the
+here (`check monotonic_writes` and `check writes_follow_reads`: ordering.py, on this
+base), with the same pure interface as the linearizability monitor (monitor.py):
+`initial()`, `invoke`, `respond`, `fail` (an error reply: no effect), `abandon` (the client gave up: the
 operation may take effect at any later time, or never), `ok(state)` and `violation(state)`.
 
 Definitions (docs/language.md states them for users). A *write* puts a value in one *part*
@@ -41,8 +42,13 @@ from abc import ABC, abstractmethod
 from checker.props.objects import SequentialSpec
 
 FRESHNESS_KINDS = ("durable", "read_your_writes")
-SESSION_KINDS = FRESHNESS_KINDS + ("monotonic_reads",)
+ORDER_KINDS = ("monotonic_writes", "writes_follow_reads")   # decided in ordering.py
+SESSION_KINDS = FRESHNESS_KINDS + ("monotonic_reads",) + ORDER_KINDS
 OBJECTS = ("register", "kv", "counter", "set", "log")
+# the objects each check is defined for: the write-order guarantees need reads that show
+# several writes at once (ordering.py)
+SUPPORTED = {kind: OBJECTS for kind in FRESHNESS_KINDS + ("monotonic_reads",)} | {
+    kind: ("set", "log") for kind in ORDER_KINDS}
 INIT = (-1, -1)               # the initial value, as a write id (client, seq)
 RETURNED, PENDING, ABANDONED = 0, 1, 2   # how a write stands
 
@@ -117,6 +123,9 @@ def watcher_for(kind: str, spec: SequentialSpec, ops: tuple[str, ...], clients: 
     no bound). Raises ValueError for an object it does not support (the semantic checker
     refuses those first)."""
     access = _Access(spec, ops)
+    if kind in ORDER_KINDS:
+        from checker.props.ordering import WriteOrder  # it builds on this module
+        return WriteOrder(kind, access, clients, per_client)
     if access.kind in ("log", "counter"):
         return Accumulation(kind, access, clients, per_client)
     if kind == "monotonic_reads":

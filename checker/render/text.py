@@ -135,6 +135,10 @@ _SESSION_SENTENCES = {
     "read_your_writes": ("{read} returned a state without {other}, a write of the same client acknowledged "
                          "before the read began"),
     "monotonic_reads": "{read} returned a state older than {other}, an earlier read of the same client, had shown",
+    "monotonic_writes": ("{read} returned a state with {shows} but not {other} before it, an earlier write of "
+                         "the same client, acknowledged before it wrote again"),
+    "writes_follow_reads": ("{read} returned a state with {shows} but not {other} before it, a write that "
+                            "{seen_by} had shown the writing client before it wrote"),
 }
 
 
@@ -150,11 +154,17 @@ def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
 
     def op(who: dict) -> str:
         client, n = who["client"], who["request"]
-        return f"{client}#{n} {calls.get(client, {}).get(n, '?')} -> {replies.get((client, n), '?')}"
+        return f"{client}#{n} {calls.get(client, {}).get(n, '?')} -> {replies.get((client, n), '(no reply)')}"
 
-    out.append("  " + _SESSION_SENTENCES[kind].format(read=op(found["read"]), other=op(found["contradicts"])))
+    named = {k: op(v) for k, v in found.items() if k != "contradicts"}
+    out.append("  " + _SESSION_SENTENCES[kind].format(other=op(found["contradicts"]), **named))
     last = [(r["client"], r["request"]) for r in trace.steps[-1].action.get("replies", ())]
-    if (found["read"]["client"], found["read"]["request"]) not in last:
+    if (found["read"]["client"], found["read"]["request"]) in last:
+        return out
+    if "shows" in found:
+        out.append("  (the violation became definite at the last step, which settled a write the read's "
+                   "explanation depended on)")
+    else:
         out.append("  (the last reply says that an operation that could have explained it had no effect)")
     return out
 
@@ -171,7 +181,8 @@ def _property_heading(p: PropertyResult) -> str:
             if p.lasso.ending == "error reply" else f"a {p.lasso.ending}"
         return f"{what}: violated after {plural(p.trace.length, 'step')}, ending in {shape}"
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
-        return f"{what}: violated after {plural(p.trace.length, 'step')}"
+        shrunk = f" (shrunk from {p.shrunk_from})" if p.shrunk_from is not None else ""
+        return f"{what}: violated after {plural(p.trace.length, 'step')}{shrunk}"
     if p.verdict is Verdict.UNKNOWN and p.reason:
         return f"{what}: unknown ({p.reason})"
     return f"{what}: {p.verdict.word}"

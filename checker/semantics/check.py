@@ -33,6 +33,9 @@ SINGLETONS = {
 }
 SESSION_KINDS = ("durable", "read_your_writes", "monotonic_reads")  # as checker/props/sessions.py decides them
 SESSION_OBJECTS = ("register", "kv", "counter", "set", "log")
+ORDER_KINDS = ("monotonic_writes", "writes_follow_reads")  # checker/props/ordering.py, on these objects:
+ORDER_OBJECTS = ("set", "log")
+SINGLE_VALUE = {"register": "a register's read", "kv": "a map's get", "counter": "a counter's read"}
 NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your_writes",
                 "monotonic_reads", "monotonic_writes", "writes_follow_reads")
 
@@ -554,11 +557,28 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
             self.error(f"'check {name}' is defined for the built-in objects ({', '.join(SESSION_OBJECTS)}), "
                        f"whose reads show which writes they reflect; '{self.object.name}' is user-defined",
                        d.span, (Note("the object is declared here", self.object.span),))
+        elif name in ORDER_KINDS and self.object is not None and self.object.kind not in ORDER_OBJECTS:
+            self._single_value_reads(name, d)
         if name == "converges" and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
             self.error("'check converges' compares the variables marked 'replicated', and there are "
                        "none: write 'replicated var ...'", d.span)
         return ir.Property(name, name, span=d.span)
 
+    def _single_value_reads(self, name: str, d: ast.Check) -> None:
+        """`check monotonic_writes` or `writes_follow_reads` on an object whose reads cannot
+        show a later write without an earlier one."""
+        obj = self.object
+        assert obj is not None
+        if obj.kind in SINGLE_VALUE:
+            why = (f"{SINGLE_VALUE[obj.kind]} returns one value, which cannot show a later write present "
+                   "and an earlier one missing")
+            instead = ("use 'object set' or 'object log' (their read() shows every write it reflects), or "
+                       "'check monotonic_reads' and 'check read_your_writes', which a single value can show broken")
+        else:
+            why = f"'{obj.name}' is user-defined, so which writes its reads reflect is unknown"
+            instead = "use 'object set' or 'object log', whose read() shows every write it reflects"
+        self.error(f"'check {name}' needs reads that show several writes at once; {why}", d.span,
+                   (Note("the object is declared here", obj.span), Note(instead)))
 
 # ---------------------------------------------------------------- helpers
 
