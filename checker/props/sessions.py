@@ -3,8 +3,9 @@
 `check durable`, `check read_your_writes` and `check monotonic_reads` each get one watcher
 here (`check monotonic_writes` and `check writes_follow_reads`: ordering.py, on this
 base), with the same pure interface as the linearizability monitor (monitor.py):
-`initial()`, `invoke`, `respond`, `fail` (an error reply: no effect), `abandon` (the client gave up: the
-operation may take effect at any later time, or never), `ok(state)` and `violation(state)`.
+`initial()`, `invoke`, `respond`, `fail` (an error reply: no effect), `abandon` (the
+client gave up: the operation may take effect at any later time, or never), `ok(state)`
+and `violation(state)`.
 
 Definitions (docs/language.md states them for users). A *write* puts a value in one *part*
 of the object: the register's single part, a map's key, a set's element (`add` writes
