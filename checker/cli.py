@@ -180,6 +180,12 @@ def _add_check_command(commands) -> None:
                                "spec said 'check deadlock_free')")
     deadlock.add_argument("--no-deadlock", dest="deadlock", action="store_const", const=False,
                           help="do not look for deadlocks even if the spec asks")
+    cmd.add_argument("--shrink", action="store_true",
+                     help="shrink every counterexample: remove steps, operations and faults while the "
+                          "property stays violated (breadth-first traces are already shortest)")
+    cmd.add_argument("--itf", metavar="DIR",
+                     help="write each counterexample to DIR as an ITF trace (Apalache, Quint), which "
+                          "'capcheck replay' accepts")
     _add_json_option(cmd)
     progress = cmd.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
@@ -211,8 +217,9 @@ def _add_replay_command(commands) -> None:
     cmd = commands.add_parser(
         "replay", help="replay a saved trace step by step",
         description="Replay a trace against a spec and print every step and the final state. "
-                    "TRACE is the path a report prints (e.g. 0.1.3.2), a file holding one, or a "
-                    "JSON report written by 'capcheck check --json'.")
+                    "TRACE is the path a report prints (e.g. 0.1.3.2), a file holding one, a "
+                    "JSON report written by 'capcheck check --json' or an ITF trace written by "
+                    "'capcheck check --itf'.")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     cmd.add_argument("trace", metavar="TRACE", help="a path such as 0.1.3.2, or a file")
     _add_define_option(cmd)
@@ -398,6 +405,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = ProgressLine(sys.stderr, args.progress)
     result = search(model, options, progress if progress.on else None)
     progress.finish(result)
+    if args.shrink:
+        from checker.explore.shrink import shrink_result
+        result = shrink_result(model, result)
     defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"
     data = json_report.report_data(result, args.spec, program.name, constants_of(program),
@@ -405,6 +415,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     _write_json(args.json, json_report.dumps(data))
     if args.json != "-":
         emit(text_report.report(result, args.spec, hint))
+    if args.itf:
+        from checker import cli_trace
+        cli_trace.write_itf(args.itf, cli_trace.itf_documents(
+            model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
     if result.failure is not None:
         _located(result.failure.message, result.failure.span, args.spec)
     return _exit_code(result)
@@ -460,6 +474,7 @@ class TraceArgument:
     constants: dict | None = None
     faults: dict | None = None
     lasso: Lasso | None = None
+    states: list | None = None
 
 
 def read_trace(text: str, prop: str | None) -> TraceArgument:
@@ -483,6 +498,11 @@ def read_trace(text: str, prop: str | None) -> TraceArgument:
         data = json.loads(content)
     except ValueError:
         raise UsageError(f"'{text}' is neither a path such as 0.1.3 nor a JSON report") from None
+    from checker import cli_trace
+    if cli_trace.is_itf(data):
+        got = cli_trace.read_itf(data, text)
+        return TraceArgument(got["path"], got["actions"], got["constants"], got["faults"],
+                             _lasso_of({"lasso": got["lasso"]}, len(got["path"]) - 1), got["states"])
     trace = _pick_trace(data, prop, text)
     try:
         path = [int(x) for x in str(trace["path"]).split(".")]
@@ -542,6 +562,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(f"the trace does not fit {args.spec}: {exc}") from None
     if actions is not None:
         _compare_actions(trace, actions)
+    if given.states is not None:
+        from checker.cli_trace import check_states
+        check_states(model, path, given.states, args.spec)
     if args.json is not None:
         _write_json(args.json, json_report.dumps(json_report.trace_data(trace)))
     if args.json != "-":

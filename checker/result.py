@@ -84,7 +84,9 @@ class Lasso:
 class PropertyResult:
     """A property's verdict. `reason` explains an UNKNOWN that is not the run's own stop
     reason (a check this engine does not decide); None otherwise. A violated liveness
-    property (`available`, `converges`) has a `lasso` describing its trace."""
+    property (`available`, `converges`) has a `lasso` describing its trace. `shrunk_from`
+    is the length in steps of the trace the engine found when a shrinker
+    (explore/shrink.py) replaced it with this shorter one; None otherwise."""
 
     name: str
     kind: str
@@ -92,6 +94,7 @@ class PropertyResult:
     trace: Trace | None = None
     reason: str | None = None
     lasso: Lasso | None = None
+    shrunk_from: int | None = None
 
 
 @dataclass(frozen=True)

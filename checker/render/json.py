@@ -34,6 +34,8 @@ def property_data(p: PropertyResult) -> dict:
     out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         out.update(trace_data(p.trace))
+        if p.shrunk_from is not None:
+            out["shrunk_from"] = p.shrunk_from
         if p.lasso is not None:
             out["lasso"] = {"start": p.lasso.start, "loop": p.lasso.loop, "ending": p.lasso.ending,
                             "subject": p.lasso.subject}
