@@ -1,0 +1,149 @@
+"""Sequence diagrams on the command line: `capcheck check SPEC --render DIR` and
+`capcheck render TRACE -o FILE` (docs/cli.md, "Sequence diagrams").
+
+`render` re-runs the trace on the spec, because the diagram's arrows come from the model's
+own states (model/traffic.py): the spec is `--spec SPEC`, or else the one the JSON report
+names (its `spec` field, the path as given to `capcheck check`), with the report's
+constants and fault budgets unless `-D` or `--faults` are given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+
+from checker.errors import UsageError
+from checker.model import Model
+from checker.model.traffic import traffic
+from checker.model.values import SpecRuntimeError
+from checker.render.images import DotMissing, write_all, write_file
+from checker.render.sequence import sequence_dot
+from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
+
+
+def diagram(model: Model, trace: Trace, prop: PropertyResult | None, title: str) -> str:
+    """The DOT text of a trace's sequence diagram."""
+    return sequence_dot(trace, traffic(model, trace.path), prop, title)
+
+
+def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str) -> None:
+    """`--render DIR`: NAME.dot, .svg and .png for every counterexample (NAME: the property;
+    `error` for a run-time failure of the spec). Says on stderr what it wrote, or how to
+    install Graphviz when `dot` is missing (the .dot files are written all the same)."""
+    jobs = [(p.name, p.trace, p) for p in result.properties if p.verdict is Verdict.VIOLATED and p.trace]
+    if result.failure is not None:
+        jobs.append(("error", result.failure.trace, None))
+    if not jobs:
+        return
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--render: cannot create '{directory}': {exc.strerror or type(exc).__name__}") from None
+    missing = None
+    for name, trace, prop in jobs:
+        title = f"{spec}: {'the spec failed while running: ' + result.failure.message if prop is None else name}"  # type: ignore[union-attr]
+        base = os.path.join(directory, _file_name(name))
+        text = diagram(model, trace, prop, title)
+        try:
+            written = write_all(text, base)
+        except DotMissing as exc:
+            missing, written = str(exc), [base + ".dot"]
+        except OSError as exc:
+            raise UsageError(f"--render: cannot write '{base}': {exc.strerror or type(exc).__name__}") from None
+        print(f"diagram of {name}: {', '.join(written)}", file=sys.stderr)
+    if missing:
+        print(missing, file=sys.stderr)
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "trace"
+
+
+def add_render_command(commands) -> None:
+    from checker.cli import _add_define_option, _add_faults_option
+
+    cmd = commands.add_parser(
+        "render", help="draw a saved trace as a sequence diagram (.dot, .svg or .png)",
+        description="Replay a trace on its spec and draw it as a Graphviz sequence diagram: a lane per "
+                    "node and per client, an arrow from each send to its delivery, lost and in-flight "
+                    "messages, faults, and the step that breaks the property with a caption. TRACE is a "
+                    "JSON report written by 'capcheck check --json', or a path such as 0.1.3 (then "
+                    "--spec is required). The spec is --spec SPEC, or else the one the report names; "
+                    "the report's constants and fault budgets are used unless -D or --faults are given.",
+        epilog="exit codes: 0 written, 2 bad usage or a trace that does not fit the spec")
+    cmd.add_argument("trace", metavar="TRACE", help="a JSON report, or a path such as 0.1.3")
+    cmd.add_argument("-o", dest="output", metavar="FILE", required=True,
+                     help="the file to write: FILE.dot, FILE.svg or FILE.png (the last two need Graphviz)")
+    cmd.add_argument("--spec", metavar="SPEC", help="the .cap file (default: the report's 'spec')")
+    cmd.add_argument("--property", metavar="NAME",
+                     help="the property whose trace to draw (default: the first violated)")
+    _add_define_option(cmd)
+    _add_faults_option(cmd)
+    cmd.set_defaults(run=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from checker import cli
+
+    if os.path.splitext(args.output)[1].lower() not in (".dot", ".svg", ".png"):
+        raise UsageError(f"-o '{args.output}': the output must end in .dot, .svg or .png")
+    given = cli.read_trace(args.trace, args.property)
+    report = _report(args.trace)
+    spec = args.spec or report.get("spec")
+    if not isinstance(spec, str):
+        raise UsageError(f"'{args.trace}' does not name its spec; give --spec SPEC")
+    overrides = cli.overrides_of(args.defines)
+    if not args.defines and given.constants:
+        overrides = {k: v for k, v in given.constants.items() if isinstance(v, (int, bool))}
+    faults = cli.fault_override_of(args)
+    if faults is None and given.faults:
+        recorded = [f"{k}={v}" for k, v in given.faults.items() if v is not None]
+        faults = cli.faults_override("none," + ",".join(recorded)) if recorded else None
+    program, model = cli.compile_spec(spec, overrides, "render", faults)
+    if given.faults is not None:
+        cli._same_faults(given.faults, program.faults.nonzero())  # noqa: SLF001 - replay's own check
+    try:
+        trace = cli.replay(model, given.path)
+    except (ValueError, SpecRuntimeError) as exc:
+        raise UsageError(f"the trace does not fit {spec}: {exc}") from None
+    if given.actions is not None:
+        cli._compare_actions(trace, given.actions)  # noqa: SLF001 - replay's own check
+    prop = _property(report, args.property, trace, given.lasso)
+    title = f"{spec}: {prop.name}" if prop is not None else spec
+    text = diagram(model, trace, prop, title)
+    try:
+        write_file(text, args.output)
+    except DotMissing as exc:
+        base = os.path.splitext(args.output)[0] + ".dot"
+        write_file(text, base)
+        print(f"{exc}; wrote {base}", file=sys.stderr)
+        return cli.EXIT_OK
+    except OSError as exc:
+        raise UsageError(f"cannot write '{args.output}': {exc.strerror or type(exc).__name__}") from None
+    steps = f"{trace.length} step{'s' if trace.length != 1 else ''}"
+    cli.emit(f"{args.output}: a sequence diagram of {steps}" + (f" ({prop.kind} {prop.name})" if prop else ""))
+    return cli.EXIT_OK
+
+
+def _report(name: str) -> dict:
+    """The JSON report a trace argument names, or {} for a path or a file holding one."""
+    try:
+        with open(name, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _property(report: dict, name: str | None, trace: Trace, lasso: Lasso | None) -> PropertyResult | None:
+    """The violated property whose trace a report holds (as `read_trace` picks it)."""
+    props = [p for p in report.get("properties", []) if isinstance(p, dict) and "trace" in p
+             and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)]
+    if name is not None:
+        props = [p for p in props if p["name"] == name]
+    if not props:
+        return None
+    return PropertyResult(props[0]["name"], props[0]["kind"], Verdict.VIOLATED, trace, lasso=lasso)
