@@ -144,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history_command(commands)
     from checker.cli_cap import add_cap_command  # it builds on this module's helpers
     add_cap_command(commands)
+    from checker.cli_render import add_render_command
+    add_render_command(commands)
     return parser
 
 
@@ -186,6 +188,8 @@ def _add_check_command(commands) -> None:
     cmd.add_argument("--itf", metavar="DIR",
                      help="write each counterexample to DIR as an ITF trace (Apalache, Quint), which "
                           "'capcheck replay' accepts")
+    cmd.add_argument("--render", metavar="DIR",
+                     help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
     _add_json_option(cmd)
     progress = cmd.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
@@ -419,6 +423,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from checker import cli_trace
         cli_trace.write_itf(args.itf, cli_trace.itf_documents(
             model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
+    if args.render:
+        from checker.cli_render import render_counterexamples
+        render_counterexamples(args.render, model, result, args.spec)
     if result.failure is not None:
         _located(result.failure.message, result.failure.span, args.spec)
     return _exit_code(result)
