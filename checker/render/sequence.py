@@ -216,7 +216,8 @@ def _caption(trace: Trace, prop: PropertyResult | None, title: str) -> str:
         lines.append(f"check {prop.kind} is violated at step {n}")
         lines += _verdict_words(trace, prop.kind)
     elif prop.lasso is not None:
-        lines.append(f"check {prop.kind} ({prop.name}) is violated: {prop.lasso.subject}")
+        named = "" if prop.name == prop.kind else f" ({prop.name})"
+        lines.append(f"check {prop.kind}{named} is violated: {prop.lasso.subject}")
         if prop.lasso.ending == "loop":
             lines.append(f"with no more faults, steps {prop.lasso.loop + 1}-{n} repeat forever "  # type: ignore[operator]
                          f"(a fair run) and it never happens")
