@@ -17,7 +17,7 @@ import sys
 
 from checker.errors import UsageError
 from checker.model import Model
-from checker.model.traffic import traffic
+from checker.model.traffic import traffic, watched
 from checker.model.values import SpecRuntimeError
 from checker.render.images import DotMissing, write_all, write_file
 from checker.render.sequence import sequence_dot
@@ -26,7 +26,10 @@ from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
 
 def diagram(model: Model, trace: Trace, prop: PropertyResult | None, title: str) -> str:
     """The DOT text of a trace's sequence diagram."""
-    return sequence_dot(trace, traffic(model, trace.path), prop, title)
+    flow = traffic(model, trace.path)
+    if prop is not None:
+        flow["watched"] = watched(model, prop.name)
+    return sequence_dot(trace, flow, prop, title)
 
 
 def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str) -> None:

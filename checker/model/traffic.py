@@ -82,6 +82,15 @@ def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
             "messages": messages}
 
 
+def watched(model: Model, name: str) -> list[str]:
+    """The names of the state rows (`Model.flat`) that invariant `name` reads, in layout
+    order; [] for another property."""
+    inv = next((i for i in model.invariants if i.prop.name == name and i.prop.kind == "invariant"), None)
+    if inv is None:
+        return []
+    return [model._slot_name(model.layout.slots[k]) for k in inv.slots]  # noqa: SLF001 - the rows' own names
+
+
 def _untargeted(entry: dict) -> str:
     return entry["text"].rsplit(" to ", 1)[0]
 

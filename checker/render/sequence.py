@@ -34,7 +34,8 @@ _RED, _BLUE, _GREY, _ORANGE, _PURPLE = "#c0392b", "#1f5fbf", "#888888", "#d68910
 
 
 def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, title: str = "") -> str:
-    """The DOT text of `trace`'s sequence diagram; `flow` is `traffic(model, trace.path)`;
+    """The DOT text of `trace`'s sequence diagram; `flow` is `traffic(model, trace.path)`, with
+    `watched` (optional) the state rows an invariant reads;
     `prop`, when given, is the violated property whose counterexample this is."""
     last = len(trace.steps) - 1
     has_net = any(s.action["kind"] in _NET_KINDS for s in trace.steps) or any(
@@ -47,7 +48,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
                         "fontname": "Helvetica", "labelloc": "t", "labeljust": "l"})
     g.defaults = {"node": {"fontname": "Helvetica", "fontsize": "10"},
                   "edge": {"fontname": "Helvetica", "fontsize": "9"}}
-    g.attrs["label"] = "\n".join([_caption(trace, prop, title)] + _legend(trace, lanes))
+    g.attrs["label"] = "\n".join([_caption(trace, prop, title, flow.get("watched", ()))] + _legend(trace, lanes))
 
     def cell(lane: str, row: str) -> str:
         return f"{ids[lane]}_{row}"
@@ -199,8 +200,9 @@ def _step_label(n: int, row: str, trace: Trace, prop: PropertyResult | None) -> 
     return "\n".join(x for x in out if x)
 
 
-def _caption(trace: Trace, prop: PropertyResult | None, title: str) -> str:
-    """The diagram's caption: a title, then what the trace shows, in plain words."""
+def _caption(trace: Trace, prop: PropertyResult | None, title: str, watched=()) -> str:
+    """The diagram's caption: a title, then what the trace shows, in plain words (for an
+    invariant, the values of `watched`, the rows it reads, in the last state)."""
     lines = [title] if title else []
     if prop is None:
         lines.append(f"a trace of {trace.length} step{'s' if trace.length != 1 else ''}")
@@ -209,9 +211,11 @@ def _caption(trace: Trace, prop: PropertyResult | None, title: str) -> str:
     n = len(trace.steps) - 1
     if prop.kind == "invariant":
         lines.append(f"invariant {prop.name} is false after step {n} ({last.action['action']})")
+        values = [f"{name} = {value}" for name, value in last.rows if name in watched]
+        for k in range(0, len(values), 4):
+            lines.append(("the values it reads: " if k == 0 else "") + ", ".join(values[k:k + 4]))
         if last.changes:
-            lines.append("that step changed:")
-            lines += list(last.changes)
+            lines.append("that step changed: " + "; ".join(last.changes))
     elif prop.kind in ("linearizable", "sequential") or prop.kind in text_render._SESSION_SENTENCES:
         lines.append(f"check {prop.kind} is violated at step {n}")
         lines += _verdict_words(trace, prop.kind)
