@@ -208,3 +208,24 @@ def test_without_dot_the_dot_file_is_still_written(run_cli, tmp_path, monkeypatc
     code, _, err = run_cli(["render", str(report), "-o", str(tmp_path / "y.svg")])
     assert code == 0 and "apt-get install graphviz" in err
     assert (tmp_path / "y.dot").exists() and not (tmp_path / "y.svg").exists()
+
+
+def test_a_loop_is_drawn_back_to_the_state_it_returns_to() -> None:
+    """No library spec ends in a loop; the renderer is a pure function, so give it one."""
+    from dataclasses import replace
+
+    from checker.render.sequence import sequence_dot
+    from checker.result import Lasso
+    model, prop = _counterexample("best_effort_broadcast", "converges")
+    looped = replace(prop, lasso=Lasso(1, 2, "loop", "up replicas differ"))
+    text = sequence_dot(prop.trace, traffic(model, prop.trace.path), looped, "")
+    assert "back to the state after step 2" in text and "loop starts" in text
+    assert "steps 3-3 repeat forever" in text
+    tokens(text)
+
+
+def test_session_counterexample_marks_both_replies() -> None:
+    model, prop = _counterexample("async_primary_backup", "durable")
+    text = diagram(model, prop.trace, prop, "")
+    red = [line for line in text.splitlines() if "reply #" in line and "#c0392b" in line]
+    assert len(red) == 2, red

@@ -87,12 +87,13 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
 
     for m in flow["messages"]:
         _message_edges(g, m, cell, rows)
+    blamed = _blamed(trace, prop)
     for n, step in enumerate(trace.steps):
         actor = _actor_of(step)
         for r in step.action.get("replies", ()):
             if actor in ids and r["client"] in ids:
-                wrong = prop is not None and prop.kind == "linearizable" and n == bad \
-                    and r is step.action["replies"][-1]
+                wrong = (prop is not None and prop.kind == "linearizable" and n == bad
+                         and r is step.action["replies"][-1]) or (r["client"], r["request"]) in blamed
                 g.edge(cell(actor, rows[n]), cell(r["client"], rows[n]), constraint="false",
                        label=f"reply #{r['request']}: {r['result']}", color=_RED if wrong else _BLUE,
                        fontcolor=_RED if wrong else _BLUE, penwidth="2" if wrong else None)
@@ -100,6 +101,15 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
         g.edge(f"s_{rows[last]}", f"s_{rows[prop.lasso.loop]}", constraint="false", color=_PURPLE,
                fontcolor=_PURPLE, style="bold", label=f"back to the state after step {prop.lasso.loop}")
     return write(g)
+
+
+def _blamed(trace: Trace, prop: PropertyResult | None) -> set[tuple[str, int]]:
+    """The (client, request) of the replies a durability or session counterexample names:
+    the read, and the write or earlier read it contradicts (`violated` in the last state)."""
+    if prop is None:
+        return set()
+    found = trace.steps[-1].state.get("violated", {}).get(prop.kind) or {}
+    return {(v["client"], v["request"]) for k, v in found.items() if k in ("read", "contradicts")}
 
 
 def _legend(trace: Trace, lanes: list[str]) -> list[str]:
