@@ -41,6 +41,8 @@ def add_cap_command(commands) -> None:
     cmd.add_argument("--scale", metavar="[NAME=]V1,V2,...",
                      help=f"also measure the costs with the constant NAME (default {DEFAULT_SCALE_CONSTANT}) "
                           "set to each value, e.g. --scale N=3,5,7")
+    cmd.add_argument("--render", metavar="DIR",
+                     help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
     _add_json_option(cmd)
     cmd.set_defaults(run=cmd_cap)
 
@@ -75,8 +77,14 @@ def cmd_cap(args: argparse.Namespace) -> int:
     def resize(sizes) -> object:
         return compile_spec(args.spec, {**overrides, **sizes}, "cap", faults)[1]
 
+    models: list = []
+
+    def compiling(p) -> object:
+        models.append(compile_model(p))
+        return models[-1]
+
     try:
-        report = analyse(program, compile_model, options, resize)
+        report = analyse(program, compiling, options, resize)
     except NotApplicable as exc:
         raise UsageError(f"{args.spec}: {exc}") from None
     defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
@@ -86,6 +94,9 @@ def cmd_cap(args: argparse.Namespace) -> int:
     _write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
         emit(cap_report.report(report, args.spec, program.faults, hint))
+    if args.render:
+        from checker.cli_render import render_runs
+        render_runs(args.render, models, report.runs, args.spec)
     for run in report.runs:
         if run is not None and run.failure is not None:
             _located(run.failure.message, run.failure.span, args.spec)

@@ -61,6 +61,18 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         print(missing, file=sys.stderr)
 
 
+def render_runs(directory: str, models: list[Model], runs, spec: str) -> None:
+    """`capcheck cap --render DIR`: the counterexamples of each of its searches, each drawn
+    with the model that search ran on (the one whose properties it decided)."""
+    for run in runs:
+        if run is None:
+            continue
+        names = {p.name for p in run.properties}
+        model = next((m for m in models if names <= {p.name for p in m.program.properties}), None)
+        if model is not None:
+            render_counterexamples(directory, model, run, spec)
+
+
 def _file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "trace"
 

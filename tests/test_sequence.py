@@ -229,3 +229,12 @@ def test_session_counterexample_marks_both_replies() -> None:
     text = diagram(model, prop.trace, prop, "")
     red = [line for line in text.splitlines() if "reply #" in line and "#c0392b" in line]
     assert len(red) == 2, red
+
+
+def test_cap_render_draws_each_search_with_its_model(run_cli, tmp_path) -> None:
+    spec = str(REPO_ROOT / "specs" / "async_primary_backup.cap")
+    code, _, err = run_cli(["cap", spec, "--render", str(tmp_path / "d")])
+    assert code == 0
+    dots = sorted(p for p in os.listdir(tmp_path / "d") if p.endswith(".dot"))
+    assert "durable.dot" in dots and "linearizable.dot" in dots
+    assert "diagram of durable" in err
