@@ -149,8 +149,8 @@ def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options
         name, sizes = options.scale
         scale = tuple(for_models([({name: n}, resize({name: n})) for n in sizes], options.cost))
     verdicts = {r.result.kind: r.result.verdict for r in rows}
-    return CapReport(rows, classify(verdicts, has_partitions(program)), (runs[0], runs[1]), costs, scale,
-                     has_partitions(program))
+    partitions = has_partitions(program)
+    return CapReport(rows, classify(verdicts, partitions), (runs[0], runs[1]), costs, scale, partitions)
 
 
 def classify(verdicts: Mapping[str, Verdict], partitions: bool) -> Classification:

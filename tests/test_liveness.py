@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec, main
-from checker.explore import SearchOptions, search
+from checker.cli import main
 from checker.explore.liveness import Graph, _distances_to_bad, _View, find_unanswered
 from checker.result import Verdict
 
-
-def run(tmp_path: Path, text: str, **options):
-    spec = tmp_path / "spec.cap"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    _, model = compile_spec(str(spec), {}, "check")
-    return search(model, SearchOptions(**options))
-
-
-def prop(result, kind: str):
-    return next(p for p in result.properties if p.kind == kind)
+from test_clients import prop, run
 
 
 # ------------------------------------------------------------------ the graph analysis

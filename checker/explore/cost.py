@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from checker.model import values
+from checker.model.clients import is_error_reply
 from checker.model.system import Model
 
 __all__ = ["CallCost", "CostLimits", "OperationCost", "Quantity", "SizeCost", "Status",
@@ -254,7 +255,7 @@ class _Runs:
             if not isinstance(kind, int):
                 continue  # a fault or a give-up
             replies = [e for e in events if e[0] == (0, 0) and e[1] >= 0]
-            if any(_is_error(e[2]) for e in replies):
+            if any(is_error_reply(e[2]) for e in replies):
                 continue
             for before, taken in self._inputs(label, s, nodes, depths):
                 yield self._after(s, nxt, label[1], before, taken, nodes, depths, cap, bool(replies))
@@ -316,10 +317,6 @@ class _Runs:
         for ds in pool.values():
             ds.sort(reverse=True)
         return sum(added.values()), tuple(pool[m].pop() for m in new)
-
-
-def _is_error(result: object) -> bool:
-    return isinstance(result, tuple) and len(result) == 2 and result[0] == "error"
 
 
 class _Budget:

@@ -118,8 +118,6 @@ class _View:
     """One continuation (a mask of edge kinds) over a graph, with its components."""
 
     def __init__(self, graph: Graph, mask: int) -> None:
-        self.g = graph
-        self.mask = mask
         self.flat: list[tuple[int, ...] | None] = [
             None if e is None else tuple(x for t, c, k in zip(e[0::5], e[1::5], e[2::5]) if k & mask for x in (t, c))
             for e in graph.edges]
@@ -195,26 +193,12 @@ class _View:
             last = cycle[-1]
             if k in self._enabled(last):
                 cycle.append(min(t for t, x in self.out(last) if x == k and inside(t)))
-        if len(cycle) == 1:
-            return self._return(entry, inside)
         if cycle[-1] != entry:
             cycle += self.path(cycle[-1], lambda n: n == entry, inside)[1:]
         return cycle
 
     def _enabled(self, num: int) -> set[int]:
         return {k for _, k in self.out(num)}
-
-    def _return(self, entry: int, inside) -> list[int]:
-        """The shortest way out of `entry` and back to it within its component."""
-        best: list[int] | None = None
-        for t, _ in self.out(entry):
-            if not inside(t):
-                continue
-            tail = [entry] if t == entry else self.path(t, lambda n: n == entry, inside)
-            if best is None or len(tail) + 1 < len(best):
-                best = [entry] + tail
-        assert best is not None
-        return best
 
     def predecessors(self) -> dict[int, list[int]]:
         preds: dict[int, list[int]] = {}

@@ -24,6 +24,7 @@ from checker.errors import InternalError
 from checker.model import Model
 from checker.resources import memory_in_use
 from checker.model.system import Conjunction
+from checker.model.clients import is_error_reply
 from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
 from checker.result import (
@@ -308,7 +309,7 @@ class _GraphSearch(_Search):
                 core, events = label if replies else (label, ())
                 kind = liveness.edge_kind(core)
                 if kind:
-                    errors = sum(1 << h[0] for h, op, result in events if op >= 0 and _is_error(result))
+                    errors = sum(1 << h[0] for h, op, result in events if op >= 0 and is_error_reply(result))
                     edges.append((n, graph.klass(core), kind, errors, i))
             graph.expand(num, edges)
             expanded += 1
@@ -317,10 +318,6 @@ class _GraphSearch(_Search):
                 if reason:
                     return reason
         return MAX_DEPTH if self.cut_by_depth else COMPLETE
-
-
-def _is_error(result: object) -> bool:
-    return isinstance(result, tuple) and len(result) == 2 and result[0] == "error"
 
 
 def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:

@@ -106,6 +106,12 @@ def reply_helpers(program: ir.Program, layout: Layout, watching: list[tuple[int,
             "_observe_invoke": observe_invoke, "_observe_abandon": observe_abandon}
 
 
+def is_error_reply(result: object) -> bool:
+    """Whether a reply's value is `reply error "..."` (generated code answers with
+    `("error", reason)`, which no object's operation returns)."""
+    return isinstance(result, tuple) and len(result) == 2 and result[0] == "error"
+
+
 class ClientText:
     """How operations, requests and replies read: `write(1)`, `read() = 2`."""
 
@@ -120,7 +126,7 @@ class ClientText:
 
     def result(self, op: int, value: object) -> str:
         """A reply as text; `op` -1 is a reply nobody waits for (its client gave up)."""
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == "error":
+        if is_error_reply(value):
             text = f"error \"{value[1]}\""
         elif op < 0:
             text = "a reply"

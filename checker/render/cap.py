@@ -39,11 +39,7 @@ def table(headers: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "
 
 
 def _cost_rows(costs: tuple[OperationCost, ...]) -> list[tuple[str, str, str]]:
-    return [(c.operation, _quantity(c.latency), _quantity(c.messages)) for c in costs]
-
-
-def _quantity(q: Quantity) -> str:
-    return q.text()
+    return [(c.operation, c.latency.text(), c.messages.text()) for c in costs]
 
 
 def report(rep: CapReport, spec: str, faults: ir.Faults, replay_hint: str) -> str:
@@ -94,7 +90,7 @@ def _scale_lines(scale: tuple[SizeCost, ...]) -> list[str]:
     for size in scale:
         label = ", ".join(f"{k}={v}" for k, v in size.overrides) + f" ({plural(size.nodes, 'node')})"
         for c in size.operations:
-            rows.append((label, c.operation, _quantity(c.latency), _quantity(c.messages)))
+            rows.append((label, c.operation, c.latency.text(), c.messages.text()))
     return out + table(("size", "operation", "latency", "messages"), rows)
 
 
