@@ -145,7 +145,9 @@ def test_the_report_shows_the_history_and_the_unexplained_response(capsys):
     out = capsys.readouterr().out
     assert code == 1
     assert "  history:\n    client[0]: #1 write(1) -> ok; #2 read() -> 0\n" in out
-    assert "  no linearization explains client[0]#2 returning 0\n" in out
+    assert ("  no linearization explains client[0]#2 read() -> 0 (answered at step 6)\n"
+            "    it contradicts client[0]#1 write(1) -> ok, answered at step 2, before client[0]#2 was invoked "
+            "at step 5\n") in out
 
 
 def test_sync_primary_backup_is_linearizable():

@@ -340,8 +340,12 @@ def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
             raise ValueError(f"step {n}: there is no action {a} in this state (it has {len(pairs)} "
                              f"enabled step{'s' if len(pairs) != 1 else ''})")
         label, nxt = pairs[a]
-        steps.append(Step(a, model.describe(label), tuple(model.changes(state, nxt)), model.view(nxt),
-                          tuple(model.flat(nxt))))
+        view = model.view(nxt)
+        if n == len(path) - 1:
+            found = model.unexplained(path, nxt)
+            if found is not None:
+                view.setdefault("violated", {})["linearizable"] = found
+        steps.append(Step(a, model.describe(label), tuple(model.changes(state, nxt)), view, tuple(model.flat(nxt))))
         state = nxt
     return Trace(tuple(steps))
 

@@ -11,10 +11,15 @@ indeterminate, as it should (it may or may not have taken effect).
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Sequence
+
 from checker.model import values
 from checker.model.exprgen import ExprCompiler
 from checker.model.layout import Layout
 from checker.model.objectgen import compile_object
+from checker.props.explain import core, relaxed
+from checker.props.linearizability import UNKNOWN, Operation
 from checker.props.monitor import monitor_for
 from checker.props.objects import BUILTIN, SequentialSpec
 from checker.props.sequential import SequentialHistories
@@ -144,3 +149,55 @@ class ClientText:
         if pending == values.NONE:
             return f"{done} invoked, idle"
         return f"{done} invoked, waiting for {self.call(pending[1], pending[2])}"
+
+
+def operations_along(model, path: Sequence[int]) -> tuple[list[Operation], list[tuple[int, int]], list[int]]:
+    """The clients' history along `path` (a path `replay` accepts) as the offline checker
+    reads it (props/linearizability.py), over encoded values: the operations in the order
+    they were invoked, each one's (client, request number from 1), and the indices of the
+    operations the last step answered, in the order it answered them.
+
+    An operation's call and return positions are the steps that invoked and answered it; one
+    never answered (its client gave up, or its node forgot it) is indeterminate; one
+    answered with an error had no effect and is left out.
+    """
+    ops = model.program.object.ops
+    state = model.init_states()[path[0]]
+    found: dict[tuple[int, int], Operation] = {}
+    failed: set[tuple[int, int]] = set()
+    last: list[tuple[int, int]] = []
+    for n, a in enumerate(path[1:], start=1):
+        (label, events), state = model.labeled(state)[a]
+        if label[0] == "invoke":
+            _, c, seq, op, args, _node = label
+            found[(c, seq)] = Operation(c, ops[op].name, args, UNKNOWN, n, None)
+        last = []
+        for handle, op, result in events:
+            if op < 0:
+                continue                    # nobody waits for it any more: it stays indeterminate
+            if is_error_reply(result):
+                failed.add(handle)
+            else:
+                found[handle] = dataclasses.replace(found[handle], result=result, ret=n)
+                last.append(handle)
+    handles = [h for h in found if h not in failed]
+    return ([found[h] for h in handles], [(c, seq + 1) for c, seq in handles],
+            [handles.index(h) for h in last])
+
+
+def unexplained(model, path: Sequence[int], spec: SequentialSpec) -> dict | None:
+    """What a counterexample to `check linearizable` ending at `path` contradicts, as the
+    JSON state shows it: the `response` no linearization explains (the first reply of the
+    last step that makes the history unexplainable) and the fewest other operations it
+    `contradicts` (props/explain.py), each as {client, request}; None when the history
+    along `path` is linearizable or the check is undecided."""
+    operations, handles, answered = operations_along(model, path)
+    for k, target in enumerate(answered):
+        later = set(answered[k + 1:])
+        prefix = [relaxed(o) if i in later else o for i, o in enumerate(operations)]
+        found = core(spec, prefix, target)
+        if found is not None:
+            def who(i: int) -> dict:
+                return {"client": f"client[{handles[i][0]}]", "request": handles[i][1]}
+            return {"response": who(target), "contradicts": [who(i) for i in found if i != target]}
+    return None

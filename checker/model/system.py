@@ -23,10 +23,10 @@ from __future__ import annotations
 import linecache
 import operator
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from checker.model import values
-from checker.model.clients import ClientText, observers, reply_helpers
+from checker.model.clients import ClientText, observers, reply_helpers, unexplained
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
@@ -174,6 +174,15 @@ class Model:
                 if k is not None:
                     out.add(k)
         return tuple(sorted(out))
+
+    def unexplained(self, path: Sequence[int], state: tuple) -> dict | None:
+        """For a run `path` ending in `state` where `check linearizable` fails: the response
+        no linearization explains and the operations it contradicts (clients.unexplained);
+        None when the spec does not check linearizability or `state` does not break it."""
+        slot = self.layout.env("monitor")
+        if slot is None or self._watching[slot].ok(state[slot]):  # type: ignore[attr-defined]
+            return None
+        return unexplained(self, path, self._watching[slot].spec)  # type: ignore[attr-defined]
 
     # -------------------------------------------------- how things look
 

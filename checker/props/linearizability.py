@@ -342,7 +342,8 @@ def _typed(value: object) -> Hashable:
 
 class _States:
     """Object states interned as small ints, and each operation's transitions as a table
-    from state id to next state id (-1: the operation cannot give its result there)."""
+    from state id to next state id (-1: the operation cannot give its result there, or
+    cannot take effect there at all)."""
 
     def __init__(self, spec: SequentialSpec, ops: Sequence[tuple[str, tuple]], results: Sequence[object]) -> None:
         self.spec = spec
@@ -365,7 +366,11 @@ class _States:
         """The id of the state after operation i from `state`, or -1; remembered in the table."""
         op, args = self.ops[i]
         before = self.values[state]
-        result, after = self.spec.step(before, op, args)
+        stepped = self.spec.step(before, op, args)
+        if stepped is None:             # a user-defined operation whose guard fails here
+            self.tables[i][state] = -1
+            return -1
+        result, after = stepped
         want = self.expected[i]
         if want is not UNKNOWN and want != _typed(result):
             nxt = -1

@@ -45,6 +45,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
     rows = [str(n) for n in range(last + 1)] + ["end"]
 
     g = Graph("trace", {"rankdir": "TB", "newrank": True, "nodesep": "0.6", "ranksep": "0.35",
+                        "splines": "line", "forcelabels": True,
                         "fontname": "Helvetica", "labelloc": "t", "labeljust": "l"})
     g.defaults = {"node": {"fontname": "Helvetica", "fontsize": "10"},
                   "edge": {"fontname": "Helvetica", "fontsize": "9"}}
@@ -61,6 +62,9 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
     _chain(head, ["h_step"] + [f"h_{ids[lane]}" for lane in lanes])
 
     bad = last if prop is not None else None
+    joined = {frozenset((cell(_actor_of(step), rows[n]), cell(r["client"], rows[n])))  # type: ignore[arg-type]
+              for n, step in enumerate(trace.steps) for r in step.action.get("replies", ())
+              if _actor_of(step) in ids and r["client"] in ids}
     for n, row in enumerate(rows):
         sub = g.subgraph(f"row{row}", rank="same")
         step = trace.steps[n] if n <= last else None
@@ -74,7 +78,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
                          color=_RED if n == bad else None, penwidth="2" if n == bad else None)
             else:
                 sub.node(cell(lane, row), label="", shape="point", width="0.04", color=_GREY)
-        _chain(sub, [f"s_{row}"] + [cell(lane, row) for lane in lanes])
+        _chain(sub, [f"s_{row}"] + [cell(lane, row) for lane in lanes], joined)
 
     for lane in lanes:
         g.edge(f"h_{ids[lane]}", cell(lane, rows[0]), arrowhead="none", weight="100", color=_GREY)
@@ -92,24 +96,32 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
         actor = _actor_of(step)
         for r in step.action.get("replies", ()):
             if actor in ids and r["client"] in ids:
-                wrong = (prop is not None and prop.kind == "linearizable" and n == bad
-                         and r is step.action["replies"][-1]) or (r["client"], r["request"]) in blamed
+                wrong = (r["client"], r["request"]) in blamed or (
+                    not blamed and prop is not None and prop.kind == "linearizable" and n == bad
+                    and r is step.action["replies"][-1])
                 g.edge(cell(actor, rows[n]), cell(r["client"], rows[n]), constraint="false",
-                       label=f"reply #{r['request']}: {r['result']}", color=_RED if wrong else _BLUE,
+                       xlabel=f"reply #{r['request']}: {r['result']}", color=_RED if wrong else _BLUE,
                        fontcolor=_RED if wrong else _BLUE, penwidth="2" if wrong else None)
     if prop is not None and prop.lasso is not None and prop.lasso.loop is not None:
         g.edge(f"s_{rows[last]}", f"s_{rows[prop.lasso.loop]}", constraint="false", color=_PURPLE,
-               fontcolor=_PURPLE, style="bold", label=f"back to the state after step {prop.lasso.loop}")
+               fontcolor=_PURPLE, style="bold", tailport="w", headport="w",
+               xlabel=f"back to the state after step {prop.lasso.loop}")
     return write(g)
 
 
 def _blamed(trace: Trace, prop: PropertyResult | None) -> set[tuple[str, int]]:
-    """The (client, request) of the replies a durability or session counterexample names:
-    the read, and the write or earlier read it contradicts (`violated` in the last state)."""
+    """The (client, request) of the replies a history check's counterexample names (`violated`
+    in the last state): the read or response, and the operations it contradicts."""
     if prop is None:
         return set()
     found = trace.steps[-1].state.get("violated", {}).get(prop.kind) or {}
-    return {(v["client"], v["request"]) for k, v in found.items() if k in ("read", "contradicts")}
+    named = [v for k, v in found.items() if k in ("read", "response", "contradicts")]
+    return {(v["client"], v["request"]) for v in _flat(named)}
+
+
+def _flat(items: list) -> list[dict]:
+    """Lists (linearizability's `contradicts`) spliced into the list they are in."""
+    return [x for item in items for x in (item if isinstance(item, list) else [item])]
 
 
 def _legend(trace: Trace, lanes: list[str]) -> list[str]:
@@ -122,10 +134,12 @@ def _legend(trace: Trace, lanes: list[str]) -> list[str]:
     return ["(lanes: " + "; ".join(words) + ")"] if words else []
 
 
-def _chain(graph: Graph, nodes: list[str]) -> None:
-    """Invisible edges that keep a row's nodes in lane order, left to right."""
+def _chain(graph: Graph, nodes: list[str], joined: frozenset | set = frozenset()) -> None:
+    """Invisible edges that keep a row's nodes in lane order, left to right; none between
+    two nodes a visible edge `joined` already (dot would bend the visible one around it)."""
     for a, b in zip(nodes, nodes[1:]):
-        graph.edge(a, b, style="invis")
+        if frozenset((a, b)) not in joined:
+            graph.edge(a, b, style="invis")
 
 
 def _actor_of(step) -> str | None:
@@ -183,13 +197,13 @@ def _message_edges(g: Graph, m: dict, cell, rows: list[str]) -> None:
     colour = _BLUE if m["kind"] == "request" else "#000000"
     src = cell(m["from"], rows[m["sent"]])
     for n in m["delivered"]:
-        g.edge(src, cell(m["to"], rows[n]), constraint="false", label=m["label"], color=colour,
+        g.edge(src, cell(m["to"], rows[n]), constraint="false", xlabel=m["label"], color=colour,
                fontcolor=colour)
     if m["fate"] == "lost":
-        g.edge(src, cell(m["to"], rows[m["lost"]]), constraint="false", label=f"{m['label']} (lost)",
+        g.edge(src, cell(m["to"], rows[m["lost"]]), constraint="false", xlabel=f"{m['label']} (lost)",
                color=_RED, fontcolor=_RED, style="dashed", arrowhead="tee")
     elif m["fate"] == "in flight":
-        g.edge(src, cell(m["to"], rows[-1]), constraint="false", label=f"{m['label']} (in flight)",
+        g.edge(src, cell(m["to"], rows[-1]), constraint="false", xlabel=f"{m['label']} (in flight)",
                color=_GREY, fontcolor=_GREY, style="dashed", arrowhead="odot")
 
 

@@ -115,10 +115,54 @@ def _history_verdict_lines(trace: Trace, kind: str) -> list[str]:
     if kind == "sequential":
         out.append("  no order of these operations that keeps each client's own order explains their results")
         return out
+    found = trace.steps[-1].state.get("violated", {}).get("linearizable")
+    if found:
+        out += ["  " + line for line in contradiction_lines(trace, found)]
+        return out
     last = trace.steps[-1].action.get("replies") or []
     if last:
         r = last[-1]
         out.append(f"  no linearization explains {r['client']}#{r['request']} returning {r['result']}")
+    return out
+
+
+def contradiction_lines(trace: Trace, found: dict) -> list[str]:
+    """What a linearizability counterexample's unexplained response contradicts (`found`:
+    the final state's `violated.linearizable`), in sentences: which operations, and how they
+    are ordered in real time with it."""
+    calls, replies = _calls_and_replies(trace)
+    steps = _op_steps(trace)
+
+    def op(who: dict) -> str:
+        client, n = who["client"], who["request"]
+        return f"{client}#{n} {calls.get(client, {}).get(n, '?')} -> {replies.get((client, n), '?')}"
+
+    target = found["response"]
+    invoked, answered = steps.get((target["client"], target["request"]), (None, None))
+    out = [f"no linearization explains {op(target)} (answered at step {answered})"]
+    if not found["contradicts"]:
+        out.append("  no order of the operations before it can produce that result")
+        return out
+    for k, other in enumerate(found["contradicts"]):
+        began, ended = steps.get((other["client"], other["request"]), (None, None))
+        when = f"answered at step {ended}" + (
+            f", before {target['client']}#{target['request']} was invoked at step {invoked}"
+            if ended is not None and invoked is not None and ended < invoked
+            else f", invoked at step {began}, concurrent with it")
+        out.append(f"  {'it contradicts' if k == 0 else 'and'} {op(other)}, {when}")
+    return out
+
+
+def _op_steps(trace: Trace) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+    """(client, request) -> (the step that invoked it, the step that answered it or None)."""
+    out: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+    for n, step in enumerate(trace.steps):
+        a = step.action
+        if a.get("kind") == "invoke":
+            out[(a["actor"], a["request"])] = (n, None)
+        for r in a.get("replies", ()):
+            key = (r["client"], r["request"])
+            out[key] = (out.get(key, (None, None))[0], n)
     return out
 
 
