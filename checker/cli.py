@@ -182,6 +182,9 @@ def _add_check_command(commands) -> None:
                                "spec said 'check deadlock_free')")
     deadlock.add_argument("--no-deadlock", dest="deadlock", action="store_const", const=False,
                           help="do not look for deadlocks even if the spec asks")
+    cmd.add_argument("-q", "--quiet", action="store_true",
+                     help="print only the verdicts, not the counterexamples' runs (the files --json, --itf, "
+                          "--render and --report write are complete all the same)")
     cmd.add_argument("--shrink", action="store_true",
                      help="shrink every counterexample: remove steps, operations and faults while the "
                           "property stays violated (breadth-first traces are already shortest)")
@@ -196,6 +199,8 @@ def _add_check_command(commands) -> None:
                           help="show the progress line on stderr even when it is not a terminal")
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                           help="never show the progress line")
+    from checker.cli_report import add_report_option
+    add_report_option(cmd)
     cmd.set_defaults(run=cmd_check)
 
 
@@ -418,7 +423,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                                    faults=program.faults.nonzero())
     _write_json(args.json, json_report.dumps(data))
     if args.json != "-":
-        emit(text_report.report(result, args.spec, hint))
+        emit(text_report.report(result, args.spec, hint, traces=not args.quiet))
     if args.itf:
         from checker import cli_trace
         cli_trace.write_itf(args.itf, cli_trace.itf_documents(
@@ -426,6 +431,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.render:
         from checker.cli_render import render_counterexamples
         render_counterexamples(args.render, model, result, args.spec)
+    if args.report:
+        from checker.cli_report import check_report, write_report
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
         _located(result.failure.message, result.failure.span, args.spec)
     return _exit_code(result)

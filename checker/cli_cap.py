@@ -15,6 +15,7 @@ from checker.cli import (
     _add_json_option, _located, _write_json, add_bounds_options, compile_spec, constants_of, emit,
     fault_override_of, overrides_of, search_options,
 )
+from checker import cli_report
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
 from checker.model import compile_model
@@ -43,6 +44,7 @@ def add_cap_command(commands) -> None:
                           "set to each value, e.g. --scale N=3,5,7")
     cmd.add_argument("--render", metavar="DIR",
                      help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
+    cli_report.add_report_option(cmd)
     _add_json_option(cmd)
     cmd.set_defaults(run=cmd_cap)
 
@@ -97,6 +99,9 @@ def cmd_cap(args: argparse.Namespace) -> int:
     if args.render:
         from checker.cli_render import render_runs
         render_runs(args.render, models, report.runs, args.spec)
+    if args.report:
+        cli_report.write_report(args.report, cli_report.cap_report(models, report, args.spec, program,
+                                                                   constants_of(program), hint))
     for run in report.runs:
         if run is not None and run.failure is not None:
             _located(run.failure.message, run.failure.span, args.spec)

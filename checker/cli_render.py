@@ -36,9 +36,7 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
     """`--render DIR`: NAME.dot, .svg and .png for every counterexample (NAME: the property;
     `error` for a run-time failure of the spec). Says on stderr what it wrote, or how to
     install Graphviz when `dot` is missing (the .dot files are written all the same)."""
-    jobs = [(p.name, p.trace, p) for p in result.properties if p.verdict is Verdict.VIOLATED and p.trace]
-    if result.failure is not None:
-        jobs.append(("error", result.failure.trace, None))
+    jobs = counterexample_jobs(result)
     if not jobs:
         return
     try:
@@ -47,7 +45,7 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         raise UsageError(f"--render: cannot create '{directory}': {exc.strerror or type(exc).__name__}") from None
     missing = None
     for name, trace, prop in jobs:
-        title = f"{spec}: {'the spec failed while running: ' + result.failure.message if prop is None else name}"  # type: ignore[union-attr]
+        title = diagram_title(spec, name, result)
         base = os.path.join(directory, _file_name(name))
         text = diagram(model, trace, prop, title)
         try:
@@ -61,14 +59,36 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         print(missing, file=sys.stderr)
 
 
+def counterexample_jobs(result: CheckResult) -> list[tuple[str, Trace, PropertyResult | None]]:
+    """(name, trace, property) of every counterexample of a run, in report order: each
+    violated property with a trace, then a run-time failure of the spec (name `error`,
+    property None)."""
+    jobs: list[tuple[str, Trace, PropertyResult | None]] = [
+        (p.name, p.trace, p) for p in result.properties if p.verdict is Verdict.VIOLATED and p.trace]
+    if result.failure is not None:
+        jobs.append(("error", result.failure.trace, None))
+    return jobs
+
+
+def diagram_title(spec: str, name: str, result: CheckResult) -> str:
+    """A counterexample diagram's title: the spec and the property, or the run-time failure."""
+    if name == "error" and result.failure is not None:
+        return f"{spec}: the spec failed while running: {result.failure.message}"
+    return f"{spec}: {name}"
+
+
+def model_of_run(models: list[Model], run: CheckResult) -> Model | None:
+    """Of the models `capcheck cap` compiled, the one `run` searched (the one whose
+    properties it decided)."""
+    names = {p.name for p in run.properties}
+    return next((m for m in models if names <= {p.name for p in m.program.properties}), None)
+
+
 def render_runs(directory: str, models: list[Model], runs, spec: str) -> None:
     """`capcheck cap --render DIR`: the counterexamples of each of its searches, each drawn
-    with the model that search ran on (the one whose properties it decided)."""
+    with the model that search ran on."""
     for run in runs:
-        if run is None:
-            continue
-        names = {p.name for p in run.properties}
-        model = next((m for m in models if names <= {p.name for p in m.program.properties}), None)
+        model = model_of_run(models, run) if run is not None else None
         if model is not None:
             render_counterexamples(directory, model, run, spec)
 

@@ -27,14 +27,8 @@ from checker.cli import main  # noqa: E402
 
 def run(command: test_docs.Command) -> str:
     """What `capcheck ARGV` prints (stdout then stderr), run where the test would run it."""
-    shown = {name: test_docs._shown_spec(command, name) for name in test_docs._spec_args(command)}
     with tempfile.TemporaryDirectory() as scratch:
-        workdir = Path(scratch) if any(shown.values()) else REPO
-        for name, spec in shown.items():
-            if spec is not None:
-                target = Path(scratch) / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(spec.text, encoding="utf-8")
+        workdir = test_docs.prepare_workdir(command, Path(scratch))
         out, err = io.StringIO(), io.StringIO()
         here = os.getcwd()
         os.chdir(workdir)

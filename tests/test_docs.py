@@ -11,11 +11,11 @@ small fence parser; its info string says what it is:
   for that spec under that name;
 - `console`: a terminal session. Every `$ capcheck ...` command names only .cap files that
   exist in the repository or that the same document shows (unless its output shows that
-  the file cannot be read); a spec block names its file with a first line such as
+  the file cannot be read; `render` may name a report file of the repository instead); a spec block names its file with a first line such as
   `# tutorial.cap`, and the command refers to the last such block above it. Once the
-  command line can be imported, each command is run (in a scratch directory holding the
-  specs the document shows, otherwise from the repository root) and the lines under it
-  must be exactly what it prints;
+  command line can be imported, each command is run in a scratch directory holding the
+  specs the document shows and links to the repository's `specs/` and `docs/` (so files
+  a command writes land there), and the lines under it must be exactly what it prints;
 - anything else (`text`, `sh`, no info string, ...) is not run.
 
 Test ids are `FILE:LINE`, the line of the opening fence, so a failure points at the example.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,6 +254,10 @@ def _command_id(command: Command) -> str:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[_command_id(c) for c in COMMANDS])
 def test_console_command_names_a_real_spec(command: Command) -> None:
+    if command.argv[:1] == ("render",) and not _spec_args(command):
+        trace = command.argv[1]          # a report that names its spec
+        assert (REPO_ROOT / trace).is_file(), f"{command.block.id}: '{trace}' is not a file of the repository"
+        return
     specs = _spec_args(command)
     assert specs, f"{command.block.id}: 'capcheck {' '.join(command.argv)}' names no .cap file"
     for name in specs:
@@ -265,18 +270,35 @@ def test_console_command_names_a_real_spec(command: Command) -> None:
             f"'# {name}')")
 
 
+def _draws(argv: tuple[str, ...]) -> bool:
+    """Whether a command runs Graphviz (its output then depends on `dot` being installed)."""
+    return "--render" in argv or "--report" in argv or (
+        argv[:1] == ("render",) and any(a.endswith((".svg", ".png")) for a in argv))
+
+
+def prepare_workdir(command: Command, scratch: Path) -> Path:
+    """Fill the empty directory `scratch` for running `command`: the specs the document
+    shows, and links to the repository's `specs/` and `docs/`, so that what a command writes
+    (`--render DIR`, `--report FILE`, `--json FILE`) lands in the scratch directory."""
+    shown = {name: _shown_spec(command, name) for name in _spec_args(command)}
+    for name, spec in shown.items():
+        if spec is not None:
+            target = scratch / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(spec.text, encoding="utf-8")
+    for shared in ("specs", "docs"):
+        if not (scratch / shared).exists():
+            (scratch / shared).symlink_to(REPO_ROOT / shared, target_is_directory=True)
+    return scratch
+
+
 @pytest.mark.parametrize("command", [_param(c) for c in COMMANDS])
 def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    shown = {name: _shown_spec(command, name) for name in _spec_args(command)}
-    workdir = tmp_path if any(shown.values()) else REPO_ROOT
-    for name, spec in shown.items():
-        if spec is not None:
-            target = tmp_path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(spec.text, encoding="utf-8")
-    monkeypatch.chdir(workdir)
+    if shutil.which("dot") is None and _draws(command.argv):
+        pytest.skip("Graphviz's dot is not installed: the output would say so")
+    monkeypatch.chdir(prepare_workdir(command, tmp_path))
     capsys.readouterr()
     main(list(command.argv))
     out, err = capsys.readouterr()

@@ -74,8 +74,8 @@ def entries():
         for old in PICTURES.glob("*"):
             old.unlink()
         for name, _, _, text in got:
-            (PICTURES / f"{name}.dot").write_text(text, encoding="ascii")
-            svg = subprocess.run(["dot", "-Tsvg"], input=text.encode("ascii"), capture_output=True,
+            (PICTURES / f"{name}.dot").write_text(text, encoding="utf-8")
+            svg = subprocess.run(["dot", "-Tsvg"], input=text.encode("utf-8"), capture_output=True,
                                  check=True).stdout
             (PICTURES / f"{name}.svg").write_bytes(svg)
         (DOCS / "gallery.md").write_text(_page(got), encoding="utf-8")
@@ -90,7 +90,7 @@ def test_gallery_page(entries) -> None:
 
 def test_gallery_dot(entries) -> None:
     for name, _, _, text in entries:
-        assert (PICTURES / f"{name}.dot").read_text(encoding="ascii") == text, name
+        assert (PICTURES / f"{name}.dot").read_text(encoding="utf-8") == text, name
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -101,5 +101,5 @@ def test_gallery_svg(entries) -> None:
         made_by = _VERSION.search(svg.decode("utf-8", "replace"))
         if made_by is None or made_by.group(1) not in local:
             pytest.skip(f"the SVG files were made by Graphviz {made_by and made_by.group(1)}; here: {local.strip()}")
-        fresh = subprocess.run(["dot", "-Tsvg"], input=text.encode("ascii"), capture_output=True, check=True).stdout
+        fresh = subprocess.run(["dot", "-Tsvg"], input=text.encode("utf-8"), capture_output=True, check=True).stdout
         assert fresh == svg, name

@@ -5,11 +5,14 @@ it into DOT text. Nothing else in the project builds DOT strings. Every identifi
 attribute value is written as a double-quoted string through `quote`, which escapes:
 
 - `"` and `\\` with a backslash, so no value ends its string early or starts an escape;
-- a newline as `\\n` (Graphviz's centred line break), a carriage return or other control
-  character as a numeric entity;
-- `&`, `<`, `>`, `{`, `}` and every non-ASCII character as numeric HTML entities
-  (`&#60;`), which Graphviz decodes in labels: the text is the same in the picture, and the
-  DOT is plain ASCII that no record-shape or HTML-like label syntax can reinterpret.
+- a newline as `\\n` (Graphviz's centred line break), a tab or carriage return as a numeric
+  entity, and the control characters SVG cannot hold (the other C0 controls, U+FFFE and
+  U+FFFF) as visible escapes such as `\\x08`, so the text stays readable and the SVG valid;
+- `&`, `<`, `>`, `{`, `}` and every other non-ASCII character up to U+FFFD as numeric HTML
+  entities (`&#60;`), which Graphviz decodes in labels: the text is the same in the picture,
+  and no record-shape or HTML-like label syntax can reinterpret it. Characters past U+FFFF
+  (emoji, historic scripts) are written as themselves, since Graphviz 2.43 turns their
+  entities into invalid UTF-8; the DOT text is UTF-8 (Graphviz's default charset).
 
 The output is deterministic: attributes in the order given, then nodes, edges, subgraphs in
 the order added.
@@ -20,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 _ENTITY = frozenset('&<>{}')
+# control characters that XML 1.0 cannot hold even as entities (dot's SVG would not parse)
+_INVISIBLE = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
 
 
 def quote(value: object) -> str:
@@ -33,6 +38,10 @@ def quote(value: object) -> str:
             out.append("\\\\")
         elif ch == "\n":
             out.append("\\n")
+        elif ch in _INVISIBLE or 0xFFFE <= ord(ch) <= 0xFFFF:
+            out.append(f"\\\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\\\u{ord(ch):04x}")
+        elif ord(ch) > 0xFFFF:
+            out.append(ch)              # as UTF-8: Graphviz 2.43 mangles entities past U+FFFF
         elif ch in _ENTITY or ord(ch) < 32 or ord(ch) > 126:
             out.append(f"&#{ord(ch)};")
         else:

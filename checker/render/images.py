@@ -11,8 +11,8 @@ import os
 
 import graphviz
 
-INSTALL_HINT = "Graphviz's 'dot' program is not installed, so only the .dot files were written " \
-               "(install it with 'apt-get install graphviz', or see https://graphviz.org/download/)"
+HOW_TO_INSTALL = "install it with 'apt-get install graphviz', or see https://graphviz.org/download/"
+INSTALL_HINT = f"Graphviz's 'dot' program is not installed, so only the .dot files were written ({HOW_TO_INSTALL})"
 
 FORMATS = ("dot", "svg", "png")
 
@@ -24,7 +24,7 @@ class DotMissing(Exception):
 def image(dot_text: str, fmt: str) -> bytes:
     """`dot_text` laid out by `dot` as `fmt` ('svg' or 'png'). Raises DotMissing."""
     try:
-        return graphviz.pipe("dot", fmt, dot_text.encode("ascii"), quiet=True)
+        return graphviz.pipe("dot", fmt, dot_text.encode("utf-8"), quiet=True)
     except graphviz.ExecutableNotFound:
         raise DotMissing(INSTALL_HINT) from None
 
@@ -36,7 +36,7 @@ def write_file(dot_text: str, target: str) -> None:
     fmt = os.path.splitext(target)[1].lstrip(".").lower()
     if fmt not in FORMATS:
         raise ValueError(f"'{target}': the output must end in .dot, .svg or .png")
-    data = dot_text.encode("ascii") if fmt == "dot" else image(dot_text, fmt)
+    data = dot_text.encode("utf-8") if fmt == "dot" else image(dot_text, fmt)
     with open(target, "wb") as handle:
         handle.write(data)
 

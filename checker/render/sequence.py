@@ -225,12 +225,17 @@ def _step_label(n: int, row: str, trace: Trace, prop: PropertyResult | None) -> 
 
 
 def _caption(trace: Trace, prop: PropertyResult | None, title: str, watched=()) -> str:
-    """The diagram's caption: a title, then what the trace shows, in plain words (for an
-    invariant, the values of `watched`, the rows it reads, in the last state)."""
-    lines = [title] if title else []
+    """The diagram's caption: a title, then `caption_lines`."""
+    return "\n".join(([title] if title else []) + caption_lines(trace, prop, watched))
+
+
+def caption_lines(trace: Trace, prop: PropertyResult | None, watched=()) -> list[str]:
+    """What the trace shows, in plain words (for an invariant, the values of `watched`, the
+    rows it reads, in the last state)."""
+    lines: list[str] = []
     if prop is None:
         lines.append(f"a trace of {trace.length} step{'s' if trace.length != 1 else ''}")
-        return "\n".join(lines)
+        return lines
     last = trace.steps[-1]
     n = len(trace.steps) - 1
     if prop.kind == "invariant":
@@ -255,7 +260,7 @@ def _caption(trace: Trace, prop: PropertyResult | None, title: str, watched=()) 
             lines.append("the request is answered with an error")
     else:
         lines.append(f"{prop.kind} {prop.name} is violated at step {n}")
-    return "\n".join(lines)
+    return lines
 
 
 def _verdict_words(trace: Trace, kind: str) -> list[str]:

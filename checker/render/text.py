@@ -250,20 +250,22 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
     return out
 
 
-def report(result: CheckResult, spec: str, replay_hint: str) -> str:
+def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
-    a path, with `{path}` where the path goes."""
+    a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
+    verdicts are given, not the runs behind them."""
     s = result.stats
     out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
            f"depth {s.max_depth}"]
     for p in result.properties:
-        out += property_lines(p, replay_hint)
+        out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
     if result.failure is not None:
         f = result.failure
         out.append(f"the spec failed while running: {f.message}")
-        out += trace_lines(f.trace)
-        out.append("  state:")
-        out += state_lines(f.trace, "    ")
+        if traces:
+            out += trace_lines(f.trace)
+            out.append("  state:")
+            out += state_lines(f.trace, "    ")
     if not result.properties and result.failure is None:
         out.append("no properties to check (declare an 'invariant' or a 'check')")
     out.append(f"result: {result.result} ({detail(result)})")

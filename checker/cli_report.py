@@ -1,0 +1,130 @@
+"""`--report FILE.html` on `capcheck check` and `capcheck cap`: the HTML report
+(render/html.py) of a run, with every counterexample drawn (docs/cli.md, "The HTML report").
+
+Without Graphviz's `dot` the report is still written, with each diagram's DOT text in
+place of the picture, and a line on stderr says how to install Graphviz.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from checker.cap import CapReport
+from checker.cli_render import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.errors import UsageError
+from checker.model import Model
+from checker.model.traffic import watched
+from checker.render import html
+from checker.render.cap import fault_text
+from checker.render.images import HOW_TO_INSTALL, DotMissing, image
+from checker.render.sequence import caption_lines
+from checker.render.text import detail, path_text, plural
+from checker.result import CheckResult
+from checker.semantics import ir
+
+
+NO_DOT = f"Graphviz's 'dot' program is not installed, so the report shows DOT text instead of diagrams " \
+         f"({HOW_TO_INSTALL})"
+
+
+def add_report_option(cmd) -> None:
+    cmd.add_argument("--report", metavar="FILE.html",
+                     help="also write an HTML report: the verdicts, every counterexample's sequence diagram, "
+                          "and the state after each of its steps (one file, viewable offline)")
+
+
+class _Drawing:
+    """Draws counterexamples for one report; remembers whether `dot` was missing."""
+
+    def __init__(self) -> None:
+        self.missing = False
+        self.anchors: dict[tuple[int, str], str] = {}
+
+    def counterexamples(self, model: Model, result: CheckResult, spec: str, hint: str) -> list[html.Counterexample]:
+        out = []
+        for name, trace, prop in counterexample_jobs(result):
+            anchor = f"cx-{len(self.anchors) + 1}"
+            self.anchors[(id(result), name)] = anchor
+            dot = diagram(model, trace, prop, diagram_title(spec, name, result))
+            try:
+                svg: str | None = image(dot, "svg").decode("utf-8")
+            except DotMissing:
+                svg, self.missing = None, True
+            if prop is None:
+                heading = f"the spec failed while running: {result.failure.message}"  # type: ignore[union-attr]
+                words = ()
+            else:
+                heading = f"invariant {prop.name}" if prop.kind == "invariant" else f"check {prop.kind}" + (
+                    "" if prop.name == prop.kind else f" ({prop.name})")
+                words = tuple(caption_lines(trace, prop, watched(model, prop.name)))
+            out.append(html.Counterexample(anchor, heading, words, trace, prop,
+                                           hint.format(path=path_text(trace)), dot, svg))
+        return out
+
+    def anchor(self, result: CheckResult, name: str) -> str | None:
+        return self.anchors.get((id(result), name))
+
+
+def check_report(model: Model, result: CheckResult, spec: str, program: ir.Program, constants: dict,
+                 hint: str) -> tuple[str, bool]:
+    """The HTML report of `capcheck check`, and whether `dot` was missing."""
+    drawing = _Drawing()
+    cxs = drawing.counterexamples(model, result, spec, hint)
+    s = result.stats
+    rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
+    summary = (*_about(program, constants),
+               f"{plural(s.distinct_states, 'distinct state')}, {s.generated_states:,} generated, depth {s.max_depth}",
+               f"result: {result.result} ({detail(result)})")
+    table = html.Table(("property", "verdict", "counterexample", "note"), rows)
+    text = html.page(f"capcheck check {spec}", summary, (("verdicts", table),), (), tuple(cxs))
+    return text, drawing.missing
+
+
+def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Program, constants: dict,
+               hint: str) -> tuple[str, bool]:
+    """The HTML report of `capcheck cap`, and whether `dot` was missing."""
+    drawing = _Drawing()
+    cxs: list[html.Counterexample] = []
+    for run in rep.runs:
+        model = model_of_run(models, run) if run is not None else None
+        if model is not None:
+            cxs += drawing.counterexamples(model, run, spec, hint)  # type: ignore[arg-type]
+    rows = tuple((*html.property_cells(r.result, drawing.anchor(r.run, r.result.name)),
+                  f"{r.states:,}", "added" if r.added else "declared") for r in rep.rows)
+    tables = [("verdicts", html.Table(("property", "verdict", "counterexample", "note", "states", ""), rows))]
+    costs = tuple((c.operation, c.latency.text(), c.messages.text()) for c in rep.costs)
+    tables.append(("cost on fault-free runs (one client, one operation, from the initial state)",
+                   html.Table(("operation", "latency (message delays)", "messages"), costs)))
+    if rep.scale:
+        scaled = tuple((", ".join(f"{k}={v}" for k, v in size.overrides) + f" ({plural(size.nodes, 'node')})",
+                        c.operation, c.latency.text(), c.messages.text())
+                       for size in rep.scale for c in size.operations)
+        tables.append(("cost by size", html.Table(("size", "operation", "latency", "messages"), scaled)))
+    notes = [f"classification: {rep.classification.label}", *rep.classification.reasons]
+    if not rep.partitions:
+        notes.append("The fault model has no partition or cut link; add one to see what the protocol gives up "
+                     "under a partition.")
+    summary = (*_about(program, constants), f"faults: {fault_text(program.faults)}",
+               f"result: {rep.classification.label}" + ("" if rep.complete else " (some verdicts are unknown)"))
+    text = html.page(f"capcheck cap {spec}", summary, tuple(tables), tuple(notes), tuple(cxs))
+    return text, drawing.missing
+
+
+def _about(program: ir.Program, constants: dict) -> tuple[str, ...]:
+    shown = ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else v}" for k, v in constants.items())
+    return (f"protocol {program.name}" + (f" ({shown})" if shown else ""),)
+
+
+def write_report(target: str, built: tuple[str, bool]) -> None:
+    """Write the report; say on stderr what was written and, without `dot`, how to get the
+    pictures."""
+    text, missing = built
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"--report: cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
+    print(f"report: {target}", file=sys.stderr)
+    if missing:
+        print(NO_DOT, file=sys.stderr)
+
