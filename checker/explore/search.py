@@ -345,6 +345,9 @@ def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
             found = model.unexplained(path, nxt)
             if found is not None:
                 view.setdefault("violated", {})["linearizable"] = found
+            broken = model.broken_invariants(nxt)
+            if broken:
+                view.setdefault("violated", {})["invariants"] = broken
         steps.append(Step(a, model.describe(label), tuple(model.changes(state, nxt)), view, tuple(model.flat(nxt))))
         state = nxt
     return Trace(tuple(steps))

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 from checker.model import values
 from checker.model.clients import ClientText, observers, reply_helpers, unexplained
+from checker.model.why import why_false
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
@@ -86,6 +87,9 @@ class Model:
         self.handlers = gen.handlers()
         self._init = self._initial_state(gen)
         namespace = tables.namespace
+        self.namespace = namespace            # for compiling expressions later (model/why.py)
+        self.expr_compiler = gen.x
+        self.compiled_exprs: dict = {}
         filename = f"<capcheck:{program.name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
@@ -174,6 +178,11 @@ class Model:
                 if k is not None:
                     out.add(k)
         return tuple(sorted(out))
+
+    def broken_invariants(self, state: tuple) -> dict[str, list[str]]:
+        """Each invariant false in `state`, with the sentences saying why (model/why.py)."""
+        return {inv.prop.name: why_false(self, inv.prop, state) for inv in self.invariants
+                if inv.prop.kind == "invariant" and not inv.predicate(state)}
 
     def unexplained(self, path: Sequence[int], state: tuple) -> dict | None:
         """For a run `path` ending in `state` where `check linearizable` fails: the response

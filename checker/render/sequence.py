@@ -240,6 +240,7 @@ def caption_lines(trace: Trace, prop: PropertyResult | None, watched=()) -> list
     n = len(trace.steps) - 1
     if prop.kind == "invariant":
         lines.append(f"invariant {prop.name} is false after step {n} ({last.action['action']})")
+        lines += [f"why: {w}" if k == 0 else w for k, w in enumerate(text_render.why_lines(trace, prop.name))]
         values = [f"{name} = {value}" for name, value in last.rows if name in watched]
         for k in range(0, len(values), 4):
             lines.append(("the values it reads: " if k == 0 else "") + ", ".join(values[k:k + 4]))

@@ -153,6 +153,12 @@ def contradiction_lines(trace: Trace, found: dict) -> list[str]:
     return out
 
 
+def why_lines(trace: Trace, name: str) -> list[str]:
+    """Why invariant `name` is false in the trace's last state (the final state's
+    `violated.invariants`, from model/why.py): a sentence each."""
+    return list(trace.steps[-1].state.get("violated", {}).get("invariants", {}).get(name, ()))
+
+
 def _op_steps(trace: Trace) -> dict[tuple[str, int], tuple[int | None, int | None]]:
     """(client, request) -> (the step that invoked it, the step that answered it or None)."""
     out: dict[tuple[str, int], tuple[int | None, int | None]] = {}
@@ -240,6 +246,10 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
         if p.lasso is not None:
             out.append(f"  {_liveness_sentence(p)}")
         out += trace_lines(p.trace, lasso=p.lasso)
+        why = why_lines(p.trace, p.name) if p.kind == "invariant" else []
+        if why:
+            out.append("  why it is false:")
+            out += [f"    {w}" for w in why]
         if p.kind in ("linearizable", "sequential"):
             out += _history_verdict_lines(p.trace, p.kind)
         elif p.kind in _SESSION_SENTENCES:

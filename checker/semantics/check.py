@@ -119,7 +119,7 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
             atoms=tuple(sorted(self.atoms)), roles=tuple(roles),
             messages=tuple(self.messages.values()), object=self.object, clients=clients,
             routing=routing, addresses=tuple(self.addresses.values()), network=network,
-            faults=faults, properties=properties,
+            faults=faults, properties=properties, text=self.source.text,
         )
 
     def _singletons(self) -> None:

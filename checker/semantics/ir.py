@@ -18,7 +18,7 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from checker.diagnostics import Span, span_field
@@ -563,6 +563,7 @@ class Program:
     network: Network
     faults: Faults
     properties: tuple[Property, ...]
+    text: str = field(default="", compare=False, repr=False)   # the spec's text, for quoting spans
 
     @property
     def nodes(self) -> tuple[NodeId, ...]:
