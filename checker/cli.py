@@ -482,14 +482,16 @@ _PATH = re.compile(r"[0-9]+(\.[0-9]+)*")
 class TraceArgument:
     """What a trace argument holds: the path, and from a JSON report the action texts it
     expects, its constants, its fault budgets and, for a liveness counterexample, its lasso
-    (each None when not known)."""
+    (each None when not known); from an ITF file its recorded states (`itf`), and no path
+    unless `#meta.capcheck` gives one (it is then found from the states:
+    `cli_trace.replay_given`)."""
 
-    path: list[int]
+    path: list[int] | None
     actions: list[str] | None = None
     constants: dict | None = None
     faults: dict | None = None
     lasso: Lasso | None = None
-    states: list | None = None
+    itf: cli_trace.ItfTrace | None = None  # (cli_trace is imported where it is used)
 
 
 def read_trace(text: str, prop: str | None) -> TraceArgument:
@@ -509,15 +511,15 @@ def read_trace(text: str, prop: str | None) -> TraceArgument:
                          "or a file holding one or a JSON report)") from None
     if _PATH.fullmatch(content.strip()):
         return TraceArgument([int(x) for x in content.strip().split(".")])
+    from checker import cli_trace
     try:
         data = json.loads(content)
-    except ValueError:
-        raise UsageError(f"'{text}' is neither a path such as 0.1.3 nor a JSON report") from None
-    from checker import cli_trace
+    except ValueError as exc:
+        raise cli_trace.not_json(text, content, exc) from None
     if cli_trace.is_itf(data):
         got = cli_trace.read_itf(data, text)
-        return TraceArgument(got["path"], got["actions"], got["constants"], got["faults"],
-                             _lasso_of({"lasso": got["lasso"]}, len(got["path"]) - 1), got["states"])
+        lasso = _lasso_of({"lasso": got["lasso"]}, len(got["path"]) - 1) if got["path"] else None
+        return TraceArgument(got["path"], got["actions"], got["constants"], got["faults"], lasso, got["itf"])
     trace = _pick_trace(data, prop, text)
     try:
         path = [int(x) for x in str(trace["path"]).split(".")]
@@ -562,7 +564,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a trace and print it; reject one that does not fit the spec."""
     program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args))
     given = read_trace(args.trace, args.property)
-    path, actions, constants, faults = given.path, given.actions, given.constants, given.faults
+    path, constants, faults = given.path, given.constants, given.faults
     if constants is not None:
         mine = constants_of(program)
         differ = sorted(k for k in constants if k in mine and mine[k] != constants[k])
@@ -571,19 +573,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise UsageError(f"the trace was recorded with other constants; replay it with {want}")
     if faults is not None:
         _same_faults(faults, program.faults.nonzero())
-    try:
-        trace = replay(model, path)
-    except (ValueError, SpecRuntimeError) as exc:
-        raise UsageError(f"the trace does not fit {args.spec}: {exc}") from None
-    if actions is not None:
-        _compare_actions(trace, actions)
-    if given.states is not None:
-        from checker.cli_trace import check_states
-        check_states(model, path, given.states, args.spec)
+    from checker.cli_trace import replay_given
+    trace = replay_given(model, given, args.spec)
     if args.json is not None:
         _write_json(args.json, json_report.dumps(json_report.trace_data(trace)))
     if args.json != "-":
-        lines = [f"{args.spec}: a trace of {trace.length} step{'s' if trace.length != 1 else ''}"]
+        found = f" (path {'.'.join(map(str, trace.path))}, found from the file's states)" if path is None else ""
+        lines = [f"{args.spec}: a trace of {trace.length} step{'s' if trace.length != 1 else ''}{found}"]
         lines += text_report.trace_lines(trace, lasso=given.lasso)
         lines.append("final state:")
         lines += text_report.state_lines(trace)

@@ -16,9 +16,9 @@ import re
 import sys
 
 from checker.errors import UsageError
+from checker.cli_trace import is_itf, itf_meta, replay_given
 from checker.model import Model
 from checker.model.traffic import traffic, watched
-from checker.model.values import SpecRuntimeError
 from checker.render.images import DotMissing, write_all, write_file
 from checker.render.sequence import sequence_dot
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
@@ -140,12 +140,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     program, model = cli.compile_spec(spec, overrides, "render", faults)
     if given.faults is not None:
         cli._same_faults(given.faults, program.faults.nonzero())  # noqa: SLF001 - replay's own check
-    try:
-        trace = cli.replay(model, given.path)
-    except (ValueError, SpecRuntimeError) as exc:
-        raise UsageError(f"the trace does not fit {spec}: {exc}") from None
-    if given.actions is not None:
-        cli._compare_actions(trace, given.actions)  # noqa: SLF001 - replay's own check
+    trace = replay_given(model, given, spec)
     prop = _property(report, args.property, trace, given.lasso)
     title = f"{spec}: {prop.name}" if prop is not None else spec
     text = diagram(model, trace, prop, title)
@@ -164,13 +159,22 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def _report(name: str) -> dict:
-    """The JSON report a trace argument names, or {} for a path or a file holding one."""
+    """The JSON report a trace argument names, or {} for a path or a file holding one. An
+    ITF trace reads as a report of its `#meta.source` when that is a .cap file (the spec
+    `check --itf` ran on; Quint names its .qnt file there) and, when `#meta.capcheck` names
+    it, the property it breaks."""
     try:
         with open(name, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not is_itf(data):
+        return data if isinstance(data, dict) else {}
+    ours = itf_meta(data, "capcheck")
+    props = [{"name": ours.get("property"), "kind": ours.get("kind"), "trace": None}
+             ] if isinstance(ours, dict) else []
+    source = itf_meta(data, "source")
+    return {"spec": source if isinstance(source, str) and source.endswith(".cap") else None, "properties": props}
 
 
 def _property(report: dict, name: str | None, trace: Trace, lasso: Lasso | None) -> PropertyResult | None:

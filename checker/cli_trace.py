@@ -1,9 +1,15 @@
-"""`capcheck check --itf DIR` and the ITF side of `capcheck replay` (model/itf.py).
+"""`capcheck check --itf DIR` and the ITF side of `capcheck replay` and `capcheck render`
+(model/itf.py).
 
 An ITF file written here carries in `#meta.capcheck` what a replay needs to be exact: the
 path (initial state, then action indices), the constants and the fault budgets of the run,
 the property and the spec's protocol name. A replay checks every recorded state, variable by
 variable, against the replayed one.
+
+An ITF file without `#meta.capcheck.path` (written by Apalache or Quint, by hand, or by
+capcheck and then edited) is replayed by finding its path: `itf.match` walks the spec's
+steps depth-first, keeping those whose states agree with the file's on every variable the
+file records. Every mistake in such a file is a UsageError naming the state and the variable.
 """
 
 from __future__ import annotations
@@ -11,13 +17,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 
+from checker.diagnostics import did_you_mean
 from checker.errors import UsageError
 from checker.model import Model
 from checker.model import itf
-from checker.result import CheckResult, Lasso, Verdict
+from checker.model.values import SpecRuntimeError
+from checker.result import CheckResult, Lasso, Trace, Verdict
 
 ITF_SCHEMA = 1
+IGNORED_PREFIX = "mbt::"
+"""Variables Quint adds in model-based testing (`mbt::actionTaken`, `mbt::nondetPicks`)."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -61,35 +72,177 @@ def write_itf(directory: str, documents: list[tuple[str, dict]]) -> list[str]:
         raise UsageError(f"cannot write ITF traces to '{directory}': {exc.strerror or type(exc).__name__}") from None
 
 
+# -------------------------------------------------- reading
+
+
+def not_json(name: str, content: str, exc: ValueError) -> UsageError:
+    """The error for a trace file that json cannot read: where json stopped, when the file
+    looks like JSON (it starts with '{' or '['), else that it is neither a path nor JSON."""
+    if not isinstance(exc, json.JSONDecodeError) or content.lstrip()[:1] not in ("{", "["):
+        return UsageError(f"'{name}' is neither a path such as 0.1.3 nor a JSON report")
+    ends = " (the file ends there: is it cut short?)" if exc.pos >= len(content.rstrip()) else ""
+    return UsageError(f"'{name}' is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}{ends}")
+
+
 def is_itf(data: object) -> bool:
     return isinstance(data, dict) and "states" in data and "vars" in data
 
 
+@dataclass(frozen=True)
+class ItfTrace:
+    """The states an ITF file records. `states`: per state the variables it gives, as
+    written (without `#meta` and Quint's `mbt::` variables); `rows`: the same with values in
+    `itf.normal` form; `actions`: each state's `#meta.action` (None where absent); `declared`:
+    the names in `vars`."""
+
+    states: tuple[dict, ...]
+    rows: tuple[dict, ...]
+    actions: tuple[str | None, ...]
+    declared: tuple[str, ...]
+
+
 def read_itf(data: dict, name: str) -> dict:
-    """What an ITF file written by `check --itf` holds for a replay: path, actions,
-    constants, faults, lasso data and the recorded states. Raises UsageError saying what is
-    missing."""
-    meta = data.get("#meta")
-    ours = meta.get("capcheck") if isinstance(meta, dict) else None
-    if not isinstance(ours, dict) or not isinstance(ours.get("path"), str):
-        raise UsageError(f"'{name}': this ITF trace has no '#meta.capcheck.path' (only ITF files written by "
-                         "'capcheck check --itf' can be replayed)")
+    """What an ITF file holds for a replay: the recorded states (an ItfTrace, under `itf`)
+    and, from `#meta.capcheck` when present (a file `check --itf` wrote), the path, the
+    action texts, constants, faults and lasso data (else each None). Raises UsageError saying
+    what is malformed, and where."""
+    states = data["states"]
+    if not isinstance(states, list) or not states:
+        raise UsageError(f"'{name}': 'states' is not a non-empty list of states")
+    declared = data["vars"]
+    if not isinstance(declared, list) or not all(isinstance(v, str) for v in declared):
+        raise UsageError(f"'{name}': 'vars' is not a list of variable names")
+    recorded, rows, actions = [], [], []
+    for i, st in enumerate(states):
+        if not isinstance(st, dict):
+            raise UsageError(f"'{name}': state {i} is not a JSON object")
+        meta = st.get("#meta")
+        action = meta.get("action") if isinstance(meta, dict) else None
+        actions.append(action if isinstance(action, str) else None)
+        recorded.append({k: v for k, v in st.items() if k != "#meta" and not k.startswith(IGNORED_PREFIX)})
+        rows.append({k: _normal(v, name, i, k) for k, v in recorded[-1].items()})
+    got = {"path": None, "actions": None, "constants": None, "faults": None, "lasso": None,
+           "itf": ItfTrace(tuple(recorded), tuple(rows), tuple(actions),
+                           tuple(v for v in declared if not v.startswith(IGNORED_PREFIX)))}
+    ours = itf_meta(data, "capcheck")
+    if isinstance(ours, dict) and "path" in ours:
+        got.update(_capcheck_meta(ours, actions, name))
+    return got
+
+
+def _normal(v: object, name: str, i: int, var: str) -> tuple:
     try:
-        path = [int(x) for x in ours["path"].split(".")]
+        return itf.normal(v)
+    except itf.BadValue as exc:
+        raise UsageError(f"'{name}': state {i}: variable '{var}' is not an ITF value: {exc}") from None
+
+
+def _capcheck_meta(ours: dict, actions: list, name: str) -> dict:
+    """Path, actions, constants, faults and lasso from a `#meta.capcheck` with a path."""
+    try:
+        path = [int(x) for x in str(ours["path"]).split(".")]
     except ValueError:
         raise UsageError(f"'{name}': '#meta.capcheck.path' is not a path such as 0.1.3") from None
-    states = data["states"]
-    if not isinstance(states, list):
-        raise UsageError(f"'{name}': 'states' is not a list")
-    actions = []
-    for i, st in enumerate(states):
-        action = st.get("#meta", {}).get("action") if isinstance(st, dict) else None
-        if not isinstance(action, str):
-            raise UsageError(f"'{name}': state {i} has no '#meta.action'")
-        actions.append(action)
+    missing = next((i for i, a in enumerate(actions) if a is None), None)
+    if missing is not None:
+        raise UsageError(f"'{name}': state {missing} has no '#meta.action' (a file with "
+                         "'#meta.capcheck.path' gives every state's action)")
     constants, faults = (ours.get(k) if isinstance(ours.get(k), dict) else None for k in ("constants", "faults"))
-    return {"path": path, "actions": actions, "constants": constants, "faults": faults, "states": states,
-            "lasso": ours.get("lasso")}
+    return {"path": path, "actions": actions, "constants": constants, "faults": faults, "lasso": ours.get("lasso")}
+
+
+def itf_meta(data: dict, key: str) -> object:
+    """`#meta[key]` of an ITF document (None when absent): `source`, the spec `check --itf`
+    ran on, and `capcheck`, its own block."""
+    meta = data.get("#meta")
+    return meta.get(key) if isinstance(meta, dict) else None
+
+
+# -------------------------------------------------- replaying
+
+
+def replay_given(model: Model, given, spec: str) -> Trace:
+    """The run a trace argument (`cli.TraceArgument`) names on `model`: its path or, for an
+    ITF trace without one, the first path whose states agree with the file's; checked
+    against the action texts and states the argument records. Raises UsageError saying
+    where it does not fit."""
+    from checker import cli
+    from checker.explore import replay
+
+    if given.itf is not None:
+        check_names(model, given.itf, spec)
+    path = given.path if given.path is not None else find_path(model, given.itf, spec)
+    try:
+        trace = replay(model, path)
+    except (ValueError, SpecRuntimeError) as exc:
+        raise UsageError(f"the trace does not fit {spec}: {exc}") from None
+    if given.actions is not None:
+        cli._compare_actions(trace, given.actions)  # noqa: SLF001 - replay's own check
+    if given.itf is not None and given.path is not None:
+        check_states(model, path, list(given.itf.states), spec)
+    return trace
+
+
+def check_names(model: Model, trace: ItfTrace, spec: str) -> None:
+    """Reject (UsageError) a variable the spec does not have, with the closest name, and a
+    value of a shape no value of its variable has."""
+    render = itf.Renderer(model)
+    places = [("'vars'", n) for n in trace.declared] + [(f"state {i}", n) for i, row in enumerate(trace.rows)
+                                                         for n in row]
+    for where, n in places:
+        if n not in render.types:
+            raise UsageError(f"the trace does not fit {spec}: {where}: the spec has no variable "
+                             f"'{n}'{did_you_mean(n, render.names)}")
+    for i, row in enumerate(trace.rows):
+        for n, v in row.items():
+            wrong = itf.misfit(v, render.types[n])
+            if wrong is not None:
+                raise UsageError(f"the trace does not fit {spec}: state {i}: variable '{n}' is "
+                                 f"{itf.short(trace.states[i][n])}, {wrong}")
+
+
+def find_path(model: Model, trace: ItfTrace, spec: str, budget: int = itf.MATCH_BUDGET) -> list[int]:
+    """The first path (in successor order) whose states agree with `trace`'s; UsageError
+    with the first state no step fits and the closest step's differences when there is none."""
+    try:
+        found = itf.match(model, trace.rows, trace.actions, budget)
+    except SpecRuntimeError as exc:
+        raise UsageError(f"the trace does not fit {spec}: the spec failed while matching the file's states: "
+                         f"{exc}") from None
+    if found.path is not None:
+        return list(found.path)
+    assert found.miss is not None
+    raise UsageError(f"the trace does not fit {spec}: {_miss_text(found.miss, trace, budget)}")
+
+
+def _miss_text(miss: itf.Miss, trace: ItfTrace, budget: int) -> str:
+    if miss.exhausted:
+        deepest = f"; so far no step fitted state {miss.index}" if miss.index >= 0 else ""
+        return (f"no path found within {budget:,} compared states{deepest}: the file's states leave too many "
+                "runs open (record more variables, or each state's '#meta.action')")
+    k = miss.index
+    reached = [f"reached by '{miss.via}'"] if miss.via is not None else []
+    if k > 0 and miss.enabled == 0:
+        return f"no step is enabled in state {k - 1}{_aside(reached)}, but the file goes on to state {k}"
+    there = "in the spec" if k == 0 else "after that step"
+    differ = [f"'{n}' ({itf.short(trace.states[k][n])} in the file, {itf.short(v)} {there})" for n, v in miss.differ]
+    if k == 0:
+        return f"state 0 is not the initial state: it differs in {_listed(differ)}"
+    steps = f"{miss.enabled} step{'s' if miss.enabled != 1 else ''} enabled"
+    return (f"state {k} follows from no step of state {k - 1}{_aside(reached + [steps])}; the closest, "
+            f"'{miss.action}', differs in {_listed(differ)}")
+
+
+def _aside(parts: list[str]) -> str:
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _listed(items: list[str], most: int = 3) -> str:
+    """'a', 'a and b', 'a, b and c', 'a, b, c and 2 more variables'."""
+    if len(items) > most:
+        more = len(items) - most
+        return ", ".join(items[:most]) + f" and {more} more variable{'s' if more != 1 else ''}"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def check_states(model: Model, path: list[int], states: list, spec: str) -> None:

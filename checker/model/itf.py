@@ -10,23 +10,41 @@ writes them (`prepared`, `rm[1]`, `client[0]`).
 
 The variables are the rows of the text report's state (`Model.flat`: `rm[1].state`, `down`,
 `cuts`, `crash faults used`, `client[0]`, ...) and `network`, the messages in flight as
-text (`Model.in_flight`). Pure functions; deterministic output (sets and maps are sorted by
-their encoding).
+text (`Model.in_flight`). Each variable has a type (`Renderer.types`): the declared one for a
+node's variable, a fixed one for the rest; `value` writes by it and `misfit` checks a file's
+value against it. Pure functions; deterministic output (sets and maps are sorted by their
+encoding).
+
+Reading is lenient where tools differ: `normal` gives a value one canonical form whatever
+the encoding (a plain JSON integer or `#bigint`; sets and maps in any order; a variant's unit
+value `{}` or `{"#tup": []}`), and `match` finds the path whose states agree with a file that
+records any subset of the variables.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Sequence
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
-from checker.model import values
 from checker.semantics.types import (
-    BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT, Type,
+    AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT, Type,
 )
 
 NETWORK = "network"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 NONE = {"tag": "None", "value": {"#tup": []}}
+MATCH_BUDGET = 500_000
+"""How many successor states `match` compares before it gives up."""
+
+TEXT = AtomT(())
+"""The type of a text as the text report writes it: a node name, a cut, a call, a message."""
+_CLIENT = RecordT((("invoked", IntT()), ("waiting", OptionT(RecordT((
+    ("at", TEXT), ("call", TEXT), ("request", IntT())))))))
+_ENV_TYPES = {"down": SetT(TEXT), "paused": SetT(TEXT), "cuts": SetT(TEXT), "address": TEXT,
+              "client": _CLIENT, "budget": IntT()}
+_HIDDEN = ("inbox", "link", "requests", "monitor", "history", "session")
 
 
 def bigint(n: int) -> dict:
@@ -72,53 +90,92 @@ def value(v: object, t: Type) -> object:
     return str(v)
 
 
-def state(model, s: tuple) -> dict[str, object]:
-    """One state of `model` as ITF variables (no `#meta`), in the order of `variables`."""
-    view = model.view(s)
-    rows = iter(model.flat(s))
-    out: dict[str, object] = {}
-    for k, slot in enumerate(model.layout.slots):
-        if slot.kind in ("inbox", "link", "requests", "monitor", "history", "session"):
-            continue
-        name, _ = next(rows)
-        out[name] = _slot_value(model, slot, s[k], view, name)
-    out[NETWORK] = list(model.in_flight(s))
-    return out
+class Renderer:
+    """The ITF variables of one model's states: `names` (in file order) and `types`, fixed
+    at construction; `variable` renders one variable of a state, `state` all of them.
+    `normal_variable` memoises the canonical form by the slot's value, so comparing many
+    states against a file renders each distinct value once."""
 
+    def __init__(self, model) -> None:
+        self.model = model
+        shown = [(k, slot) for k, slot in enumerate(model.layout.slots) if slot.kind not in _HIDDEN]
+        names = [name for name, _ in model.flat(model.init_states()[0])]
+        self._slots = dict(zip(names, shown))
+        self.names = names + [NETWORK]
+        self.types: dict[str, Type] = {name: self._type(slot) for name, (_, slot) in self._slots.items()}
+        self.types[NETWORK] = SeqT(TEXT)
+        self._memo: dict[str, dict] = {name: {} for name in self.names}
+        self._network = tuple(k for k, slot in enumerate(model.layout.slots)
+                              if slot.kind in ("inbox", "link", "requests"))
 
-def _slot_value(model, slot, v: object, view: dict, name: str) -> object:
-    if slot.kind == "var":
-        node = model.program.nodes[slot.node]
-        t = model.program.role(node.role).var(slot.name).type
-        return value(model.codec.decode(v, t), t)
-    if slot.kind in ("down", "paused"):
-        return itf_set(model.node_name(n.gid) for n in model.program.nodes if (v >> n.gid) & 1)  # type: ignore[operator]
-    if slot.kind == "cuts":
-        return itf_set(view["cuts"])
-    if slot.kind == "address":
-        return model.node_name(v)
-    if slot.kind == "client":
+    def _type(self, slot) -> Type:
+        if slot.kind == "var":
+            node = self.model.program.nodes[slot.node]
+            return self.model.program.role(node.role).var(slot.name).type
+        return _ENV_TYPES[slot.kind]
+
+    def state(self, s: tuple) -> dict[str, object]:
+        """One state as ITF variables (no `#meta`), in the order of `names`."""
+        view: dict = {}
+        return {name: self.variable(s, name, view) for name in self.names}
+
+    def variable(self, s: tuple, name: str, view: dict | None = None) -> object:
+        """Variable `name` of state `s` in ITF. `view` caches `Model.view(s)` between calls
+        for the same state (pass {} for a fresh state, or None)."""
+        if name == NETWORK:
+            return list(self.model.in_flight(s))
+        k, slot = self._slots[name]
+        return value(self._decoded(slot, s[k], s, name, {} if view is None else view), self.types[name])
+
+    def normal_variable(self, s: tuple, name: str) -> tuple:
+        """`normal(self.variable(s, name))`, memoised by the slots the variable shows."""
+        key = tuple(s[k] for k in self._network) if name == NETWORK else s[self._slots[name][0]]
+        memo = self._memo[name]
+        if key not in memo:
+            memo[key] = normal(self.variable(s, name))
+        return memo[key]
+
+    def _decoded(self, slot, v: object, s: tuple, name: str, view: dict) -> object:
+        model = self.model
+        if slot.kind == "var":
+            return model.codec.decode(v, self.types[name])
+        if slot.kind in ("down", "paused"):
+            return frozenset(model.node_name(n.gid) for n in model.program.nodes if (v >> n.gid) & 1)  # type: ignore[operator]
+        if slot.kind == "address":
+            return model.node_name(v)
+        if slot.kind == "budget":
+            return v
+        if not view:
+            view.update(model.view(s))
+        if slot.kind == "cuts":
+            return frozenset(view["cuts"])
         c = view["clients"][name]
         w = c["waiting"]
-        return {"invoked": bigint(c["invoked"]),
-                "waiting": NONE if w is None else some({"request": bigint(w["request"]), "call": w["call"],
-                                                        "at": w["at"]})}
-    return bigint(v) if isinstance(v, int) and not isinstance(v, bool) else str(v)
+        return c["invoked"], None if w is None else (w["at"], w["call"], w["request"])
+
+
+def state(model, s: tuple) -> dict[str, object]:
+    """One state of `model` as ITF variables (no `#meta`), in the order of `variables`."""
+    return Renderer(model).state(s)
 
 
 def variables(model) -> list[str]:
     """The ITF variable names of `model`'s states."""
-    return list(state(model, model.init_states()[0]))
+    return Renderer(model).names
+
+
+def _states(model, path: Sequence[int]) -> Iterator[tuple]:
+    s = model.init_states()[path[0]]
+    yield s
+    for a in path[1:]:
+        s = model.successors(s)[a]
+        yield s
 
 
 def states_along(model, path: Sequence[int]) -> list[dict[str, object]]:
     """The ITF state after each step of `path` (the initial state first). `path` must replay."""
-    s = model.init_states()[path[0]]
-    out = [state(model, s)]
-    for a in path[1:]:
-        s = model.successors(s)[a]
-        out.append(state(model, s))
-    return out
+    render = Renderer(model)
+    return [render.state(s) for s in _states(model, path)]
 
 
 def document(model, path: Sequence[int], actions: Sequence[str], meta: dict, loop: int | None = None) -> dict:
@@ -134,28 +191,270 @@ def document(model, path: Sequence[int], actions: Sequence[str], meta: dict, loo
     return out
 
 
-def mismatch(model, path: Sequence[int], recorded: Sequence[object]) -> str | None:
-    """Where the states `recorded` in an ITF file differ from the replay of `path`: a
-    sentence naming the first state and variable that differ (or a state that is not an
-    object, or a count that differs), None when every recorded variable matches."""
-    replayed = states_along(model, path)
-    if len(recorded) != len(replayed):
-        return f"the file has {len(recorded)} states but its path replays {len(replayed)}"
-    for i, (want, have) in enumerate(zip(recorded, replayed)):
-        if not isinstance(want, dict):
-            return f"state {i} is not a JSON object"
-        extra = sorted(set(want) - {"#meta"} - set(have))
-        if extra:
-            return f"state {i}: the spec has no variable '{extra[0]}'"
-        for name, v in have.items():
-            if name not in want:
-                return f"state {i}: variable '{name}' is missing"
-            if want[name] != v:
-                return (f"state {i}: variable '{name}' is {_short(want[name])} in the file but "
-                        f"{_short(v)} when replayed")
+# -------------------------------------------------- reading: canonical values and their types
+
+
+class BadValue(ValueError):
+    """A JSON value that is no ITF value (a malformed `#bigint`, a `#set` that is not an
+    array, null, a fraction, ...); the message says what is wrong."""
+
+
+_BIGINT = re.compile(r"-?[0-9]+")
+_KINDS = {"int": "an integer", "bool": "a boolean", "str": "a string", "seq": "a sequence (a JSON array)",
+          "tup": "a tuple (#tup)", "set": "a set (#set)", "map": "a map (#map)", "rec": "a record (a JSON object)",
+          "variant": "a variant ({\"tag\": ..., \"value\": ...})"}
+
+
+def normal(v: object) -> tuple:
+    """An ITF value in one canonical, hashable form, so that equal values written differently
+    compare equal: ('int', n) for a JSON integer or `{"#bigint": "n"}`; ('set', frozenset) and
+    ('map', frozenset of pairs) whatever the order; ('tup', ...) for `#tup` and for `{}`, which
+    Quint writes as a variant's unit value; ('variant', tag, value) for an object of exactly
+    `tag` (a string) and `value`; ('rec', sorted fields) for any other object; ('seq', ...) for
+    an array (a JSON array or a tuple). Raises BadValue for anything else."""
+    if isinstance(v, bool):
+        return ("bool", v)
+    if isinstance(v, int):
+        return ("int", v)
+    if isinstance(v, str):
+        return ("str", v)
+    if isinstance(v, (list, tuple)):
+        return ("seq", tuple(normal(x) for x in v))
+    if isinstance(v, dict):
+        return _normal_object(v)
+    if isinstance(v, float):
+        raise BadValue(f"{v!r} is not an integer (write integers without a fraction or exponent)")
+    raise BadValue("null is not an ITF value" if v is None else f"{v!r} is not an ITF value")
+
+
+def _normal_object(v: dict) -> tuple:
+    special = [k for k in v if isinstance(k, str) and k.startswith("#")]
+    if not special:
+        if set(v) == {"tag", "value"} and isinstance(v["tag"], str):
+            return ("variant", v["tag"], normal(v["value"]))
+        return ("rec", tuple(sorted((k, normal(x)) for k, x in v.items()))) if v else ("tup", ())
+    key = special[0]
+    if len(v) != 1:
+        raise BadValue(f"an object with '{key}' holds nothing else")
+    inner = v[key]
+    if key == "#bigint":
+        if not isinstance(inner, str) or not _BIGINT.fullmatch(inner):
+            raise BadValue(f"'#bigint' holds a decimal integer in a string, such as \"-42\"; got {short(inner)}")
+        return ("int", int(inner))
+    if key in ("#set", "#tup", "#map") and not isinstance(inner, (list, tuple)):
+        raise BadValue(f"'{key}' holds a JSON array; got {short(inner)}")
+    if key == "#set":
+        return ("set", frozenset(normal(x) for x in inner))
+    if key == "#tup":
+        return ("tup", tuple(normal(x) for x in inner))
+    if key == "#map":
+        if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in inner):
+            raise BadValue("'#map' holds an array of [key, value] pairs")
+        return ("map", frozenset((normal(k), normal(x)) for k, x in inner))
+    if key == "#unserializable":
+        raise BadValue("an '#unserializable' value cannot be compared (leave the variable out of this state)")
+    raise BadValue(f"'{key}' is not an ITF encoding (they are '#bigint', '#set', '#map', '#tup')")
+
+
+def _expected(t: Type) -> str:
+    match t:
+        case BoolT():
+            return "bool"
+        case IntT():
+            return "int"
+        case OptionT():
+            return "variant"
+        case SetT():
+            return "set"
+        case SeqT():
+            return "seq"
+        case MapT():
+            return "map"
+        case RecordT():
+            return "rec"
+        case TupleT():
+            return "tup"
+    return "str"
+
+
+def misfit(v: tuple, t: Type) -> str | None:
+    """Why the `normal` value v cannot be a value of type t (as `value` writes it), or None
+    when it has the right shape: the kinds of value at every level, a record's field names, a
+    tuple's length, an option's tags. Not checked: ranges and members, which the comparison
+    with the model's own values decides."""
+    want = _expected(t)
+    if v[0] != want:
+        return f"{_KINDS[v[0]]} where the spec has {_KINDS[want]}"
+    match t:
+        case SetT(elem=e) | SeqT(elem=e):
+            return _first(misfit(x, e) for x in v[1])
+        case MapT(key=k, value=x):
+            return _first(misfit(a, k) or misfit(b, x) for a, b in v[1])
+        case TupleT(elems=elems):
+            if len(v[1]) != len(elems):
+                return f"a tuple of {len(v[1])} where the spec has {len(elems)} elements"
+            return _first(misfit(x, e) for x, e in zip(v[1], elems))
+        case RecordT(fields=fields):
+            names = [n for n, _ in fields]
+            if sorted(names) != [n for n, _ in v[1]]:
+                return f"a record of {_names([n for n, _ in v[1]])} where the spec has {_names(names)}"
+            types = dict(fields)
+            return _first(misfit(x, types[n]) for n, x in v[1])
+        case OptionT(inner=inner):
+            return _variant_misfit(v, inner)
     return None
 
 
-def _short(v: object, limit: int = 120) -> str:
+def _variant_misfit(v: tuple, inner: Type) -> str | None:
+    if v[1] == "None":
+        return None if v[2] == ("tup", ()) else "the variant None holds a value"
+    if v[1] == "Some":
+        return misfit(v[2], inner)
+    return f"the tag '{v[1]}' where the spec has an option ('None' or 'Some')"
+
+
+def _first(found) -> str | None:
+    return next((m for m in found if m is not None), None)
+
+
+def _names(names: list[str]) -> str:
+    return "fields " + ", ".join(names) if names else "no fields"
+
+
+# -------------------------------------------------- reading: the path a file's states take
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Why no path fits a file: its state `index` follows from no step of the state before
+    it (is no initial state, for index 0). `via`: the action text of the step that led to
+    the state before it (None when that is the initial state); `enabled`: the steps (the
+    initial states) tried;
+    `action`: the closest one's text (None when nothing was enabled); `differ`: the variables
+    in which it differs, with its values, in the file's order. `exhausted`: the budget ran
+    out first, so a path may still exist (`index` is then the deepest failure seen, or -1)."""
+
+    index: int
+    via: str | None
+    enabled: int
+    action: str | None
+    differ: tuple[tuple[str, object], ...]
+    exhausted: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """What `match` found: a path (None when none fits, with `miss` saying why) and the work
+    it took (successor states compared)."""
+
+    path: tuple[int, ...] | None
+    miss: Miss | None
+    work: int
+
+
+def match(model, rows: Sequence[dict[str, tuple]], actions: Sequence[str | None] = (),
+          budget: int = MATCH_BUDGET) -> Match:
+    """The first path, in successor order, whose states agree with `rows`: one map per state
+    from variable names (each a `Renderer.names` entry) to `normal` values; a variable a row
+    leaves out is unconstrained. The search is depth-first over the states that agree, so a
+    choice that leads nowhere is undone; `actions[i]`, when given, puts the steps with that
+    action text first among those that agree with row i. A state reached again at the same
+    depth is not explored twice. At most `budget` states are compared. Deterministic; raises
+    what the model's steps raise (SpecRuntimeError)."""
+    return _Search(model, rows, actions, budget).run()
+
+
+class _Search:
+    def __init__(self, model, rows, actions, budget) -> None:
+        self.model, self.rows, self.budget = model, rows, budget
+        self.actions = list(actions) + [None] * (len(rows) - len(actions))
+        self.render = Renderer(model)
+        self.work = 0
+        self.miss: Miss | None = None
+
+    def run(self) -> Match:
+        inits = [(i, None, s) for i, s in enumerate(self.model.init_states())]
+        stack = [iter(self.fitting(0, inits, None))]
+        trail: list[tuple] = []      # (action index, label, state) of each state matched so far
+        failed: set[tuple[int, tuple]] = set()
+        while stack:
+            got = next(stack[-1], None)
+            if got is None:
+                stack.pop()
+                if trail:
+                    failed.add((len(trail) - 1, trail.pop()[2]))
+                continue
+            if (len(trail), got[2]) in failed:
+                continue
+            trail.append(got)
+            if len(trail) == len(self.rows):
+                return Match(tuple(a for a, _, _ in trail), None, self.work)
+            if self.work >= self.budget:
+                break
+            _, label, s = got
+            options = [(a, lab, t) for a, (lab, t) in enumerate(self.model.labeled(s))]
+            stack.append(iter(self.fitting(len(trail), options, label)))
+        if stack:
+            miss = self.miss or Miss(-1, None, 0, None, ())
+            return Match(None, Miss(miss.index, miss.via, miss.enabled, miss.action, miss.differ, True), self.work)
+        return Match(None, self.miss, self.work)
+
+    def fitting(self, depth: int, options: list, via) -> list[tuple]:
+        """The options that agree with row `depth`, those with the row's action text first;
+        when none does, remember the closest (the deepest miss). `via`: the label of the
+        step that led to the state the options follow from."""
+        row = self.rows[depth]
+        self.work += len(options)
+        fits = [o for o in options if not self.differ(o[2], row, first=True)]
+        want = self.actions[depth]
+        if want is not None and len(fits) > 1:
+            fits.sort(key=lambda o: self.action(o[1]) != want)
+        if not fits and (self.miss is None or depth > self.miss.index):
+            self.miss = self.closest(depth, options, via)
+        return fits
+
+    def differ(self, s: tuple, row: dict, first: bool = False) -> list[str]:
+        """The names in `row` whose values `s` does not have (only the first if `first`)."""
+        out = []
+        for name, want in row.items():
+            if self.render.normal_variable(s, name) != want:
+                out.append(name)
+                if first:
+                    break
+        return out
+
+    def closest(self, depth: int, options: list, via) -> Miss:
+        came = None if depth < 2 else self.action(via)
+        if not options:
+            return Miss(depth, came, 0, None, ())
+        diffs = [self.differ(s, self.rows[depth]) for _, _, s in options]
+        best = min(range(len(options)), key=lambda i: len(diffs[i]))
+        _, label, s = options[best]
+        return Miss(depth, came, len(options), self.action(label),
+                    tuple((name, self.render.variable(s, name)) for name in diffs[best]))
+
+    def action(self, label) -> str:
+        return "the initial state" if label is None else self.model.describe(label)["action"]
+
+
+def mismatch(model, path: Sequence[int], recorded: Sequence[dict]) -> str | None:
+    """Where the states `recorded` in an ITF file (objects of variable names, each a
+    `Renderer.names` entry, to ITF values) differ from the replay of `path`: a sentence
+    naming the first state and variable that differ, or a count that differs; None when
+    every recorded variable matches (`normal` forms are compared)."""
+    along = list(_states(model, path))
+    if len(recorded) != len(along):
+        return f"the file has {len(recorded)} states but its path replays {len(along)}"
+    render = Renderer(model)
+    for i, (want, s) in enumerate(zip(recorded, along)):
+        for name, v in want.items():
+            if normal(v) != render.normal_variable(s, name):
+                return (f"state {i}: variable '{name}' is {short(v)} in the file but "
+                        f"{short(render.variable(s, name))} when replayed")
+    return None
+
+
+def short(v: object, limit: int = 120) -> str:
+    """A JSON value as one line of at most `limit` characters (for messages)."""
     text = json.dumps(v, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= limit else text[:limit - 3] + "..."
