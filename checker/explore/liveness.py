@@ -61,6 +61,15 @@ def edge_kind(core: tuple) -> int:
     return _HEAL if head == "heal" else 0
 
 
+_MASKS = {AVAILABLE: _NODE, CONVERGES: _NODE | _HEAL}
+
+
+def continues(kind: str, core: tuple) -> bool:
+    """Whether a step with label `core` belongs to the continuation of check `kind`
+    (`available` or `converges`)."""
+    return bool(edge_kind(core) & _MASKS[kind])
+
+
 class Graph:
     """The explored graph, as the search builds it. For every state by number, the slots of
     it the checks read (`kept`: a tuple of the values of `slots`), and for each expanded
@@ -287,7 +296,7 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     def at_up(slot: int) -> Callable[[int], bool]:
         return lambda n: down is None or not (graph.value(n, down) >> graph.value(n, slot)[1][3]) & 1
 
-    found = find_unanswered(_View(graph, _NODE), graph, depths, [(waiting(k), at_up(k)) for k in slots])
+    found = find_unanswered(_View(graph, _MASKS[AVAILABLE]), graph, depths, [(waiting(k), at_up(k)) for k in slots])
     if found is None:
         return None
     c, cx = found
@@ -359,7 +368,7 @@ def check_converges(model, graph: Graph, depths) -> Counterexample | None:
     """The shortest run to a state from which the fair continuation (heals included) never
     settles with the up replicas agreeing: a dead end where they differ, or a fair
     component where they differ somewhere; None if there is none."""
-    view = _View(graph, _NODE | _HEAL)
+    view = _View(graph, _MASKS[CONVERGES])
     replicas = Replicas(model)
     best: tuple[int, int] | None = None
     for num, edges in enumerate(graph.edges):

@@ -7,36 +7,66 @@ candidate is replayed from the initial state by taking, at each step, the first 
 step whose label is the wanted one; the run is then cut at the first state that breaks the
 property.
 
-The passes, in the manner of Hypothesis's shrinker (cheap, large cuts first; repeat all of
-them until none makes progress):
+The passes, in the manner of Hypothesis's shrinker (cheap, large cuts first; after any
+progress start again from the cheapest; stop when none makes progress or the budget is
+spent):
 
 1. delete a chunk of consecutive steps (sizes from the largest power of two down to 1); the
    candidate is dropped when a kept step is no longer enabled;
 2. delete one step together with everything that depended on it: replay the rest and skip
    each step that is no longer enabled (removing an invocation drops its request and its
-   messages; removing a crash drops the restart, a partition its heal).
+   messages; removing a crash drops the restart, a partition its heal);
+3. move one step to another place, later (the end first) or earlier (the start first),
+   skipping the steps that are then not enabled: a read moved before the write that would
+   have made it fresh, or a step moved past everything that depended on it, which drops
+   those;
+4. replace one step with another step enabled in its place (a request sent to another
+   node, another delivery), repairing the rest: a step that is no longer enabled is taken
+   after one extra step that enables it when there is one, and skipped otherwise.
 
-A candidate is kept only when it is strictly shorter, so the result is never longer than
-the input, always a real run (it was produced by replaying), and its last state (and no
-earlier one) breaks the property. Liveness counterexamples (`available`, `converges`) are
-left as they are: a shorter lasso would have to be re-verified as a fair cycle or dead end,
-which this module does not do yet.
+Candidates are ordered *shortlex* by their paths (fewer steps first, then the action
+indices compared in turn), as Hypothesis orders its choice sequences, and a candidate is
+kept only when it comes strictly before the current run. So a move or a replacement may
+keep a run of the same length whose steps come earlier in the model's order, which a later
+deletion can build on; the order is well founded (finitely many runs of each length), so
+the loop ends even without the budget. The result is never longer than the input, always
+a real run (it was produced by replaying), and its last state, and no earlier one, breaks
+the property.
 
-Pure and deterministic; the number of replays is bounded by `budget`.
+Liveness counterexamples (`available`, `converges`) are lassos (result.Lasso): a stem, then
+a fault-free continuation that ends in a loop, a dead end or an error reply. The passes
+edit the stem only. A candidate stem is replayed in full and handed to the liveness check
+itself (`lasso_after`): `search` explores the model as seen from the stem's last state with
+only the continuation's steps enabled, decides the property there with liveness.py's own
+analysis (dead ends, fair components, error replies) and gives the shortest bad
+continuation (it may begin with a few continuation steps, which then join the stem). The
+candidate is kept when that lasso ends the same way as the input's (a loop stays a loop)
+and the whole run comes first in the order above; so the result is a complete lasso of the
+same property, verified as the search verifies its own. Each such check is a graph search
+from one state, bounded by `LASSO_STATES` states (a bound hit before a violation is found
+rejects the candidate); at most `LASSO_BUDGET` stems are replayed per lasso.
+
+Pure and deterministic; the replays are bounded by `DEFAULT_BUDGET` per safety
+counterexample and `LASSO_BUDGET` per lasso (a label sequence tried twice costs once).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from checker.explore.liveness import KINDS as LIVENESS_KINDS
-from checker.explore.search import DEADLOCK, replay
+from checker.explore import liveness
+from checker.explore.search import DEADLOCK, SearchOptions, final_state, replay, search
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
-from checker.result import CheckResult, PropertyResult, Verdict
+from checker.result import CheckResult, Lasso, PropertyResult, Verdict
 
 DEFAULT_BUDGET = 20_000   # replays per counterexample
+LASSO_BUDGET = 400        # candidate stems per lasso, each checked by a continuation search
+LASSO_STATES = 20_000     # states one continuation search may visit
+
+STRICT, LENIENT, REPAIR = "strict", "lenient", "repair"   # what a replay does with a step not enabled
 
 
 def broken_test(model: Model, prop: PropertyResult) -> Callable[[tuple], bool] | None:
@@ -45,7 +75,7 @@ def broken_test(model: Model, prop: PropertyResult) -> Callable[[tuple], bool] |
     Invariants and the history checks (linearizable, sequential, durable, sessions) are
     predicates over states (`Model.invariants`); a deadlock is a state with no step and work
     left."""
-    if prop.kind in LIVENESS_KINDS:
+    if prop.kind in liveness.KINDS:
         return None
     if prop.kind == DEADLOCK:
         return lambda s: not model.successors(s) and not model.quiet(s)
@@ -55,112 +85,332 @@ def broken_test(model: Model, prop: PropertyResult) -> Callable[[tuple], bool] |
     return None
 
 
-class _Runner:
-    """Replays runs named by labels; counts the replays against the budget."""
+@dataclass(frozen=True)
+class _Run:
+    """A candidate that passed: the whole `path` (initial state, then action indices), the
+    `labels` the passes edit (every step's for a safety counterexample, the stem's for a
+    lasso) and, for a lasso, how it reads."""
 
-    def __init__(self, model: Model, broken: Callable[[tuple], bool], budget: int) -> None:
+    path: tuple[int, ...]
+    labels: tuple
+    lasso: Lasso | None = None
+
+    @property
+    def key(self) -> tuple:
+        """Shortlex: fewer steps first, then the action indices in turn."""
+        return len(self.path), self.path
+
+
+class _Safety:
+    """What a safety counterexample must be: a run cut at its first state that breaks the
+    property."""
+
+    def __init__(self, broken: Callable[[tuple], bool]) -> None:
+        self.stop = broken
+
+    def judge(self, path: list[int], labels: list, state: tuple, stopped: bool) -> _Run | None:
+        return _Run(tuple(path), tuple(labels)) if stopped else None
+
+
+class _Liveness:
+    """What a lasso must be: a stem from whose last state the continuation search finds a
+    counterexample of the same property, ending the same way (`ending`)."""
+
+    def __init__(self, model: Model, name: str, ending: str) -> None:
         self.model = model
-        self.broken = broken
-        self.left = budget
-        clients = model.program.clients is not None
-        self.core: Callable[[tuple], object] = (lambda label: label[0]) if clients else (lambda label: label)
+        self.core = _core(model)
+        self.prop = next(p for p in model.program.properties if p.name == name)
+        self.ending = ending
 
-    def labels(self, path: Sequence[int]) -> list:
-        """The labels of the steps of `path` (which must replay)."""
-        state = self.model.init_states()[path[0]]
-        out = []
+    def stop(self, state: tuple) -> bool:
+        return False
+
+    def judge(self, path: list[int], labels: list, state: tuple, stopped: bool) -> _Run | None:
+        found = lasso_after(self.model, self.prop, path, state)
+        if found is None or found[1].ending != self.ending:
+            return None
+        full, lasso = found
+        more = _labels(self.model, self.core, state, full[len(path):lasso.start + 1])
+        return _Run(full, tuple(labels) + tuple(more), lasso)
+
+
+class _FromState:
+    """`model` seen from `state` on, with only the steps of liveness check `prop`'s
+    continuation enabled and no other property: what `search` needs to decide `prop` from
+    that state. Everything else is the model's own (`__getattr__`)."""
+
+    def __init__(self, model: Model, prop, state: tuple) -> None:
+        self._model = model
+        self._state = state
+        self.program = dataclasses.replace(model.program, properties=(prop,))
+        self.invariants: list = []
+        core = _core(model)
+        self._keeps: Callable[[object], bool] = lambda label: liveness.continues(prop.kind, core(label))
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def init_states(self) -> list[tuple]:
+        return [self._state]
+
+    def labeled(self, state: tuple) -> list:
+        return [pair for pair in self._model.labeled(state) if self._keeps(pair[0])]
+
+    def successors(self, state: tuple) -> list[tuple]:
+        return [t for _, t in self.labeled(state)]
+
+    def model_indices(self, path: Sequence[int]) -> tuple[int, ...]:
+        """The action indices, in the model, of the steps `path` (after its initial state)
+        takes here."""
+        state, out = self._state, []
         for a in path[1:]:
-            label, state = self.model.labeled(state)[a]
-            out.append(self.core(label))
-        return out
+            pairs = self._model.labeled(state)
+            i = [k for k, (label, _) in enumerate(pairs) if self._keeps(label)][a]
+            out.append(i)
+            state = pairs[i][1]
+        return tuple(out)
 
-    def run(self, init: int, labels: Sequence, lenient: bool) -> tuple[list[int], list] | None:
-        """The path and labels of the run that takes `labels` in turn from initial state
-        `init`, cut at its first state that breaks the property; None when no state does,
-        or a step is not enabled (with `lenient`, such a step is skipped instead)."""
+
+def lasso_after(model: Model, prop, path: Sequence[int], state: tuple | None = None,
+                max_states: int = LASSO_STATES) -> tuple[tuple[int, ...], Lasso] | None:
+    """The lasso of liveness property `prop` (an ir.Property) whose stem is the run `path`
+    (`state`: its last state, when the caller has it) and whose continuation is the
+    shortest bad one from there: found by `search` restricted to the continuation's steps
+    (within `max_states` states), which may start the lasso a few continuation steps after
+    `path`. The whole path and its Lasso; None when no expanded state has one."""
+    if state is None:
+        state = final_state(model, list(path))
+    view = _FromState(model, prop, state)
+    found = search(view, SearchOptions("bfs", max_states=max_states, deadlock=False))  # type: ignore[arg-type]
+    p = found.properties[0]
+    if p.verdict is not Verdict.VIOLATED or p.lasso is None or p.trace is None:
+        return None
+    stem, lasso = len(path) - 1, p.lasso
+    loop = None if lasso.loop is None else stem + lasso.loop
+    return tuple(path) + view.model_indices(p.trace.path), Lasso(stem + lasso.start, loop, lasso.ending,
+                                                                  lasso.subject)
+
+
+def _labels(model: Model, core: Callable, state: tuple, path: Sequence[int]) -> list:
+    """The labels of the steps `path` (action indices) takes from `state`."""
+    out = []
+    for a in path:
+        label, state = model.labeled(state)[a]
+        out.append(core(label))
+    return out
+
+
+class _Runner:
+    """Replays runs named by labels and has the goal judge them; counts the replays against
+    the budget (a label sequence tried before is answered from a cache, free)."""
+
+    def __init__(self, model: Model, goal: _Safety | _Liveness, budget: int) -> None:
+        self.model = model
+        self.goal = goal
+        self.left = budget
+        self.core = _core(model)
+        self.tried: dict[tuple, _Run | None] = {}
+
+    def labels(self, path: Sequence[int]) -> tuple:
+        """The labels of the steps of `path` (which must replay)."""
+        return tuple(_labels(self.model, self.core, self.model.init_states()[path[0]], path[1:]))
+
+    def better(self, best: _Run, labels: tuple, mode: str) -> _Run | None:
+        """The run `labels` names (see `run`) when it comes before `best`; else None."""
+        key = (best.path[0], labels, mode)
+        if key not in self.tried:
+            self.tried[key] = self.run(best.path[0], labels, mode)
+        found = self.tried[key]
+        return found if found is not None and found.key < best.key else None
+
+    def run(self, init: int, labels: Sequence, mode: str) -> _Run | None:
+        """The run that takes `labels` in turn from initial state `init`, as the goal
+        judges it (a safety counterexample is cut at its first state that breaks the
+        property); None when the goal rejects it, or a step is not enabled under STRICT
+        (see `_take` for the other modes)."""
         self.left -= 1
         state = self.model.init_states()[init]
         path, kept = [init], []
         try:
-            if self.broken(state):
-                return path, kept
+            stopped = self.goal.stop(state)
             for want in labels:
-                pairs = self.model.labeled(state)
-                i = next((k for k, (label, _) in enumerate(pairs) if self.core(label) == want), None)
-                if i is None:
-                    if lenient:
-                        continue
+                if stopped:
+                    break
+                taken = self._take(state, want, mode)
+                if taken is None:
                     return None
-                state = pairs[i][1]
-                path.append(i)
-                kept.append(want)
-                if self.broken(state):
-                    return path, kept
+                for i, label, state in taken:
+                    path.append(i)
+                    kept.append(label)
+                    stopped = self.goal.stop(state)
+                    if stopped:
+                        break
         except SpecRuntimeError:
             return None
-        return None
+        return self.goal.judge(path, kept, state, stopped)
+
+    def _take(self, state: tuple, want, mode: str) -> list[tuple[int, object, tuple]] | None:
+        """The steps that take the step labeled `want` from `state`, each as (action index,
+        label, state after): that step when it is enabled. When it is not: None under
+        STRICT; under REPAIR the first step after which it is enabled, then it; else
+        nothing (skip it)."""
+        pairs = self.model.labeled(state)
+        i = _find(self.core, pairs, want)
+        if i is not None:
+            return [(i, want, pairs[i][1])]
+        if mode == STRICT:
+            return None
+        if mode == REPAIR:
+            for k, (label, t) in enumerate(pairs):
+                after = self.model.labeled(t)
+                j = _find(self.core, after, want)
+                if j is not None:
+                    return [(k, self.core(label), t), (j, want, after[j][1])]
+        return []
+
+
+def _find(core: Callable, pairs: list, want) -> int | None:
+    return next((k for k, (label, _) in enumerate(pairs) if core(label) == want), None)
+
+
+def _core(model: Model) -> Callable[[object], object]:
+    """A step's label without the replies it gave (the labels of a spec with clients are
+    (core, replies) pairs)."""
+    return (lambda label: label[0]) if model.program.clients is not None else (lambda label: label)
+
+
+# ------------------------------------------------------------------ the passes
+
+
+def _delete_chunks(runner: _Runner, best: _Run) -> _Run | None:
+    """Delete runs of consecutive steps, largest sizes first; None when nothing shrank."""
+    improved = None
+    size = 1 << max(len(best.labels).bit_length() - 1, 0)
+    while size >= 1 and best.labels:
+        i = len(best.labels) - size
+        while i >= 0 and runner.left > 0:
+            labels = best.labels
+            found = runner.better(best, labels[:i] + labels[i + size:], STRICT)
+            if found is not None:
+                best = improved = found
+            i = min(i - 1, len(best.labels) - size)
+        size //= 2
+    return improved
+
+
+def _delete_dependents(runner: _Runner, best: _Run) -> _Run | None:
+    """Delete one step and every later step it enabled; None when nothing shrank."""
+    return _each_step(runner, best, lambda run, i: [(run.labels[:i] + run.labels[i + 1:], LENIENT)])
+
+
+def _move(runner: _Runner, best: _Run) -> _Run | None:
+    """Move one step elsewhere (later places first, the end first; then earlier ones, the
+    start first), skipping steps no longer enabled; None when no run came first."""
+    return _each_step(runner, best, _moves)
+
+
+def _moves(run: _Run, i: int):
+    labels = run.labels
+    rest = labels[:i] + labels[i + 1:]
+    for j in [*range(len(rest), i, -1), *range(0, i)]:
+        yield rest[:j] + (labels[i],) + rest[j:], LENIENT
+
+
+def _replace(runner: _Runner, best: _Run) -> _Run | None:
+    """Replace one step with another step enabled in its place, repairing the rest (see
+    `_Runner._take`); None when no run came first."""
+    def replacements(run: _Run, i: int):
+        labels = run.labels
+        for label, _ in runner.model.labeled(final_state(runner.model, list(run.path[:i + 1]))):
+            other = runner.core(label)
+            if other != labels[i]:
+                yield labels[:i] + (other,) + labels[i + 1:], REPAIR
+    return _each_step(runner, best, replacements)
+
+
+def _each_step(runner: _Runner, best: _Run, candidates: Callable) -> _Run | None:
+    """For each step from the last to the first, try the candidates (labels, replay mode)
+    that `candidates(run, step)` gives for the current run in turn, up to the first that
+    comes before it; None when none did."""
+    improved = None
+    i = len(best.labels) - 1
+    while i >= 0 and runner.left > 0:
+        for labels, mode in candidates(best, i):
+            found = runner.better(best, labels, mode)
+            if found is not None:
+                best = improved = found
+                break
+            if runner.left <= 0:
+                break
+        i = min(i - 1, len(best.labels) - 1)
+    return improved
+
+
+_PASSES = (_delete_chunks, _delete_dependents, _move, _replace)
+
+
+def _shrink(runner: _Runner, best: _Run) -> _Run:
+    """Run the passes from the cheapest, starting again from it after any progress."""
+    k = 0
+    while k < len(_PASSES) and runner.left > 0:
+        found = _PASSES[k](runner, best)
+        if found is not None:
+            best, k = found, 0
+        else:
+            k += 1
+    return best
+
+
+# ------------------------------------------------------------------ entry points
 
 
 def shrink_path(model: Model, path: Sequence[int], broken: Callable[[tuple], bool],
                 budget: int = DEFAULT_BUDGET) -> tuple[int, ...]:
     """A path no longer than `path` whose last state, and no earlier one, breaks the property
     `broken` tests. `path` must replay and end in a state that breaks it (else ValueError)."""
-    runner = _Runner(model, broken, budget)
-    found = runner.run(path[0], runner.labels(path), lenient=False)
+    runner = _Runner(model, _Safety(broken), budget)
+    found = runner.run(path[0], runner.labels(path), STRICT)
     if found is None:
         raise ValueError("the path to shrink does not end in a state that breaks the property")
-    best, labels = found
-    progress = True
-    while progress and runner.left > 0:
-        progress = False
-        for shrink_pass in (_delete_chunks, _delete_dependents):
-            better = shrink_pass(runner, best[0], labels)
-            if better is not None:
-                best, labels = better
-                progress = True
-    return tuple(best)
+    return _shrink(runner, found).path
 
 
-def _delete_chunks(runner: _Runner, init: int, labels: list) -> tuple[list[int], list] | None:
-    """Delete runs of consecutive steps, largest sizes first; None when nothing shrank."""
-    best = None
-    size = 1 << max(len(labels).bit_length() - 1, 0)
-    while size >= 1 and labels:
-        i = len(labels) - size
-        while i >= 0 and runner.left > 0:
-            found = runner.run(init, labels[:i] + labels[i + size:], lenient=False)
-            if found is not None and len(found[1]) < len(labels):
-                best = found
-                labels = found[1]
-            i -= 1
-            i = min(i, len(labels) - size)
-        size //= 2
-    return best
+def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET) -> PropertyResult:
+    """`prop` (a violated `available` or `converges` with its trace and lasso) with the
+    shortest lasso the passes find: the same property, the same kind of ending, never
+    longer, `shrunk_from` set when it is shorter. At most `budget` candidate stems are
+    each checked by a continuation search (`lasso_after`)."""
+    assert prop.trace is not None and prop.lasso is not None
+    lasso = prop.lasso
+    runner = _Runner(model, _Liveness(model, prop.name, lasso.ending), budget)
+    path = prop.trace.path
+    best = _shrink(runner, _Run(path, runner.labels(path[:lasso.start + 1]), lasso))
+    if len(best.path) >= len(path):
+        return prop
+    return dataclasses.replace(prop, trace=replay(model, best.path), lasso=best.lasso,
+                               shrunk_from=prop.trace.length)
 
 
-def _delete_dependents(runner: _Runner, init: int, labels: list) -> tuple[list[int], list] | None:
-    """Delete one step and every later step it enabled; None when nothing shrank."""
-    best = None
-    i = len(labels) - 1
-    while i >= 0 and runner.left > 0:
-        found = runner.run(init, labels[:i] + labels[i + 1:], lenient=True)
-        if found is not None and len(found[1]) < len(labels):
-            best = found
-            labels = found[1]
-        i = min(i - 1, len(labels) - 1)
-    return best
-
-
-def shrink_result(model: Model, result: CheckResult, budget: int = DEFAULT_BUDGET) -> CheckResult:
-    """`result` with the trace of every violated safety property shrunk (`shrink_path`);
-    a property whose trace got shorter records the old length in `shrunk_from`. Liveness
-    traces and a run-time failure's trace are kept as they are."""
+def shrink_result(model: Model, result: CheckResult, budget: int = DEFAULT_BUDGET,
+                  lasso_budget: int = LASSO_BUDGET) -> CheckResult:
+    """`result` with the trace of every violated property shrunk (`shrink_path`,
+    `shrink_lasso`); a property whose trace got shorter records the old length in
+    `shrunk_from`. A run-time failure's trace is kept as it is."""
     props = []
     for p in result.properties:
-        broken = broken_test(model, p) if p.verdict is Verdict.VIOLATED and p.trace is not None else None
-        if broken is not None:
-            path = shrink_path(model, p.trace.path, broken, budget)  # type: ignore[union-attr]
-            if len(path) - 1 < p.trace.length:  # type: ignore[union-attr]
-                p = dataclasses.replace(p, trace=replay(model, path), shrunk_from=p.trace.length)  # type: ignore[union-attr]
+        if p.verdict is Verdict.VIOLATED and p.trace is not None:
+            p = _shrunk(model, p, budget, lasso_budget)
         props.append(p)
     return dataclasses.replace(result, properties=tuple(props))
+
+
+def _shrunk(model: Model, p: PropertyResult, budget: int, lasso_budget: int) -> PropertyResult:
+    if p.lasso is not None:
+        return shrink_lasso(model, p, lasso_budget)
+    broken = broken_test(model, p)
+    if broken is None:
+        return p
+    path = shrink_path(model, p.trace.path, broken, budget)  # type: ignore[union-attr]
+    if len(path) - 1 < p.trace.length:  # type: ignore[union-attr]
+        return dataclasses.replace(p, trace=replay(model, path), shrunk_from=p.trace.length)  # type: ignore[union-attr]
+    return p
