@@ -30,7 +30,7 @@ from checker.dsl import ast, parse_bytes
 from checker.dsl.parser import MAX_FILE_BYTES
 from checker.dsl.printer import format_protocol
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
-from checker.explore import Progress, SearchOptions, replay, search
+from checker.explore import Progress, SearchOptions, search
 from checker.resources import default_memory_limit
 from checker.model import Model, Unsupported, compile_model
 from checker.model.values import SpecRuntimeError
@@ -227,8 +227,8 @@ def _add_replay_command(commands) -> None:
         "replay", help="replay a saved trace step by step",
         description="Replay a trace against a spec and print every step and the final state. "
                     "TRACE is the path a report prints (e.g. 0.1.3.2), a file holding one, a "
-                    "JSON report written by 'capcheck check --json' or an ITF trace written by "
-                    "'capcheck check --itf'.")
+                    "JSON report written by 'capcheck check --json', or an ITF trace (written by "
+                    "'capcheck check --itf', or by another tool: its path is then found from its states).")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     cmd.add_argument("trace", metavar="TRACE", help="a path such as 0.1.3.2, or a file")
     _add_define_option(cmd)

@@ -105,11 +105,12 @@ def add_render_command(commands) -> None:
         description="Replay a trace on its spec and draw it as a Graphviz sequence diagram: a lane per "
                     "node and per client, an arrow from each send to its delivery, lost and in-flight "
                     "messages, faults, and the step that breaks the property with a caption. TRACE is a "
-                    "JSON report written by 'capcheck check --json', or a path such as 0.1.3 (then "
-                    "--spec is required). The spec is --spec SPEC, or else the one the report names; "
+                    "JSON report written by 'capcheck check --json', an ITF trace, or a path such as "
+                    "0.1.3 (then --spec is required). The spec is --spec SPEC, or else the one the report "
+                    "(or an ITF file of 'check --itf') names; "
                     "the report's constants and fault budgets are used unless -D or --faults are given.",
         epilog="exit codes: 0 written, 2 bad usage or a trace that does not fit the spec")
-    cmd.add_argument("trace", metavar="TRACE", help="a JSON report, or a path such as 0.1.3")
+    cmd.add_argument("trace", metavar="TRACE", help="a JSON report, an ITF trace, or a path such as 0.1.3")
     cmd.add_argument("-o", dest="output", metavar="FILE", required=True,
                      help="the file to write: FILE.dot, FILE.svg or FILE.png (the last two need Graphviz)")
     cmd.add_argument("--spec", metavar="SPEC", help="the .cap file (default: the report's 'spec')")
