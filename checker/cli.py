@@ -201,6 +201,8 @@ def _add_check_command(commands) -> None:
                           help="never show the progress line")
     from checker.cli_report import add_report_option
     add_report_option(cmd)
+    from checker.cli_engines import add_engine_options
+    add_engine_options(cmd, _natural_int)
     cmd.set_defaults(run=cmd_check)
 
 
@@ -410,20 +412,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
     faults = fault_override_of(args)
     program, model = compile_spec(args.spec, overrides_of(args.defines), "check", faults)
-    options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
-    progress = ProgressLine(sys.stderr, args.progress)
-    result = search(model, options, progress if progress.on else None)
-    progress.finish(result)
-    if args.shrink:
-        from checker.explore.shrink import shrink_result
-        result = shrink_result(model, result)
+    results = _engine_results(args, model)
+    result = results[0]
     defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"
-    data = json_report.report_data(result, args.spec, program.name, constants_of(program),
-                                   faults=program.faults.nonzero())
-    _write_json(args.json, json_report.dumps(data))
+    data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
+                                    faults=program.faults.nonzero()) for r in results]
+    _write_json(args.json, json_report.dumps(data[0] if len(data) == 1 else {
+        "schema": json_report.SCHEMA_VERSION, "command": "check", "engines": data}))
     if args.json != "-":
-        emit(text_report.report(result, args.spec, hint, traces=not args.quiet))
+        emit("\n".join((f"engine: {r.engine}\n" if len(results) > 1 else "")
+                       + text_report.report(r, args.spec, hint, traces=not args.quiet) for r in results))
     if args.itf:
         from checker import cli_trace
         cli_trace.write_itf(args.itf, cli_trace.itf_documents(
@@ -436,7 +435,33 @@ def cmd_check(args: argparse.Namespace) -> int:
         write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
         _located(result.failure.message, result.failure.span, args.spec)
-    return _exit_code(result)
+    return min(_exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
+
+
+def _engine_results(args: argparse.Namespace, model) -> list[CheckResult]:
+    """The results of the engines `--engine` names, explicit first (see cli_engines.py)."""
+    out = []
+    if args.engine in ("explicit", "both"):
+        if args.engine == "both" and args.max_depth is None:
+            args.max_depth = args.depth if args.depth is not None else _engines().DEFAULT_DEPTH
+        options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
+        progress = ProgressLine(sys.stderr, args.progress)
+        result = search(model, options, progress if progress.on else None)
+        progress.finish(result)
+        if args.shrink:
+            from checker.explore.shrink import shrink_result
+            result = shrink_result(model, result)
+        out.append(result)
+    if args.engine in ("smt", "both"):
+        out.append(_engines().run_smt(args, model))
+    if len(out) == 2:
+        _engines().compare(out[0], out[1])
+    return out
+
+
+def _engines():
+    from checker import cli_engines
+    return cli_engines
 
 
 def _exit_code(result: CheckResult) -> int:

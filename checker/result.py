@@ -120,14 +120,16 @@ class RuntimeFailure:
 @dataclass(frozen=True)
 class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
-    failure of the spec if there was one, and the bounds it ran under (None: unbounded;
-    `max_memory` in bytes)."""
+    failure of the spec if there was one, the bounds it ran under (None: unbounded;
+    `max_memory` in bytes) and the engine that ran it ('explicit', or 'smt': bounded model
+    checking, whose `stats` count no states and whose `max_depth` is the depth checked)."""
 
     exit_reason: str
     stats: Stats
     properties: tuple[PropertyResult, ...] = ()
     failure: RuntimeFailure | None = None
     bounds: dict = field(default_factory=dict)
+    engine: str = "explicit"
 
     @property
     def verdict(self) -> Verdict:

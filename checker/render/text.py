@@ -25,6 +25,8 @@ def plural(n: int, word: str, words: str = "") -> str:
 def detail(result: CheckResult) -> str:
     """Why the run stopped, in one sentence without parentheses."""
     s, b = result.stats, result.bounds
+    if result.engine == "smt":
+        return _smt_detail(result)
     waiting = f"at depth {s.max_depth}, with {plural(s.queue, 'state')} waiting"
     where = f"after {plural(s.distinct_states, 'state')}, {waiting}"
     reason = result.exit_reason
@@ -45,6 +47,21 @@ def detail(result: CheckResult) -> str:
     if reason == INTERRUPTED:
         return f"interrupted {where}"
     return f"the spec failed while running, after {plural(s.distinct_states, 'state')}"
+
+
+def _smt_detail(result: CheckResult) -> str:
+    """Why a bounded model checking run stopped, in one sentence."""
+    depth, bound = result.stats.max_depth, result.bounds.get("max_depth") or 0
+    reason = result.exit_reason
+    if reason == ALL_DECIDED:
+        return f"every invariant was violated; runs of up to {plural(depth, 'step')} were searched"
+    if reason == MAX_DEPTH:
+        return (f"bounded model checking: no run of up to {plural(bound, 'step')} breaks what is left; "
+                f"longer runs were not searched")
+    if reason == TIMEOUT:
+        return f"stopped at the time limit of {result.bounds.get('timeout') or 0:g} s with runs of up to " \
+               f"{plural(depth, 'step')} searched"
+    return f"the spec failed while running, in a run of {plural(depth, 'step')}"
 
 
 def trace_lines(trace: Trace, indent: str = "  ", lasso: Lasso | None = None) -> list[str]:
@@ -265,8 +282,11 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
     verdicts are given, not the runs behind them."""
     s = result.stats
-    out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
-           f"depth {s.max_depth}"]
+    if result.engine == "smt":
+        out = [f"{spec}: bounded model checking with Z3, runs of up to {plural(s.max_depth, 'step')} searched"]
+    else:
+        out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
+               f"depth {s.max_depth}"]
     for p in result.properties:
         out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
     if result.failure is not None:

@@ -1,0 +1,78 @@
+"""`capcheck check --engine explicit|smt|both [--depth K]`: which engine decides a spec.
+
+- `explicit` (the default): the explicit-state search (checker/explore);
+- `smt`: bounded model checking with Z3 to `--depth K` steps (default 10), every trace
+  replayed through the explicit semantics before it is shown (checker/verify.py);
+- `both`: the two, the explicit search bounded by the same depth unless `--max-depth` says
+  otherwise, and their verdicts compared: a violation one finds and the other rules out,
+  or shortest counterexamples of different lengths, is an internal error (a bug in one of
+  them), never a report about the spec.
+
+A spec the SMT encoding cannot express is refused with a located error that names the
+construct (exit code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from checker.diagnostics import Diagnostic
+from checker.dsl import parse_bytes
+from checker.errors import InternalError, SpecError
+from checker.model import Model
+from checker.model.exprgen import Unsupported
+from checker.result import TIMEOUT, CheckResult, Verdict
+from checker.smt.symbolic import NotEncodable
+from checker.verify import DEFAULT_DEPTH, SMT, SmtOptions, smt_check
+
+ENGINES = ("explicit", "smt", "both")
+
+
+def add_engine_options(cmd: argparse.ArgumentParser, natural) -> None:
+    cmd.add_argument("--engine", choices=ENGINES, default="explicit",
+                     help="explicit: explore every state (default); smt: bounded model checking with Z3; "
+                          "both: run the two and compare them")
+    cmd.add_argument("--depth", type=natural, metavar="K",
+                     help=f"with --engine smt or both: search runs of up to K steps (default {DEFAULT_DEPTH})")
+
+
+def smt_options(args: argparse.Namespace) -> SmtOptions:
+    return SmtOptions(DEFAULT_DEPTH if args.depth is None else args.depth, args.timeout)
+
+
+def run_smt(args: argparse.Namespace, model: Model) -> CheckResult:
+    """The SMT engine's result; a spec it cannot encode is a located SpecError."""
+    try:
+        return smt_check(model, smt_options(args))
+    except (Unsupported, NotEncodable) as exc:
+        what = exc.what if isinstance(exc, Unsupported) else str(exc)
+        span = exc.span if isinstance(exc, Unsupported) else None
+        _, source = parse_bytes(_read(args.spec), args.spec)
+        raise SpecError([Diagnostic(f"the SMT engine cannot encode {what} yet; use --engine explicit "
+                                    "for this spec", span)], source) from None
+
+
+def _read(path: str) -> bytes:
+    from checker.cli import read_spec
+    return read_spec(path)
+
+
+def compare(explicit: CheckResult, smt: CheckResult) -> None:
+    """Raise InternalError when the two engines disagree within the bounds they shared."""
+    theirs = {p.name: p for p in smt.properties}
+    for p in explicit.properties:
+        q = theirs.get(p.name)
+        if q is None or p.kind != "invariant":
+            continue
+        if p.verdict is Verdict.VIOLATED and q.verdict is Verdict.VIOLATED:
+            if p.trace.length != q.trace.length:  # type: ignore[union-attr]
+                raise InternalError(f"the engines disagree on '{p.name}': shortest counterexamples of "
+                                    f"{p.trace.length} and {q.trace.length} steps")  # type: ignore[union-attr]
+        elif p.verdict is Verdict.VIOLATED and smt.exit_reason != TIMEOUT and \
+                p.trace.length <= smt.stats.max_depth:  # type: ignore[union-attr]
+            raise InternalError(f"the engines disagree on '{p.name}': the explicit search breaks it in "
+                                f"{p.trace.length} steps, the SMT engine finds no such run")  # type: ignore[union-attr]
+        elif q.verdict is Verdict.VIOLATED and p.verdict is Verdict.HOLDS:
+            raise InternalError(f"the engines disagree on '{p.name}': the SMT engine breaks it, the explicit "
+                                "search explored every state without finding it broken")
+

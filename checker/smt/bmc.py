@@ -1,0 +1,280 @@
+"""Bounded model checking of invariants: is there a run of exactly k steps that ends in a
+state breaking one, for k = 0, 1, 2, ... up to the depth bound?
+
+The run is k + 1 copies of the state (state.py) tied together by the transition relation:
+at each step an action number `act_i` selects one of the actions of steps.py, which must be
+enabled, and every slot of the next copy equals that action's effect on it (or the slot as
+it was, for the actions that leave it alone). Depths are tried in increasing order on one
+solver, each query in its own scope, so the first run found for a property is a shortest
+one: the same length a breadth-first search finds.
+
+What a satisfying assignment gives is decoded into explicit states (state.decode) and
+matched, step by step, against the explicit model's own successors (`Model.labeled`): the
+result is a path the explicit engine can replay, never a trace of the encoding alone. A step
+no successor matches is an internal error (the encoding and the explicit semantics
+disagree), never a finding. The caller replays the path and checks the property again
+before showing it (engines.py).
+
+A run that finds nothing within the depth says so: UNKNOWN with the depth reached, never
+HOLDS. A solver timeout or `unknown` answer gives UNKNOWN with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+from checker.errors import InternalError
+from checker.model import Model
+from checker.model.exprgen import Unsupported
+from checker.semantics import ir
+from checker.smt import symbolic as sv
+from checker.smt.exprs import Env, Exprs
+from checker.smt.state import (
+    Bag, Queue, Shape, SymState, concrete_state, decode, empty_message, fresh_state, initial_state, slot_equal,
+    slot_ite,
+)
+from checker.smt.steps import Action, Steps
+
+
+@dataclass(frozen=True)
+class Found:
+    """A counterexample: the property it breaks (None: the spec fails while running at the
+    last state) and the explicit path to it (initial state index, then action indices)."""
+
+    prop: ir.Property | None
+    path: tuple[int, ...]
+
+
+@dataclass
+class BmcResult:
+    found: list[Found] = field(default_factory=list)
+    depth: int = -1                 # the deepest depth fully checked
+    reason: str | None = None       # why it stopped before the bound: 'timeout', Z3's reason
+
+
+def capacity(model: Model, depth: int) -> int:
+    """The most messages `depth` steps can put into one network slot: `depth` times the most
+    one step can send to a slot (found by running every action once on a state of fresh
+    constants, where no condition is decided in advance)."""
+    probe = Shape(model, 1)
+    state, _ = fresh_state(probe, -1)
+    most = 0
+    for action in Steps(probe).actions(state):
+        counts: dict[int, int] = {}
+        for k, _, _ in action.sends:
+            counts[k] = counts.get(k, 0) + 1
+        most = max([most, *counts.values()])
+    return max(1, depth * most)
+
+
+class Bmc:
+    """Incremental BMC of one model up to `depth` steps."""
+
+    def __init__(self, model: Model, depth: int, timeout: float | None = None, clock=time.monotonic,
+                 shape: Shape | None = None, start: tuple | None = None) -> None:
+        """`shape` and `start` (an explicit state the runs start from, instead of the initial
+        state) are for tests that check the encoding step by step."""
+        self.model = model
+        self.depth = depth
+        self.shape = shape or Shape(model, capacity(model, depth))
+        self.steps = Steps(self.shape)
+        self.x = Exprs(model.program, self.shape.dom)
+        self.solver = z3.Solver()
+        self.states: list[SymState] = [initial_state(self.shape) if start is None
+                                       else concrete_state(self.shape, start)]
+        self.acts: list[z3.ArithRef] = []
+        self.actions: list[list[Action]] = []
+        self.overflows: list[z3.BoolRef] = []   # per step: a send found no room
+        self.deadline = None if timeout is None else clock() + timeout
+        self.clock = clock
+
+    # -------------------------------------------------- the unrolling
+
+    def _actions(self, i: int) -> list[Action]:
+        while len(self.actions) <= i:
+            self.actions.append(self.steps.actions(self.states[len(self.actions)]))
+        return self.actions[i]
+
+    def _extend(self) -> None:
+        """Add the next copy of the state and the step that leads to it."""
+        i = len(self.states) - 1
+        s = self.states[i]
+        acts = self._actions(i)
+        nxt, constraints = fresh_state(self.shape, i + 1)
+        act = z3.Int(f"act{i}")
+        self.solver.add(*constraints, act >= 0, act < len(acts))
+        for a, action in enumerate(acts):
+            self.solver.add(z3.Implies(act == a, action.enabled))
+        network = set(self.shape.layout.network_slots())
+        overflow = []
+        for k in self.shape.keys:
+            if nxt.slots[k] is None:
+                continue
+            if k in network:
+                value, full = self._network(k, s.slots[k], acts, act)
+                overflow += full
+            else:
+                value = s.slots[k]
+                for a in reversed(range(len(acts))):
+                    if k in acts[a].effect:
+                        value = slot_ite(act == a, acts[a].effect[k], value)
+            self.solver.add(slot_equal(nxt.slots[k], value))
+        self.overflows.append(sv.disj(overflow))
+        self.states.append(nxt)
+        self.acts.append(act)
+
+    def _network(self, k: int, content, acts: list[Action], act) -> tuple[object, list]:
+        """Network slot k after the step `act` selects: the message it takes (if any) removed,
+        then the messages it sends added in order. The sends of all actions share `ports`:
+        port p carries the p-th message the chosen action sends to this slot. Also the
+        conditions under which a message finds no room (an overflow: an internal error)."""
+        sends = [[(c, m) for kk, c, m in a.sends if kk == k] for a in acts]
+        ports = []
+        for p in range(max((len(x) for x in sends), default=0)):
+            active = sv.disj([z3.And(act == a, x[p][0]) for a, x in enumerate(sends) if len(x) > p])
+            message = None
+            for a in reversed(range(len(acts))):
+                if len(sends[a]) > p:
+                    message = sends[a][p][1] if message is None else sv.ite(act == a, sends[a][p][1], message)
+            ports.append((active, message))
+        taken = [(a, x.taken[k]) for a, x in enumerate(acts) if k in x.taken]
+        if isinstance(content, Queue):
+            return self._queue(content, taken, ports, act)
+        return self._bag(content, taken, ports, act)
+
+    def _bag(self, bag: Bag, taken, ports, act) -> tuple[Bag, list]:
+        slots = []
+        for j, m in enumerate(bag.slots):
+            gone = sv.disj([act == a for a, where in taken if where == j])
+            slots.append(m if z3.is_false(gone) else sv.Tup((z3.And(m.items[0], z3.Not(gone)),) + m.items[1:]))
+        full = []
+        for active, message in ports:
+            if self.shape.mode == "duplicating":
+                there = sv.disj([z3.And(m.items[0], sv.eq(sv.Tup(m.items[1:]), sv.Tup(message.items[1:]), None))
+                                 for m in slots])
+                active = z3.And(active, z3.Not(there))
+            used = z3.BoolVal(True)
+            placed = []
+            for m in slots:
+                place = z3.And(active, z3.Not(m.items[0]), used)
+                placed.append(sv.ite(place, message, m))
+                used = z3.And(used, m.items[0])
+            full.append(z3.And(active, used))
+            slots = placed
+        return Bag(tuple(slots)), full
+
+    def _queue(self, q: Queue, taken, ports, act) -> tuple[Queue, list]:
+        at = z3.IntVal(-1)
+        for a, where in reversed(taken):
+            at = z3.If(act == a, z3.IntVal(where), at)
+        gone = at >= 0
+        padded = q.slots + (empty_message(self.shape),)
+        slots = [sv.ite(z3.And(gone, at <= j), padded[j + 1], padded[j]) for j in range(len(q.slots))]
+        length = q.length - z3.If(gone, 1, 0)
+        full = []
+        for active, message in ports:
+            full.append(z3.And(active, length >= len(slots)))
+            slots = [sv.ite(z3.And(active, length == j), message, m) for j, m in enumerate(slots)]
+            length = length + z3.If(active, 1, 0)
+        return Queue(length, tuple(slots)), full
+
+    # -------------------------------------------------- what is bad in a state
+
+    def invariant(self, prop: ir.Property, i: int) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(the invariant holds in copy i, evaluating it fails)."""
+        errors: list = []
+        holds = self.x.truth(prop.expr, Env(self.states[i], None, {}, z3.BoolVal(True), errors))  # type: ignore[arg-type]
+        return holds, sv.disj(errors)
+
+    def failing(self, i: int) -> z3.BoolRef:
+        """Computing the successors of copy i, or an invariant there, fails at run time."""
+        errors = [e for a in self._actions(i) for e in a.errors]
+        for p in self.model.program.properties:
+            if p.kind == "invariant":
+                errors.append(self.invariant(p, i)[1])
+        return sv.disj(errors)
+
+    # -------------------------------------------------- the search
+
+    def run(self, props: list[ir.Property]) -> BmcResult:
+        out = BmcResult()
+        left = list(props)
+        for d in range(self.depth + 1):
+            if d > 0:
+                self._extend()
+                if self._check(self.overflows[d - 1]) == z3.sat:
+                    raise InternalError(f"a network slot of the SMT encoding overflowed at step {d} "
+                                        f"(capacity {self.shape.capacity})")
+            if self._check(self.failing(d)) == z3.sat:
+                out.found.append(Found(None, self._path()))
+                out.depth = d
+                return out
+            if out.reason:
+                return out
+            for p in list(left):
+                holds, _ = self.invariant(p, d)
+                answer = self._check(z3.Not(holds))
+                if answer == z3.sat:
+                    out.found.append(Found(p, self._path()))
+                    left.remove(p)
+                elif answer != z3.unsat:
+                    out.reason = self._reason
+                    return out
+            out.depth = d
+            if not left:
+                return out
+        return out
+
+    _reason: str = "unknown"
+
+    def _check(self, bad: z3.BoolRef) -> z3.CheckSatResult:
+        if z3.is_false(z3.simplify(bad)):
+            return z3.unsat
+        if self.deadline is not None:
+            left = self.deadline - self.clock()
+            if left <= 0:
+                self._reason = "timeout"
+                return z3.unknown
+            self.solver.set("timeout", max(1, int(left * 1000)))
+        self.solver.push()
+        try:
+            self.solver.add(bad)
+            answer = self.solver.check()
+            if answer == z3.sat:
+                self._model = self.solver.model()
+            elif answer == z3.unknown:
+                self._reason = self.solver.reason_unknown() or "unknown"
+                if self._reason == "canceled":
+                    self._reason = "timeout"
+            return answer
+        finally:
+            self.solver.pop()
+
+    # -------------------------------------------------- back to the explicit engine
+
+    def _path(self) -> tuple[int, ...]:
+        """The explicit path of the run the last satisfying model describes."""
+        model = self._model
+        decoded = [decode(self.shape, model, s) for s in self.states]
+        state = self.model.init_states()[0]
+        if not self._fits(state, decoded[0]):
+            raise InternalError("the SMT encoding's initial state differs from the explicit one")
+        path = [0]
+        for i in range(1, len(self.states)):
+            options = self.model.labeled(state)
+            found = next((a for a, (_, t) in enumerate(options) if self._fits(t, decoded[i])), None)
+            if found is None:
+                what = self.actions[i - 1][model.eval(self.acts[i - 1]).as_long()].what
+                raise InternalError(f"step {i} of a run the SMT engine found ('{what}') is no step of the "
+                                    f"explicit semantics")
+            path.append(found)
+            state = options[found][1]
+        return tuple(path)
+
+    def _fits(self, state: tuple, decoded: dict[int, object]) -> bool:
+        return all(state[k] == v for k, v in decoded.items())
+
+
