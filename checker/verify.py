@@ -71,7 +71,9 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
         if p.name in results:
             out.append(results[p.name])
         elif p.kind == "invariant":
-            why = None if run.reason is None else f"the solver stopped at depth {run.depth + 1}: {run.reason}"
+            why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it" if run.reason is None
+                   else f"no run of up to {max(run.depth, 0)} steps breaks it; the solver stopped at depth "
+                        f"{run.depth + 1}: {run.reason}")
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why))
         else:
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,

@@ -12,7 +12,7 @@ import json
 from checker.render.text import detail
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def trace_data(trace: Trace) -> dict:
