@@ -48,8 +48,8 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     counterexample replayed and re-checked. Raises Unsupported (model.exprgen) for a spec
     the encoding cannot express."""
     start = clock()
-    props = [p for p in model.program.properties if p.kind == "invariant"]
     bmc = Bmc(model, options.depth, options.timeout, clock)
+    props = [p for p in model.program.properties if bmc.decides(p)]
     run = bmc.run(props)
     results: dict[str, PropertyResult] = {}
     failure = None
@@ -70,7 +70,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     for p in model.program.properties:
         if p.name in results:
             out.append(results[p.name])
-        elif p.kind == "invariant":
+        elif bmc.decides(p):
             why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it" if run.reason is None
                    else f"no run of up to {max(run.depth, 0)} steps breaks it; the solver stopped at depth "
                         f"{run.depth + 1}: {run.reason}")

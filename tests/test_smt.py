@@ -78,7 +78,7 @@ ONE_STEP = ["two_phase_broken", "async_primary_backup", "active_passive_heartbea
 def _agree_on_one_step(spec: str, walks: int, steps: int) -> None:
     model = _model(spec)
     rng = random.Random(spec)
-    keys = Shape(model, 1).keys
+    keys = Shape(model, 1).compared
     for state in _walk_states(model, rng, walks, steps):
         got, failing = _smt_successors(model, state)
         want, fails = _explicit_successors(model, state, keys)
@@ -205,3 +205,62 @@ def test_a_construct_the_encoding_cannot_express_is_a_located_error(run_cli, tmp
     assert "unbounded.cap:3:9: error: the SMT engine cannot encode a set or map of set[0..1] values " \
            "(variable 'xs') yet; use --engine explicit for this spec" in err
     assert run_cli(["check", str(path)])[0] == 0
+
+
+# ---------------------------------------------------------------- linearizability (smt/lin.py)
+
+
+def _encoded_history(spec, operations):
+    """A recorded history in the encoding's form: one client per operation, the invocation
+    table of its distinct calls, the tabulated object."""
+    from checker.smt.lin import ObjectTable
+    from checker.smt.symbolic import Tup
+    calls = sorted({(spec.ops.index(o.op), o.args) for o in operations}, key=repr)
+    table = ObjectTable(spec, spec.ops, tuple(calls), len(operations))
+    history, requests = [], []
+    for o in operations:
+        kind = calls.index((spec.ops.index(o.op), o.args))
+        answered = o.ret is not None
+        key = (type(o.result).__name__, o.result)
+        known = [(type(r).__name__, r) for r in table.results]
+        res = known.index(key) if answered and key in known else -1
+        history.append((Tup((z3.IntVal(o.call), z3.IntVal(o.ret if answered else -1), z3.IntVal(res),
+                             z3.BoolVal(False))),))
+        requests.append((Tup((z3.IntVal(-1), z3.IntVal(kind))),))
+    return table, tuple(history), tuple(requests)
+
+
+@pytest.mark.parametrize("kind", ["register", "cas-register", "kv", "set", "log"])
+def test_the_linearizability_formula_agrees_with_brute_force(kind):
+    from hypothesis import given, settings
+
+    from checker.smt.lin import non_linearizable
+    from linearizability_oracle import histories, linearizable
+
+    @settings(max_examples=25, deadline=None)
+    @given(histories(kind, max_ops=4))
+    def agree(history):
+        spec, operations = history
+        table, hist, requests = _encoded_history(spec, operations)
+        formula = z3.simplify(non_linearizable(table, hist, requests))
+        assert z3.is_true(formula) or z3.is_false(formula)
+        assert z3.is_true(formula) == (not linearizable(spec, operations))
+
+    agree()
+
+
+def _check_lengths(spec: str, depth: int) -> dict[str, int]:
+    result = smt_check(_model(spec), SmtOptions(depth=depth))
+    return {p.name: p.trace.length for p in result.properties if p.verdict is Verdict.VIOLATED}
+
+
+@pytest.mark.slow
+def test_a_read_after_failover_misses_the_acknowledged_write_in_six_steps():
+    assert _check_lengths("async_primary_backup", 6)["linearizable"] == 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec, length", [("active_active_lww", 4), ("best_effort_broadcast", 4),
+                                          ("gossip_anti_entropy", 4), ("chain_replication_any_reads", 6)])
+def test_linearizability_counterexamples_have_the_explicit_lengths(spec, length):
+    assert _check_lengths(spec, length)["linearizable"] == length

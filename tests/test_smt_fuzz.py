@@ -34,7 +34,7 @@ def agree_or_refuse(text: str, seed: int, walks: int = 3) -> str:
         return "spec"
     rng = random.Random(seed)
     try:
-        keys = Shape(model, 1).keys
+        keys = Shape(model, 1).compared
         states = _walk_states(model, rng, walks, 6)
     except SpecRuntimeError:
         return "explicit"

@@ -179,6 +179,12 @@ class Model:
                     out.add(k)
         return tuple(sorted(out))
 
+    def linearizability_object(self) -> tuple:
+        """The sequential spec `check linearizable` holds the clients to, over encoded
+        values, and its operation names by index (props/monitor.py)."""
+        monitor = self._watching[self.layout.env("monitor")]  # type: ignore[index]
+        return monitor.spec, monitor.ops  # type: ignore[attr-defined]
+
     def broken_invariants(self, state: tuple) -> dict[str, list[str]]:
         """Each invariant false in `state`, with the sentences saying why (model/why.py)."""
         return {inv.prop.name: why_false(self, inv.prop, state) for inv in self.invariants

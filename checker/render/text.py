@@ -54,7 +54,7 @@ def _smt_detail(result: CheckResult) -> str:
     depth, bound = result.stats.max_depth, result.bounds.get("max_depth") or 0
     reason = result.exit_reason
     if reason == ALL_DECIDED:
-        return f"every invariant was violated; runs of up to {plural(depth, 'step')} were searched"
+        return f"every property it decides was violated; runs of up to {plural(depth, 'step')} were searched"
     if reason == MAX_DEPTH:
         return (f"bounded model checking: no run of up to {plural(bound, 'step')} breaks what is left; "
                 f"longer runs were not searched")

@@ -33,8 +33,8 @@ from checker.semantics import ir
 from checker.smt import symbolic as sv
 from checker.smt.exprs import Env, Exprs
 from checker.smt.state import (
-    Bag, Queue, Shape, SymState, concrete_state, decode, empty_message, fresh_state, initial_state, slot_equal,
-    slot_ite,
+    Bag, Queue, Shape, SymState, concrete_state, decode, empty_message, fresh_state, initial_state, requests_slot,
+    slot_equal, slot_ite,
 )
 from checker.smt.steps import Action, Steps
 
@@ -95,7 +95,8 @@ class Bmc:
 
     def _actions(self, i: int) -> list[Action]:
         while len(self.actions) <= i:
-            self.actions.append(self.steps.actions(self.states[len(self.actions)]))
+            n = len(self.actions)
+            self.actions.append(self.steps.actions(self.states[n], now=n + 1))
         return self.actions[i]
 
     def _extend(self) -> None:
@@ -184,7 +185,13 @@ class Bmc:
     # -------------------------------------------------- what is bad in a state
 
     def invariant(self, prop: ir.Property, i: int) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(the invariant holds in copy i, evaluating it fails)."""
+        """(the invariant holds in copy i, evaluating it fails); for `check linearizable`,
+        (some linearization explains the history of copy i, false)."""
+        if prop.kind == "linearizable":
+            from checker.smt.lin import non_linearizable
+            s = self.states[i]
+            table = s.slots[requests_slot(self.shape)]  # type: ignore[index]
+            return z3.Not(non_linearizable(self.shape.lin, s.slots[self.shape.monitor], table)), z3.BoolVal(False)
         errors: list = []
         holds = self.x.truth(prop.expr, Env(self.states[i], None, {}, z3.BoolVal(True), errors))  # type: ignore[arg-type]
         return holds, sv.disj(errors)
@@ -196,6 +203,11 @@ class Bmc:
             if p.kind == "invariant":
                 errors.append(self.invariant(p, i)[1])
         return sv.disj(errors)
+
+    def decides(self, prop: ir.Property) -> bool:
+        """Whether this engine decides `prop`: invariants, and `check linearizable` when the
+        object could be tabulated."""
+        return prop.kind == "invariant" or (prop.kind == "linearizable" and self.shape.lin is not None)
 
     # -------------------------------------------------- the search
 
@@ -276,5 +288,4 @@ class Bmc:
 
     def _fits(self, state: tuple, decoded: dict[int, object]) -> bool:
         return all(state[k] == v for k, v in decoded.items())
-
 

@@ -70,7 +70,22 @@ class Shape:
         self.clients = self.program.clients.count if self.program.clients is not None else 0
         self.ops = self.program.clients.ops if self.program.clients is not None else 0
         self.mode = self.program.network.mode
-        self.keys = [k for k, s in enumerate(self.layout.slots) if s.kind not in ("monitor", "history", "session")]
+        self.compared = [k for k, s in enumerate(self.layout.slots) if s.kind not in ("monitor", "history", "session")]
+        self.monitor = self.layout.env("monitor")
+        self.lin = self._object_table() if self.monitor is not None else None
+        self.keys = self.compared + ([self.monitor] if self.lin is not None else [])  # type: ignore[list-item]
+
+    def _object_table(self):
+        """The tabulated object of `check linearizable` (lin.py), or None when it is too
+        large to tabulate or the history has too many orders to try (the check is then
+        not decided by this engine)."""
+        from checker.smt.lin import ObjectTable, orders
+        try:
+            orders(self.clients * self.ops)
+            spec, ops = self.model.linearizability_object()
+            return ObjectTable(spec, ops, self.invocations, self.clients * self.ops)
+        except sv.NotEncodable:
+            return None
 
     def _cut_candidates(self) -> list[tuple]:
         f, gids = self.program.faults, self.gids
@@ -171,6 +186,10 @@ def fresh_state(shape: Shape, step: int) -> tuple[SymState, list]:
         if slot.kind == "requests" and k != table:
             out[k] = None          # the request table rides in the first requests slot
             continue
+        if k == shape.monitor:
+            from checker.smt.lin import fresh_history
+            out[k] = fresh_history(shape.clients, shape.ops, f"s{step}.h")
+            continue
         value, cs = _fresh_slot(shape, slot, f"s{step}.{k}")
         out[k] = value
         constraints += cs
@@ -239,12 +258,17 @@ def initial_state(shape: Shape) -> SymState:
 
 
 def concrete_state(shape: Shape, state: tuple) -> SymState:
-    """An explicit state as constants (the request table gathered from every node's slot)."""
+    """An explicit state as constants (the request table gathered from every node's slot).
+    The history of `check linearizable` starts empty: the explicit monitor keeps only a
+    summary, so runs from a state other than the initial one cannot be judged by it."""
     out: dict[int, object] = {}
     table = requests_slot(shape)
     for k in shape.keys:
         slot = shape.layout.slots[k]
-        if slot.kind == "requests":
+        if k == shape.monitor:
+            from checker.smt.lin import blank_history
+            out[k] = blank_history(shape.clients, shape.ops)
+        elif slot.kind == "requests":
             out[k] = _request_table(shape, state) if k == table else None
         else:
             out[k] = encode_slot(shape, slot, state[k])
@@ -325,7 +349,7 @@ def decode(shape: Shape, model: z3.ModelRef, state: SymState) -> dict[int, objec
 
     table = requests_slot(shape)
     out: dict[int, object] = {}
-    for k in shape.keys:
+    for k in shape.compared:
         slot, x = shape.layout.slots[k], state.slots[k]
         if slot.kind == "var":
             out[k] = sv.concrete(model, x, shape.var_type(slot.node, slot.name))

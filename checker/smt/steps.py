@@ -91,7 +91,11 @@ class Steps:
 
     # -------------------------------------------------- all the steps of a state
 
-    def actions(self, s: SymState) -> list[Action]:
+    def actions(self, s: SymState, now: int = 1) -> list[Action]:
+        """Every action of state `s`; `now` is the number of the state a step leads to
+        (the history of `check linearizable` records when operations were invoked and
+        answered)."""
+        self.now = z3.IntVal(now)
         out: list[Action] = []
         for role in self.program.roles:
             for node in role.ids:
@@ -348,17 +352,41 @@ class Steps:
                 env.fail(z3.Not(h.present))
                 h = h.value
             c, q = h.items  # type: ignore[attr-defined]
-        if st.value is not None:
-            self.x.expr(st.value, env)        # for its run-time errors
+        value = self.x.expr(st.value, env) if st.value is not None else None   # also for its run-time errors
         store = dict(r.store)
         work = Working(env.state.base, store)  # type: ignore[attr-defined]
+        lin = self.shape.lin
         for client in range(self.shape.clients):
             k = self.layout.env("client", node=client)
             slot = work.slot(k)  # type: ignore[arg-type]
             n, waiting, seq, inv, at = slot.items  # type: ignore[attr-defined]
             hit = conj([c == client, waiting, seq == q])
             store[k] = Tup((n, conj([waiting, z3.Not(hit)]), seq, inv, at))  # type: ignore[index]
+            if lin is not None and not z3.is_false(hit):
+                from checker.smt.lin import result_index
+                answer = z3.IntVal(-1) if value is None else result_index(lin, value, st.value.type, self.shape.dom)  # type: ignore[union-attr]
+                changes = {1: self.now, 2: answer, 3: z3.BoolVal(st.error is not None)}
+                km = self.shape.monitor
+                store[km] = self._record(work.slot(km), client, seq, changes, hit)  # type: ignore[arg-type]
         return Run(r.cond, store, r.locals, r.sends)
+
+    def _record(self, history: tuple, client: int, seq, changes: dict, when=None) -> tuple:
+        """The history with the entry of (client, request `seq`) changed at the positions of
+        `changes` (0 invoked, 1 answered, 2 result, 3 error) when `when` holds."""
+        rows = []
+        for c, row in enumerate(history):
+            if c != client:
+                rows.append(row)
+                continue
+            entries = []
+            for q, entry in enumerate(row):
+                hit = conj([seq == q] + ([when] if when is not None else []))
+                items = list(entry.items)
+                for pos, v in changes.items():
+                    items[pos] = sv.ite(hit, v, items[pos])
+                entries.append(Tup(tuple(items)))
+            rows.append(tuple(entries))
+        return tuple(rows)
 
     # -------------------------------------------------- clients
 
@@ -383,6 +411,8 @@ class Steps:
                     row = tuple(tuple(Tup((sv.ite(n == q, d, r.items[0]), sv.ite(n == q, z3.IntVal(i), r.items[1])))
                                       if cc == c else r for q, r in enumerate(rw)) for cc, rw in enumerate(table))  # type: ignore[arg-type]
                     effect = {k: Tup((n + 1, z3.BoolVal(True), n, z3.IntVal(i), d)), self.table: row}
+                    if self.shape.lin is not None:
+                        effect[self.shape.monitor] = self._record(s.slots[self.shape.monitor], c, n, {0: self.now})  # type: ignore[index]
                     out.append(Action(f"client[{c}]: invoke {i} at {d}", idle, effect))
             if p.faults.give_up:
                 b = self.layout.env("budget", "give_up")

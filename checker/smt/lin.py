@@ -1,0 +1,148 @@
+"""Linearizability of the clients' history along a run, as a Z3 formula.
+
+The run's history rides in the symbolic state (state.py): for each client and request
+number, the step it was invoked at, the step it was answered at, whether the answer was an
+error (no effect) and the result, as an index into the results the object can give.
+
+The object is the explicit monitor's own sequential spec (props/objects.py, or the compiled
+user-defined object), *tabulated*: clients invoke from a finite table of (operation,
+arguments), so the object states reachable in the run's bounded number of operations are
+finite too, and `ObjectTable` lists them with the result and next state of every invocation
+in every state (None: a `when` guard forbids it there). The symbolic replay of a candidate
+order is then a lookup in that table, exact for every built-in object and user-defined
+ones alike.
+
+`non_linearizable(...)` says that no linearization explains the history: no order of the
+operations invoked so far, containing every answered operation (error replies excluded,
+unanswered ones optional, as for the online monitor), keeps real time (an operation
+answered before another was invoked comes first) and gives each answered operation its
+recorded result. It expands every such order (a trie over the operations, sharing
+prefixes): sum over k of n!/(n-k)! orders for n = clients x operations per client, which is
+small for the bounds a model check uses (65 for 2 x 2, 1,957 for 3 x 2); larger histories
+are refused as Unsupported.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from checker.smt import symbolic as sv
+from checker.smt.symbolic import NotEncodable, Tup, conj, disj
+
+MAX_STATES = 4096          # object states in the table
+MAX_ORDERS = 20_000        # candidate linearizations
+
+
+class ObjectTable:
+    """The object's states, results and transitions for the invocation table `invocations`
+    ((operation index, encoded arguments) pairs), from `spec.initial()` through at most
+    `depth` operations."""
+
+    def __init__(self, spec, ops: tuple[str, ...], invocations: tuple, depth: int) -> None:
+        self.states: list = [spec.initial()]
+        index = {spec.initial(): 0}
+        self.results: list = []
+        result_index: dict = {}
+        self.step: dict[tuple[int, int], tuple[int, int] | None] = {}
+        frontier = [0]
+        for _ in range(depth):
+            nxt = []
+            for si in frontier:
+                for k, (op, args) in enumerate(invocations):
+                    if (si, k) in self.step:
+                        continue
+                    got = spec.step(self.states[si], ops[op], args)
+                    if got is None:
+                        self.step[(si, k)] = None
+                        continue
+                    result, after = got
+                    if after not in index:
+                        if len(self.states) >= MAX_STATES:
+                            raise NotEncodable(f"an object with more than {MAX_STATES} states within the run")
+                        index[after] = len(self.states)
+                        self.states.append(after)
+                        nxt.append(index[after])
+                    key = (type(result).__name__, result)
+                    if key not in result_index:
+                        result_index[key] = len(self.results)
+                        self.results.append(result)
+                    self.step[(si, k)] = (result_index[key], index[after])
+            frontier = nxt
+        self.invocations = invocations
+
+    def apply(self, state: z3.ArithRef, inv: z3.ArithRef) -> tuple[z3.BoolRef, z3.ArithRef, z3.ArithRef]:
+        """(the invocation can take effect, its result index, the next state) for symbolic
+        state and invocation indices."""
+        can, result, after = [], z3.IntVal(-1), z3.IntVal(0)
+        for (si, k), got in sorted(self.step.items()):
+            if got is None:
+                continue
+            here = z3.And(state == si, inv == k)
+            can.append(here)
+            result = z3.If(here, got[0], result)
+            after = z3.If(here, got[1], after)
+        return disj(can), result, after
+
+
+def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.ArithRef:
+    """The index among `table.results` of a reply's value (of IR type `t`), or -1 when it
+    is none of them (no linearization can then explain it)."""
+    out: z3.ArithRef = z3.IntVal(-1)
+    for i, r in reversed(list(enumerate(table.results))):
+        try:
+            same = sv.eq(value, sv.const(r, t, dom), t)
+        except (NotEncodable, TypeError, ValueError, AttributeError):
+            continue                      # a result of another shape never equals the value
+        out = z3.If(same, i, out)
+    return out
+
+
+def blank_history(clients: int, ops: int) -> tuple:
+    """The history before anything happened: no request invoked or answered."""
+    return tuple(tuple(Tup((z3.IntVal(-1), z3.IntVal(-1), z3.IntVal(-1), z3.BoolVal(False)))
+                       for _ in range(ops)) for _ in range(clients))
+
+
+def fresh_history(clients: int, ops: int, name: str) -> tuple:
+    return tuple(tuple(Tup((z3.Int(f"{name}[{c}][{q}].inv"), z3.Int(f"{name}[{c}][{q}].ret"),
+                            z3.Int(f"{name}[{c}][{q}].res"), z3.Bool(f"{name}[{c}][{q}].err")))
+                       for q in range(ops)) for c in range(clients))
+
+
+def orders(n: int) -> int:
+    """How many candidate orders a history of n operations has; raises NotEncodable past
+    MAX_ORDERS."""
+    count, term = 1, 1
+    for k in range(1, n + 1):
+        term *= n - k + 1
+        count += term
+    if count > MAX_ORDERS:
+        raise NotEncodable(f"linearizability of {n} operations ({count:,} orders to try)")
+    return count
+
+
+def non_linearizable(table: ObjectTable, history: tuple, requests: tuple) -> z3.BoolRef:
+    """No linearization explains `history` (per client and request: invoked, answered, result
+    index, error); `requests` gives each request's invocation index (the request table)."""
+    ops = [(c, q) for c in range(len(history)) for q in range(len(history[c]))]
+    orders(len(ops))
+    inv, ret, res, err = {}, {}, {}, {}
+    for c, q in ops:
+        inv[(c, q)], ret[(c, q)], res[(c, q)], err[(c, q)] = history[c][q].items
+    kind = {(c, q): requests[c][q].items[1] for c, q in ops}
+    complete = {o: z3.And(ret[o] >= 0, z3.Not(err[o])) for o in ops}
+    usable = {o: z3.And(inv[o] >= 0, z3.Not(err[o])) for o in ops}
+    explained = []
+
+    def extend(prefix: list, ok: z3.BoolRef, state: z3.ArithRef) -> None:
+        rest = [o for o in ops if o not in prefix]
+        explained.append(conj([ok] + [z3.Not(complete[o]) for o in rest]))
+        for o in rest:
+            can, result, after = table.apply(state, kind[o])
+            timely = [z3.Not(z3.And(ret[o] >= 0, ret[o] < inv[a])) for a in prefix]
+            step_ok = conj([ok, usable[o], can, z3.Implies(complete[o], res[o] == result), *timely])
+            if not z3.is_false(step_ok):
+                extend(prefix + [o], step_ok, after)
+
+    extend([], z3.BoolVal(True), z3.IntVal(0))
+    return z3.Not(disj(explained))
