@@ -379,8 +379,10 @@ def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET)
     """`prop` (a violated `available` or `converges` with its trace and lasso) with the
     shortest lasso the passes find: the same property, the same kind of ending, never
     longer, `shrunk_from` set when it is shorter. At most `budget` candidate stems are
-    each checked by a continuation search (`lasso_after`)."""
-    assert prop.trace is not None and prop.lasso is not None
+    each checked by a continuation search (`lasso_after`). ValueError for a property
+    without a lasso."""
+    if prop.trace is None or prop.lasso is None:
+        raise ValueError("only a liveness counterexample has a lasso to shrink")
     lasso = prop.lasso
     runner = _Runner(model, _Liveness(model, prop.name, lasso.ending), budget)
     path = prop.trace.path
