@@ -113,9 +113,10 @@ class EnvironmentSteps:
                     self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
         if cuts is not None:
             self._cuts(cuts, gids)
-        if self.p.network.lossy and f.loss != 0:  # `loss <= 0`: a lossy network that loses nothing
+        messages = bool(self.layout.network_slots())   # nothing to lose or copy without them
+        if self.p.network.lossy and f.loss != 0 and messages:  # `loss <= 0`: a lossy network that loses nothing
             self._losses()
-        if f.duplicate:
+        if f.duplicate and messages:
             self._duplicates()
 
     def _restarts(self, b: int, down: int) -> None:
