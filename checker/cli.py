@@ -664,6 +664,13 @@ def _add_history_command(commands) -> None:
     cmd.add_argument("--max-memory", type=_positive_int, metavar="MIB",
                      help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
                           "available at the start)")
+    cmd.add_argument("--explain", action="store_true",
+                     help="for a history that is not linearizable, find with Z3 the smallest set of operations "
+                          "whose results contradict each other, checked by the offline checker")
+    cmd.add_argument("--explain-timeout", type=_positive_float, metavar="S", default=120.0,
+                     help="seconds Z3 may spend on --explain (default 120); the explanation is then unknown")
+    cmd.add_argument("--render", metavar="FILE",
+                     help="with --explain: draw the explained operations as FILE.dot, FILE.svg or FILE.png")
     _add_json_option(cmd)
     cmd.set_defaults(run=cmd_history)
 
@@ -681,10 +688,39 @@ def cmd_history(args: argparse.Namespace) -> int:
         result = check_operations(history.spec, history.operations, CheckOptions(args.timeout, memory))
     else:
         result = LinearizabilityResult(Verdict.HOLDS, ())
-    _write_json(args.json, report.dumps(report.data(history, result)))
+    if args.render and not args.explain:
+        raise UsageError("--render draws the operations --explain finds; add --explain")
+    explanation = _explanation(history, result, args) if args.explain else None
+    data = report.data(history, result)
+    if explanation is not None:
+        data["explanation"] = report.explanation_data(history, explanation)
+    _write_json(args.json, report.dumps(data))
     if args.json != "-":
-        emit(report.text(history, result))
+        lines = [report.text(history, result)]
+        if explanation is not None:
+            lines += report.explanation_text(history, explanation)
+        emit("\n".join(lines))
+    if explanation is not None and args.render and explanation.status == "explained":
+        from checker.render.images import DotMissing, write_file
+        dot = report.explanation_dot(history, explanation)
+        try:
+            write_file(dot, args.render)
+        except DotMissing as exc:
+            base = os.path.splitext(args.render)[0] + ".dot"
+            write_file(dot, base)
+            emit(f"{exc}; wrote {base}", sys.stderr)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--render: cannot write '{args.render}': {getattr(exc, 'strerror', None) or exc}") \
+                from None
     return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
+
+
+def _explanation(history, result, args: argparse.Namespace):
+    """`--explain`: smt/explain.py's explanation of the offline checker's verdict."""
+    from checker.smt.explain import ExplainOptions, Explanation, explain
+    if history.spec is None or not history.operations:
+        return Explanation("linearizable")
+    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout))
 
 
 # ---------------------------------------------------------------- main

@@ -213,3 +213,87 @@ def jsonable(value: object) -> object:
 
 def dumps(report: dict) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- `--explain`
+
+
+def explanation_text(history: History, e) -> list[str]:
+    """The lines `history --explain` adds (e: smt.explain.Explanation)."""
+    ops = history.operations
+    if e.status == "linearizable":
+        return ["explanation: nothing to explain, the history is linearizable"]
+    if e.status == "undecided":
+        return ["explanation: none, the verdict itself is unknown"]
+    if e.status == "unknown":
+        return [f"explanation: unknown ({e.reason}; {e.window} operations were encoded)"]
+    keyed = f" of key {show(e.part, history.notation)}" if e.part is not None else ""
+    size = _count(len(e.core), "operation")
+    what = "the smallest set" if e.minimum else "a minimal set (none of them can be left out; a smaller set may exist)"
+    lines = [f"explanation (Z3, checked by the offline checker): these {size}{keyed} cannot all have the "
+             f"results shown, whatever the other operations did; {what}:"]
+    rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
+             "<- answered last" if i == e.contradicted else "") for i in e.core]
+    lines += ["  " + row.rstrip() for row in _table(rows)]
+    target = ops[e.contradicted]  # type: ignore[index]
+    if e.allowed:
+        could = " or ".join(show(r, history.notation) for r in e.allowed)
+        more = "" if e.complete else " (at least)"
+        lines.append(f"  with the others as recorded, {target.op}(...) could only have returned {could}{more}")
+    else:
+        lines.append(f"  with the others as recorded, {target.op}(...) could not have taken effect at all")
+    if e.violated_parts > 1:
+        lines.append(f"  ({e.violated_parts - 1} more violated key{'s' if e.violated_parts > 2 else ''} not explained)")
+    return lines
+
+
+def explanation_data(history: History, e) -> dict:
+    out: dict = {"status": e.status, "reason": e.reason, "window": e.window}
+    if e.status == "explained":
+        ops = history.operations
+        out.update(key=None if e.part is None else jsonable(e.part), minimum=e.minimum,
+                   core=[_op_data(ops[i], i) for i in e.core], contradicted=e.contradicted,
+                   allowed=[jsonable(r) for r in e.allowed], complete=e.complete)
+    return out
+
+
+def explanation_dot(history: History, e) -> str:
+    """The explained operations as a diagram: a lane per process, time flowing down, each
+    operation a box from its call to its response (to the bottom when it has none), the one
+    answered last in red."""
+    from checker.render.dot import Graph, write
+
+    ops = [history.operations[i] for i in e.core]
+    processes = list(dict.fromkeys(show(o.process, history.notation) for o in ops))
+    times = sorted({t for o in ops for t in (o.call, o.ret) if t is not None})
+    rows = {t: k for k, t in enumerate(times)}
+    g = Graph("explanation", {"rankdir": "TB", "newrank": True, "fontname": "Helvetica", "labelloc": "t",
+                              "label": f"{history.path}: {len(ops)} operations that cannot all be linearized",
+                              "splines": "line"})
+    g.defaults = {"node": {"fontname": "Helvetica", "fontsize": "10"}, "edge": {"arrowhead": "none"}}
+    head = g.subgraph("head", rank="same")
+    for k, p in enumerate(processes):
+        head.node(f"p{k}", label=f"process {p}", shape="box", style="filled,rounded", fillcolor="#d6eaf8")
+    for a, b in zip(range(len(processes)), range(1, len(processes))):
+        head.edge(f"p{a}", f"p{b}", style="invis")
+    end = len(times)
+    for r in range(end + 1):
+        row = g.subgraph(f"r{r}", rank="same")
+        for k in range(len(processes)):
+            row.node(f"c{k}_{r}", label="", shape="point", width="0.03", color="#888888")
+    covered: set[tuple[int, int]] = set()       # lane segments an operation's bar replaces
+    for i, o in zip(e.core, ops):
+        k = processes.index(show(o.process, history.notation))
+        top, bottom = rows[o.call], rows[o.ret] if o.ret is not None else end
+        covered |= {(k, r) for r in range(top, bottom)}
+        red = i == e.contradicted
+        for r in range(top, bottom):
+            g.edge(f"c{k}_{r}", f"c{k}_{r + 1}", color="#c0392b" if red else "#1f5fbf", penwidth="6", weight="100",
+                   xlabel=f"{describe(o, history)}  ({_lines(o)})" if r == top else None,
+                   fontcolor="#c0392b" if red else "#1f5fbf", fontname="Helvetica", fontsize="10")
+    for k in range(len(processes)):
+        g.edge(f"p{k}", f"c{k}_0", color="#888888", weight="100")
+        for r in range(end):
+            if (k, r) not in covered:
+                g.edge(f"c{k}_{r}", f"c{k}_{r + 1}", color="#888888", weight="100")
+    return write(g)

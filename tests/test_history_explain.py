@@ -1,0 +1,123 @@
+"""`capcheck history --explain` (checker/smt/history.py, smt/explain.py): the operations of a
+non-linearizable history whose results contradict each other, found by Z3 and checked by
+the offline checker.
+
+Z3's smallest core has the size of props/explain.py's exhaustive one on random histories,
+and every core (smallest or only minimal) is valid and minimal by the brute-force oracle;
+the CLI prints, writes JSON and draws it; a time limit gives an unknown explanation, never
+a wrong one; the solver wrapper undoes its scopes whatever is raised.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+
+from checker.history import read_history
+from checker.history.read import read_file
+from checker.props.explain import core as relaxation_core
+from checker.props.linearizability import check_operations
+from checker.result import Verdict
+from checker.smt.explain import ExplainOptions, explain
+from checker.smt.history import keeping, minimal_core, smallest_core
+from checker.smt.solver import Solver
+
+from conftest import REPO_ROOT
+from linearizability_oracle import histories, linearizable
+
+EXAMPLES = REPO_ROOT / "docs" / "examples"
+CORPUS = REPO_ROOT.parent / "shared" / "histories" / "porcupine"
+
+
+def _valid_and_minimal(spec, operations, core) -> None:
+    assert not linearizable(spec, keeping(operations, core))
+    for member in core:
+        assert linearizable(spec, keeping(operations, [i for i in core if i != member])), (core, member)
+
+
+@pytest.mark.parametrize("kind", ["register", "cas-register"])
+def test_z3_cores_are_smallest_valid_and_minimal(kind):
+    """(A map is explained key by key, by explain(): see the kv test below.)"""
+    @settings(max_examples=40, deadline=None)
+    @given(histories(kind, max_ops=6))
+    def agree(history):
+        spec, operations = history
+        if check_operations(spec, operations).verdict is Verdict.HOLDS:
+            assert smallest_core(spec, operations) is None and minimal_core(spec, operations) is None
+            return
+        found = smallest_core(spec, operations)
+        _valid_and_minimal(spec, operations, found)
+        sizes = [len(c) for t in range(len(operations)) if operations[t].ret is not None
+                 for c in [relaxation_core(spec, operations, t)] if c is not None]
+        assert len(found) == min(sizes)
+        _valid_and_minimal(spec, operations, minimal_core(spec, operations))
+
+    agree()
+
+
+def test_a_stale_read_is_explained_by_the_two_writes_before_it(run_cli, tmp_path):
+    out = tmp_path / "core.dot"
+    code, text, err = run_cli(["history", str(EXAMPLES / "stale_read.edn"), "--explain", "--render", str(out),
+                               "--json", str(tmp_path / "r.json")])
+    assert code == 1, err
+    assert text.endswith(
+        "explanation (Z3, checked by the offline checker): these 3 operations cannot all have the results shown, "
+        "whatever the other operations did; the smallest set:\n"
+        "  lines 4-5    process 0  write(1) -> ok\n"
+        "  lines 6-7    process 1  write(2) -> ok\n"
+        "  lines 10-11  process 0  read() -> 1     <- answered last\n"
+        "  with the others as recorded, read(...) could only have returned 2\n")
+    assert "cannot all be linearized" in out.read_text()
+    data = json.loads((tmp_path / "r.json").read_text())["explanation"]
+    assert data["status"] == "explained" and data["minimum"] is True
+    assert [op["f"] for op in data["core"]] == ["write", "write", "read"] and data["allowed"] == [2]
+
+
+def test_a_map_is_explained_key_by_key(run_cli):
+    code, text, _ = run_cli(["history", str(EXAMPLES / "kv.json"), "--explain"])
+    assert code == 1
+    assert 'these 2 operations of key "x" cannot all have the results shown' in text
+
+
+def test_a_linearizable_history_has_nothing_to_explain(run_cli):
+    code, text, _ = run_cli(["history", str(EXAMPLES / "sync_read.edn"), "--explain"])
+    assert code == 0 and text.endswith("explanation: nothing to explain, the history is linearizable\n")
+
+
+def test_render_needs_explain(run_cli, tmp_path):
+    code, _, err = run_cli(["history", str(EXAMPLES / "stale_read.edn"), "--render", str(tmp_path / "x.svg")])
+    assert code == 2 and "add --explain" in err
+
+
+def test_a_time_limit_gives_an_unknown_explanation_never_a_wrong_one():
+    if not (CORPUS / "jepsen" / "etcd_000.log").exists():
+        pytest.skip("the Porcupine corpus is not beside the repository")
+    path = str(CORPUS / "jepsen" / "etcd_000.log")
+    history = read_history(path, read_file(path), "auto", None)
+    result = check_operations(history.spec, history.operations)
+    e = explain(history.spec, history.operations, result, ExplainOptions(timeout=0.01, smallest=0.005))
+    assert e.status == "unknown" and e.reason == "timeout" and e.core == ()
+
+
+def test_scopes_are_undone_when_an_exception_escapes():
+    solver = Solver()
+    with pytest.raises(RuntimeError):
+        with solver.scope():
+            solver.add(solver.literal("a"))
+            assert solver.depth == 1
+            raise RuntimeError("boom")
+    assert solver.depth == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["etcd_001.log", "etcd_003.log", "etcd_010.log"])
+def test_corpus_histories_get_a_verified_core(name):
+    path = CORPUS / "jepsen" / name
+    if not path.exists():
+        pytest.skip("the Porcupine corpus is not beside the repository")
+    history = read_history(str(path), read_file(str(path)), "auto", None)
+    result = check_operations(history.spec, history.operations)
+    e = explain(history.spec, history.operations, result, ExplainOptions(timeout=300))
+    assert e.status == "explained" and e.contradicted in e.core     # explain() verified it concretely
