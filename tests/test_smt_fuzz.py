@@ -63,3 +63,11 @@ def test_every_corpus_spec_agrees_or_is_refused():
 @given(st.data())
 def test_mutated_specs_agree_or_are_refused(data):
     agree_or_refuse(_mutate(data.draw(st.sampled_from(CORPUS)), data), data.draw(st.integers(0, 1 << 16)), walks=2)
+
+
+def test_a_reply_of_one_shape_against_results_of_another():
+    """Regression: the bounded queue of docs/language.md, whose operations return an atom
+    (`push`) or an option (`pop`): the encoder compared the atom reply `full` with the
+    result `none` by converting -inf to an integer, and crashed."""
+    text = next(t for t in CORPUS if "protocol bounded_queue" in t)
+    assert agree_or_refuse(text, 0, walks=4) == "agree"

@@ -91,7 +91,7 @@ def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.Ar
     for i, r in reversed(list(enumerate(table.results))):
         try:
             same = sv.eq(value, sv.const(r, t, dom), t)
-        except (NotEncodable, TypeError, ValueError, AttributeError):
+        except (NotEncodable, TypeError, ValueError, OverflowError, AttributeError):
             continue                      # a result of another shape never equals the value
         out = z3.If(same, i, out)
     return out
