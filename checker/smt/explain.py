@@ -43,9 +43,10 @@ from checker.props.linearizability import (LinearizabilityResult, Operation, Par
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.history import (
-    DEAD, STATE_LIMIT, NotEncodable, SmtOptions, domain, keeping, minimal_core, smallest_core,
+    DEAD, STATE_LIMIT, Domain, Relaxed, SmtOptions, domain, minimal_core, smallest_core,
 )
 from checker.smt.solver import SolverUnknown
+from checker.smt.symbolic import NotEncodable
 
 EXPLAINED, LINEARIZABLE, UNDECIDED, UNKNOWN_STATUS = "explained", "linearizable", "undecided", "unknown"
 
@@ -126,8 +127,10 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
         raise InternalError("Z3 found a window linearizable that the offline checker did not")
     target = max((k for k in found if window[k].ret == cut), key=lambda k: (window[k].call, k))
     core = tuple(sorted((members[chosen[k]] for k in found), key=lambda i: (operations[i].call, i)))
-    verify(spec, operations, core)
-    allowed, complete = _allowed(part_spec, window, found, target, options.states)
+    states = domain(part_spec, window, options.states)
+    relaxations = Relaxed(part_spec, window, states)
+    verify(relaxations, found)
+    allowed, complete = _allowed(relaxations, states, found, target)
     return Explanation(EXPLAINED, core=core, contradicted=members[chosen[target]], allowed=allowed,
                        complete=complete, minimum=minimum, **counts)
 
@@ -161,32 +164,29 @@ def _window(spec: SequentialSpec, ops: list[Operation]) -> tuple[int, list[int]]
     return cuts[low], [k for k, o in enumerate(ops) if o.call <= cuts[low]]
 
 
-def verify(spec: SequentialSpec, operations: Sequence[Operation], core: Sequence[int]) -> None:
-    """Raise InternalError unless `core` cannot be linearized with every other response
-    relaxed and can be once any one member more is relaxed (checked by the offline checker)."""
-    if check_operations(spec, keeping(operations, core)).verdict is not Verdict.VIOLATED:
+def verify(relaxations: Relaxed, core: Sequence[int]) -> None:
+    """Raise InternalError unless the offline checker cannot linearize the window with
+    only `core`'s responses kept, and can once any one member more is relaxed. (The window
+    stands for the whole history here: with everything outside `core` relaxed, the
+    operations called after it and the other parts can always be linearized.)"""
+    if relaxations.verdict(core) is not Verdict.VIOLATED:
         raise InternalError(f"the offline checker linearizes the core {list(core)} that Z3 found")
     for member in core:
-        rest = [i for i in core if i != member]
-        if check_operations(spec, keeping(operations, rest)).verdict is not Verdict.HOLDS:
+        if relaxations.verdict([i for i in core if i != member]) is not Verdict.HOLDS:
             raise InternalError(f"the core {list(core)} that Z3 found is not minimal: "
                                 f"it cannot be linearized without operation {member} either")
 
 
-def _allowed(spec: SequentialSpec, window: list[Operation], core: Sequence[int], target: int,
-             states: int) -> tuple[tuple, bool]:
+def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: int) -> tuple[tuple, bool]:
     """The results operation `target` could give, the rest of `core` as recorded, each
     checked by the offline checker: those it gives from some state of the object; and
     whether that is all of them (no states were merged into DEAD)."""
-    found = domain(spec, window, states)
+    recorded = relaxations.ops[target]
     candidates: dict[Hashable, object] = {}
     for s, result in zip(found.states, found.results[target]):
-        if s is not DEAD and result is not None:
+        if s is not DEAD and result is not None and _typed(result) != _typed(recorded.result):
             candidates.setdefault(_typed(result), result)
-    trial = keeping(window, core)
-    allowed = []
-    for key, result in candidates.items():
-        trial[target] = dataclasses.replace(window[target], result=result)
-        if key != _typed(window[target].result) and check_operations(spec, trial).verdict is Verdict.HOLDS:
-            allowed.append(result)
-    return tuple(allowed), DEAD not in found.states
+    allowed = tuple(r for r in candidates.values()
+                    if relaxations.verdict(core, instead={target: dataclasses.replace(recorded, result=r)})
+                    is Verdict.HOLDS)
+    return allowed, DEAD not in found.states

@@ -367,7 +367,8 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
     deadline = _deadline(options)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    if check_operations(spec, ops).verdict is Verdict.HOLDS:
+    relaxations = Relaxed(spec, ops, encoding.domain)
+    if relaxations.verdict(answered) is Verdict.HOLDS:
         return None
     hitting = _HittingSets(answered, target)
     while True:
@@ -375,7 +376,7 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
         answer = encoding.check(chosen, deadline)
         if answer.outcome is Outcome.UNSAT:
             return tuple(chosen)
-        kept = _grow(spec, ops, set(chosen) | encoding.free(answer.model), answered, deadline)  # type: ignore[arg-type]
+        kept = _grow(relaxations, set(chosen) | encoding.free(answer.model), answered, deadline)  # type: ignore[arg-type]
         hitting.block([i for i in answered if i not in kept])
 
 
@@ -411,14 +412,37 @@ def _deadline(options: SmtOptions) -> float | None:
     return None if options.timeout is None else time.monotonic() + options.timeout
 
 
-def keeping(operations: Sequence[Operation], kept: Iterable[int]) -> list[Operation]:
-    """`operations` with every response outside `kept` relaxed (props/explain.py)."""
-    chosen = set(kept)
-    return [o if i in chosen or o.ret is None else relaxed(o) for i, o in enumerate(operations)]
+class Relaxed:
+    """The operations of one part (`ops`, states `domain`) with the responses outside a set
+    kept relaxed, as the offline checker takes them, without what cannot matter: a relaxed
+    operation that never changes the object's state (a read) never has to take effect, nor
+    does one called after the last kept response (it can come after all of them), so both
+    are left out, which changes no verdict and spares the checker from placing them."""
+
+    def __init__(self, spec: SequentialSpec, ops: Sequence[Operation], found: Domain) -> None:
+        self.spec, self.ops = spec, list(ops)
+        self.reads = {i for i, table in enumerate(found.next) if all(v in (k, None) for k, v in enumerate(table))}
+
+    def history(self, kept: Iterable[int], instead: dict[int, Operation] | None = None) -> list[Operation]:
+        """The operations with the responses outside `kept` relaxed (`instead`: some kept
+        ones replaced), less what cannot matter."""
+        chosen = set(kept)
+        last = max((self.ops[i].ret for i in chosen), default=-1)
+        out = []
+        for i, o in enumerate(self.ops):
+            if i in chosen:
+                out.append((instead or {}).get(i, o))
+            elif i not in self.reads and o.call <= last:  # type: ignore[operator]
+                out.append(o if o.ret is None else relaxed(o))
+        return out
+
+    def verdict(self, kept: Iterable[int], timeout: float | None = None,
+                instead: dict[int, Operation] | None = None) -> Verdict:
+        """The offline checker's verdict with only `kept` responses kept."""
+        return check_operations(self.spec, self.history(kept, instead), CheckOptions(timeout)).verdict
 
 
-def _grow(spec: SequentialSpec, ops: Sequence[Operation], kept: set[int], answered: list[int],
-          deadline: float | None) -> set[int]:
+def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: float | None) -> set[int]:
     """`kept` (linearizable) grown, one answered operation at a time, to a set that is, by
     the offline checker: refuting a near-complete set is where its memoised search is far
     faster than Z3. An operation it cannot decide within GROW_LIMIT seconds stays out: the
@@ -427,8 +451,7 @@ def _grow(spec: SequentialSpec, ops: Sequence[Operation], kept: set[int], answer
     for i in answered:
         if i not in kept:
             left = GROW_LIMIT if deadline is None else max(0.0, min(GROW_LIMIT, deadline - time.monotonic()))
-            verdict = check_operations(spec, keeping(ops, kept | {i}), CheckOptions(left)).verdict
-            if verdict is Verdict.HOLDS:
+            if relaxations.verdict(kept | {i}, left) is Verdict.HOLDS:
                 kept.add(i)
     if len(kept) == len(answered):
         raise InternalError("the offline checker keeps every response of a history Z3 found not linearizable")
