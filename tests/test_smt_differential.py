@@ -208,7 +208,7 @@ def _statements(draw, role: _Role, dests: tuple[str, ...], ints: tuple[str, ...]
 
 
 # how often each kind of statement is drawn: mostly the steps that move towards a violation
-KINDS = ("inc",) * 4 + ("dec", "assign", "flag", "flag", "send", "send", "require", "if", "phase")
+KINDS = ("inc", "inc", "flag", "send", "dec", "assign", "flag", "send", "require", "if", "phase")
 
 
 @st.composite
@@ -217,7 +217,7 @@ def _statement(draw, role: _Role, dests, ints, bools, depth: int) -> list[str]:
     cond = draw(_condition(role, ints, bools))
     if kind in ("inc", "dec"):
         step, bound = ("x += 1", f"x < {role.top}") if kind == "inc" else ("x -= 1", "x > 0")
-        guard = draw(st.sampled_from([*["require", "if", "when"] * 4, ""]))  # the simplest first
+        guard = draw(st.sampled_from([*["require", "if", "when"] * 3, ""]))  # the simplest first
         return {"": [step], "if": [f"if {bound}:", "    " + step], "require": [f"require {bound}", step],
                 "when": [f"if {bound} and {cond}:", "    " + step]}[guard]
     if kind == "assign":
@@ -255,8 +255,14 @@ def _handlers(draw, role: _Role, roles: list[_Role]) -> list[str]:
             head = f"{kind} {kind[0]}{k}"
         if draw(st.booleans()):
             head += f" when {draw(_condition(role, ints, bools))}"
-        first = [f"require x < {role.top}", "x += 1"] if k == 0 else []  # the counter can grow
-        out += ["", head + ":", *_lines(first + draw(_statements(role, here, ints, bools)), 4)]
+        if k == 0:  # a step that makes the counter grow, by one
+            guard = draw(st.sampled_from([f"require x < {role.top}", f"if x < {role.top}:"]))
+            body = [guard, ("    " if guard.startswith("if") else "") + "x += 1"]
+            extra = ["f = not f", "send ping(x) to a", "send flag(f) to a", "send ping(x + 1) to a"]
+            body += draw(st.lists(st.sampled_from(extra + ["e = mid", "e = hi"] * role.phase), max_size=1))
+        else:
+            body = draw(_statements(role, here, ints, bools))
+        out += ["", head + ":", *_lines(body, 4)]
     return out
 
 
@@ -265,7 +271,8 @@ def _invariant(draw, roles: list[_Role]) -> str:
     """An invariant that holds in the initial state: its constant is drawn among the values
     the state does not start with, so that breaking it takes a few steps."""
     ids = [(r, i) for r in roles for i in r.ids]
-    (r1, n1), (r2, n2) = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
+    r1, n1 = draw(st.sampled_from(ids))
+    r2, n2 = draw(st.sampled_from([x for x in ids if x[1] != n1] or ids))
     sums = [k for k in range(r1.top + r2.top, 0, -1) if k != r1.x0 + r2.x0]   # the farthest first
     values = [k for k in range(r1.top, 0, -1) if k != r1.x0]
     above = [k for k in range(r2.top, 0, -1) if k > r2.x0 or not r1.flag_at_start(n1)]
