@@ -416,8 +416,12 @@ def compile_model(program: ir.Program) -> Model:
     """Generate, compile and wrap the successor function of `program`.
 
     Raises `Unsupported` (with the span of the construct) for what this engine cannot run
-    yet, and `values.SpecRuntimeError` when an initial value does not fit its type.
+    yet, a constant left symbolic included, and `values.SpecRuntimeError` when an initial
+    value does not fit its type.
     """
+    for p in program.params():
+        raise Unsupported(f"the symbolic constant '{p.name}'", p.span,
+                          reason=f"the explicit engine needs a value for {p.name}: give it with -D {p.name}=VALUE")
     codec = values.Codec(program)
     tables = Tables(codec)
     tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)

@@ -25,7 +25,7 @@ from checker.semantics.faults import FaultOverride, faults_of, override, require
 from checker.semantics.objectdecl import ObjectDeclarations
 from checker.semantics.stmts import StmtLowering
 from checker.semantics.typedecl import BUILTIN_TYPES, NO_DEFAULT, TypeResolution, default_value
-from checker.semantics.types import ANY, HandleT, NodeT, Type, describe
+from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type, describe
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
@@ -41,7 +41,7 @@ NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your
 
 
 def check(protocol: ast.Protocol, source: Source,
-          overrides: Mapping[str, int | bool] | None = None,
+          overrides: Mapping[str, int | bool | ir.Symbolic] | None = None,
           fault_override: FaultOverride | None = None) -> ir.Program:
     """Check a parsed spec and lower it to the IR, with the constants of `overrides` (`-D`)
     and the fault budgets of `fault_override` (`--faults`). Pure: the same input gives the
@@ -49,16 +49,28 @@ def check(protocol: ast.Protocol, source: Source,
     return Checker(protocol, source, dict(overrides or {}), fault_override).run()
 
 
+def known_overrides(protocol: ast.Protocol, overrides: Mapping[str, object]) -> None:
+    """Raise UsageError for a `-D` naming no constant of `protocol`."""
+    declared = {str(d.name) for d in protocol.decls if isinstance(d, ast.Const)}
+    for name in sorted(overrides):
+        if name not in declared:
+            hint = did_you_mean(name, declared)
+            known = f"; the constants are {quote_list(sorted(declared), 'and')}" if declared and not hint else ""
+            raise UsageError(f"-D {name}=...: there is no constant '{name}'{hint}{known}")
+
+
 class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     """One run of the semantic checker over one protocol. Use `check()`."""
 
-    def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool],
+    def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool | ir.Symbolic],
                  fault_override: FaultOverride | None = None) -> None:
         self.protocol, self.source, self.overrides = protocol, source, overrides
         self.fault_override = fault_override
         self.diagnostics: list[Diagnostic] = []
         self.expansions: list[Note] = []
-        self.consts: dict[str, object] = {}
+        self.consts: dict[str, object] = {}     # name -> value, or an ir.Expr when symbolic
+        self.symbolic_uses: list[tuple[str, Span | None]] = []   # uses of symbolic constants
+        self.symbolic_roots: dict[str, list[str]] = {}   # symbolic constant -> the -D ones it is from
         self.const_list: list[ir.Constant] = []
         self.atoms: dict[str, Span | None] = {"ok": None}
         self.roles: dict[str, ast.NodeDecl] = {}
@@ -188,27 +200,34 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     # -------------------------------------------------- constants
 
     def _constants(self) -> None:
-        declared = {str(d.name): d for d in self._of(ast.Const)}
-        for name in sorted(self.overrides):
-            if name not in declared:
-                hint = did_you_mean(name, declared)
-                known = f"; the constants are {quote_list(sorted(declared), 'and')}" if declared and not hint else ""
-                raise UsageError(f"-D {name}=...: there is no constant '{name}'{hint}{known}")
+        known_overrides(self.protocol, self.overrides)
         for d in self._of(ast.Const):
-            value = self.constant(d.value, f"the value of constant '{d.name}'")
-            if value is not None and not isinstance(value, (bool, int)):
+            name, used = str(d.name), len(self.symbolic_uses)
+            value = self.constant(d.value, f"the value of constant '{d.name}'", symbolic=True)
+            if value is not None and not isinstance(value, (bool, int)) and not _scalar_expr(value):
                 self.error(f"a constant is an integer or a boolean, not {type(value).__name__}", d.value.span)
                 value = None
-            if str(d.name) in self.overrides and value is not None:
+            if name in self.overrides and value is not None:
                 value = self._override(d, value)
-            self.consts[str(d.name)] = value if value is not None else 0
-            self.const_list.append(ir.Constant(str(d.name), self.consts[str(d.name)],
-                                               str(d.name) in self.overrides))
+            elif isinstance(value, ir.Expr):
+                self.symbolic_roots[name] = sorted({r for n, _ in self.symbolic_uses[used:]
+                                                    for r in self.symbolic_roots[n]})
+            self.consts[name] = value if value is not None else 0
+            self.const_list.append(ir.Constant(name, self.consts[name], name in self.overrides))
 
     def _override(self, d: ast.Const, value: object) -> object:
         new = self.overrides[str(d.name)]
-        if isinstance(value, bool) != isinstance(new, bool):
-            kind, other = ("a boolean", "true or false") if isinstance(value, bool) else ("an integer", "an integer")
+        boolean = isinstance(value, bool) or (isinstance(value, ir.Expr) and isinstance(value.type, BoolT))
+        if isinstance(new, ir.Symbolic):
+            if boolean and new.lo is not None:
+                self.error(f"-D {d.name}={new.text()} does not fit: '{d.name}' is a boolean constant; "
+                           f"-D {d.name}=? lets the solver choose true or false", d.name.span)
+                return value
+            self.symbolic_roots[str(d.name)] = [str(d.name)]
+            typ = BOOL if boolean else IntT(new.lo, new.hi)
+            return ir.Param(typ, str(d.name), span=d.name.span)
+        if boolean != isinstance(new, bool):
+            kind, other = ("a boolean", "true or false") if boolean else ("an integer", "an integer")
             self.error(f"-D {d.name}={str(new).lower()} does not fit: '{d.name}' is {kind} constant, "
                        f"so its value must be {other}", d.name.span)
             return value
@@ -630,6 +649,11 @@ def _all_types(decls: tuple[ast.Decl, ...]) -> Iterator[ast.TypeExpr]:
                 stack += [f.type for f in fields]
             case ast.TupleType(elems=elems):
                 stack += list(elems)
+
+
+def _scalar_expr(value: object) -> bool:
+    """An IR expression over symbolic constants that computes an integer or a boolean."""
+    return isinstance(value, ir.Expr) and isinstance(value.type, (IntT, BoolT))
 
 
 def _bare_names(e: ast.Expr) -> list[ast.Ident]:

@@ -36,7 +36,7 @@ def expr_text(e: ir.Expr) -> str:
             return name
         case ir.NodeVar(node=node, name=name):
             return f"{_sub(node)}.{name}"
-        case ir.ObjectVar(name=name) | ir.AddressRef(name=name):
+        case ir.ObjectVar(name=name) | ir.AddressRef(name=name) | ir.Param(name=name):
             return name
         case ir.SelfRef():
             return "self"
@@ -77,7 +77,7 @@ def expr_text(e: ir.Expr) -> str:
 
 def _sub(e: ir.Expr) -> str:
     text = expr_text(e)
-    simple = isinstance(e, (ir.Lit, ir.Local, ir.StateVar, ir.ObjectVar, ir.AddressRef, ir.SelfRef,
+    simple = isinstance(e, (ir.Lit, ir.Local, ir.StateVar, ir.ObjectVar, ir.AddressRef, ir.Param, ir.SelfRef,
                             ir.Call, ir.Index, ir.Field, ir.SetLit, ir.SeqLit, ir.TupleLit, ir.NodeAt))
     return text if simple else f"({text})"
 
@@ -148,10 +148,16 @@ def _handler(h: ir.Handler) -> list[str]:
     return [head + ":"] + _block(h.body, "      ")
 
 
+def _constant_text(c: ir.Constant) -> str:
+    if isinstance(c.value, ir.Param):
+        return f"symbolic {describe(c.value.type)}"
+    return expr_text(c.value) if isinstance(c.value, ir.Expr) else value_text(c.value)
+
+
 def dump_program(p: ir.Program) -> str:
     """The whole program, one section per kind of declaration."""
     out = [f"program {p.name}"]
-    out += [f"  const {c.name} = {value_text(c.value)}" + ("  (from -D)" if c.overridden else "")
+    out += [f"  const {c.name} = {_constant_text(c)}" + ("  (from -D)" if c.overridden else "")
             for c in p.constants]
     if p.object is not None:
         params = ", ".join(f"{k} = {value_text(v)}" for k, v in p.object.params)

@@ -82,12 +82,19 @@ class ExprLowering:
     def boolean(self: "Checker", e: ast.Expr, ctx: Ctx, what: str) -> ir.Expr:
         return self.expect(e, ctx, BOOL, what)
 
-    def constant(self: "Checker", e: ast.Expr, what: str) -> object:
-        """Fold `e` written where a constant is required; None after reporting a problem."""
-        reported = len(self.diagnostics)
+    def constant(self: "Checker", e: ast.Expr, what: str, symbolic: bool = False) -> object:
+        """Fold `e` written where a constant is required; None after reporting a problem.
+        With `symbolic`, an expression over symbolic constants is returned as its IR
+        expression; otherwise it is reported: its value must be known to build the model."""
+        reported, used = len(self.diagnostics), len(self.symbolic_uses)
         lowered = self.expr(e, Ctx(CONST))
         if isinstance(lowered.type, AnyT) or len(self.diagnostics) > reported:
             return None  # already reported; folding an ill-typed expression could fail
+        if len(self.symbolic_uses) > used:
+            if symbolic:
+                return lowered
+            self.not_known(what, *self.symbolic_uses[used])
+            return None
         try:
             return fold(lowered, self.node_ids)
         except NotConstant as exc:
@@ -95,6 +102,18 @@ class ExprLowering:
         except FoldError as exc:
             self.error(exc.message, exc.expr.span or e.span)
         return None
+
+    def not_known(self: "Checker", what: str, name: str, span: Span | None) -> None:
+        """Report a symbolic constant (or one computed from them) used where its value must
+        be known before any run: a count, a bound, a budget, an initial value."""
+        roots = self.symbolic_roots[name]
+        given = ", ".join(f"-D {r}={self.overrides[r].text()}" for r in roots)  # type: ignore[union-attr]
+        why = (f"'{name}' is symbolic ({given})" if roots == [name] else
+               f"'{name}' is computed from the symbolic constant{'s' if len(roots) > 1 else ''} "
+               f"{', '.join(repr(r) for r in roots)} ({given})")
+        self.error(f"{what} must be known to build the model, but {why}", span,
+                   (Note("a symbolic constant can be used in guards, statements and properties; "
+                         "give it a value with -D NAME=VALUE to use it here"),))
 
     def constant_int(self: "Checker", e: ast.Expr, what: str, minimum: int | None = None) -> int | None:
         value = self.constant(e, what)
@@ -135,6 +154,8 @@ class ExprLowering:
             return ir.AddressRef(NodeT(self.addresses[name].roles), name, span=e.span)
         if name in self.consts:
             value = self.consts[name]
+            if isinstance(value, ir.Expr):
+                return self._symbolic(name, value, e.span, ctx)
             typ = BOOL if isinstance(value, bool) else IntT(value, value)  # type: ignore[arg-type]
             return ir.Lit(typ, value, span=e.span)
         if name in self.roles:
@@ -142,6 +163,17 @@ class ExprLowering:
         if name in self.atoms:
             return ir.Lit(AtomT((name,)), name, span=e.span)
         return self._builtin_name(e, ctx)
+
+    def _symbolic(self: "Checker", name: str, value: ir.Expr, span: Span | None, ctx: Ctx) -> ir.Expr:
+        """A use of a symbolic constant: its `Param` (located here) or the expression that
+        computes it. Recorded in `symbolic_uses`; in an initial value or an operation of the
+        object (the model is built from both before any run) it is an error."""
+        self.symbolic_uses.append((name, span))
+        if ctx.where == INIT:
+            self.not_known("an initial value", name, span)
+        elif ctx.where == OPERATION:
+            self.not_known("an operation of the object", name, span)
+        return replace(value, span=span) if isinstance(value, ir.Param) else value
 
     def _role_value(self: "Checker", name: str, span: Span | None) -> ir.Expr:
         ids = self.node_ids.get(name, ())

@@ -14,6 +14,9 @@ Conventions:
 - Spans (`span`, compare=False) point back into the spec for runtime messages.
 - Values inside `Lit`: bool, int, str (an atom), None (`none`), NodeId, ClientId,
   frozenset (sets), tuple (sequences, tuples, records in field order), MapValue (maps).
+- A constant left symbolic (`-D NAME=?`, `-D NAME=LO..HI`) is a `Param` wherever it is
+  used, and a constant computed from one is the expression that computes it; only the SMT
+  engine encodes them (the explicit engine needs every constant's value).
 """
 
 from __future__ import annotations
@@ -114,6 +117,14 @@ class AddressRef(Expr):
 @dataclass(frozen=True)
 class SelfRef(Expr):
     """The id of the node running the handler."""
+
+
+@dataclass(frozen=True)
+class Param(Expr):
+    """A symbolic constant: its value is chosen by the solver, within its type (a bool, an
+    integer range for `-D NAME=LO..HI`, any integer for `-D NAME=?`)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -338,10 +349,35 @@ class Return(Stmt):
 
 
 @dataclass(frozen=True)
+class Symbolic:
+    """What `-D NAME=?` (lo = hi = None: any integer, or either boolean) or `-D NAME=LO..HI`
+    asks: leave the constant symbolic, for the SMT engine's solver to choose."""
+
+    lo: int | None = None
+    hi: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.lo is None) != (self.hi is None) or (self.lo is not None and self.lo > self.hi):  # type: ignore[operator]
+            raise ValueError(f"not a range: {self.lo}..{self.hi}")
+
+    def text(self) -> str:
+        """'?' or 'LO..HI', as written after `-D NAME=`."""
+        return "?" if self.lo is None else f"{self.lo}..{self.hi}"
+
+
+@dataclass(frozen=True)
 class Constant:
+    """A declared constant. `value` is its value; for a symbolic constant it is the `Param`
+    standing for it, and for one computed from symbolic constants the IR expression that
+    computes it (`symbolic` is then True)."""
+
     name: str
     value: object
     overridden: bool = False
+
+    @property
+    def symbolic(self) -> bool:
+        return isinstance(self.value, Expr)
 
 
 @dataclass(frozen=True)
@@ -580,6 +616,10 @@ class Program:
             if m.name == name:
                 return m
         return None
+
+    def params(self) -> tuple[Param, ...]:
+        """The constants left symbolic (`-D NAME=?` or `-D NAME=LO..HI`), in declaration order."""
+        return tuple(c.value for c in self.constants if isinstance(c.value, Param))
 
     def dump(self) -> str:
         """A readable, deterministic listing of the program (`capcheck parse --ir`)."""
