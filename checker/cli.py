@@ -39,8 +39,9 @@ from checker.render import text as text_report
 from checker.render.text import count
 from checker.result import INTERRUPTED, CheckResult, Lasso, Verdict
 from checker.semantics import check
+from checker.semantics.check import known_overrides
 from checker.semantics.faults import FaultOverride
-from checker.semantics.ir import FAULT_KINDS, Program
+from checker.semantics.ir import FAULT_KINDS, Program, Symbolic
 
 EXIT_OK = 0
 EXIT_VIOLATED = 1
@@ -61,25 +62,41 @@ _MAX_INT_DIGITS = 18
 
 @dataclass(frozen=True)
 class Define:
-    """One `-D NAME=VALUE`: a constant override (an int or a bool)."""
+    """One `-D NAME=VALUE`: a constant override (an int or a bool), or `Symbolic` for
+    `-D NAME=?` and `-D NAME=LO..HI` (the SMT engine chooses the value)."""
 
     name: str
-    value: int | bool
+    value: int | bool | Symbolic
 
 
 def parse_define(text: str) -> Define:
-    """`N=3`, `FAST=true` -> Define; anything else is a UsageError that shows the expected form."""
+    """`N=3`, `FAST=true`, `W=?`, `W=1..3` -> Define; anything else is a UsageError that shows
+    the expected form."""
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not _NAME.fullmatch(name):
         raise UsageError(f"-D expects NAME=VALUE, e.g. -D N=3 (got '{text}')")
     if raw in ("true", "false"):
         return Define(name, raw == "true")
+    if raw == "?":
+        return Define(name, Symbolic())
+    lo, dots, hi = (x.strip() for x in raw.partition(".."))
+    if dots:
+        a, b = _define_int(name, lo, raw), _define_int(name, hi, raw)
+        if a > b:
+            raise UsageError(f"-D {name}={raw}: the range is empty (write the smaller bound first, "
+                             f"e.g. -D {name}={b}..{a})")
+        return Define(name, Symbolic(a, b))
+    return Define(name, _define_int(name, raw, raw))
+
+
+def _define_int(name: str, raw: str, whole: str) -> int:
     if not _INT.fullmatch(raw):
-        raise UsageError(f"-D {name}: the value must be an integer or true/false, e.g. -D {name}=3 (got '{raw}')")
+        raise UsageError(f"-D {name}: the value must be an integer, true/false, ? (let the SMT engine "
+                         f"choose) or a range LO..HI, e.g. -D {name}=3 or -D {name}=1..3 (got '{whole}')")
     if len(raw.lstrip("+-").lstrip("0")) > _MAX_INT_DIGITS:
-        raise UsageError(f"-D {name}: the value is too large (got '{raw}')")
-    return Define(name, int(raw))
+        raise UsageError(f"-D {name}: the value is too large (got '{whole}')")
+    return int(raw)
 
 
 def faults_override(text: str) -> FaultOverride:
@@ -115,10 +132,10 @@ def fault_override_of(args: argparse.Namespace) -> FaultOverride | None:
     return faults_override(",".join(args.faults)) if args.faults else None
 
 
-def overrides_of(defines: Sequence[str] | None) -> dict[str, int | bool]:
+def overrides_of(defines: Sequence[str] | None) -> dict[str, int | bool | Symbolic]:
     """The -D texts as a dict of overrides; a malformed one, or a name given twice with
     different values, is a UsageError."""
-    out: dict[str, int | bool] = {}
+    out: dict[str, int | bool | Symbolic] = {}
     for d in map(parse_define, defines or ()):
         if d.name in out and out[d.name] != d.value:
             raise UsageError(f"-D {d.name} is given twice with different values")
@@ -300,7 +317,7 @@ def read_spec(path: str) -> bytes:
     return data
 
 
-def load_spec(path: str, overrides: dict[str, int | bool]) -> tuple[ast.Protocol, Program]:
+def load_spec(path: str, overrides: dict[str, int | bool | Symbolic]) -> tuple[ast.Protocol, Program]:
     """Read, parse and check a spec: (protocol, checked program).
 
     Raises UsageError (unreadable file, unknown -D name) or SpecError (a mistake in the spec).
@@ -357,18 +374,53 @@ def summary(program: Program) -> str:
 # ---------------------------------------------------------------- `capcheck check` and `replay`
 
 
-def compile_spec(path: str, overrides: dict[str, int | bool], command: str,
+def compile_spec(path: str, overrides: dict[str, int | bool | Symbolic], command: str,
                  faults: FaultOverride | None = None) -> tuple[Program, Model]:
     """Read, check (with the `-D` and `--faults` overrides) and compile a spec for the
     explicit engine.
 
     Raises UsageError or SpecError; a construct the engine cannot run yet, or an initial
-    value that does not fit its type, is a located SpecError.
+    value that does not fit its type, is a located SpecError. A symbolic `-D` (`W=?`) is a
+    UsageError: the explicit engine needs every constant's value.
     """
     protocol, source = parse_bytes(read_spec(path), path)
+    concrete = {k: v for k, v in overrides.items() if not isinstance(v, Symbolic)}
+    known_overrides(protocol, overrides)
+    program = check(protocol, source, concrete, faults)
+    if len(concrete) < len(overrides):
+        raise UsageError(_needs_values(program, [k for k in overrides if k not in concrete], command))
+    return program, _compiled(program, source, command)
+
+
+def compile_symbolic(path: str, overrides: dict[str, int | bool | Symbolic], command: str,
+                     faults: FaultOverride | None = None) -> tuple[Program, Model, object]:
+    """For the SMT engine: the spec's program with the symbolic `-D` constants left
+    symbolic, its explicit model with the spec's own values for them (the layout and
+    tables the encoding shares), and the `Parameters` (smt/params.py) that compile it with
+    the values the solver chooses. Raises as `compile_spec` does."""
+    from checker.smt.params import Parameters
+    protocol, source = parse_bytes(read_spec(path), path)
     program = check(protocol, source, overrides, faults)
+    concrete = {k: v for k, v in overrides.items() if not isinstance(v, Symbolic)}
+
+    def at(values: dict) -> Model:
+        return _compiled(check(protocol, source, {**concrete, **values}, faults), source, command)
+
+    return program, at({}), Parameters(program, at)
+
+
+def _needs_values(program: Program, names: list[str], command: str) -> str:
+    """What to say when the explicit engine is given symbolic constants: the spec's values."""
+    names = [c.name for c in program.constants if c.name in names]
+    given = " ".join(f"-D {c.name}={str(c.value).lower()}" for c in program.constants if c.name in names)
+    what = f"a value for {names[0]}" if len(names) == 1 else f"values for {', '.join(names[:-1])} and {names[-1]}"
+    smt = f", or --engine smt to let the solver choose {'one' if len(names) == 1 else 'them'}" if command == "check" else ""
+    return f"the explicit engine needs {what}; give {given}{smt}"
+
+
+def _compiled(program: Program, source: Source, command: str) -> Model:
     try:
-        return program, compile_model(program)
+        return compile_model(program)
     except Unsupported as exc:
         raise SpecError([Diagnostic(exc.describe(command), exc.span)], source) from None
     except SpecRuntimeError as exc:
@@ -411,10 +463,16 @@ class ProgressLine:
 def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
     faults = fault_override_of(args)
-    program, model = compile_spec(args.spec, overrides_of(args.defines), "check", faults)
-    results = _engine_results(args, model)
+    overrides, parameters = overrides_of(args.defines), None
+    if args.engine == "smt" and any(isinstance(v, Symbolic) for v in overrides.values()):
+        _engines().symbolic_outputs(args)
+        program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults)
+    else:
+        program, model = compile_spec(args.spec, overrides, "check", faults)
+    results = _engine_results(args, model, parameters)
     result = results[0]
-    defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
+    defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
+        (f" --faults {faults.text()}" if faults else "")
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"
     data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
                                     faults=program.faults.nonzero()) for r in results]
@@ -434,12 +492,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         from checker.cli_report import check_report, write_report
         write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
-        _located(result.failure.message, result.failure.span, args.spec)
+        _located(result.failure.message + text_report.with_values(result.failure.constants),
+                 result.failure.span, args.spec)
     return min(_exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 
-def _engine_results(args: argparse.Namespace, model) -> list[CheckResult]:
-    """The results of the engines `--engine` names, explicit first (see cli_engines.py)."""
+def _engine_results(args: argparse.Namespace, model, parameters=None) -> list[CheckResult]:
+    """The results of the engines `--engine` names, explicit first (see cli_engines.py);
+    `parameters`: the symbolic constants the SMT engine chooses (smt/params.py)."""
     out = []
     if args.engine in ("explicit", "both"):
         if args.engine == "both" and args.max_depth is None:
@@ -453,7 +513,7 @@ def _engine_results(args: argparse.Namespace, model) -> list[CheckResult]:
             result = shrink_result(model, result)
         out.append(result)
     if args.engine in ("smt", "both"):
-        out.append(_engines().run_smt(args, model))
+        out.append(_engines().run_smt(args, model, parameters))
     if len(out) == 2:
         _engines().compare(out[0], out[1])
     return out
@@ -484,7 +544,8 @@ def _located(message: str, span, path: str) -> None:
 
 
 def constants_of(program: Program) -> dict[str, int | bool]:
-    return {c.name: c.value for c in program.constants}  # type: ignore[misc]
+    """Each constant's value; the symbolic ones (and those computed from them) have none."""
+    return {c.name: c.value for c in program.constants if not c.symbolic}  # type: ignore[misc]
 
 
 def _write_json(target: str | None, text: str) -> None:
@@ -552,6 +613,8 @@ def read_trace(text: str, prop: str | None) -> TraceArgument:
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"'{text}': the trace has no readable 'path' and 'trace'") from None
     constants, faults = (data.get(k) if isinstance(data, dict) else None for k in ("constants", "faults"))
+    if isinstance(constants, dict) and isinstance(trace.get("constants"), dict):
+        constants = {**constants, **trace["constants"]}   # the values the solver chose for this trace
     return TraceArgument(path, actions, constants if isinstance(constants, dict) else None,
                          faults if isinstance(faults, dict) else None, _lasso_of(trace, len(path) - 1))
 

@@ -18,10 +18,11 @@ import argparse
 
 from checker.diagnostics import Diagnostic
 from checker.dsl import parse_bytes
-from checker.errors import InternalError, SpecError
+from checker.errors import InternalError, SpecError, UsageError
 from checker.model import Model
 from checker.model.exprgen import Unsupported
 from checker.result import TIMEOUT, CheckResult, Verdict
+from checker.smt.params import Parameters
 from checker.smt.symbolic import NotEncodable
 from checker.verify import DEFAULT_DEPTH, SMT, SmtOptions, smt_check
 
@@ -40,16 +41,26 @@ def smt_options(args: argparse.Namespace) -> SmtOptions:
     return SmtOptions(DEFAULT_DEPTH if args.depth is None else args.depth, args.timeout)
 
 
-def run_smt(args: argparse.Namespace, model: Model) -> CheckResult:
-    """The SMT engine's result; a spec it cannot encode is a located SpecError."""
+def run_smt(args: argparse.Namespace, model: Model, parameters: Parameters | None = None) -> CheckResult:
+    """The SMT engine's result (with `parameters`, the symbolic constants it chooses); a
+    spec it cannot encode is a located SpecError."""
     try:
-        return smt_check(model, smt_options(args))
+        return smt_check(model, smt_options(args), parameters=parameters)
     except (Unsupported, NotEncodable) as exc:
         what = exc.what if isinstance(exc, Unsupported) else str(exc)
         span = exc.span if isinstance(exc, Unsupported) else None
         _, source = parse_bytes(_read(args.spec), args.spec)
         raise SpecError([Diagnostic(f"the SMT engine cannot encode {what} yet; use --engine explicit "
                                     "for this spec", span)], source) from None
+
+
+def symbolic_outputs(args: argparse.Namespace) -> None:
+    """Refuse the outputs that draw or record a run with one model (`--itf`, `--render`,
+    `--report`) when the constants are symbolic: each counterexample has values of its own."""
+    for flag, given in (("--itf", args.itf), ("--render", args.render), ("--report", args.report)):
+        if given:
+            raise UsageError(f"{flag} needs every constant's value; run the check with symbolic constants "
+                             f"first, then again with the -D values its report gives")
 
 
 def _read(path: str) -> bytes:

@@ -86,7 +86,9 @@ class PropertyResult:
     reason (a check this engine does not decide); None otherwise. A violated liveness
     property (`available`, `converges`) has a `lasso` describing its trace. `shrunk_from`
     is the length in steps of the trace the engine found when a shrinker
-    (explore/shrink.py) replaced it with this shorter one; None otherwise."""
+    (explore/shrink.py) replaced it with this shorter one; None otherwise. `constants` are
+    the values the SMT engine's solver chose for the symbolic constants (`-D NAME=?`) in
+    this counterexample, as (name, value) pairs; None without symbolic constants."""
 
     name: str
     kind: str
@@ -95,6 +97,7 @@ class PropertyResult:
     reason: str | None = None
     lasso: Lasso | None = None
     shrunk_from: int | None = None
+    constants: tuple[tuple[str, int | bool], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,13 @@ class Stats:
 @dataclass(frozen=True)
 class RuntimeFailure:
     """The spec did something undefined (an index past the end, a value out of range):
-    where (a span into the spec), what, and the run that got there."""
+    where (a span into the spec), what, and the run that got there; `constants` as for
+    PropertyResult."""
 
     message: str
     span: object
     trace: Trace
+    constants: tuple[tuple[str, int | bool], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ both engines; neither imports the other.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checker.errors import InternalError
 from checker.explore import replay
@@ -29,7 +29,9 @@ from checker.model.values import SpecRuntimeError
 from checker.result import (
     ALL_DECIDED, MAX_DEPTH, TIMEOUT, CheckResult, PropertyResult, RuntimeFailure, Stats, Verdict,
 )
+from checker.semantics import ir
 from checker.smt.bmc import Bmc
+from checker.smt.params import Parameters, ranges
 
 SMT = "smt"
 DEFAULT_DEPTH = 10
@@ -43,23 +45,30 @@ class SmtOptions:
     timeout: float | None = None
 
 
-def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monotonic) -> CheckResult:
+def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monotonic,
+              parameters: Parameters | None = None) -> CheckResult:
     """Bounded model checking of `model`'s invariants up to `options.depth` steps, every
-    counterexample replayed and re-checked. Raises Unsupported (model.exprgen) for a spec
-    the encoding cannot express."""
+    counterexample replayed and re-checked. With `parameters` (symbolic constants:
+    smt/params.py) the solver also chooses their values; each counterexample is replayed
+    and re-checked in the explicit model compiled with the values it was found with, which
+    its result records (`PropertyResult.constants`). Raises Unsupported (model.exprgen) for
+    a spec the encoding cannot express."""
     start = clock()
-    bmc = Bmc(model, options.depth, options.timeout, clock)
-    props = [p for p in model.program.properties if bmc.decides(p)]
+    bmc = Bmc(model, options.depth, options.timeout, clock, parameters=parameters)
+    program = bmc.shape.program
+    props = [p for p in program.properties if bmc.decides(p)]
     run = bmc.run(props)
     results: dict[str, PropertyResult] = {}
     failure = None
     for found in run.found:
-        trace = replay(model, found.path)
+        instance = bmc.instance(found.values)
+        trace = replay(instance, found.path)
         if found.prop is None:
-            failure = _failure(model, found.path, trace)
+            failure = replace(_failure(instance, found.path, trace), constants=found.values or None)
             continue
-        _check_invariant(model, found.prop.name, found.path)
-        results[found.prop.name] = PropertyResult(found.prop.name, found.prop.kind, Verdict.VIOLATED, trace)
+        _check_invariant(instance, found.prop.name, found.path)
+        results[found.prop.name] = PropertyResult(found.prop.name, found.prop.kind, Verdict.VIOLATED, trace,
+                                                  constants=found.values or None)
     if failure is not None:
         reason = "runtime_error"
     elif run.reason is not None:
@@ -67,20 +76,29 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     else:
         reason = ALL_DECIDED if len(results) == len(props) and props else MAX_DEPTH
     out = []
-    for p in model.program.properties:
+    every = for_every(program)
+    for p in program.properties:
         if p.name in results:
             out.append(results[p.name])
         elif bmc.decides(p):
-            why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it" if run.reason is None
-                   else f"no run of up to {max(run.depth, 0)} steps breaks it; the solver stopped at depth "
+            why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it{every}"
+                   if run.reason is None
+                   else f"no run of up to {max(run.depth, 0)} steps breaks it{every}; the solver stopped at depth "
                         f"{run.depth + 1}: {run.reason}")
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why))
         else:
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,
                                       reason=f"'check {p.kind}' is not decided by the SMT engine yet"))
     stats = Stats(0, 0, max(run.depth, 0), clock() - start)
-    bounds = {"max_depth": options.depth, "timeout": options.timeout}
+    bounds = {"max_depth": options.depth, "timeout": options.timeout,
+              **({"symbolic": ranges(program)} if program.params() else {})}
     return CheckResult(reason, stats, tuple(out), failure, bounds, engine=SMT)
+
+
+def for_every(program: ir.Program) -> str:
+    """' for any R in 1..3 and any W in 1..3' for a program with symbolic constants, else ''."""
+    words = [f"any {name}" + (f" in {span}" if ".." in span else "") for name, span in ranges(program).items()]
+    return " for " + " and ".join(words) if words else ""
 
 
 def _check_invariant(model: Model, name: str, path: tuple[int, ...]) -> None:

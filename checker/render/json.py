@@ -12,7 +12,7 @@ import json
 from checker.render.text import detail
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def trace_data(trace: Trace) -> dict:
@@ -41,6 +41,8 @@ def property_data(p: PropertyResult) -> dict:
                             "subject": p.lasso.subject}
     if p.reason is not None:
         out["reason"] = p.reason
+    if p.constants is not None:
+        out["constants"] = dict(p.constants)
     return out
 
 
@@ -55,6 +57,7 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         "protocol": protocol,
         "constants": constants,
         **({"faults": faults} if faults is not None else {}),
+        **({"symbolic": result.bounds["symbolic"]} if result.bounds.get("symbolic") else {}),
         "engine": result.engine,
         "result": result.result,
         "exit_reason": result.exit_reason,
@@ -69,7 +72,8 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         where = None
         if f.span is not None:
             where = {"line": f.span.line, "column": f.span.column}  # type: ignore[attr-defined]
-        data["error"] = {"message": f.message, "location": where, **trace_data(f.trace)}
+        data["error"] = {"message": f.message, "location": where, **trace_data(f.trace),
+                         **({"constants": dict(f.constants)} if f.constants is not None else {})}
     return data
 
 

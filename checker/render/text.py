@@ -236,6 +236,14 @@ def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
     return out
 
 
+def with_values(constants: tuple | None) -> str:
+    """' with R = 1, W = 1': the values the solver chose for the symbolic constants of a
+    counterexample ('' without any)."""
+    if not constants:
+        return ""
+    return " with " + ", ".join(f"{k} = {str(v).lower()}" for k, v in constants)
+
+
 def path_text(trace: Trace) -> str:
     """The replayable encoding of a trace: action indices joined by dots."""
     return ".".join(str(i) for i in trace.path)
@@ -249,7 +257,7 @@ def _property_heading(p: PropertyResult) -> str:
         return f"{what}: violated after {plural(p.trace.length, 'step')}, ending in {shape}"
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         shrunk = f" (shrunk from {p.shrunk_from})" if p.shrunk_from is not None else ""
-        return f"{what}: violated after {plural(p.trace.length, 'step')}{shrunk}"
+        return f"{what}: violated after {plural(p.trace.length, 'step')}{shrunk}{with_values(p.constants)}"
     if p.verdict is Verdict.UNKNOWN and p.reason:
         return f"{what}: unknown ({p.reason})"
     return f"{what}: {p.verdict.word}"
@@ -273,7 +281,8 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
             out += _session_verdict_lines(p.trace, p.kind)
         out.append("  final state:")
         out += state_lines(p.trace, "    ")
-        out.append("  replay: " + replay_hint.format(path=path_text(p.trace)))
+        defines = "".join(f"-D {k}={str(v).lower()} " for k, v in p.constants or ())
+        out.append("  replay: " + replay_hint.format(path=defines + path_text(p.trace)))
     return out
 
 
@@ -283,7 +292,11 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     verdicts are given, not the runs behind them."""
     s = result.stats
     if result.engine == "smt":
-        out = [f"{spec}: bounded model checking with Z3, runs of up to {plural(s.max_depth, 'step')} searched"]
+        symbolic = result.bounds.get("symbolic") or {}
+        chosen = ", the solver choosing " + " and ".join(f"{k} in {v}" if ".." in v else f"{k} ({v})"
+                                                         for k, v in symbolic.items()) if symbolic else ""
+        out = [f"{spec}: bounded model checking with Z3, runs of up to {plural(s.max_depth, 'step')} "
+               f"searched{chosen}"]
     else:
         out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
                f"depth {s.max_depth}"]
@@ -291,7 +304,7 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
         out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
     if result.failure is not None:
         f = result.failure
-        out.append(f"the spec failed while running: {f.message}")
+        out.append(f"the spec failed while running{with_values(f.constants)}: {f.message}")
         if traces:
             out += trace_lines(f.trace)
             out.append("  state:")

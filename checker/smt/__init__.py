@@ -14,7 +14,9 @@ Protocols (`capcheck check --engine smt`; checker/verify.py replays what they fi
   and back to explicit states (`decode`);
 - `steps`: every step of a state as symbolic actions (handlers, clients, faults);
 - `bmc`: bounded model checking of invariants over k copies, the runs found matched to
-  explicit paths.
+  explicit paths;
+- `params`: symbolic constants (`-D NAME=?`, `-D NAME=LO..HI`): one Z3 constant each,
+  shared by every step, and the explicit model at the values a run was found with.
 
 Recorded histories (`capcheck history --explain`):
 

@@ -30,6 +30,7 @@ from checker.errors import InternalError
 from checker.model import Model
 from checker.model.exprgen import Unsupported
 from checker.semantics import ir
+from checker.smt import params
 from checker.smt import symbolic as sv
 from checker.smt.exprs import Env, Exprs
 from checker.smt.state import (
@@ -42,10 +43,12 @@ from checker.smt.steps import Action, Steps
 @dataclass(frozen=True)
 class Found:
     """A counterexample: the property it breaks (None: the spec fails while running at the
-    last state) and the explicit path to it (initial state index, then action indices)."""
+    last state), the explicit path to it (initial state index, then action indices) and the
+    values of the symbolic constants it was found with (smt/params.py; () without any)."""
 
     prop: ir.Property | None
     path: tuple[int, ...]
+    values: params.Values = ()
 
 
 @dataclass
@@ -55,11 +58,11 @@ class BmcResult:
     reason: str | None = None       # why it stopped before the bound: 'timeout', Z3's reason
 
 
-def capacity(model: Model, depth: int) -> int:
+def capacity(model: Model, depth: int, program: ir.Program | None = None) -> int:
     """The most messages `depth` steps can put into one network slot: `depth` times the most
     one step can send to a slot (found by running every action once on a state of fresh
     constants, where no condition is decided in advance)."""
-    probe = Shape(model, 1)
+    probe = Shape(model, 1, program)
     state, _ = fresh_state(probe, -1)
     most = 0
     for action in Steps(probe).actions(state):
@@ -74,15 +77,22 @@ class Bmc:
     """Incremental BMC of one model up to `depth` steps."""
 
     def __init__(self, model: Model, depth: int, timeout: float | None = None, clock=time.monotonic,
-                 shape: Shape | None = None, start: tuple | None = None) -> None:
+                 shape: Shape | None = None, start: tuple | None = None,
+                 parameters: params.Parameters | None = None) -> None:
         """`shape` and `start` (an explicit state the runs start from, instead of the initial
-        state) are for tests that check the encoding step by step."""
+        state) are for tests that check the encoding step by step. With `parameters` (a spec
+        with symbolic constants) their program is encoded, and `model` is one instance of
+        it, whose layout and tables the encoding shares."""
         self.model = model
         self.depth = depth
-        self.shape = shape or Shape(model, capacity(model, depth))
+        self.parameters = parameters
+        program = parameters.program if parameters is not None else model.program
+        self.shape = shape or Shape(model, capacity(model, depth, program), program)
         self.steps = Steps(self.shape)
-        self.x = Exprs(model.program, self.shape.dom)
+        self.x = Exprs(program, self.shape.dom)
         self.solver = z3.Solver()
+        self.solver.add(*params.constraints(program))
+        self._instances: dict[params.Values, Model] = {(): model}
         self.states: list[SymState] = [initial_state(self.shape) if start is None
                                        else concrete_state(self.shape, start)]
         self.acts: list[z3.ArithRef] = []
@@ -199,7 +209,7 @@ class Bmc:
     def failing(self, i: int) -> z3.BoolRef:
         """Computing the successors of copy i, or an invariant there, fails at run time."""
         errors = [e for a in self._actions(i) for e in a.errors]
-        for p in self.model.program.properties:
+        for p in self.shape.program.properties:
             if p.kind == "invariant":
                 errors.append(self.invariant(p, i)[1])
         return sv.disj(errors)
@@ -221,7 +231,7 @@ class Bmc:
                     raise InternalError(f"a network slot of the SMT encoding overflowed at step {d} "
                                         f"(capacity {self.shape.capacity})")
             if self._check(self.failing(d)) == z3.sat:
-                out.found.append(Found(None, self._path()))
+                out.found.append(self._found(None))
                 out.depth = d
                 return out
             if out.reason:
@@ -230,7 +240,7 @@ class Bmc:
                 holds, _ = self.invariant(p, d)
                 answer = self._check(z3.Not(holds))
                 if answer == z3.sat:
-                    out.found.append(Found(p, self._path()))
+                    out.found.append(self._found(p))
                     left.remove(p)
                 elif answer != z3.unsat:
                     out.reason = self._reason
@@ -267,16 +277,27 @@ class Bmc:
 
     # -------------------------------------------------- back to the explicit engine
 
-    def _path(self) -> tuple[int, ...]:
-        """The explicit path of the run the last satisfying model describes."""
+    def instance(self, values: params.Values) -> Model:
+        """The explicit model with these values of the symbolic constants (`model` itself
+        for a spec without any)."""
+        if values not in self._instances:
+            self._instances[values] = self.parameters.at(dict(values))  # type: ignore[union-attr]
+        return self._instances[values]
+
+    def _found(self, prop: ir.Property | None) -> Found:
+        values = params.values(self._model, self.shape.program)
+        return Found(prop, self._path(self.instance(values)), values)
+
+    def _path(self, explicit: Model) -> tuple[int, ...]:
+        """The explicit path in `explicit` of the run the last satisfying model describes."""
         model = self._model
         decoded = [decode(self.shape, model, s) for s in self.states]
-        state = self.model.init_states()[0]
+        state = explicit.init_states()[0]
         if not self._fits(state, decoded[0]):
             raise InternalError("the SMT encoding's initial state differs from the explicit one")
         path = [0]
         for i in range(1, len(self.states)):
-            options = self.model.labeled(state)
+            options = explicit.labeled(state)
             found = next((a for a, (_, t) in enumerate(options) if self._fits(t, decoded[i])), None)
             if found is None:
                 what = self.actions[i - 1][model.eval(self.acts[i - 1]).as_long()].what

@@ -29,6 +29,7 @@ from checker.semantics import ir
 from checker.semantics.types import (
     EmptyT, IntT, MapT, NodeT, NoneT, OptionT, RecordT, SeqT, SetT, TupleT, Type,
 )
+from checker.smt import params
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import MapV, NotEncodable, Opt, SeqV, SetV, Tup, conj, disj
 
@@ -123,6 +124,9 @@ class Exprs:
 
     def _AddressRef(self, e: ir.AddressRef, env: Env) -> object:
         return env.state.address(e.name)
+
+    def _Param(self, e: ir.Param, env: Env) -> object:
+        return params.term(e)
 
     def _SelfRef(self, e: ir.SelfRef, env: Env) -> object:
         return z3.IntVal(env.gid)

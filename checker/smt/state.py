@@ -55,9 +55,11 @@ class Shape:
     model's layout and tables, the cuts that can exist, the invocation table, the message
     types and the capacity of each network slot."""
 
-    def __init__(self, model: Model, capacity: int) -> None:
+    def __init__(self, model: Model, capacity: int, program: ir.Program | None = None) -> None:
+        """`program`: the IR to encode when it is not `model`'s own (one with symbolic
+        constants, of which `model` is an instance: smt/params.py)."""
         self.model = model
-        self.program: ir.Program = model.program
+        self.program: ir.Program = program or model.program
         self.layout = model.layout
         clients = model.program.clients
         self.dom = sv.Domains(model.codec, clients.count if clients else 0, clients.ops if clients else 0)

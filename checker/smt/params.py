@@ -1,0 +1,69 @@
+"""Symbolic constants in the Z3 engine (`-D NAME=?`, `-D NAME=LO..HI`).
+
+A constant left symbolic is an `ir.Param` wherever the spec uses it (a constant computed
+from one is the expression over it: checker/semantics). The encoding gives each one Z3
+constant, named after it, so that every step, every state and every property of a run
+share it; `constraints` keeps it within its range. A run the solver finds then comes with
+a value for each (`values`), and the explicit model compiled with those values
+(`Parameters.at`, the CLI's `-D NAME=VALUE`) is the one the run is matched and replayed
+against: the explicit engine never sees a symbolic constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import z3
+
+from checker.model import Model
+from checker.semantics import ir
+from checker.semantics.types import BoolT, IntT
+
+Values = tuple[tuple[str, "int | bool"], ...]   # (name, value) in declaration order
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """A spec with symbolic constants: `program`, its IR with them left symbolic, and `at`,
+    the explicit model compiled with the given values for them (pure: the same values give
+    an equal model)."""
+
+    program: ir.Program
+    at: Callable[[dict], Model]
+
+
+def term(p: ir.Param) -> z3.ExprRef:
+    """The one Z3 constant of symbolic constant `p` (a Bool or an Int)."""
+    name = f"const!{p.name}"
+    return z3.Bool(name) if isinstance(p.type, BoolT) else z3.Int(name)
+
+
+def constraints(program: ir.Program) -> list[z3.BoolRef]:
+    """The ranges of `program`'s symbolic constants (`-D NAME=LO..HI`)."""
+    out = []
+    for p in program.params():
+        if isinstance(p.type, IntT) and p.type.bounded:
+            x = term(p)
+            out.append(z3.And(x >= p.type.lo, x <= p.type.hi))  # type: ignore[operator]
+    return out
+
+
+def values(model: z3.ModelRef, program: ir.Program) -> Values:
+    """The value the solver's `model` gives each symbolic constant of `program`."""
+    out = []
+    for p in program.params():
+        got = model.eval(term(p), model_completion=True)
+        out.append((p.name, z3.is_true(got) if isinstance(p.type, BoolT) else got.as_long()))  # type: ignore[attr-defined]
+    return tuple(out)
+
+
+def ranges(program: ir.Program) -> dict[str, str]:
+    """What each symbolic constant ranges over, as a reader would write it: '1..3', 'any
+    integer', 'true or false'."""
+    out = {}
+    for p in program.params():
+        t = p.type
+        out[p.name] = ("true or false" if isinstance(t, BoolT) else
+                       f"{t.lo}..{t.hi}" if isinstance(t, IntT) and t.bounded else "any integer")
+    return out
