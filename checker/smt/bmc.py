@@ -196,12 +196,18 @@ class Bmc:
 
     def invariant(self, prop: ir.Property, i: int) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(the invariant holds in copy i, evaluating it fails); for `check linearizable`,
-        (some linearization explains the history of copy i, false)."""
+        (some linearization explains the history of copy i, false); for durability and the
+        session guarantees, (the explicit watcher has no violation in copy i, false)."""
         if prop.kind == "linearizable":
             from checker.smt.lin import non_linearizable
             s = self.states[i]
             table = s.slots[requests_slot(self.shape)]  # type: ignore[index]
             return z3.Not(non_linearizable(self.shape.lin, s.slots[self.shape.monitor], table)), z3.BoolVal(False)
+        if prop.kind in self.shape.histories:
+            from checker.smt.sessions import violated
+            s = self.states[i]
+            table = s.slots[requests_slot(self.shape)]  # type: ignore[index]
+            return z3.Not(violated(prop.kind, self.shape.effects, s.slots[self.shape.monitor], table)), z3.BoolVal(False)
         errors: list = []
         holds = self.x.truth(prop.expr, Env(self.states[i], None, {}, z3.BoolVal(True), errors))  # type: ignore[arg-type]
         return holds, sv.disj(errors)
@@ -215,9 +221,9 @@ class Bmc:
         return sv.disj(errors)
 
     def decides(self, prop: ir.Property) -> bool:
-        """Whether this engine decides `prop`: invariants, and `check linearizable` when the
-        object could be tabulated."""
-        return prop.kind == "invariant" or (prop.kind == "linearizable" and self.shape.lin is not None)
+        """Whether this engine decides `prop`: invariants, `check linearizable` when the
+        object could be tabulated, `check durable` and `check read_your_writes`."""
+        return prop.kind == "invariant" or prop.kind in self.shape.histories
 
     # -------------------------------------------------- the search
 

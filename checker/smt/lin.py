@@ -70,6 +70,15 @@ class ObjectTable:
             frontier = nxt
         self.invocations = invocations
 
+    def include(self, results) -> None:
+        """Give each of `results` an index too, after the ones a sequential run gives
+        (what a reply may be, for the session checks: sessions.py)."""
+        known = {(type(r).__name__, r) for r in self.results}
+        for r in results:
+            if (type(r).__name__, r) not in known:
+                known.add((type(r).__name__, r))
+                self.results.append(r)
+
     def apply(self, state: z3.ArithRef, inv: z3.ArithRef) -> tuple[z3.BoolRef, z3.ArithRef, z3.ArithRef]:
         """(the invocation can take effect, its result index, the next state) for symbolic
         state and invocation indices."""

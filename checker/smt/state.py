@@ -18,9 +18,11 @@ matched step by step against `Model.labeled`. Per slot:
 A message slot holds the fields of every message type (only the type its number names is
 read). The capacities are the most messages a run of at most `depth` steps can put in a
 network slot (`Capacity`), so they are never exceeded in the runs the search looks at; an
-overflow would be an internal error, and is checked as one. The linearizability monitor
-and the history watchers are not part of this state (the checks they serve are not
-encoded yet).
+overflow would be an internal error, and is checked as one. The explicit engine's
+monitor and watchers of the clients' history are not part of this state; when a check over
+the history is decided here (linearizable, durable, read_your_writes), the history itself
+rides in the first of their slots (lin.py: when each request was invoked and answered,
+and what with), and the checks are formulas over it (lin.py, sessions.py).
 """
 
 from __future__ import annotations
@@ -73,21 +75,46 @@ class Shape:
         self.ops = self.program.clients.ops if self.program.clients is not None else 0
         self.mode = self.program.network.mode
         self.compared = [k for k, s in enumerate(self.layout.slots) if s.kind not in ("monitor", "history", "session")]
-        self.monitor = self.layout.env("monitor")
-        self.lin = self._object_table() if self.monitor is not None else None
+        self.lin, self.histories, self.effects = self._history_checks()
+        self.monitor = self._history_slot()
         self.keys = self.compared + ([self.monitor] if self.lin is not None else [])  # type: ignore[list-item]
 
-    def _object_table(self):
-        """The tabulated object of `check linearizable` (lin.py), or None when it is too
-        large to tabulate or the history has too many orders to try (the check is then
-        not decided by this engine)."""
+    def _history_checks(self) -> tuple:
+        """(the tabulated object (lin.py), the kinds of check over the clients' history
+        this engine decides, what each invocation does for the session checks
+        (sessions.Effects) or None). The history is recorded, in the monitor's slot or
+        else a session watcher's, when some check is decided. `check linearizable` is left
+        undecided when the object is too large to tabulate or the history has too many
+        orders to try; a session check is refused then, or when its reads can give too
+        many results (Unsupported, at the check)."""
+        from checker.smt import sessions
         from checker.smt.lin import ObjectTable, orders
+        n = self.clients * self.ops
+        checks = [p for p in self.program.properties if p.kind in ("linearizable",) + sessions.DECIDED]
+        session = [p for p in checks if p.kind != "linearizable"]
+        if not checks or self.program.clients is None:
+            return None, (), None
         try:
-            orders(self.clients * self.ops)
-            spec, ops = self.model.linearizability_object()
-            return ObjectTable(spec, ops, self.invocations, self.clients * self.ops)
+            orders(n)
+            kinds = [p.kind for p in checks]
         except sv.NotEncodable:
+            kinds = [p.kind for p in session]
+        try:
+            spec, ops = sessions.object_of(self.model)
+            table = ObjectTable(spec, ops, self.invocations, n) if kinds else None
+            effects = sessions.Effects(spec, ops, self.program, self.model.codec, self.dom, self.invocations,
+                                       table) if session else None
+        except sv.NotEncodable as exc:
+            if session:
+                raise Unsupported(f"{exc} for 'check {session[0].kind}'", session[0].span) from None
+            return None, (), None
+        return table, tuple(kinds), effects
+
+    def _history_slot(self) -> int | None:
+        if self.lin is None:
             return None
+        slots = [self.layout.env("monitor")] + [self.layout.env("session", kind) for kind in self.histories]
+        return next(k for k in slots if k is not None)
 
     def _cut_candidates(self) -> list[tuple]:
         f, gids = self.program.faults, self.gids
@@ -261,8 +288,8 @@ def initial_state(shape: Shape) -> SymState:
 
 def concrete_state(shape: Shape, state: tuple) -> SymState:
     """An explicit state as constants (the request table gathered from every node's slot).
-    The history of `check linearizable` starts empty: the explicit monitor keeps only a
-    summary, so runs from a state other than the initial one cannot be judged by it."""
+    The history starts empty: the explicit monitor and watchers keep only a summary, so
+    runs from a state other than the initial one cannot be judged by the history checks."""
     out: dict[int, object] = {}
     table = requests_slot(shape)
     for k in shape.keys:

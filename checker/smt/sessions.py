@@ -1,0 +1,220 @@
+"""Durability and read-your-writes along a run, as Z3 formulas over the clients' history.
+
+The history is the one `check linearizable` reads (lin.py): per client and request number,
+the step it was invoked at, the step it was answered at, the result's index among the
+tabulated object's results and whether the answer was an error; the request table gives
+each request's invocation. The words are props/sessions.py's, and so is what each
+operation does (`_Access`: which part a write writes with which value, which parts a read
+observes): a *candidate source* of what a read R observed in part p is a write of that
+value to p invoked before R returned and not failed (an error reply, or a `cas` that
+returned false; unanswered and given-up writes included), or the initial value if equal;
+S is *definitely older* than W when S is the initial value, or S returned before W was
+invoked.
+
+`violated(kind, effects, history, requests)` holds exactly when the explicit watcher of
+`check KIND` has found a violation in the run so far (props/sessions.py's `Freshness` and
+`Accumulation`), for `durable` and `read_your_writes`:
+
+- registers, maps, sets: some read R observed v in p, some write W to p (for
+  read_your_writes, by R's client) was acknowledged before R was invoked, R has a
+  candidate source, and every candidate source is definitely older than W. A candidate
+  still unanswered is never definitely older; once its error reply removes it, the
+  formula of the state after that reply holds, as the watcher's violation shows then;
+- logs and counters: some read shows a value fewer times than appends of it (for
+  read_your_writes, by the reader) were acknowledged before it was invoked.
+
+Both only grow along a run (a write that fails only removes a candidate; one that returns
+is never older than a write acknowledged before the read), as the watcher's violation is
+final, so the first depth where the formula can hold is the length of a shortest
+counterexample.
+
+Every result a read can give (every value of its operation's result type, enumerated) is
+given an index in the table (`Effects`), so that what a read observed is known from its
+recorded index, whatever the protocol answered; a result type too large to enumerate is
+refused (NotEncodable).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import z3
+
+from checker.errors import InternalError
+from checker.model import values
+from checker.props.sessions import _ALL, _APPEND, _CAS, _READ, _WRITE, _Access
+from checker.semantics.types import BOOL, SeqT, SetT, Type, describe
+from checker.smt import symbolic as sv
+from checker.smt.lin import ObjectTable, result_index
+from checker.smt.symbolic import NotEncodable, conj, disj
+
+DECIDED = ("durable", "read_your_writes")
+MAX_RESULTS = 4096          # results a read may give, per operation
+
+
+def object_of(model) -> tuple:
+    """The sequential spec the history checks hold the clients to, over encoded values, and
+    its operation names by index (the explicit monitor's, when the spec has one)."""
+    if model.layout.env("monitor") is not None:
+        return model.linearizability_object()
+    from checker.model.clients import object_spec
+    return object_spec(model.program, model.expr_compiler), tuple(op.name for op in model.program.object.ops)
+
+
+def every(t: Type, codec: values.Codec) -> list:
+    """Every encoded value of an object operation's result type (sets and sequences
+    included), in a fixed order; raises NotEncodable past MAX_RESULTS."""
+    if isinstance(t, SetT):
+        elems = values.domain(t.elem, codec)
+        _within(2 ** len(elems), t)
+        return [frozenset(c) for n in range(len(elems) + 1) for c in itertools.combinations(elems, n)]
+    if isinstance(t, SeqT):
+        elems = values.domain(t.elem, codec)
+        if t.max_len is None:
+            raise NotEncodable(f"the results of type {describe(t)}")
+        _within(sum(len(elems) ** n for n in range(t.max_len + 1)), t)
+        return [tuple(p) for n in range(t.max_len + 1) for p in itertools.product(elems, repeat=n)]
+    try:
+        return values.domain(t, codec)
+    except ValueError:
+        raise NotEncodable(f"the results of type {describe(t)}") from None
+
+
+def _within(count: int, t: Type) -> None:
+    if count > MAX_RESULTS:
+        raise NotEncodable(f"{count:,} results of type {describe(t)}, more than {MAX_RESULTS:,},")
+
+
+class Effects:
+    """What each entry of the invocation table does (`_Access.of`: (what, part, value)),
+    and, for a read, what each result index it can be recorded with shows: the (part, value)
+    pairs it observed (registers, maps, sets), or how often it shows each value (logs,
+    counters). Built once per spec; adds the results reads can give to `table`."""
+
+    def __init__(self, spec, ops: tuple[str, ...], program, codec: values.Codec, dom: sv.Domains,
+                 invocations: tuple, table: ObjectTable) -> None:
+        access = _Access(spec, ops)
+        self.accumulates = access.kind in ("log", "counter")
+        self.init = access.init
+        self.effect = [access.of(op, args) for op, args in invocations]
+        written = sorted({part for what, part, _ in self.effect if what in (_WRITE, _CAS)}, key=repr)
+        types = {op: program.object.ops[op].result for (op, _), (what, _, _) in zip(invocations, self.effect)
+                 if what == _READ}
+        results = {op: every(t, codec) for op, t in types.items()}
+        table.include([True, *itertools.chain(*results.values())])
+        self.true = _index(table, True, BOOL, dom)
+        self.shows: dict[int, dict[int, object]] = {}
+        for k, ((op, _), (what, part, _)) in enumerate(zip(invocations, self.effect)):
+            if what == _READ:
+                shows = {_index(table, r, types[op], dom): access.counts(r) if self.accumulates
+                         else tuple(access.observed(part, r, written)) for r in results[op]}
+                if len(shows) != len(results[op]):
+                    raise InternalError(f"two results of '{ops[op]}' are recorded with the same index")
+                self.shows[k] = shows
+
+    def writes(self, part, value=None) -> list[int]:
+        """The invocations that write `part` (with `value`, unless None)."""
+        return [k for k, (what, p, v) in enumerate(self.effect)
+                if what in (_WRITE, _CAS) and p == part and (value is None or v == value)]
+
+    def observed(self) -> list[tuple]:
+        """Every (part, value) pair some read can observe, in a fixed order."""
+        pairs = {pv for shows in self.shows.values() for seen in shows.values() for pv in seen}  # type: ignore[attr-defined]
+        return sorted(pairs, key=repr)
+
+
+def _index(table: ObjectTable, value, t: Type, dom: sv.Domains) -> int:
+    """The index a reply of `value` (of type `t`) is recorded with (lin.result_index)."""
+    return z3.simplify(result_index(table, sv.const(value, t, dom), t, dom)).as_long()
+
+
+class _History:
+    """The history's entries by operation (client, request number), with the conditions
+    the formulas are made of."""
+
+    def __init__(self, effects: Effects, history: tuple, requests: tuple) -> None:
+        self.fx = effects
+        self.ops = [(c, q) for c in range(len(history)) for q in range(len(history[c]))]
+        self.inv, self.ret, self.res, self.err = {}, {}, {}, {}
+        for c, q in self.ops:
+            self.inv[(c, q)], self.ret[(c, q)], self.res[(c, q)], self.err[(c, q)] = history[c][q].items
+        self.kind = {(c, q): requests[c][q].items[1] for c, q in self.ops}
+
+    def is_(self, o, kinds: list[int]) -> z3.BoolRef:
+        return disj([self.kind[o] == k for k in kinds])
+
+    def ok(self, o) -> z3.BoolRef:
+        """`o` was answered without an error."""
+        return z3.And(self.ret[o] >= 0, z3.Not(self.err[o]))
+
+    def acknowledged(self, o, kinds: list[int]) -> z3.BoolRef:
+        """`o` is a write of one of `kinds` that took effect and was answered: not an error,
+        and true for a cas."""
+        cas = [k for k in kinds if self.fx.effect[k][0] == _CAS]
+        plain = [k for k in kinds if k not in cas]
+        return conj([self.ok(o), disj([self.is_(o, plain), z3.And(self.is_(o, cas), self.res[o] == self.fx.true)])])
+
+    def failed(self, o) -> z3.BoolRef:
+        """`o`, a write, had no effect: an error reply, or a cas answered false."""
+        cas = [k for k, (what, _, _) in enumerate(self.fx.effect) if what == _CAS]
+        return z3.And(self.ret[o] >= 0, z3.Or(self.err[o], z3.And(self.is_(o, cas), self.res[o] != self.fx.true)))
+
+    def showed(self, o, what) -> z3.BoolRef:
+        """`o` is a read answered with a result for which `what(shows)` is true."""
+        arms = [z3.And(self.kind[o] == k, disj([self.res[o] == r for r, seen in shows.items() if what(seen)]))
+                for k, shows in self.fx.shows.items()]
+        return conj([self.ok(o), disj(arms)])
+
+
+def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3.BoolRef:
+    """The explicit watcher of `check KIND` (durable or read_your_writes) has a violation
+    for `history` (per client and request: invoked, answered, result index, error);
+    `requests` gives each request's invocation index (the request table)."""
+    h = _History(effects, history, requests)
+    own = kind == "read_your_writes"
+    if effects.accumulates:
+        return _lost_appends(h, own)
+    out = []
+    alive = {s: conj([h.inv[s] >= 0, z3.Not(h.failed(s))]) for s in h.ops}
+    for part in sorted({p for p, _ in effects.observed()}, key=repr):
+        acked = {w: h.acknowledged(w, effects.writes(part)) for w in h.ops}
+        for value in [v for p, v in effects.observed() if p == part]:
+            writes = {s: conj([h.is_(s, effects.writes(part, value)), alive[s]]) for s in h.ops}
+            for r in h.ops:
+                reads = h.showed(r, lambda seen: (part, value) in seen)  # noqa: B023 - used at once
+                if z3.is_false(reads):
+                    continue
+                candidate = [(conj([c, h.inv[s] < h.ret[r]]), s) for s, c in writes.items() if s != r]
+                candidate = [(c, s) for c, s in candidate if not z3.is_false(c)]
+                some = z3.BoolVal(True) if value == effects.init else disj([c for c, _ in candidate])
+                # every candidate is definitely older than W: none is unanswered, and the
+                # last one answered was answered before W was invoked
+                pending = disj([z3.And(c, h.ret[s] < 0) for c, s in candidate])
+                last: z3.ArithRef = z3.IntVal(-1)
+                for c, s in candidate:
+                    last = z3.If(z3.And(c, h.ret[s] > last), h.ret[s], last)
+                lost = disj([conj([acked[w], h.ret[w] < h.inv[r], last < h.inv[w]]) for w in h.ops
+                             if w != r and not (own and w[0] != r[0])])
+                out.append(conj([reads, some, z3.Not(pending), lost]))
+    return disj(out)
+
+
+def _lost_appends(h: _History, own: bool) -> z3.BoolRef:
+    """Logs and counters: a read shows some value fewer times than appends of it were
+    acknowledged before the read was invoked (by the reader, if `own`)."""
+    fx = h.fx
+    shown = sorted({v for shows in fx.shows.values() for counts in shows.values() for v in counts}  # type: ignore[attr-defined]
+                   | {v for what, _, v in fx.effect if what == _APPEND}, key=repr)
+    out = []
+    for value in shown:
+        appends = [k for k, (what, _, v) in enumerate(fx.effect) if what == _APPEND and v == value]
+        for r in h.ops:
+            acked = [z3.If(conj([h.is_(w, appends), h.ok(w), h.ret[w] < h.inv[r]]), 1, 0)
+                     for w in h.ops if w != r and (not own or w[0] == r[0])]
+            if not acked:
+                continue
+            need = z3.Sum(acked)
+            for k, shows in fx.shows.items():
+                for res, counts in shows.items():
+                    out.append(conj([h.ok(r), h.kind[r] == k, h.res[r] == res, need > counts.get(value, 0)]))  # type: ignore[attr-defined]
+    return disj(out)
