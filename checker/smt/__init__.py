@@ -16,7 +16,11 @@ Protocols (`capcheck check --engine smt`; checker/verify.py replays what they fi
 - `bmc`: bounded model checking of invariants over k copies, the runs found matched to
   explicit paths;
 - `params`: symbolic constants (`-D NAME=?`, `-D NAME=LO..HI`): one Z3 constant each,
-  shared by every step, and the explicit model at the values a run was found with.
+  shared by every step, and the explicit model at the values a run was found with;
+- `lin`: `check linearizable` as a formula over the clients' history the state records,
+  against the tabulated object;
+- `sessions`: `check durable` and `check read_your_writes` as formulas over the same
+  history, with the explicit watchers' definitions (props/sessions.py).
 
 Recorded histories (`capcheck history --explain`):
 
