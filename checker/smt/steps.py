@@ -37,7 +37,15 @@ class Action:
     network changes are kept apart, so that the transition relation can share them between
     actions (bmc.py): `taken` is the message it removes from a network slot (slot -> the
     bag slot or queue position), and `sends` the messages it adds, in order, each as
-    (network slot, condition, message)."""
+    (network slot, condition, message).
+
+    For the liveness checks (lasso.py): `fair` is the fairness class of a node's step, a
+    resume or a heal, as the explicit engine draws it from the step's label
+    (explore/liveness.py): a key of Python values, first "step", "resume" or "heal", and a
+    payload of symbolic ones (the message taken, or the invocation requested), two steps
+    being of one class when both are equal; None for faults and clients' steps.
+    `replies` are the answers it gives, each as (client, condition, whether it is an error
+    reply)."""
 
     what: str
     enabled: z3.BoolRef
@@ -45,12 +53,19 @@ class Action:
     errors: list = field(default_factory=list)
     taken: dict[int, int] = field(default_factory=dict)
     sends: list = field(default_factory=list)
+    fair: tuple | None = None
+    replies: list = field(default_factory=list)
+
+
+REPLY = "reply"
 
 
 @dataclass
 class Run:
     """One path through a body: the condition it is taken under, the slots it changed (over
-    the state the step started from), the locals bound and the messages sent so far."""
+    the state the step started from), the locals bound and the messages sent so far (each
+    as (network slot, condition, message)), among them the replies given, as (REPLY,
+    condition, (client, error reply or not))."""
 
     cond: z3.BoolRef
     store: dict[int, object]
@@ -99,36 +114,41 @@ class Steps:
         out: list[Action] = []
         for role in self.program.roles:
             for node in role.ids:
-                for h in role.handlers:
+                for i, h in enumerate(role.handlers):
                     if h.kind != "restart":
-                        out += self._handler(s, h, node.gid)
+                        out += self._handler(s, h, node.gid, ("step", role.name, i, node.gid))
         out += self._clients(s)
         out += self._faults(s)
         return out
 
     # -------------------------------------------------- node steps
 
-    def _handler(self, s: SymState, h: ir.Handler, gid: int) -> list[Action]:
+    def _handler(self, s: SymState, h: ir.Handler, gid: int, key: tuple) -> list[Action]:
+        """The steps of handler `h` at node `gid`; `key` names the handler at the node in
+        their fairness classes."""
         able = conj([z3.Not(s.down(gid)), z3.Not(s.paused(gid))])
         if h.kind == "message":
-            return self._deliveries(s, h, gid, able)
+            return self._deliveries(s, h, gid, able, key)
         if h.kind == "request":
-            return self._requests(s, h, gid, able)
-        return self._body(s, h, gid, f"{self.program.nodes[gid]}: {h.kind} {h.trigger}", able, {}, {})
+            return self._requests(s, h, gid, able, key)
+        return self._body(s, h, gid, f"{self.program.nodes[gid]}: {h.kind} {h.trigger}", able, {}, {},
+                          fair=(key, ()))
 
     def _body(self, s: SymState, h: ir.Handler, gid: int, what: str, cond, store: dict, bound: dict,
-              request: tuple | None = None, taken: dict | None = None) -> list[Action]:
+              request: tuple | None = None, taken: dict | None = None, fair: tuple | None = None) -> list[Action]:
         """The actions of running `h` at node `gid` when `cond` holds, the guard read on the
-        step's state `s` with the locals `bound`, the body on `store` over `s`."""
+        step's state `s` with the locals `bound`, the body on `store` over `s`; `fair` is
+        their fairness class (Action)."""
         errors: list = []
         env = Env(s, gid, dict(bound), cond, errors)
         if h.guard is not None:
             cond = conj([cond, self.x.truth(h.guard, env)])
         runs = self.block(h.body, [Run(cond, dict(store), dict(bound))], s, gid, errors, request)
         return [Action(what if len(runs) == 1 else f"{what} ({k + 1})", r.cond, r.store, errors, dict(taken or {}),
-                       r.sends) for k, r in enumerate(runs)]
+                       [x for x in r.sends if x[0] != REPLY], fair,
+                       [(x[2][0], x[1], x[2][1]) for x in r.sends if x[0] == REPLY]) for k, r in enumerate(runs)]
 
-    def _deliveries(self, s: SymState, h: ir.Handler, gid: int, able) -> list[Action]:
+    def _deliveries(self, s: SymState, h: ir.Handler, gid: int, able, key: tuple) -> list[Action]:
         mid = self.mids[h.trigger]
         lo, hi = field_range(self.shape, mid)
         out = []
@@ -141,7 +161,8 @@ class Steps:
                 here = conj([able, q.length > 0, head.items[1] == mid, s.reachable(src, gid)])
                 bound = self._message_locals(h, z3.IntVal(src), head.items[lo:hi])
                 what = f"{self.program.nodes[gid]}: on {h.trigger} from {self.program.nodes[src]}"
-                out += self._body(s, h, gid, what, here, {}, bound, taken={k: 0})
+                out += self._body(s, h, gid, what, here, {}, bound, taken={k: 0},
+                                  fair=(key, (z3.IntVal(src),) + head.items[3:]))
             return out
         k = self.layout.inbox(gid)
         if k is None:
@@ -154,7 +175,7 @@ class Steps:
             bound = self._message_locals(h, src, m.items[lo:hi])
             taken = {} if self.shape.mode == "duplicating" else {k: j}
             out += self._body(s, h, gid, f"{self.program.nodes[gid]}: on {h.trigger} (slot {j})", here, {}, bound,
-                              taken=taken)
+                              taken=taken, fair=(key, m.items[2:]))
         return out
 
     def _message_locals(self, h: ir.Handler, src, fields) -> dict:
@@ -163,7 +184,7 @@ class Steps:
             bound[h.sender.uid] = src
         return bound
 
-    def _requests(self, s: SymState, h: ir.Handler, gid: int, able) -> list[Action]:
+    def _requests(self, s: SymState, h: ir.Handler, gid: int, able, key: tuple) -> list[Action]:
         if self.table is None or self.layout.env("requests", node=gid) is None:
             return []
         op = [o.name for o in self.program.object.ops].index(h.trigger)  # type: ignore[union-attr]
@@ -186,7 +207,8 @@ class Steps:
                 row2 = tuple(tuple(Tup((z3.IntVal(-1), rr.items[1])) if (cc, qq) == (c, q) else rr
                                    for qq, rr in enumerate(rw)) for cc, rw in enumerate(table))  # type: ignore[arg-type]
                 what = f"{self.program.nodes[gid]}: request {h.trigger} from client[{c}]#{q + 1}"
-                out += self._body(s, h, gid, what, here, {self.table: row2}, bound, (c, q))
+                out += self._body(s, h, gid, what, here, {self.table: row2}, bound, (c, q),
+                                  fair=(key + (c, q), (inv,)))
         return out
 
     # -------------------------------------------------- statements
@@ -356,19 +378,21 @@ class Steps:
         store = dict(r.store)
         work = Working(env.state.base, store)  # type: ignore[attr-defined]
         lin = self.shape.lin
+        sends = list(r.sends)
         for client in range(self.shape.clients):
             k = self.layout.env("client", node=client)
             slot = work.slot(k)  # type: ignore[arg-type]
             n, waiting, seq, inv, at = slot.items  # type: ignore[attr-defined]
             hit = conj([c == client, waiting, seq == q])
             store[k] = Tup((n, conj([waiting, z3.Not(hit)]), seq, inv, at))  # type: ignore[index]
+            sends.append((REPLY, conj([r.cond, hit]), (client, st.error is not None)))
             if lin is not None and not z3.is_false(hit):
                 from checker.smt.lin import result_index
                 answer = z3.IntVal(-1) if value is None else result_index(lin, value, st.value.type, self.shape.dom)  # type: ignore[union-attr]
                 changes = {1: self.now, 2: answer, 3: z3.BoolVal(st.error is not None)}
                 km = self.shape.monitor
                 store[km] = self._record(work.slot(km), client, seq, changes, hit)  # type: ignore[arg-type]
-        return Run(r.cond, store, r.locals, r.sends)
+        return Run(r.cond, store, r.locals, sends)
 
     def _record(self, history: tuple, client: int, seq, changes: dict, when=None) -> tuple:
         """The history with the entry of (client, request `seq`) changed at the positions of
@@ -443,7 +467,7 @@ class Steps:
                 out.append(Action(f"{self.program.nodes[g]}: pause", able,
                                   {paused: _set(s.slots[paused], g, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
                 out.append(Action(f"{self.program.nodes[g]}: resume", s.paused(g),
-                                  {paused: _set(s.slots[paused], g, False)}))
+                                  {paused: _set(s.slots[paused], g, False)}, fair=(("resume", g), ())))
         if cuts is not None:
             bits = s.slots[cuts]
             for i, cut in enumerate(self.shape.cuts):
@@ -452,7 +476,8 @@ class Steps:
                 out.append(Action(f"network: {kind} {cut}", conj([z3.Not(bits[i]), s.slots[b] < f.budget(kind)]),  # type: ignore[index, operator]
                                   {cuts: _set(bits, i, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
             for i, cut in enumerate(self.shape.cuts):
-                out.append(Action(f"network: heal {cut}", bits[i], {cuts: _set(bits, i, False)}))  # type: ignore[index]
+                out.append(Action(f"network: heal {cut}", bits[i], {cuts: _set(bits, i, False)},  # type: ignore[index]
+                                  fair=(("heal", cut), ())))
         if self.program.network.lossy and f.loss != 0:
             out += self._losses(s)
         if f.duplicate:
