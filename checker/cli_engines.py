@@ -6,7 +6,10 @@
 - `both`: the two, the explicit search bounded by the same depth unless `--max-depth` says
   otherwise, and their verdicts compared: a violation one finds and the other rules out,
   or shortest counterexamples of different lengths, is an internal error (a bug in one of
-  them), never a report about the spec.
+  them), never a report about the spec. For `available` and `converges` only a lasso
+  against a pass is compared: the two measure their shortest lassos differently (the
+  explicit search by the run to where the continuation starts, the SMT engine by the
+  whole lasso), and a lasso the depth cuts short is no disagreement.
 
 A spec the SMT encoding cannot express is refused with a located error that names the
 construct (exit code 2).
@@ -27,6 +30,7 @@ from checker.smt.symbolic import NotEncodable
 from checker.verify import DEFAULT_DEPTH, SMT, SmtOptions, smt_check
 
 ENGINES = ("explicit", "smt", "both")
+LIVENESS = ("available", "converges")
 
 
 def add_engine_options(cmd: argparse.ArgumentParser, natural) -> None:
@@ -73,6 +77,9 @@ def compare(explicit: CheckResult, smt: CheckResult) -> None:
     theirs = {p.name: p for p in smt.properties}
     for p in explicit.properties:
         q = theirs.get(p.name)
+        if q is not None and p.kind in LIVENESS and q.verdict is Verdict.VIOLATED and p.verdict is Verdict.HOLDS:
+            raise InternalError(f"the engines disagree on '{p.name}': the SMT engine's lasso breaks it, the explicit "
+                                "search explored every state and found it holds")
         if q is None or p.kind != "invariant":
             continue
         if p.verdict is Verdict.VIOLATED and q.verdict is Verdict.VIOLATED:

@@ -8,12 +8,16 @@ The SMT side returns explicit paths; here each is replayed (`explore.replay`), a
   solver tried every shorter depth first), else the encoding and the explicit semantics
   disagree: an InternalError, never a finding;
 - for a run-time failure, expanding its last state must fail in the explicit engine too;
-  the failure shown is the explicit engine's own (message and span).
+  the failure shown is the explicit engine's own (message and span);
+- for `check available` and `check converges`, the lasso (smt/lasso.py) is judged again by
+  the explicit engine's own rules (explore/liveness.check_lasso: continuation steps only,
+  the loop closed and fair, the dead end without a continuation step, the request waiting
+  throughout) and reported as the explicit search reports one, with its `Lasso`.
 
-What the SMT engine does not decide yet (the history checks, availability, convergence,
-deadlock freedom) is UNKNOWN with that reason. An invariant without a counterexample within
-the depth is UNKNOWN ("no run of up to K steps breaks it"), never HOLDS. This module imports
-both engines; neither imports the other.
+What the SMT engine does not decide yet (the other history checks, deadlock freedom) is
+UNKNOWN with that reason. A property without a counterexample within the depth is UNKNOWN
+("no run of up to K steps breaks it"), never HOLDS. This module imports both engines;
+neither imports the other.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import time
 from dataclasses import dataclass, replace
 
 from checker.errors import InternalError
-from checker.explore import replay
+from checker.explore import liveness, replay
 from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
@@ -30,7 +34,7 @@ from checker.result import (
     ALL_DECIDED, MAX_DEPTH, TIMEOUT, CheckResult, PropertyResult, RuntimeFailure, Stats, Verdict,
 )
 from checker.semantics import ir
-from checker.smt.bmc import Bmc
+from checker.smt.lasso import Lassos
 from checker.smt.params import Parameters, ranges
 
 SMT = "smt"
@@ -54,7 +58,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     its result records (`PropertyResult.constants`). Raises Unsupported (model.exprgen) for
     a spec the encoding cannot express."""
     start = clock()
-    bmc = Bmc(model, options.depth, options.timeout, clock, parameters=parameters)
+    bmc = Lassos(model, options.depth, options.timeout, clock, parameters=parameters)
     program = bmc.shape.program
     props = [p for p in program.properties if bmc.decides(p)]
     run = bmc.run(props)
@@ -65,6 +69,11 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
         trace = replay(instance, found.path)
         if found.prop is None:
             failure = replace(_failure(instance, found.path, trace), constants=found.values or None)
+            continue
+        if found.prop.kind in liveness.KINDS:
+            end = bmc.endings[found.prop.name]
+            results[found.prop.name] = replace(_lasso_result(instance, found.prop, found.path, end, trace),
+                                               constants=found.values or None)
             continue
         _check_invariant(instance, found.prop.name, found.path)
         results[found.prop.name] = PropertyResult(found.prop.name, found.prop.kind, Verdict.VIOLATED, trace,
@@ -108,6 +117,15 @@ def _check_invariant(model: Model, name: str, path: tuple[int, ...]) -> None:
         raise InternalError(f"the SMT engine's counterexample to '{name}' does not break it when replayed")
     if any(not inv.holds(s) for s in states[:-1]):
         raise InternalError(f"the SMT engine's counterexample to '{name}' breaks it before its last step")
+
+
+def _lasso_result(model: Model, prop: ir.Property, path: tuple[int, ...], end, trace) -> PropertyResult:
+    """The SMT engine's lasso judged again by the explicit engine (liveness.check_lasso)."""
+    try:
+        lasso = liveness.check_lasso(model, prop.kind, path, end.kind, end.start, end.loop, end.client)
+    except ValueError as err:
+        raise InternalError(f"the SMT engine's lasso for '{prop.name}' does not hold when replayed: {err}") from None
+    return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace, lasso=lasso)
 
 
 def _failure(model: Model, path: tuple[int, ...], trace) -> RuntimeFailure:

@@ -260,8 +260,8 @@ def test_a_fair_loop_that_never_answers(tmp_path):
     assert p.trace.steps[-1].state == p.trace.steps[p.lasso.loop].state
 
 
-def test_an_error_reply_is_not_an_answer(tmp_path):
-    spec = SPINNER.replace("""            request read() as h:
+# the spinner answering with an error while it cannot reach its peer
+ERROR_SPINNER = SPINNER.replace("""            request read() as h:
                 waiting = h
 """, """            request read() as h:
                 if reachable(self, peer):
@@ -269,7 +269,10 @@ def test_an_error_reply_is_not_an_answer(tmp_path):
                 else:
                     reply error "cannot reach the peer"
 """)
-    p = prop(run(tmp_path, spec), "available")
+
+
+def test_an_error_reply_is_not_an_answer(tmp_path):
+    p = prop(run(tmp_path, ERROR_SPINNER), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "error reply"
     assert p.trace.length == 3 and p.trace.steps[-1].action["replies"][0]["result"].startswith("error")
 

@@ -39,7 +39,7 @@ from typing import Callable
 
 from checker.errors import InternalError
 from checker.model import values
-from checker.model.clients import ClientText
+from checker.model.clients import ClientText, is_error_reply
 from checker.result import Lasso
 
 AVAILABLE = "available"
@@ -300,9 +300,15 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     if found is None:
         return None
     c, cx = found
-    seq, op, args, at = graph.value(cx.start, slots[c])[1]
+    return dataclasses.replace(cx, subject=waiting_subject(model, c, graph.value(cx.start, slots[c])[1]))
+
+
+def waiting_subject(model, c: int, pending: tuple) -> str:
+    """What never happens in an availability counterexample: client c's `pending` request
+    (as its slot holds it) waits at an up node and is not answered."""
+    seq, op, args, at = pending
     call = ClientText(model.program, model.codec).call(op, args)
-    return dataclasses.replace(cx, subject=f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up")
+    return f"client[{c}]#{seq + 1} {call} waits at {model.node_name(at)}, which is up"
 
 
 def find_unanswered(view: _View, graph: Graph, depths, clients: list) -> tuple[int, Counterexample] | None:
@@ -434,3 +440,83 @@ def lasso(cx: Counterexample, stem_length: int) -> Lasso:
     """The trace-level description of a counterexample whose stem has `stem_length` steps."""
     loop = None if cx.loop is None else stem_length + cx.loop
     return Lasso(stem_length, loop, cx.ending, cx.subject)
+
+
+# ------------------------------------------------------------------ lassos found elsewhere
+
+
+def check_lasso(model, kind: str, path, ending: str, start: int, loop: int | None, client: int | None) -> Lasso:
+    """Judge concretely a lasso another engine found (the SMT engine: smt/lasso.py), on the
+    run `path` encodes: from the state after `start` steps on only continuation steps of
+    check `kind`, ending at the last state in a "dead end" (no continuation step enabled),
+    an "error reply" (the last step answers with an error) or a "loop" back to the state
+    after `loop` steps that is fair (every class enabled in all of the loop's states is
+    taken by one of its steps); for `available`, client `client`'s request waits at an up
+    node at `start` and stays unanswered (up to the error reply); for `converges`, up
+    replicas differ at `start`. Returns the Lasso as this engine reports one, its start
+    moved as early as the run allows (as the explicit search prefers); raises ValueError
+    saying what does not hold."""
+    states, labels = _run(model, path)
+    core = (lambda label: label[0]) if model.program.clients is not None else (lambda label: label)
+    k = len(states) - 1
+    last = k - 1 if ending == "error reply" else k
+    if not 0 <= start <= last or (ending == "loop") != (loop is not None) or (loop is not None and loop < start):
+        raise ValueError(f"a {ending} continuing from step {start} of a run of {k} steps")
+    for i in range(start, k):
+        if not continues(kind, core(labels[i])):
+            raise ValueError(f"step {i + 1} is no step of the continuation")
+    steps = [[core(label) for label, _ in model.labeled(s) if continues(kind, core(label))] for s in states[start:]]
+    if ending == "dead end" and steps[-1]:
+        raise ValueError("the last state is no dead end: a continuation step is enabled")
+    if ending == "loop":
+        _check_loop(states, [core(x) for x in labels], steps[loop - start:-1], loop)  # type: ignore[operator]
+    if kind == CONVERGES:
+        return _replicas_differ(model, states[start], start, loop, ending)
+    slot = model.layout.env("client", node=client)
+    pending = states[start][slot][1]
+    if pending == values.NONE or not _up(model, states[start], pending[3]):
+        raise ValueError(f"no request of client[{client}] waits at an up node after step {start}")
+    if any(s[slot][1] != pending for s in states[start:last + 1]):
+        raise ValueError(f"client[{client}]'s request is answered before the lasso ends")
+    if ending == "error reply" and not any(h[0] == client and op >= 0 and is_error_reply(result)
+                                           for h, op, result in labels[-1][1]):
+        raise ValueError(f"the last step gives client[{client}] no error reply")
+    while start > 0 and continues(kind, core(labels[start - 1])) and states[start - 1][slot][1] == pending:
+        start -= 1
+    return Lasso(start, loop, ending, waiting_subject(model, client, pending))  # type: ignore[arg-type]
+
+
+def _run(model, path) -> tuple[list[tuple], list]:
+    """The states of the run `path` encodes, and the labels of its steps."""
+    states = [model.init_states()[path[0]]]
+    labels = []
+    for a in path[1:]:
+        label, state = model.labeled(states[-1])[a]
+        states.append(state)
+        labels.append(label)
+    return states, labels
+
+
+def _check_loop(states: list[tuple], cores: list, enabled: list[list], loop: int) -> None:
+    """The run's last state is the one after `loop` steps, and the loop is fair: each class
+    in `enabled` (per loop state, its continuation steps' classes) in all is taken."""
+    if not loop < len(states) - 1 or states[-1] != states[loop]:
+        raise ValueError(f"the run does not return to the state after step {loop}")
+    always = set.intersection(*map(set, enabled))
+    left = always - set(cores[loop:])
+    if left:
+        raise ValueError(f"the loop is unfair: {len(left)} class(es) enabled throughout are never taken")
+
+
+def _up(model, state: tuple, gid: int) -> bool:
+    down = model.layout.env("down")
+    return down is None or not (state[down] >> gid) & 1
+
+
+def _replicas_differ(model, state: tuple, start: int, loop: int | None, ending: str) -> Lasso:
+    graph = Graph(kept_slots(model))
+    graph.add_state(state)
+    difference = Replicas(model).difference(graph, 0)
+    if not difference:
+        raise ValueError(f"the up replicas agree after step {start}")
+    return Lasso(start, loop, ending, "up replicas differ: " + difference)

@@ -225,6 +225,11 @@ class Bmc:
         object could be tabulated, `check durable` and `check read_your_writes`."""
         return prop.kind == "invariant" or prop.kind in self.shape.histories
 
+    def bad(self, prop: ir.Property, i: int) -> z3.BoolRef:
+        """A run of i steps breaks `prop`: here, the invariant is false in copy i (lasso.py
+        adds the liveness checks)."""
+        return z3.Not(self.invariant(prop, i)[0])
+
     # -------------------------------------------------- the search
 
     def run(self, props: list[ir.Property]) -> BmcResult:
@@ -243,8 +248,7 @@ class Bmc:
             if out.reason:
                 return out
             for p in list(left):
-                holds, _ = self.invariant(p, d)
-                answer = self._check(z3.Not(holds))
+                answer = self._check(self.bad(p, d))
                 if answer == z3.sat:
                     out.found.append(self._found(p))
                     left.remove(p)
