@@ -22,6 +22,7 @@ from checker.props.explain import relaxed
 from checker.props.linearizability import check_operations
 from checker.result import Verdict
 from checker.smt.explain import ExplainOptions, explain
+from checker.smt import history as smt_history
 from checker.smt.history import minimal_core, smallest_core
 from checker.smt.solver import Solver
 
@@ -61,6 +62,24 @@ def test_z3_cores_are_smallest_valid_and_minimal(kind):
                  for c in [relaxation_core(spec, operations, t)] if c is not None]
         assert len(found) == min(sizes)
         _valid_and_minimal(spec, operations, minimal_core(spec, operations))
+
+    agree()
+
+
+def test_without_a_z3_core_the_deletions_still_give_a_minimal_core(monkeypatch):
+    """When Z3 finds no unsat core of the whole window in time, minimal_core deletes from
+    every response, the offline checker deciding each deletion."""
+    monkeypatch.setattr(smt_history, "CORE_LIMIT", 0.0)
+
+    @settings(max_examples=30, deadline=None)
+    @given(histories("cas-register", max_ops=6))
+    def agree(history):
+        spec, operations = history
+        found = minimal_core(spec, operations)
+        if check_operations(spec, operations).verdict is Verdict.HOLDS:
+            assert found is None
+        else:
+            _valid_and_minimal(spec, operations, found)
 
     agree()
 

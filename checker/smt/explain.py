@@ -16,9 +16,10 @@ violation, explains its first violated part (a key of a map, or the whole object
    the smallest set, the contradicted one among them, that cannot be linearized when every
    other operation is relaxed (props/explain.py: its response forgotten), the first by
    position among the smallest. So it is the set props/explain.core gives on the window.
-   When that search takes longer than `ExplainOptions.smallest`, Z3's unsat core of the
-   whole window, minimised by deletion (`smt.history.minimal_core`), is given instead and
-   marked as minimal rather than smallest.
+   When that search takes longer than `ExplainOptions.smallest`, a minimal set is given
+   instead, marked as minimal rather than smallest (`smt.history.minimal_core`): Z3's
+   unsat core of the whole window (or, when Z3 finds none within a few seconds, every
+   response), minimised by deletion, each deletion decided by the offline checker.
 3. The concrete check (STYLE.md rule 4). The offline checker must find the whole history
    with every operation outside the core relaxed not linearizable, and linearizable once
    any one member more is relaxed; otherwise InternalError, never a finding.

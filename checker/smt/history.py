@@ -56,7 +56,8 @@ from checker.smt.symbolic import NotEncodable
 from checker.smt.solver import Answer, Model, Outcome, Solver, SolverUnknown
 
 STATE_LIMIT = 4096
-GROW_LIMIT = 1.0   # seconds for one offline check while growing a set (see _grow)
+GROW_LIMIT = 1.0   # seconds for one offline check while growing or shrinking a set (_grow, minimal_core)
+CORE_LIMIT = 5.0   # seconds for Z3's unsat core of a whole window in minimal_core
 
 
 @dataclass(frozen=True)
@@ -383,29 +384,55 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
 def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | None = None,
                  options: SmtOptions = SmtOptions()) -> tuple[int, ...] | None:
     """A minimal set of answered operations (`target` among them, when given) whose
-    responses cannot all be kept: Z3's unsat core over the keep literals, then minimised by
-    deletion (each member dropped in turn, kept out when the rest is still unsatisfiable,
-    Z3 answering with a smaller core when it can). Minimal, not always the smallest: no
-    member can be relaxed, but a different, smaller set may exist. None when `ops` are
-    linearizable. Raises SolverUnknown, NotEncodable."""
+    responses cannot all be kept: Z3's unsat core over the keep literals (every answered
+    operation when Z3 finds none within CORE_LIMIT seconds), then minimised by deletion:
+    each member relaxed in turn, and left relaxed when the rest still cannot be kept. The
+    offline checker decides each deletion (refuting a handful of kept responses is where
+    its memoised search takes milliseconds and Z3 can take seconds); Z3 only when the
+    checker does not finish within GROW_LIMIT, and then its smaller core is taken too.
+    Minimal, not always the smallest: no member can be relaxed, but a different, smaller
+    set may exist. None when `ops` are linearizable. Raises SolverUnknown (time is up, or
+    neither can decide a deletion), NotEncodable."""
     deadline = _deadline(options)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    answer = encoding.check(answered, deadline)
-    if answer.outcome is Outcome.SAT:
+    relaxations = Relaxed(spec, ops, encoding.domain)
+    whole = relaxations.verdict(answered, _left(deadline, GROW_LIMIT))
+    if whole is Verdict.HOLDS:
         return None
-    core = sorted(int(name.split("_")[1]) for name in answer.core)
+    try:
+        answer = encoding.check(answered, min(filter(None, (deadline, time.monotonic() + CORE_LIMIT))))
+    except SolverUnknown:
+        if whole is Verdict.UNKNOWN:
+            raise
+        answer = None                       # the deletions below start from every response
+    if answer is not None and answer.outcome is Outcome.SAT:
+        if whole is Verdict.VIOLATED:
+            raise InternalError("Z3 linearizes a history the offline checker refutes")
+        return None
+    core = answered if answer is None else sorted(int(name.split("_")[1]) for name in answer.core)
     for i in list(core):
         if i == target or i not in core:
             continue
         rest = [k for k in core if k != i]
         if target is not None and target not in rest:
             continue
-        answer = encoding.check(rest, deadline)
-        if answer.outcome is Outcome.UNSAT:
-            smaller = {int(name.split("_")[1]) for name in answer.core}
-            core = [k for k in rest if k in smaller or k == target]
+        verdict = relaxations.verdict(rest, _left(deadline, GROW_LIMIT))
+        if verdict is Verdict.VIOLATED:
+            core = rest
+        elif verdict is Verdict.UNKNOWN:
+            answer = encoding.check(rest, deadline)
+            if answer.outcome is Outcome.UNSAT:
+                smaller = {int(name.split("_")[1]) for name in answer.core}
+                core = [k for k in rest if k in smaller or k == target]
     return tuple(core)
+
+
+def _left(deadline: float | None, cap: float) -> float:
+    """Seconds for one offline check: `cap`, or what is left before `deadline` if less.
+    Raises SolverUnknown when time is up."""
+    left = _remaining(deadline)
+    return cap if left is None else min(cap, left)
 
 
 def _deadline(options: SmtOptions) -> float | None:
@@ -450,8 +477,7 @@ def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: f
     its answer."""
     for i in answered:
         if i not in kept:
-            left = GROW_LIMIT if deadline is None else max(0.0, min(GROW_LIMIT, deadline - time.monotonic()))
-            if relaxations.verdict(kept | {i}, left) is Verdict.HOLDS:
+            if relaxations.verdict(kept | {i}, _left(deadline, GROW_LIMIT)) is Verdict.HOLDS:
                 kept.add(i)
     if len(kept) == len(answered):
         raise InternalError("the offline checker keeps every response of a history Z3 found not linearizable")
