@@ -15,6 +15,9 @@ Protocols (`capcheck check --engine smt`; checker/verify.py replays what they fi
 - `steps`: every step of a state as symbolic actions (handlers, clients, faults);
 - `bmc`: bounded model checking of invariants over k copies, the runs found matched to
   explicit paths;
+- `lasso`: on the same unrolling, lasso-shaped runs that break `check available` or `check
+  converges`: a dead end, an error reply or a fair loop (weak fairness over the explicit
+  engine's classes of steps) once the faults stop;
 - `params`: symbolic constants (`-D NAME=?`, `-D NAME=LO..HI`): one Z3 constant each,
   shared by every step, and the explicit model at the values a run was found with;
 - `lin`: `check linearizable` as a formula over the clients' history the state records,
