@@ -232,7 +232,6 @@ def test_the_library_availability_violations_are_found(spec, defines, depth):
     assert explicit.verdict is Verdict.VIOLATED and explicit.trace.length == p.trace.length
 
 
-@pytest.mark.slow
 def test_the_fencing_pair_is_unavailable_too():
     model = _only(compile_spec(str(REPO_ROOT / "specs" / "active_passive_fencing.cap"), {}, "check")[1])
     p = _prop(_smt(model, 4), "available")
