@@ -248,6 +248,39 @@ def test_the_formula_agrees_with_the_explicit_watcher_on_random_histories(kind, 
     agree()
 
 
+@pytest.mark.parametrize("kind", sessions.COUNTED)
+def test_the_monotonic_reads_formula_of_logs_and_counters_agrees_with_the_explicit_watcher(kind):
+    @settings(max_examples=100, deadline=None)
+    @given(histories(kind))
+    def agree(events):
+        _agree(kind, "monotonic_reads", events, every_event=False)
+
+    agree()
+
+
+def _two_reads(kind: str, first, second) -> list:
+    read = next(k for k, (op, _) in enumerate(_object(kind)[1].invocations)
+                if not _object(kind)[1].program.object.ops[op].writes)
+    return [("invoke", 0, 0, read), ("reply", 0, 0, first), ("invoke", 0, 1, read), second]
+
+
+@pytest.mark.parametrize("kind, first, second, violated", [
+    ("counter", 2, ("reply", 0, 1, 1), True), ("counter", 2, ("reply", 0, 1, 2), False),
+    ("counter", 1, ("reply", 0, 1, 2), False), ("counter", 2, ("error", 0, 1), False),
+    ("log", (1, 2), ("reply", 0, 1, (2,)), True), ("log", (1,), ("reply", 0, 1, (2, 1)), False),
+    ("log", (2, 2), ("reply", 0, 1, (2,)), True), ("log", (1, 2), ("give_up", 0, 1), False)])
+def test_the_monotonic_reads_formula_on_two_reads_of_one_client(kind, first, second, violated):
+    assert _agree(kind, "monotonic_reads", _two_reads(kind, first, second), every_event=True) is violated
+
+
+def test_monotonic_reads_is_decided_for_logs_and_counters_only():
+    for kind in OBJECTS:
+        assert sessions.decides("monotonic_reads", _object(kind)[0].program.object) is (kind in ("log", "counter"))
+    result = smt_check(_model("chain_replication_any_reads"), SmtOptions(depth=1))
+    reasons = {p.kind: p.reason for p in result.properties}
+    assert reasons["monotonic_reads"] == "'check monotonic_reads' is not decided by the SMT engine yet"
+
+
 def _k(name: str, *args) -> int:
     _, shape, _ = _object("register")
     ops = [op.name for op in shape.program.object.ops]
@@ -318,6 +351,40 @@ def test_a_lagging_replica_breaks_both_checks_in_the_explicit_engines_shortest_r
         watcher = next(i for i in model.invariants if i.prop.name == p.name)
         states = [final_state(model, list(p.trace.path[:k])) for k in range(1, p.trace.length + 2)]
         assert [watcher.holds(s) for s in states] == [True] * p.trace.length + [False]
+
+
+COUNTERS = """
+protocol lagging_counter:
+    object counter(max = 2)
+    clients 1, ops 3
+    route clients to any replica
+
+    message bump()
+
+    node replica[2]:
+        var views: Value = 0
+
+        request incr() when views < 2:
+            views += 1
+            send bump() to others
+            reply ok
+
+        request read():
+            reply views
+
+        on bump() from p:
+            if views < 2:
+                views += 1
+
+    check durable
+    check monotonic_reads
+"""
+
+
+def test_a_lagging_counter_replica_breaks_both_checks_in_the_explicit_engines_shortest_runs():
+    model = _compile(COUNTERS)
+    assert _violations(smt_check(model, SmtOptions(depth=6))) == _explicit(model, 6) == {
+        "durable": 4, "monotonic_reads": 6}
 
 
 def test_a_check_that_holds_within_the_depth_is_unknown_never_holds():

@@ -1,4 +1,4 @@
-"""Durability and read-your-writes along a run, as Z3 formulas over the clients' history.
+"""Durability and the session guarantees along a run, as Z3 formulas over the clients' history.
 
 The history is the one `check linearizable` reads (lin.py): per client and request number,
 the step it was invoked at, the step it was answered at, the result's index among the
@@ -13,7 +13,8 @@ invoked.
 
 `violated(kind, effects, history, requests)` holds exactly when the explicit watcher of
 `check KIND` has found a violation in the run so far (props/sessions.py's `Freshness` and
-`Accumulation`), for `durable` and `read_your_writes`:
+`Accumulation`), for `durable` and `read_your_writes` (and `monotonic_reads` on logs and
+counters: a client's read shows a value fewer times than an earlier read of it did):
 
 - registers, maps, sets: some read R observed v in p, some write W to p (for
   read_your_writes, by R's client) was acknowledged before R was invoked, R has a
@@ -37,6 +38,7 @@ refused (NotEncodable).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import z3
 
@@ -49,6 +51,15 @@ from checker.smt.lin import ObjectTable, result_index
 from checker.smt.symbolic import NotEncodable, conj, disj
 
 DECIDED = ("durable", "read_your_writes")
+COUNTED = ("log", "counter")     # the objects monotonic_reads is decided for
+
+
+def decides(kind: str, obj) -> bool:
+    """Whether `check KIND` on the object `obj` (ir.ObjectSpec) is decided here: durable
+    and read_your_writes on every built-in object, monotonic_reads on logs and counters
+    (on the others a read's source is a choice that given-up writes constrain, which the
+    history does not record)."""
+    return kind in DECIDED or (kind == "monotonic_reads" and obj is not None and obj.kind in COUNTED)
 MAX_RESULTS = 4096          # results a read may give, per operation
 
 
@@ -103,7 +114,7 @@ class Effects:
         results = {op: every(t, codec) for op, t in types.items()}
         table.include([True, *itertools.chain(*results.values())])
         self.true = _index(table, True, BOOL, dom)
-        self.shows: dict[int, dict[int, object]] = {}
+        self.shows: dict[int, dict[int, Any]] = {}
         for k, ((op, _), (what, part, _)) in enumerate(zip(invocations, self.effect)):
             if what == _READ:
                 shows = {_index(table, r, types[op], dom): access.counts(r) if self.accumulates
@@ -119,7 +130,7 @@ class Effects:
 
     def observed(self) -> list[tuple]:
         """Every (part, value) pair some read can observe, in a fixed order."""
-        pairs = {pv for shows in self.shows.values() for seen in shows.values() for pv in seen}  # type: ignore[attr-defined]
+        pairs = {pv for shows in self.shows.values() for seen in shows.values() for pv in seen}
         return sorted(pairs, key=repr)
 
 
@@ -167,11 +178,14 @@ class _History:
 
 
 def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3.BoolRef:
-    """The explicit watcher of `check KIND` (durable or read_your_writes) has a violation
-    for `history` (per client and request: invoked, answered, result index, error);
-    `requests` gives each request's invocation index (the request table)."""
+    """The explicit watcher of `check KIND` (durable, read_your_writes, or monotonic_reads
+    of a log or counter: `decides`) has a violation for `history` (per client and request:
+    invoked, answered, result index, error); `requests` gives each request's invocation
+    index (the request table)."""
     h = _History(effects, history, requests)
     own = kind == "read_your_writes"
+    if kind == "monotonic_reads":
+        return _shrinking_reads(h)
     if effects.accumulates:
         return _lost_appends(h, own)
     out = []
@@ -203,7 +217,7 @@ def _lost_appends(h: _History, own: bool) -> z3.BoolRef:
     """Logs and counters: a read shows some value fewer times than appends of it were
     acknowledged before the read was invoked (by the reader, if `own`)."""
     fx = h.fx
-    shown = sorted({v for shows in fx.shows.values() for counts in shows.values() for v in counts}  # type: ignore[attr-defined]
+    shown = sorted({v for shows in fx.shows.values() for counts in shows.values() for v in counts}
                    | {v for what, _, v in fx.effect if what == _APPEND}, key=repr)
     out = []
     for value in shown:
@@ -216,5 +230,25 @@ def _lost_appends(h: _History, own: bool) -> z3.BoolRef:
             need = z3.Sum(acked)
             for k, shows in fx.shows.items():
                 for res, counts in shows.items():
-                    out.append(conj([h.ok(r), h.kind[r] == k, h.res[r] == res, need > counts.get(value, 0)]))  # type: ignore[attr-defined]
+                    out.append(conj([h.ok(r), h.kind[r] == k, h.res[r] == res, need > counts.get(value, 0)]))
     return disj(out)
+
+
+def _shrinking_reads(h: _History) -> z3.BoolRef:
+    """Logs and counters: a client's read shows some value fewer times than one of its
+    earlier reads did."""
+    fx = h.fx
+    shown = sorted({v for shows in fx.shows.values() for counts in shows.values() for v in counts}, key=repr)
+    out = []
+    for c, q in h.ops:
+        for p in range(q):
+            for value in shown:
+                fewer = [z3.And(h.showed((c, p), lambda seen: seen.get(value, 0) == n), h.showed(  # noqa: B023
+                    (c, q), lambda seen: seen.get(value, 0) < n)) for n in _counts(fx, value) if n > 0]  # noqa: B023
+                out.append(disj(fewer))
+    return disj(out)
+
+
+def _counts(fx: Effects, value) -> list[int]:
+    """How many times some read can show `value`."""
+    return sorted({counts.get(value, 0) for shows in fx.shows.values() for counts in shows.values()})

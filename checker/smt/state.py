@@ -90,7 +90,8 @@ class Shape:
         from checker.smt import sessions
         from checker.smt.lin import ObjectTable, orders
         n = self.clients * self.ops
-        checks = [p for p in self.program.properties if p.kind in ("linearizable",) + sessions.DECIDED]
+        checks = [p for p in self.program.properties
+                  if p.kind == "linearizable" or sessions.decides(p.kind, self.program.object)]
         session = [p for p in checks if p.kind != "linearizable"]
         if not checks or self.program.clients is None:
             return None, (), None
