@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import z3
 
+from checker.model import values
+from checker.semantics.types import AtomT, BoolT, ClientT, IntT, NodeT, OptionT, TupleT, Type
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import NotEncodable, Tup, conj, disj
 
@@ -98,12 +100,30 @@ def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.Ar
     is none of them (no linearization can then explain it)."""
     out: z3.ArithRef = z3.IntVal(-1)
     for i, r in reversed(list(enumerate(table.results))):
+        if not _of_type(r, t):
+            continue                      # a result of another shape never equals the value
         try:
             same = sv.eq(value, sv.const(r, t, dom), t)
         except (NotEncodable, TypeError, ValueError, OverflowError, AttributeError):
-            continue                      # a result of another shape never equals the value
+            continue
         out = z3.If(same, i, out)
     return out
+
+
+def _of_type(result: object, t: Type) -> bool:
+    """Whether an object's result can be a value of IR type `t` at all, as the explicit
+    monitor compares them (props/linearizability.py `_typed`: true is not 1, none is no
+    integer)."""
+    match t:
+        case BoolT():
+            return type(result) is bool
+        case IntT() | AtomT() | NodeT() | ClientT():
+            return type(result) is int
+        case OptionT(inner=inner):
+            return result == values.NONE or _of_type(result, inner)
+        case TupleT(elems=elems):
+            return type(result) is tuple and len(result) == len(elems) and all(map(_of_type, result, elems))
+    return True                           # the others: const() tells
 
 
 def blank_history(clients: int, ops: int) -> tuple:
