@@ -6,7 +6,10 @@ The SMT side returns explicit paths; here each is replayed (`explore.replay`), a
 
 - for an invariant, its last state must break the invariant and no earlier state may (the
   solver tried every shorter depth first), else the encoding and the explicit semantics
-  disagree: an InternalError, never a finding;
+  disagree: an InternalError, never a finding; the same for the history checks the SMT
+  engine decides (linearizable, durable, read_your_writes, monotonic_reads on logs and
+  counters: smt/lin.py, smt/sessions.py), which the explicit engine judges with its own
+  watchers as invariants over the watcher's slot;
 - for a run-time failure, expanding its last state must fail in the explicit engine too;
   the failure shown is the explicit engine's own (message and span);
 - for `check available` and `check converges`, the lasso (smt/lasso.py) is judged again by
@@ -14,8 +17,8 @@ The SMT side returns explicit paths; here each is replayed (`explore.replay`), a
   the loop closed and fair, the dead end without a continuation step, the request waiting
   throughout) and reported as the explicit search reports one, with its `Lasso`.
 
-What the SMT engine does not decide yet (the other history checks, deadlock freedom) is
-UNKNOWN with that reason. A property without a counterexample within the depth is UNKNOWN
+What the SMT engine does not decide yet (sequential consistency, the other session
+guarantees, deadlock freedom) is UNKNOWN with that reason (NOT_DECIDED). A property without a counterexample within the depth is UNKNOWN
 ("no run of up to K steps breaks it"), never HOLDS. This module imports both engines;
 neither imports the other.
 """
@@ -38,6 +41,7 @@ from checker.smt.lasso import Lassos
 from checker.smt.params import Parameters, ranges
 
 SMT = "smt"
+NOT_DECIDED = "is not decided by the SMT engine yet"
 DEFAULT_DEPTH = 10
 
 
@@ -97,7 +101,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why))
         else:
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,
-                                      reason=f"'check {p.kind}' is not decided by the SMT engine yet"))
+                                      reason=f"'check {p.kind}' {NOT_DECIDED}"))
     stats = Stats(0, 0, max(run.depth, 0), clock() - start)
     bounds = {"max_depth": options.depth, "timeout": options.timeout,
               **({"symbolic": ranges(program)} if program.params() else {})}

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import textwrap
 
@@ -21,7 +22,9 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.cli_engines import compare
 from checker.diagnostics import Source
+from checker.errors import InternalError
 from checker.dsl import parse
 from checker.explore import SearchOptions, search
 from checker.explore.search import final_state
@@ -352,6 +355,25 @@ def test_a_lagging_replica_breaks_both_checks_in_the_explicit_engines_shortest_r
         states = [final_state(model, list(p.trace.path[:k])) for k in range(1, p.trace.length + 2)]
         assert [watcher.holds(s) for s in states] == [True] * p.trace.length + [False]
 
+
+
+def test_engine_both_compares_the_history_checks(monkeypatch):
+    """--engine both's comparison covers durable and read_your_writes: equal lengths pass,
+    a different length from one engine is an internal error."""
+    model = _compile(LAGGING)
+    explicit, smt = search(model, SearchOptions(max_depth=5)), smt_check(model, SmtOptions(depth=5))
+    compare(explicit, smt)
+    shorter = search(model, SearchOptions(max_depth=3))      # finds nothing: SMT's 4 steps are past it
+    compare(shorter, smt)
+    broken = dataclasses.replace(smt, properties=tuple(
+        dataclasses.replace(p, trace=dataclasses.replace(p.trace, steps=p.trace.steps + p.trace.steps[-1:]))
+        if p.name == "durable" else p for p in smt.properties))
+    with pytest.raises(InternalError, match="disagree on 'durable'"):
+        compare(explicit, broken)
+    silent = dataclasses.replace(smt, properties=tuple(
+        dataclasses.replace(p, verdict=Verdict.UNKNOWN, trace=None) for p in smt.properties))
+    with pytest.raises(InternalError, match="finds no such run"):
+        compare(explicit, silent)
 
 COUNTERS = """
 protocol lagging_counter:
