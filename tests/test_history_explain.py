@@ -68,8 +68,10 @@ def test_z3_cores_are_smallest_valid_and_minimal(kind):
 
 def test_without_a_z3_core_the_deletions_still_give_a_minimal_core(monkeypatch):
     """When Z3 finds no unsat core of the whole window in time, minimal_core deletes from
-    every response, the offline checker deciding each deletion."""
+    every response; with almost no time for each turn, the offline checker and Z3 take
+    turns on each deletion, with growing time, until one decides."""
     monkeypatch.setattr(smt_history, "CORE_LIMIT", 0.0)
+    monkeypatch.setattr(smt_history, "GROW_LIMIT", 1e-4)   # and Z3 and the checker take turns
 
     @settings(max_examples=30, deadline=None)
     @given(histories("cas-register", max_ops=6))
@@ -80,6 +82,31 @@ def test_without_a_z3_core_the_deletions_still_give_a_minimal_core(monkeypatch):
             assert found is None
         else:
             _valid_and_minimal(spec, operations, found)
+
+    agree()
+
+
+def test_when_the_offline_checker_never_decides_z3_does(monkeypatch):
+    """minimal_core with an offline checker that gives up on every deletion: Z3's turns,
+    with growing time, decide each one, and the core is still minimal."""
+    decide = smt_history.Relaxed.verdict
+
+    def verdict(self, kept, timeout=None, instead=None):      # decided only on the whole history
+        kept = list(kept)
+        if timeout is not None and len(kept) < sum(o.ret is not None for o in self.ops):
+            return Verdict.UNKNOWN
+        return decide(self, kept, timeout, instead)
+
+    monkeypatch.setattr(smt_history.Relaxed, "verdict", verdict)
+    monkeypatch.setattr(smt_history, "GROW_LIMIT", 1e-3)
+    monkeypatch.setattr(smt_history, "CORE_LIMIT", 0.0)       # the deletions start from every response
+
+    @settings(max_examples=20, deadline=None)
+    @given(histories("register", max_ops=6))
+    def agree(history):
+        spec, operations = history
+        if check_operations(spec, operations).verdict is not Verdict.HOLDS:
+            _valid_and_minimal(spec, operations, minimal_core(spec, operations))
 
     agree()
 
