@@ -161,7 +161,7 @@ class Lassos(Bmc):
         along = z3.BoolVal(True)
         for j in reversed(range(k)):
             along = sv.conj([steps[j], along])
-            fair = _all([z3.Implies(_all([enabled] + [e for e, _ in rows[j:]]), _any([t for _, t in rows[j:]]))
+            fair = sv.conj([z3.Implies(sv.conj([enabled] + [e for e, _ in rows[j:]]), sv.disj([t for _, t in rows[j:]]))
                          for enabled, rows in classes])
             out.append((j, sv.conj([along, self.equal.states(self.states[j], self.states[k]), fair])))
         return out[::-1]
@@ -176,8 +176,8 @@ class Lassos(Bmc):
             for i in range(k):
                 same = [(able, taken, self.equal.values(payload, other))
                         for key2, other, able, taken in self._groups(i, kinds) if key2 == key]
-                rows.append((_any([_all([able, eq]) for able, _, eq in same]),
-                             _any([_all([taken, eq]) for _, taken, eq in same])))
+                rows.append((sv.disj([sv.conj([able, eq]) for able, _, eq in same]),
+                             sv.disj([sv.conj([taken, eq]) for _, taken, eq in same])))
             out.append((enabled, rows))
         return out
 
@@ -190,8 +190,8 @@ class Lassos(Bmc):
             for a, x in self._continuing(i, kinds):
                 groups.setdefault((x.fair[0], id(x.fair[1])), [x.fair, []])[1].append((a, x))  # type: ignore[index]
             self._cont[memo] = [
-                (fair[0], fair[1], _any([x.enabled for _, x in xs]),
-                 _any([self.acts[i] == a for a, _ in xs]) if i < len(self.acts) else None)
+                (fair[0], fair[1], sv.disj([x.enabled for _, x in xs]),
+                 sv.disj([self.acts[i] == a for a, _ in xs]) if i < len(self.acts) else None)
                 for fair, xs in groups.values()]
         return self._cont[memo]  # type: ignore[return-value]
 
@@ -225,7 +225,7 @@ class Equality:
         key = (id(a), id(b))
         if key not in self._memo:
             self._keep += [a, b]
-            self._memo[key] = _all([x == y if z3.is_expr(x) else sv.eq(x, y, None) for x, y in zip(a, b)])
+            self._memo[key] = sv.conj([x == y if z3.is_expr(x) else sv.eq(x, y, None) for x, y in zip(a, b)])
         return self._memo[key]
 
     def states(self, a: SymState, b: SymState) -> z3.BoolRef:
@@ -261,40 +261,22 @@ class Equality:
         return self.values(m.items, m2.items)
 
     def _count(self, m: sv.Tup, bag: Bag) -> z3.ArithRef:
-        return _sum([_all([x.items[0], self._message(m, x)]) for x in bag.slots])
+        return _sum([sv.conj([x.items[0], self._message(m, x)]) for x in bag.slots])
 
     def _multiset(self, a: Bag, b: Bag) -> z3.BoolRef:
         """As many messages in each, and each of a's as often in b as in a."""
         size = _sum([m.items[0] for m in a.slots]) == _sum([m.items[0] for m in b.slots])
-        return _all([size] + [z3.Implies(m.items[0], self._count(m, a) == self._count(m, b)) for m in a.slots])
+        return sv.conj([size] + [z3.Implies(m.items[0], self._count(m, a) == self._count(m, b)) for m in a.slots])
 
     def _set(self, a: Bag, b: Bag) -> z3.BoolRef:
         def within(x: Bag, y: Bag) -> list:
-            return [z3.Implies(m.items[0], _any([_all([n.items[0], self._message(m, n)]) for n in y.slots]))
+            return [z3.Implies(m.items[0], sv.disj([sv.conj([n.items[0], self._message(m, n)]) for n in y.slots]))
                     for m in x.slots]
-        return _all(within(a, b) + within(b, a))
+        return sv.conj(within(a, b) + within(b, a))
 
 
-# The formulas here have many small parts; z3's Python And/Or/Sum check and coerce every
-# argument, which costs more than the solving. These build the same terms directly.
-
-def _all(parts: list) -> z3.BoolRef:
-    return _nary(z3.Z3_mk_and, parts, True)
-
-
-def _any(parts: list) -> z3.BoolRef:
-    return _nary(z3.Z3_mk_or, parts, False)
-
-
-def _nary(make, parts: list, unit: bool) -> z3.BoolRef:
-    if not parts:
-        return z3.BoolVal(unit)
-    if len(parts) == 1:
-        return parts[0]
-    ctx = parts[0].ctx
-    args = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
-    return z3.BoolRef(make(ctx.ref(), len(parts), args), ctx)
-
+# z3's Python Sum checks and coerces every argument, which costs more than the solving on
+# these many small formulas (sv.conj and sv.disj build through the C API for that reason too).
 
 def _sum(bits: list) -> z3.ArithRef:
     """How many of `bits` hold."""

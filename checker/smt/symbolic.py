@@ -366,7 +366,7 @@ def _and(parts: list) -> z3.BoolRef:
     parts = [p for p in parts if not z3.is_true(p)]
     if any(z3.is_false(p) for p in parts):
         return z3.BoolVal(False)
-    return parts[0] if len(parts) == 1 else z3.And(parts) if parts else z3.BoolVal(True)
+    return _nary(z3.Z3_mk_and, z3.And, parts, True)
 
 
 def conj(parts: list) -> z3.BoolRef:
@@ -377,7 +377,23 @@ def disj(parts: list) -> z3.BoolRef:
     parts = [p for p in parts if not z3.is_false(p)]
     if any(z3.is_true(p) for p in parts):
         return z3.BoolVal(True)
-    return parts[0] if len(parts) == 1 else z3.Or(parts) if parts else z3.BoolVal(False)
+    return _nary(z3.Z3_mk_or, z3.Or, parts, False)
+
+
+def _nary(make, fallback, parts: list, unit: bool) -> z3.BoolRef:
+    """`parts` joined by the Z3 C API's n-ary `make` when they are all Z3 Booleans of one
+    context: z3's Python And/Or check and coerce every argument, which costs more than
+    solving on the encoding's many small formulas. Anything else (a Python bool) goes
+    through `fallback`, which coerces."""
+    if not parts:
+        return z3.BoolVal(unit)
+    if len(parts) == 1:
+        return parts[0]
+    ctx = parts[0].ctx if isinstance(parts[0], z3.BoolRef) else None
+    if ctx is None or not all(isinstance(p, z3.BoolRef) and p.ctx is ctx for p in parts):
+        return fallback(parts)
+    args = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
+    return z3.BoolRef(make(ctx.ref(), len(parts), args), ctx)
 
 
 # ---------------------------------------------------------------- back to explicit values
