@@ -53,16 +53,14 @@ from __future__ import annotations
 
 from itertools import combinations, permutations, product
 
-from checker.props.sessions import (ABANDONED, INIT, PENDING, RETURNED, _READ, _Access, _sorted,
+from checker.props.sessions import (ABANDONED, INIT, PENDING, READ, RETURNED, WRITE, Access, _sorted,
                                     _Watcher)
-
-_WRITE = 0
 
 
 class WriteOrder(_Watcher):
     """monotonic_writes and writes_follow_reads over sets and logs (module docstring)."""
 
-    def __init__(self, kind: str, access: _Access, clients: int, per_client: int | None) -> None:
+    def __init__(self, kind: str, access: Access, clients: int, per_client: int | None) -> None:
         if access.kind not in ("set", "log"):
             raise ValueError(f"no 'check {kind}' for a {access.kind} object")
         super().__init__(kind, access, clients, per_client)
@@ -76,16 +74,16 @@ class WriteOrder(_Watcher):
 
     def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
         what, part, value = self.access.of(op, args)
-        if what == _READ:
-            return (s[0], s[1], self._set_op(s[2], client, (_READ, seq, part)), s[3])
+        if what == READ:
+            return (s[0], s[1], self._set_op(s[2], client, (READ, seq, part)), s[3])
         older = () if self.log else tuple(sorted(w[0] for w in s[1] if w[1] == part and w[4] == RETURNED))
         writes = _sorted(s[1] + (((client, seq), part, value, older, PENDING),))
-        return (s[0], writes, self._set_op(s[2], client, (_WRITE, seq)), s[3])
+        return (s[0], writes, self._set_op(s[2], client, (WRITE, seq)), s[3])
 
     def _respond(self, s: tuple, client: int, seq: int, result: object) -> tuple:
         op = s[2][client]
         ops = self._set_op(s[2], client, ())
-        if op[0] != _READ:
+        if op[0] != READ:
             return self._judge(s[1], ops, s[3], (client, seq), RETURNED)
         observed = self._observed(s[1], op[2], result)
         reads = _sorted(s[3] + (((client, seq), observed),)) if observed else s[3]
@@ -94,7 +92,7 @@ class WriteOrder(_Watcher):
     def _fail(self, s: tuple, client: int, seq: int) -> tuple:
         op = s[2][client]
         ops = self._set_op(s[2], client, ())
-        if op[0] == _READ:
+        if op[0] == READ:
             return (s[0], s[1], ops, s[3])
         wid = (client, seq)
         writes = tuple(w for w in s[1] if w[0] != wid)
@@ -104,7 +102,7 @@ class WriteOrder(_Watcher):
     def _abandon(self, s: tuple, client: int, seq: int) -> tuple:
         op = s[2][client]
         ops = self._set_op(s[2], client, ())
-        if op[0] == _READ:
+        if op[0] == READ:
             return (s[0], s[1], ops, s[3])
         return self._judge(s[1], ops, s[3], (client, seq), ABANDONED)
 

@@ -54,8 +54,8 @@ INIT = (-1, -1)               # the initial value, as a write id (client, seq)
 RETURNED, PENDING, ABANDONED = 0, 1, 2   # how a write stands
 
 # what an operation does: a plain write, a conditional write (cas), a read, an append
-_WRITE, _CAS, _READ, _APPEND = 0, 1, 2, 3
-_ALL = object()                # a read of every part (a set's read())
+WRITE, CAS, READ, APPEND = 0, 1, 2, 3
+ALL = object()                # a read of every part (a set's read())
 DONE = (9,)                    # a client's entry once it has made its last operation
 _MEMO_LIMIT = 1 << 16
 
@@ -70,7 +70,7 @@ def _sorted(items) -> tuple:
         return tuple(sorted(items, key=repr))
 
 
-class _Access:
+class Access:
     """How the operations of a built-in object read and write its parts."""
 
     def __init__(self, spec: SequentialSpec, ops: tuple[str, ...]) -> None:
@@ -84,24 +84,24 @@ class _Access:
         """(what, part, value): what the operation `op(*args)` does."""
         name, kind = self.ops[op], self.kind
         if kind in ("log", "counter"):
-            return (_APPEND, 0, args[0] if args else 0) if name in ("append", "incr") else (_READ, 0, None)
+            return (APPEND, 0, args[0] if args else 0) if name in ("append", "incr") else (READ, 0, None)
         if kind == "set":
             if name in ("add", "remove"):
-                return (_WRITE, args[0], name == "add")
-            return (_READ, args[0], None) if name == "contains" else (_READ, _ALL, None)
+                return (WRITE, args[0], name == "add")
+            return (READ, args[0], None) if name == "contains" else (READ, ALL, None)
         if kind == "kv":
             args, part = args[1:], args[0]
         else:
             part = 0
         if name in ("write", "put"):
-            return (_WRITE, part, args[0])
+            return (WRITE, part, args[0])
         if name == "cas":
-            return (_CAS, part, args[1])
-        return (_READ, part, None)
+            return (CAS, part, args[1])
+        return (READ, part, None)
 
     def observed(self, part: object, result: object, parts) -> list[tuple]:
         """The (part, value) pairs a read of `part` that returned `result` observed."""
-        if part is _ALL:
+        if part is ALL:
             return [(p, p in result) for p in parts]  # type: ignore[operator]
         if self.kind == "set":
             return [(part, bool(result))]
@@ -123,7 +123,7 @@ def watcher_for(kind: str, spec: SequentialSpec, ops: tuple[str, ...], clients: 
     checker uses), with `clients` clients making at most `per_client` operations each (None:
     no bound). Raises ValueError for an object it does not support (the semantic checker
     refuses those first)."""
-    access = _Access(spec, ops)
+    access = Access(spec, ops)
     if kind in ORDER_KINDS:
         from checker.props.ordering import WriteOrder  # it builds on this module
         return WriteOrder(kind, access, clients, per_client)
@@ -140,7 +140,7 @@ class _Watcher(ABC):
     None: never); a violated state is final. After every event, what no later read can
     need is dropped (`_trim`), so histories that differ only there merge."""
 
-    def __init__(self, kind: str, access: _Access, clients: int, per_client: int | None) -> None:
+    def __init__(self, kind: str, access: Access, clients: int, per_client: int | None) -> None:
         self.kind = kind
         self.access = access
         self.ops = access.ops
@@ -210,7 +210,7 @@ class _Watcher(ABC):
 
     def _may_read(self, op: tuple) -> bool:
         """Whether a client with this entry may still read (or is reading)."""
-        return op != DONE and (not op or op[0] == _READ or self.last is None or op[1] < self.last)
+        return op != DONE and (not op or op[0] == READ or self.last is None or op[1] < self.last)
 
     def _readers(self, s: tuple) -> set[int]:
         return {c for c, op in enumerate(s[2]) if self._may_read(op)}
@@ -231,19 +231,19 @@ class Accumulation(_Watcher):
 
     def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
         what, _, value = self.access.of(op, args)
-        if what == _APPEND:
-            entry: tuple = (_APPEND, seq, value)
+        if what == APPEND:
+            entry: tuple = (APPEND, seq, value)
         elif self.kind == "monotonic_reads":
-            entry = (_READ, seq, ())
+            entry = (READ, seq, ())
         else:
             own = self.kind == "read_your_writes"
-            entry = (_READ, seq, tuple(a for a in s[1] if not own or a[1] == client))
+            entry = (READ, seq, tuple(a for a in s[1] if not own or a[1] == client))
         return (s[0], s[1], self._set_op(s[2], client, entry), s[3])
 
     def _respond(self, s: tuple, client: int, seq: int, result: object) -> tuple:
         kind, _, data = s[2][client]
         ops = self._set_op(s[2], client, ())
-        if kind == _APPEND:
+        if kind == APPEND:
             return (s[0], _sorted(s[1] + ((data, client, seq),)), ops, s[3])
         shown = self.access.counts(result)
         if self.kind == "monotonic_reads":
@@ -285,9 +285,9 @@ class _PartWatcher(_Watcher):
 
     def _respond(self, s: tuple, client: int, seq: int, result: object) -> tuple:
         op = s[2][client]
-        if op[0] == _READ:
+        if op[0] == READ:
             return self._read(s, client, op, result)
-        return self._settled(s, client, op, RETURNED if op[0] == _WRITE or result is True else None)
+        return self._settled(s, client, op, RETURNED if op[0] == WRITE or result is True else None)
 
     def _fail(self, s: tuple, client: int, seq: int) -> tuple:
         return self._end(s, client, None)
@@ -297,7 +297,7 @@ class _PartWatcher(_Watcher):
 
     def _end(self, s: tuple, client: int, status: int | None) -> tuple:
         op = s[2][client]
-        if op[0] == _READ:
+        if op[0] == READ:
             return (s[0], s[1], self._set_op(s[2], client, ()), s[3])
         return self._settled(s, client, op, status)
 
@@ -339,7 +339,7 @@ class Freshness(_PartWatcher):
     def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
         what, part, value = self.access.of(op, args)
         parts = dict(s[1])
-        if what == _READ:
+        if what == READ:
             entry = (2, seq, part, self._snapshot(parts, part, client))
             return (s[0], s[1], self._set_op(s[2], client, entry), s[3])
         values = parts.get(part, ((self.access.init, (), (), False),))
@@ -387,7 +387,7 @@ class Freshness(_PartWatcher):
         return next((w for w in stale if w[0] == reader), None)
 
     def _snapshot(self, parts: dict, part: object, reader: int) -> tuple:
-        names = sorted(parts, key=repr) if part is _ALL else [part] if part in parts else []
+        names = sorted(parts, key=repr) if part is ALL else [part] if part in parts else []
         out = []
         for p in names:
             stale = tuple((v, w) for v, st, _, imm in parts[p] if not imm
@@ -427,7 +427,7 @@ class Freshness(_PartWatcher):
     @staticmethod
     def _fresh(op: tuple, part: object, value: object) -> tuple:
         """A pending read's snapshot without `value` in `part` (a source of it returned)."""
-        if not op or op[0] != _READ:
+        if not op or op[0] != READ:
             return op
         snap = []
         for p, stale in op[3]:
@@ -450,7 +450,7 @@ class Freshness(_PartWatcher):
             if any(v == value and imm for v, _, _, imm in parts.get(p, ())):
                 continue
             writers = tuple(c for c, o in enumerate(s[2])
-                            if o and o[0] in (_WRITE, _CAS) and o[2] == p and o[3] == value)
+                            if o and o[0] in (WRITE, CAS) and o[2] == p and o[3] == value)
             if not writers:
                 return ((client, seq) + culprit, s[1], ops, ())
             watches.append((client, seq, culprit, writers))
@@ -481,7 +481,7 @@ class MonotonicReads(_PartWatcher):
 
     def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
         what, part, value = self.access.of(op, args)
-        if what == _READ:
+        if what == READ:
             return (s[0], s[1], self._set_op(s[2], client, (2, seq, part)), s[3])
         parts = dict(s[1])
         writes = parts.get(part, ((INIT, self.access.init, (), RETURNED),))

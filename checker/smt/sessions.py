@@ -4,7 +4,7 @@ The history is the one `check linearizable` reads (lin.py): per client and reque
 the step it was invoked at, the step it was answered at, the result's index among the
 tabulated object's results and whether the answer was an error; the request table gives
 each request's invocation. The words are props/sessions.py's, and so is what each
-operation does (`_Access`: which part a write writes with which value, which parts a read
+operation does (`Access`: which part a write writes with which value, which parts a read
 observes): a *candidate source* of what a read R observed in part p is a write of that
 value to p invoked before R returned and not failed (an error reply, or a `cas` that
 returned false; unanswered and given-up writes included), or the initial value if equal;
@@ -44,7 +44,7 @@ import z3
 
 from checker.errors import InternalError
 from checker.model import values
-from checker.props.sessions import _ALL, _APPEND, _CAS, _READ, _WRITE, _Access
+from checker.props.sessions import ALL, APPEND, CAS, READ, WRITE, Access
 from checker.semantics.types import BOOL, SeqT, SetT, Type, describe
 from checker.smt import symbolic as sv
 from checker.smt.lin import ObjectTable, result_index
@@ -97,26 +97,26 @@ def _within(count: int, t: Type) -> None:
 
 
 class Effects:
-    """What each entry of the invocation table does (`_Access.of`: (what, part, value)),
+    """What each entry of the invocation table does (`Access.of`: (what, part, value)),
     and, for a read, what each result index it can be recorded with shows: the (part, value)
     pairs it observed (registers, maps, sets), or how often it shows each value (logs,
     counters). Built once per spec; adds the results reads can give to `table`."""
 
     def __init__(self, spec, ops: tuple[str, ...], program, codec: values.Codec, dom: sv.Domains,
                  invocations: tuple, table: ObjectTable) -> None:
-        access = _Access(spec, ops)
+        access = Access(spec, ops)
         self.accumulates = access.kind in ("log", "counter")
         self.init = access.init
         self.effect = [access.of(op, args) for op, args in invocations]
-        written = sorted({part for what, part, _ in self.effect if what in (_WRITE, _CAS)}, key=repr)
+        written = sorted({part for what, part, _ in self.effect if what in (WRITE, CAS)}, key=repr)
         types = {op: program.object.ops[op].result for (op, _), (what, _, _) in zip(invocations, self.effect)
-                 if what == _READ}
+                 if what == READ}
         results = {op: every(t, codec) for op, t in types.items()}
         table.include([True, *itertools.chain(*results.values())])
         self.true = _index(table, True, BOOL, dom)
         self.shows: dict[int, dict[int, Any]] = {}
         for k, ((op, _), (what, part, _)) in enumerate(zip(invocations, self.effect)):
-            if what == _READ:
+            if what == READ:
                 shows = {_index(table, r, types[op], dom): access.counts(r) if self.accumulates
                          else tuple(access.observed(part, r, written)) for r in results[op]}
                 if len(shows) != len(results[op]):
@@ -126,7 +126,7 @@ class Effects:
     def writes(self, part, value=None) -> list[int]:
         """The invocations that write `part` (with `value`, unless None)."""
         return [k for k, (what, p, v) in enumerate(self.effect)
-                if what in (_WRITE, _CAS) and p == part and (value is None or v == value)]
+                if what in (WRITE, CAS) and p == part and (value is None or v == value)]
 
     def observed(self) -> list[tuple]:
         """Every (part, value) pair some read can observe, in a fixed order."""
@@ -161,13 +161,13 @@ class _History:
     def acknowledged(self, o, kinds: list[int]) -> z3.BoolRef:
         """`o` is a write of one of `kinds` that took effect and was answered: not an error,
         and true for a cas."""
-        cas = [k for k in kinds if self.fx.effect[k][0] == _CAS]
+        cas = [k for k in kinds if self.fx.effect[k][0] == CAS]
         plain = [k for k in kinds if k not in cas]
         return conj([self.ok(o), disj([self.is_(o, plain), z3.And(self.is_(o, cas), self.res[o] == self.fx.true)])])
 
     def failed(self, o) -> z3.BoolRef:
         """`o`, a write, had no effect: an error reply, or a cas answered false."""
-        cas = [k for k, (what, _, _) in enumerate(self.fx.effect) if what == _CAS]
+        cas = [k for k, (what, _, _) in enumerate(self.fx.effect) if what == CAS]
         return z3.And(self.ret[o] >= 0, z3.Or(self.err[o], z3.And(self.is_(o, cas), self.res[o] != self.fx.true)))
 
     def showed(self, o, what) -> z3.BoolRef:
@@ -218,10 +218,10 @@ def _lost_appends(h: _History, own: bool) -> z3.BoolRef:
     acknowledged before the read was invoked (by the reader, if `own`)."""
     fx = h.fx
     shown = sorted({v for shows in fx.shows.values() for counts in shows.values() for v in counts}
-                   | {v for what, _, v in fx.effect if what == _APPEND}, key=repr)
+                   | {v for what, _, v in fx.effect if what == APPEND}, key=repr)
     out = []
     for value in shown:
-        appends = [k for k, (what, _, v) in enumerate(fx.effect) if what == _APPEND and v == value]
+        appends = [k for k, (what, _, v) in enumerate(fx.effect) if what == APPEND and v == value]
         for r in h.ops:
             acked = [z3.If(conj([h.is_(w, appends), h.ok(w), h.ret[w] < h.inv[r]]), 1, 0)
                      for w in h.ops if w != r and (not own or w[0] == r[0])]
