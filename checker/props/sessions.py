@@ -340,7 +340,7 @@ class Freshness(_PartWatcher):
         what, part, value = self.access.of(op, args)
         parts = dict(s[1])
         if what == READ:
-            entry = (2, seq, part, self._snapshot(parts, part, client))
+            entry = (READ, seq, part, self._snapshot(parts, part, client))
             return (s[0], s[1], self._set_op(s[2], client, entry), s[3])
         values = parts.get(part, ((self.access.init, (), (), False),))
         settled = self.kind == "durable"  # a value stale for one reader is stale for all
@@ -482,7 +482,7 @@ class MonotonicReads(_PartWatcher):
     def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
         what, part, value = self.access.of(op, args)
         if what == READ:
-            return (s[0], s[1], self._set_op(s[2], client, (2, seq, part)), s[3])
+            return (s[0], s[1], self._set_op(s[2], client, (READ, seq, part)), s[3])
         parts = dict(s[1])
         writes = parts.get(part, ((INIT, self.access.init, (), RETURNED),))
         returned = tuple(sorted(w[0] for w in writes if w[3] == RETURNED))
