@@ -17,7 +17,7 @@ little as possible:
   interval, some responses corrupted (so about half the histories are not linearizable),
   and some clients giving up on their operation (a third of the operations are
   indeterminate: they may or may not have taken effect). `kind` is 'register',
-  'cas-register', 'kv' (two keys), 'set' or 'log'.
+  'cas-register', 'kv' (two keys, with put, append and cas), 'set', 'log' or 'counter'.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegister, Operation,
                                             ReadWriteRegister)
-from checker.props.objects import Log, SequentialSpec, Set
+from checker.props.objects import Counter, Log, SequentialSpec, Set
 
 VALUES = (0, 1, 2)
 KEYS = ("x", "y")
@@ -94,6 +94,8 @@ def spec_of(kind: str) -> SequentialSpec:
         return Set(ok=OK)
     if kind == "log":
         return Log(ok=OK)
+    if kind == "counter":
+        return Counter(ok=OK)
     return AppendKeyValue(init="", ok=OK)
 
 
@@ -108,11 +110,14 @@ def _calls(kind: str):
         grow = "add" if kind == "set" else "append"
         shrink = [values.map(lambda v: ("remove", (v,)))] if kind == "set" else []
         return st.one_of(st.just(("read", ())), values.map(lambda v: (grow, (v,))), *shrink)
+    if kind == "counter":
+        return st.sampled_from((("read", ()), ("incr", ())))
     keys = st.sampled_from(KEYS)
     words = st.sampled_from(("a", "b"))
     return st.one_of(keys.map(lambda k: ("get", (k,))),
                      st.tuples(keys, words).map(lambda kv: ("put", kv)),
-                     st.tuples(keys, words).map(lambda kv: ("append", kv)))
+                     st.tuples(keys, words).map(lambda kv: ("append", kv)),
+                     st.tuples(keys, st.sampled_from(("", "a", "ab")), words).map(lambda c: ("cas", c)))
 
 
 def _wrong(kind: str, result: object):

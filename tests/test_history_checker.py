@@ -131,7 +131,7 @@ def test_without_a_deadline_the_hard_history_is_decided() -> None:
 
 def test_parts_left_undecided_once_another_is_violated_say_so() -> None:
     spec = AppendKeyValue()
-    hard = [Operation(p, "append", ("h", str(p)), OK, p, 20 + p) for p in range(14)]
+    hard = [Operation(p, "put", ("h", str(p)), OK, p, 20 + p) for p in range(14)]
     hard += [Operation(99, "get", ("h",), "no", 40, 41)]
     ops = [Operation(50, "get", ("a",), "wrong", 0, 1)] + hard
     result = check_operations(spec, sorted(ops, key=lambda o: o.call))
@@ -189,8 +189,8 @@ def test_kv_per_key_agrees_with_the_oracle_on_the_whole_map(history) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories("set") | histories("log"))
-def test_set_and_log_agree_with_the_oracle(history) -> None:
+@given(histories("set") | histories("log") | histories("counter"))
+def test_set_log_and_counter_agree_with_the_oracle(history) -> None:
     _agree(*history)
 
 

@@ -35,6 +35,7 @@ search stop with UNKNOWN and report how far it got. Nothing here prints.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import time
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from typing import Callable, Generator, Hashable, Iterator, Sequence
 
 from checker.diagnostics import Span
 from checker.resources import memory_in_use
-from checker.props.objects import KeyValue, Register, SequentialSpec
+from checker.props.objects import Counter, KeyValue, Log, Register, SequentialSpec
 from checker.result import Verdict
 
 
@@ -340,10 +341,58 @@ def _typed(value: object) -> Hashable:
     return (kind, value)
 
 
+def growth(spec: SequentialSpec, ops: Sequence[tuple[str, tuple]],
+           results: Sequence[object]) -> tuple[Callable[[Hashable], bool], Hashable]:
+    """For an object that only grows (the string register with `append`, the log, the
+    counter), whether a state is live, and a dead stand-in state; for the others, every
+    state is live. A state is dead when no recorded read result, nor a `cas`'s expected
+    value, is it or something it can grow into (a string no read result starts with):
+    then no read with a result can be linearized from it or from any state after it, and
+    every operation of the history does the same from every dead state (a `cas` fails, an
+    append stays dead, a write leaves for the state written), so the dead states can be
+    treated as one. `ops` are (operation, arguments) pairs and `results` their results."""
+    base = getattr(spec, "spec", spec)  # a spec started from a given state wraps its object
+    seen = [r for (op, _), r in zip(ops, results) if op == "read" and r is not UNKNOWN]
+    if isinstance(base, AppendRegister) and any(op == "append" for op, _ in ops):
+        words = sorted(v for v in seen + [args[0] for op, args in ops if op == "cas"] if isinstance(v, str))
+        return (lambda s: not isinstance(s, str) or _starts_some(words, s)), "\0" * (max(map(len, words), default=0) + 1)
+    if isinstance(base, Log):
+        logs = [v for v in seen if isinstance(v, tuple)]
+        starts = {_typed(v[:k]) for v in logs for k in range(len(v) + 1)}
+        return (lambda s: _typed(s) in starts), (DEAD,) * (max(map(len, logs), default=0) + 1)
+    if isinstance(base, Counter):
+        top = max((v for v in seen if type(v) is int), default=-1)
+        return (lambda s: type(s) is not int or s <= top), top + 1
+    return (lambda s: True), None
+
+
+def _starts_some(words: list[str], start: str) -> bool:
+    """Whether some string of `words` (sorted) starts with `start`: then the first one not
+    less than `start` does."""
+    k = bisect.bisect_left(words, start)
+    return k < len(words) and words[k].startswith(start)
+
+
+class _Dead:
+    """Every state of a growing object that nothing recorded can match any more (where a
+    single state stands for them all), and the item the log's dead stand-in state holds:
+    equal to nothing a history records."""
+
+    def __repr__(self) -> str:
+        return "dead"
+
+
+DEAD = _Dead()
+
+
 class _States:
     """Object states interned as small ints, and each operation's transitions as a table
     from state id to next state id (-1: the operation cannot give its result there, or
-    cannot take effect there at all)."""
+    cannot take effect there at all). The dead states of an object that only grows
+    (`growth`) share one id, that of the first one reached, which stands for them all: so
+    the indeterminate appends a search may place in any order make a few states, not one
+    for every order. (The states a result reports are replayed from its operations, so
+    they are the real ones.)"""
 
     def __init__(self, spec: SequentialSpec, ops: Sequence[tuple[str, tuple]], results: Sequence[object]) -> None:
         self.spec = spec
@@ -353,6 +402,8 @@ class _States:
         self.ids: dict[Hashable, int] = {}
         self.tables: list[dict[int, int]] = [{} for _ in ops]
         self.failed: dict[tuple[int, int], list[int]] = {}   # see _search
+        self.live = growth(spec, ops, results)[0]
+        self.dead: int | None = None
 
     def intern(self, value: Hashable) -> int:
         key = _typed(value)
@@ -378,9 +429,17 @@ class _States:
             nxt = state
         else:
             found = self.ids.get(_typed(after))
-            nxt = self.intern(after) if found is None else found
+            nxt = found if found is not None else self._reached(after)
         self.tables[i][state] = nxt
         return nxt
+
+    def _reached(self, value: Hashable) -> int:
+        """The id of a state reached for the first time: the dead states' shared one, or its own."""
+        if self.live(value):
+            return self.intern(value)
+        if self.dead is None:
+            self.dead = self.intern(value)
+        return self.dead
 
 
 class _PartSearch:
@@ -405,25 +464,34 @@ class _PartSearch:
         p, members = self.progress, self.part.members
         verdict = self.verdict if self.verdict is not None else Verdict.UNKNOWN
         return PartResult(self.part.key, verdict, members, tuple(members[i] for i in p.prefix),
-                          tuple(self.states.values[s] for s in p.states),
+                          self._replayed(p.prefix),
                           members[p.stuck] if verdict is Verdict.VIOLATED else None, p.configurations,
                           stop if verdict is Verdict.UNKNOWN else None)
 
 
+    def _replayed(self, prefix: list[int]) -> tuple[Hashable, ...]:
+        """The object's states after each operation of `prefix` (a linearizable order),
+        stepped afresh: a dead state's id stands for all of them (`_States`)."""
+        spec, ops = self.part.spec, self.part.ops
+        state, out = spec.initial(), []
+        for i in prefix:
+            state = spec.step(state, *ops[i])[1]  # type: ignore[index]
+            out.append(state)
+        return tuple(out)
+
+
 class _Progress:
     """What a search has found so far: its longest linearizable prefix (or, once it holds,
-    the linearization), the state ids after each of its steps, the operation stuck after
-    it, and the configurations found to fail (see _search)."""
+    the linearization), the operation stuck after it, and the configurations found to
+    fail (see _search)."""
 
     def __init__(self) -> None:
         self.prefix: list[int] = []
-        self.states: list[int] = []
         self.stuck: int | None = None
         self.failed: dict[tuple[int, int], list[int]] = {}
 
-    def record(self, tag: list[int], stack: list[tuple[int, int]], state: int, stuck: int | None) -> None:
+    def record(self, tag: list[int], stack: list[tuple[int, int]], stuck: int | None) -> None:
         self.prefix = [tag[node] for node, _ in stack]
-        self.states = [before for _, before in stack[1:]] + [state] if stack else []
         self.stuck = stuck
 
     @property
@@ -543,7 +611,7 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
                         nxt[p], prv[q] = q, p
                         remaining -= 1
                         if not remaining:
-                            found.record(tag, stack, state, None)
+                            found.record(tag, stack, None)
                             return Verdict.HOLDS
                     else:
                         pending -= 1
@@ -562,7 +630,7 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
             continue
         if len(stack) > best:
             best = len(stack)
-            found.record(tag, stack, state, tag[node])
+            found.record(tag, stack, tag[node])
         if not stack:
             return Verdict.VIOLATED
         backtracks += 1

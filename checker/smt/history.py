@@ -39,7 +39,6 @@ InternalError when a model does not replay.
 
 from __future__ import annotations
 
-import bisect
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -49,8 +48,9 @@ import z3
 
 from checker.errors import InternalError
 from checker.props.explain import relaxed
-from checker.props.linearizability import UNKNOWN, AppendRegister, CheckOptions, Operation, _typed, check_operations
-from checker.props.objects import Counter, Log, SequentialSpec
+from checker.props.linearizability import (DEAD, UNKNOWN, CheckOptions, Operation, _typed, check_operations,
+                                            growth)
+from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.symbolic import NotEncodable
 from checker.smt.solver import Answer, Model, Outcome, Solver, SolverUnknown
@@ -67,16 +67,6 @@ class SmtOptions:
 
     timeout: float | None = None
     states: int = STATE_LIMIT
-
-
-class _Dead:
-    """Every state of a growing object that nothing recorded can match any more."""
-
-    def __repr__(self) -> str:
-        return "dead"
-
-
-DEAD = _Dead()
 
 
 # ---------------------------------------------------------------- the object's states
@@ -98,7 +88,7 @@ class Domain:
 def domain(spec: SequentialSpec, ops: Sequence[Operation], limit: int = STATE_LIMIT) -> Domain:
     """The states `ops` can lead `spec` to and every operation's step from each. Raises
     NotEncodable past `limit` states."""
-    live, stand_in = _growth(spec, ops)
+    live, stand_in = growth(spec, [(o.op, o.args) for o in ops], [o.result for o in ops])
     states: list = []
     ids: dict[Hashable, int] = {}
 
@@ -132,32 +122,6 @@ def domain(spec: SequentialSpec, ops: Sequence[Operation], limit: int = STATE_LI
 
 def _fits(o: Operation, result: object) -> bool:
     return o.result is UNKNOWN or _typed(o.result) == _typed(result)
-
-
-def _growth(spec: SequentialSpec, ops: Sequence[Operation]) -> tuple[Callable[[Hashable], bool], Hashable]:
-    """For an object that only grows, whether a state is live (some recorded result or cas
-    can still match it or what it grows into) and a dead stand-in state; for the others,
-    every state is live."""
-    base = getattr(spec, "spec", spec)  # a spec started from a given state wraps its object
-    seen = [o.result for o in ops if o.op == "read" and o.result is not UNKNOWN]
-    if isinstance(base, AppendRegister) and any(o.op == "append" for o in ops):
-        words = sorted(v for v in seen + [o.args[0] for o in ops if o.op == "cas"] if isinstance(v, str))
-        return (lambda s: not isinstance(s, str) or _starts_some(words, s)), "\0" * (max(map(len, words), default=0) + 1)
-    if isinstance(base, Log):
-        logs = [v for v in seen if isinstance(v, tuple)]
-        starts = {_typed(v[:k]) for v in logs for k in range(len(v) + 1)}
-        return (lambda s: _typed(s) in starts), (DEAD,) * (max(map(len, logs), default=0) + 1)
-    if isinstance(base, Counter):
-        top = max((v for v in seen if type(v) is int), default=-1)
-        return (lambda s: type(s) is not int or s <= top), top + 1
-    return (lambda s: True), None
-
-
-def _starts_some(words: list[str], start: str) -> bool:
-    """Whether some string of `words` (sorted) starts with `start`: then the first one not
-    less than `start` does."""
-    k = bisect.bisect_left(words, start)
-    return k < len(words) and words[k].startswith(start)
 
 
 # ---------------------------------------------------------------- the constraints
