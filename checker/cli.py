@@ -731,7 +731,7 @@ def _add_history_command(commands) -> None:
                      help="for a history that is not linearizable, find with Z3 the smallest set of operations "
                           "whose results contradict each other, checked by the offline checker")
     cmd.add_argument("--explain-timeout", type=_positive_float, metavar="S", default=120.0,
-                     help="seconds Z3 may spend on --explain (default 120); the explanation is then unknown")
+                     help="seconds --explain may take in all (default 120); the explanation is then unknown")
     cmd.add_argument("--render", metavar="FILE",
                      help="with --explain: draw the explained operations as FILE.dot, FILE.svg or FILE.png")
     _add_json_option(cmd)

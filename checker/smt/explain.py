@@ -2,7 +2,9 @@
 responses contradict each other, found by Z3 and checked by the offline checker.
 
 `explain(spec, operations, result)` takes the offline checker's verdict and, for a
-violation, explains its first violated part (a key of a map, or the whole object):
+violation, explains one violated part (a key of a map, or the whole object): the one with
+the smallest window (below), the first of those; any violated part is a reason the whole
+is not linearizable, and the one that goes wrong soonest is the easiest to show.
 
 1. The window. A history is linearizable only if every prefix of it is (cut at a
    response, an operation still running there counts as indeterminate), so the offline
@@ -21,40 +23,47 @@ violation, explains its first violated part (a key of a map, or the whole object
    unsat core of the whole window (or, when Z3 finds none within a few seconds, every
    response), minimised by deletion, each deletion decided by the offline checker.
 3. The concrete check (STYLE.md rule 4). The offline checker must find the whole history
-   with every operation outside the core relaxed not linearizable, and linearizable once
-   any one member more is relaxed; otherwise InternalError, never a finding.
+   with every operation outside the core relaxed not linearizable, and it must be
+   linearizable once any one member more is relaxed (a linearization found by the offline
+   checker or by Z3, replayed on the spec); otherwise InternalError, never a finding.
 4. What the others allow: the results the contradicted operation could give at all, with
    the rest of the core as recorded (each candidate checked by the offline checker).
 
-An undecided Z3 search (the time limit) or an object the encoding cannot take gives an
-explanation with status 'unknown' and the reason; the verdict stays the offline checker's.
-Deterministic unless a time limit is hit. Nothing here prints.
+`ExplainOptions.timeout` bounds all four steps together. An undecided Z3 search, a check
+that did not finish in time, or an object the encoding cannot take gives an explanation
+with status 'unknown' and the reason (a core the offline checker did not confirm in time
+is never shown); the verdict stays the offline checker's. A candidate result of step 4
+not checked in time makes the list incomplete (`complete` False). Deterministic unless a
+time limit is hit. Nothing here prints.
 """
-
 from __future__ import annotations
 
 import dataclasses
+import functools
+import time
 from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 from checker.errors import InternalError
 from checker.props.explain import relaxed
-from checker.props.linearizability import (LinearizabilityResult, Operation, PartResult, _typed,
+from checker.props.linearizability import (CheckOptions, LinearizabilityResult, Operation, PartResult, _typed,
                                             check_operations, split_parts)
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.history import (
-    DEAD, STATE_LIMIT, Domain, Relaxed, SmtOptions, domain, minimal_core, smallest_core,
+    DEAD, STATE_LIMIT, Domain, HistoryEncoding, Relaxed, SmtOptions, _remaining, decide, domain, minimal_core,
+    smallest_core,
 )
-from checker.smt.solver import SolverUnknown
+from checker.smt.solver import Solver, SolverUnknown
 from checker.smt.symbolic import NotEncodable
 
 EXPLAINED, LINEARIZABLE, UNDECIDED, UNKNOWN_STATUS = "explained", "linearizable", "undecided", "unknown"
+WINDOW_LIMIT = 10.0   # seconds, with a time limit, for finding one violated part's window
 
 
 @dataclass(frozen=True)
 class ExplainOptions:
-    """`timeout`: seconds for Z3's search in all (None: no limit); `states`: the most
+    """`timeout`: seconds for the whole explanation (None: no limit); `states`: the most
     object states the encoding takes."""
 
     timeout: float | None = None
@@ -78,7 +87,7 @@ class Explanation:
     - 'unknown': Z3's search did not finish; `reason` says why.
 
     `window` is the number of operations encoded (0 when nothing was), `violated_parts`
-    the number of violated parts (only the first, `part`, is explained). `minimum` says
+    the number of violated parts (only one, `part`, is explained). `minimum` says
     whether `core` is a smallest set; when finding one takes longer than
     `ExplainOptions.smallest` seconds, `core` is Z3's unsat core minimised by deletion
     instead: no member can be left out, but a smaller set may exist.
@@ -104,24 +113,28 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
         return Explanation(LINEARIZABLE)
     if result.verdict is Verdict.UNKNOWN:
         return Explanation(UNDECIDED, reason=result.reason)
-    first = result.violated[0]
-    part_spec, members, ops = _part(spec, operations, first)
-    cut, chosen = _window(part_spec, ops)
+    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    violated = len(result.violated)
+    try:
+        part, part_spec, members, ops, cut, chosen = _easiest(spec, operations, result.violated, deadline)
+    except SolverUnknown as stop:
+        return Explanation(UNKNOWN_STATUS, reason=f"{stop.reason}: no violated part's window was found in time",
+                           violated_parts=violated)
     window = prefix([ops[k] for k in chosen], cut)
     last = [k for k, o in enumerate(window) if o.ret == cut]
-    counts = dict(part=first.part, window=len(window), violated_parts=len(result.violated))
+    counts = dict(part=part, window=len(window), violated_parts=violated)
     target_hint = last[0] if len(last) == 1 else None
-    share = options.smallest if options.timeout is None else min(options.smallest, options.timeout / 3)
     minimum = True
     try:
+        left = _remaining(deadline)
+        share = options.smallest if left is None else min(options.smallest, left / 3)
         try:
             found = smallest_core(part_spec, window, target_hint, SmtOptions(share, options.states))
         except SolverUnknown as stop:
             if stop.reason != "timeout":
                 raise
             minimum = False      # the smallest set takes too long to be sure of: a minimal one
-            left = None if options.timeout is None else options.timeout - share
-            found = minimal_core(part_spec, window, target_hint, SmtOptions(left, options.states))
+            found = minimal_core(part_spec, window, target_hint, SmtOptions(_remaining(deadline), options.states))
     except (SolverUnknown, NotEncodable) as stop:
         return Explanation(UNKNOWN_STATUS, reason=getattr(stop, "reason", None) or str(stop), **counts)
     if found is None:
@@ -130,10 +143,37 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
     core = tuple(sorted((members[chosen[k]] for k in found), key=lambda i: (operations[i].call, i)))
     states = domain(part_spec, window, options.states)
     relaxations = Relaxed(part_spec, window, states)
-    verify(relaxations, found)
-    allowed, complete = _allowed(relaxations, states, found, target)
+    try:
+        verify(relaxations, found, deadline, options.states)
+    except SolverUnknown as stop:
+        return Explanation(UNKNOWN_STATUS, reason=f"{stop.reason}: the offline checker did not confirm the "
+                                                  f"{len(found)} operations Z3 found in time", **counts)
+    allowed, complete = _allowed(relaxations, states, found, target, deadline)
     return Explanation(EXPLAINED, core=core, contradicted=members[chosen[target]], allowed=allowed,
                        complete=complete, minimum=minimum, **counts)
+
+
+def _easiest(spec: SequentialSpec, operations: Sequence[Operation], violated: Sequence[PartResult],
+             deadline: float | None) -> tuple[Hashable, SequentialSpec, tuple[int, ...], list[Operation], int, list[int]]:
+    """Of the violated parts, the one with the smallest window (the first of those): its
+    key, its object, members and operations (`_part`), and its window (`_window`). With a
+    deadline, a part whose window takes more than WINDOW_LIMIT seconds to find is passed
+    over; raises SolverUnknown when every part is."""
+    best = None
+    for found in violated:
+        part_spec, members, ops = _part(spec, operations, found)
+        limit = None if deadline is None else min(WINDOW_LIMIT, deadline - time.monotonic())
+        if limit is not None and limit <= 0:
+            break
+        try:
+            cut, chosen = _window(part_spec, ops, None if limit is None else time.monotonic() + limit)
+        except SolverUnknown:
+            continue
+        if best is None or len(chosen) < len(best[-1]):
+            best = (found.part, part_spec, members, ops, cut, chosen)
+    if best is None:
+        raise SolverUnknown("timeout")
+    return best
 
 
 def _part(spec: SequentialSpec, operations: Sequence[Operation],
@@ -151,43 +191,63 @@ def prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
     return [o if o.ret is None or o.ret <= cut else relaxed(o) for o in ops if o.call <= cut]
 
 
-def _window(spec: SequentialSpec, ops: list[Operation]) -> tuple[int, list[int]]:
+def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) -> tuple[int, list[int]]:
     """The first response position after which `ops` (not linearizable) cannot be
-    linearized, and the operations called by then (indices into `ops`)."""
+    linearized, and the operations called by then (indices into `ops`). Raises
+    SolverUnknown when the offline checker does not decide a prefix by `deadline`."""
     cuts = sorted({o.ret for o in ops if o.ret is not None})
     low, high = 0, len(cuts) - 1
     while low < high:
         middle = (low + high) // 2
-        if check_operations(spec, prefix(ops, cuts[middle])).verdict is Verdict.VIOLATED:
+        verdict = check_operations(spec, prefix(ops, cuts[middle]), CheckOptions(_remaining(deadline))).verdict
+        if verdict is Verdict.UNKNOWN:
+            raise SolverUnknown("timeout")
+        if verdict is Verdict.VIOLATED:
             high = middle
         else:
             low = middle + 1
     return cuts[low], [k for k, o in enumerate(ops) if o.call <= cuts[low]]
 
 
-def verify(relaxations: Relaxed, core: Sequence[int]) -> None:
+def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = None,
+           states: int = STATE_LIMIT) -> None:
     """Raise InternalError unless the offline checker cannot linearize the window with
-    only `core`'s responses kept, and can once any one member more is relaxed. (The window
-    stands for the whole history here: with everything outside `core` relaxed, the
-    operations called after it and the other parts can always be linearized.)"""
-    if relaxations.verdict(core) is not Verdict.VIOLATED:
+    only `core`'s responses kept, and it can be linearized once any one member more is
+    relaxed. (The window stands for the whole history here: with everything outside
+    `core` relaxed, the operations called after it and the other parts can always be
+    linearized.) A linearization is a concrete check whoever finds it, so for the second
+    half the offline checker and Z3 take turns (`decide`), Z3's model replayed on the
+    spec. Raises SolverUnknown when `deadline` comes first."""
+    verdict = relaxations.verdict(core, _remaining(deadline))
+    if verdict is Verdict.UNKNOWN:
+        raise SolverUnknown("timeout")
+    if verdict is not Verdict.VIOLATED:
         raise InternalError(f"the offline checker linearizes the core {list(core)} that Z3 found")
+    encode = functools.cache(lambda: HistoryEncoding(Solver(), relaxations.spec, relaxations.ops, states))
     for member in core:
-        if relaxations.verdict([i for i in core if i != member]) is not Verdict.HOLDS:
+        rest = [i for i in core if i != member]
+        if decide(relaxations, encode, rest, deadline)[0] is not Verdict.HOLDS:
             raise InternalError(f"the core {list(core)} that Z3 found is not minimal: "
                                 f"it cannot be linearized without operation {member} either")
 
 
-def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: int) -> tuple[tuple, bool]:
+def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: int,
+             deadline: float | None = None) -> tuple[tuple, bool]:
     """The results operation `target` could give, the rest of `core` as recorded, each
     checked by the offline checker: those it gives from some state of the object; and
-    whether that is all of them (no states were merged into DEAD)."""
+    whether that is all of them (no states were merged into DEAD, and every candidate was
+    decided before `deadline`)."""
     recorded = relaxations.ops[target]
     candidates: dict[Hashable, object] = {}
     for s, result in zip(found.states, found.results[target]):
         if s is not DEAD and result is not None and _typed(result) != _typed(recorded.result):
             candidates.setdefault(_typed(result), result)
-    allowed = tuple(r for r in candidates.values()
-                    if relaxations.verdict(core, instead={target: dataclasses.replace(recorded, result=r)})
-                    is Verdict.HOLDS)
-    return allowed, DEAD not in found.states
+    allowed, complete = [], DEAD not in found.states
+    for r in candidates.values():
+        left = None if deadline is None else deadline - time.monotonic()
+        verdict = Verdict.UNKNOWN if left is not None and left <= 0 else relaxations.verdict(
+            core, left, instead={target: dataclasses.replace(recorded, result=r)})
+        if verdict is Verdict.HOLDS:
+            allowed.append(r)
+        complete = complete and verdict is not Verdict.UNKNOWN
+    return tuple(allowed), complete

@@ -353,7 +353,7 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
     each member relaxed in turn, and left relaxed when the rest still cannot be kept. The
     offline checker decides each deletion (refuting a handful of kept responses is where
     its memoised search takes milliseconds and Z3 can take seconds); when it does not
-    finish within GROW_LIMIT, it and Z3 take turns with growing time (`_refute`), and a
+    finish within GROW_LIMIT, it and Z3 take turns with growing time (`decide`), and a
     smaller core from Z3 is taken too.
     Minimal, not always the smallest: no member can be relaxed, but a different, smaller
     set may exist. None when `ops` are linearizable. Raises SolverUnknown (time is up, or
@@ -382,35 +382,37 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
         rest = [k for k in core if k != i]
         if target is not None and target not in rest:
             continue
-        refuted, smaller = _refute(relaxations, encoding, rest, deadline)
-        if refuted:
+        verdict, smaller = decide(relaxations, lambda: encoding, rest, deadline)
+        if verdict is Verdict.VIOLATED:
             core = [k for k in rest if smaller is None or k in smaller or k == target]
     return tuple(core)
 
 
-def _refute(relaxations: Relaxed, encoding: HistoryEncoding, kept: list[int],
-            deadline: float | None) -> tuple[bool, set[int] | None]:
-    """Whether the responses `kept` cannot all be kept, and Z3's unsat core when Z3 is the
-    one that says so: the offline checker and Z3 take turns, each given GROW_LIMIT seconds
-    and then four times as long each round, until one decides (neither is reliably the
-    faster on a window with many indeterminate writes). Raises SolverUnknown when time is
-    up or Z3 cannot decide for another reason."""
+def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: list[int],
+           deadline: float | None) -> tuple[Verdict, set[int] | None]:
+    """Whether the responses `kept` can all be kept (HOLDS: a linearization, the offline
+    checker's or Z3's model replayed on the spec) or not (VIOLATED), and Z3's unsat core
+    when Z3 is the one that refutes them. The offline checker and Z3 (`encode()`, called
+    when first needed) take turns, each given GROW_LIMIT seconds and then four times as
+    long each round, until one decides (neither is reliably the faster on a window with
+    many indeterminate writes). Raises SolverUnknown when time is up or Z3 cannot decide
+    for another reason."""
     limit = GROW_LIMIT
     while True:
         verdict = relaxations.verdict(kept, _left(deadline, limit))
         if verdict is not Verdict.UNKNOWN:
-            return verdict is Verdict.VIOLATED, None
+            return verdict, None
         turn = time.monotonic() + limit
         try:
-            answer = encoding.check(kept, turn if deadline is None else min(deadline, turn))
+            answer = encode().check(kept, turn if deadline is None else min(deadline, turn))
         except SolverUnknown as stop:
             if stop.reason != "timeout" or (deadline is not None and time.monotonic() >= deadline):
                 raise
             limit *= 4
             continue
         if answer.outcome is Outcome.UNSAT:
-            return True, {int(name.split("_")[1]) for name in answer.core}
-        return False, None
+            return Verdict.VIOLATED, {int(name.split("_")[1]) for name in answer.core}
+        return Verdict.HOLDS, None
 
 
 def _left(deadline: float | None, cap: float) -> float:
