@@ -36,6 +36,7 @@ is never shown); the verdict stays the offline checker's. A candidate result of 
 not checked in time makes the list incomplete (`complete` False). Deterministic unless a
 time limit is hit. Nothing here prints.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -81,10 +82,12 @@ class Explanation:
       with the others as recorded (in the order the object's states were first reached;
       empty when it could not take effect at all in its interval); `complete` says whether
       those are all (False when some states of a growing object were not told apart: it
-      might then also give a value no read of the history returned);
+      might then also give a value no read of the history returned; or when some
+      candidates were not checked before the time limit);
     - 'linearizable': the history is linearizable (nothing to explain);
     - 'undecided': the offline checker's verdict is unknown (nothing to explain);
-    - 'unknown': Z3's search did not finish; `reason` says why.
+    - 'unknown': the explanation did not finish in time, or the object cannot be encoded;
+      `reason` says why.
 
     `window` is the number of operations encoded (0 when nothing was), `violated_parts`
     the number of violated parts (only one, `part`, is explained). `minimum` says
