@@ -52,8 +52,8 @@ from checker.props.linearizability import (CheckOptions, LinearizabilityResult, 
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.history import (
-    DEAD, STATE_LIMIT, Domain, HistoryEncoding, Relaxed, SmtOptions, _remaining, decide, domain, minimal_core,
-    smallest_core,
+    DEAD, STATE_LIMIT, Domain, HistoryEncoding, Relaxed, SmtOptions, _deadline, _remaining, decide, domain,
+    minimal_core, smallest_core,
 )
 from checker.smt.solver import Solver, SolverUnknown
 from checker.smt.symbolic import NotEncodable
@@ -116,7 +116,7 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
         return Explanation(LINEARIZABLE)
     if result.verdict is Verdict.UNKNOWN:
         return Explanation(UNDECIDED, reason=result.reason)
-    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    deadline = _deadline(SmtOptions(options.timeout))
     violated = len(result.violated)
     try:
         part, part_spec, members, ops, cut, chosen = _easiest(spec, operations, result.violated, deadline)
@@ -164,12 +164,12 @@ def _easiest(spec: SequentialSpec, operations: Sequence[Operation], violated: Se
     over; raises SolverUnknown when every part is."""
     best = None
     for found in violated:
-        part_spec, members, ops = _part(spec, operations, found)
-        limit = None if deadline is None else min(WINDOW_LIMIT, deadline - time.monotonic())
-        if limit is not None and limit <= 0:
+        if deadline is not None and time.monotonic() >= deadline:
             break
+        part_spec, members, ops = _part(spec, operations, found)
         try:
-            cut, chosen = _window(part_spec, ops, None if limit is None else time.monotonic() + limit)
+            cut, chosen = _window(part_spec, ops, None if deadline is None else
+                                  min(deadline, time.monotonic() + WINDOW_LIMIT))
         except SolverUnknown:
             continue
         if best is None or len(chosen) < len(best[-1]):
