@@ -7,7 +7,7 @@ attribute value is written as a double-quoted string through `quote`, which esca
 - `"` and `\\` with a backslash, so no value ends its string early or starts an escape;
 - a newline as `\\n` (Graphviz's centred line break), a tab or carriage return as a numeric
   entity, and the control characters SVG cannot hold (the other C0 controls, U+FFFE and
-  U+FFFF) as visible escapes such as `\\x08`, so the text stays readable and the SVG valid;
+  U+FFFF) and DEL (whose entity Graphviz turns into invalid UTF-8) as visible escapes such as `\\x08`, so the text stays readable and the SVG valid;
 - `&`, `<`, `>`, `{`, `}` and every other non-ASCII character up to U+FFFD as numeric HTML
   entities (`&#60;`), which Graphviz decodes in labels: the text is the same in the picture,
   and no record-shape or HTML-like label syntax can reinterpret it. Characters past U+FFFF
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 _ENTITY = frozenset('&<>{}')
 # control characters that XML 1.0 cannot hold even as entities (dot's SVG would not parse)
-_INVISIBLE = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+# and DEL, whose entity Graphviz 2.43 turns into invalid UTF-8
+_INVISIBLE = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
 
 
 def quote(value: object) -> str:
