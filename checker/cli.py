@@ -190,6 +190,7 @@ def _add_check_command(commands) -> None:
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     _add_define_option(cmd)
     _add_faults_option(cmd)
+    _add_values_option(cmd)
     add_bounds_options(cmd)
     cmd.add_argument("--dfs", action="store_true",
                      help="search depth-first (counterexamples are then not always the shortest)")
@@ -252,6 +253,7 @@ def _add_replay_command(commands) -> None:
     cmd.add_argument("trace", metavar="TRACE", help="a path such as 0.1.3.2, or a file")
     _add_define_option(cmd)
     _add_faults_option(cmd)
+    _add_values_option(cmd)
     cmd.add_argument("--property", metavar="NAME",
                      help="with a JSON report: the property whose trace to replay (default: the first violated)")
     _add_json_option(cmd)
@@ -289,6 +291,21 @@ def _add_faults_option(cmd: argparse.ArgumentParser) -> None:
 def _add_define_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("-D", dest="defines", metavar="NAME=VALUE", action="append", default=[],
                      help="override a constant of the spec (an integer or true/false); repeatable")
+
+
+def _add_values_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--values", dest="values", metavar="N,...", type=_object_values,
+                     help="the values of an object declared 'values = int', e.g. --values 1,2: for the "
+                          "explicit engine, and to replay an SMT counterexample (its report gives them)")
+
+
+def _object_values(text: str) -> frozenset:
+    try:
+        out = frozenset(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of integers, "
+                                         f"e.g. 1,2") from None
+    return out
 
 
 # ---------------------------------------------------------------- reading a spec
@@ -375,9 +392,9 @@ def summary(program: Program) -> str:
 
 
 def compile_spec(path: str, overrides: dict[str, int | bool | Symbolic], command: str,
-                 faults: FaultOverride | None = None) -> tuple[Program, Model]:
-    """Read, check (with the `-D` and `--faults` overrides) and compile a spec for the
-    explicit engine.
+                 faults: FaultOverride | None = None, data: frozenset | None = None) -> tuple[Program, Model]:
+    """Read, check (with the `-D`, `--faults` and `--values` overrides) and compile a spec
+    for the explicit engine.
 
     Raises UsageError or SpecError; a construct the engine cannot run yet, or an initial
     value that does not fit its type, is a located SpecError. A symbolic `-D` (`W=?`) is a
@@ -386,10 +403,19 @@ def compile_spec(path: str, overrides: dict[str, int | bool | Symbolic], command
     protocol, source = parse_bytes(read_spec(path), path)
     concrete = {k: v for k, v in overrides.items() if not isinstance(v, Symbolic)}
     known_overrides(protocol, overrides)
-    program = check(protocol, source, concrete, faults)
+    program = check(protocol, source, concrete, faults, _data_for(protocol, data))
     if len(concrete) < len(overrides):
         raise UsageError(_needs_values(program, [k for k in overrides if k not in concrete], command))
     return program, _compiled(program, source, command)
+
+
+def _data_for(protocol, data: frozenset | None) -> frozenset | None:
+    """`--values`, refused for a spec whose object does not declare `values = int`."""
+    from checker.semantics.objectdecl import declares_int_values
+    if data is not None and not declares_int_values(protocol):
+        raise UsageError("--values is for a spec whose object declares 'values = int'; this spec's object "
+                         "gives its own values")
+    return data
 
 
 def compile_symbolic(path: str, overrides: dict[str, int | bool | Symbolic], command: str,
@@ -398,15 +424,16 @@ def compile_symbolic(path: str, overrides: dict[str, int | bool | Symbolic], com
     symbolic, its explicit model with the spec's own values for them (the layout and
     tables the encoding shares), and the `Parameters` (smt/params.py) that compile it with
     the values the solver chooses. Raises as `compile_spec` does."""
-    from checker.smt.params import Parameters
+    from checker.smt.params import Parameters, seed
     protocol, source = parse_bytes(read_spec(path), path)
     program = check(protocol, source, overrides, faults)
     concrete = {k: v for k, v in overrides.items() if not isinstance(v, Symbolic)}
 
-    def at(values: dict) -> Model:
-        return _compiled(check(protocol, source, {**concrete, **values}, faults), source, command)
+    def at(values: dict, data: frozenset | None = None) -> Model:
+        return _compiled(check(protocol, source, {**concrete, **values}, faults, data), source, command)
 
-    return program, at({}), Parameters(program, at)
+    return program, at({}, seed(program) if program.object is not None and program.object.unbounded else None), \
+        Parameters(program, at)
 
 
 def _needs_values(program: Program, names: list[str], command: str) -> str:
@@ -464,11 +491,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
-    if args.engine == "smt" and any(isinstance(v, Symbolic) for v in overrides.values()):
-        _engines().symbolic_outputs(args)
+    if args.engine == "smt" and args.values is None:
         program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults)
+        if program.params() or (program.object is not None and program.object.unbounded):
+            _engines().symbolic_outputs(args)
+        else:
+            parameters = None
     else:
-        program, model = compile_spec(args.spec, overrides, "check", faults)
+        program, model = compile_spec(args.spec, overrides, "check", faults, args.values)
     results = _engine_results(args, model, parameters)
     result = results[0]
     defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
@@ -650,7 +680,8 @@ def _pick_trace(data: object, prop: str | None, name: str) -> dict:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a trace and print it; reject one that does not fit the spec."""
-    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args))
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args),
+                                  args.values)
     given = read_trace(args.trace, args.property)
     path, constants, faults = given.path, given.constants, given.faults
     if constants is not None:

@@ -88,7 +88,10 @@ class PropertyResult:
     is the length in steps of the trace the engine found when a shrinker
     (explore/shrink.py) replaced it with this shorter one; None otherwise. `constants` are
     the values the SMT engine's solver chose for the symbolic constants (`-D NAME=?`) in
-    this counterexample, as (name, value) pairs; None without symbolic constants."""
+    this counterexample, as (name, value) pairs; None without symbolic constants. `data`
+    are the object values of the explicit model an SMT counterexample of an object of
+    `values = int` is replayed in (the integers it uses, ascending: `--values`); None
+    otherwise."""
 
     name: str
     kind: str
@@ -98,6 +101,7 @@ class PropertyResult:
     lasso: Lasso | None = None
     shrunk_from: int | None = None
     constants: tuple[tuple[str, int | bool], ...] | None = None
+    data: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class RuntimeFailure:
     span: object
     trace: Trace
     constants: tuple[tuple[str, int | bool], ...] | None = None
+    data: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

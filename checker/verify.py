@@ -69,19 +69,21 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     results: dict[str, PropertyResult] = {}
     failure = None
     for found in run.found:
-        instance = bmc.instance(found.values)
+        instance = bmc.instance(found.values, found.data)
         trace = replay(instance, found.path)
+        found_with = {"constants": found.values or None,
+                      "data": tuple(sorted(found.data)) if found.data is not None else None}
         if found.prop is None:
-            failure = replace(_failure(instance, found.path, trace), constants=found.values or None)
+            failure = replace(_failure(instance, found.path, trace), **found_with)
             continue
         if found.prop.kind in liveness.KINDS:
             end = bmc.endings[found.prop.name]
             results[found.prop.name] = replace(_lasso_result(instance, found.prop, found.path, end, trace),
-                                               constants=found.values or None)
+                                               **found_with)
             continue
         _check_invariant(instance, found.prop.name, found.path)
         results[found.prop.name] = PropertyResult(found.prop.name, found.prop.kind, Verdict.VIOLATED, trace,
-                                                  constants=found.values or None)
+                                                  **found_with)
     if failure is not None:
         reason = "runtime_error"
     elif run.reason is not None:

@@ -422,6 +422,11 @@ def compile_model(program: ir.Program) -> Model:
     for p in program.params():
         raise Unsupported(f"the symbolic constant '{p.name}'", p.span,
                           reason=f"the explicit engine needs a value for {p.name}: give it with -D {p.name}=VALUE")
+    if program.object is not None and program.object.unbounded:
+        raise Unsupported("an object with 'values = int'", program.object.span,
+                          reason="the explicit engine needs the object's values to be finite: 'values = int' is "
+                                 "checked with --engine smt; give the explicit engine some with --values, "
+                                 "e.g. --values 1,2")
     codec = values.Codec(program)
     tables = Tables(codec)
     tables.namespace["_show"] = lambda v, t: values.show(codec.decode(v, t), t)

@@ -43,6 +43,8 @@ def property_data(p: PropertyResult) -> dict:
         out["reason"] = p.reason
     if p.constants is not None:
         out["constants"] = dict(p.constants)
+    if p.data is not None:
+        out["object_values"] = list(p.data)
     return out
 
 
@@ -73,7 +75,8 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         if f.span is not None:
             where = {"line": f.span.line, "column": f.span.column}  # type: ignore[attr-defined]
         data["error"] = {"message": f.message, "location": where, **trace_data(f.trace),
-                         **({"constants": dict(f.constants)} if f.constants is not None else {})}
+                         **({"constants": dict(f.constants)} if f.constants is not None else {}),
+                         **({"object_values": list(f.data)} if f.data is not None else {})}
     return data
 
 

@@ -281,7 +281,8 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
             out += _session_verdict_lines(p.trace, p.kind)
         out.append("  final state:")
         out += state_lines(p.trace, "    ")
-        defines = "".join(f"-D {k}={str(v).lower()} " for k, v in p.constants or ())
+        defines = "".join(f"-D {k}={str(v).lower()} " for k, v in p.constants or ()) + \
+            (f"--values={','.join(map(str, p.data))} " if p.data is not None else "")
         out.append("  replay: " + replay_hint.format(path=defines + path_text(p.trace)))
     return out
 

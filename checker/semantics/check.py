@@ -22,7 +22,7 @@ from checker.semantics.exprs import (
     ExprLowering, Frame,
 )
 from checker.semantics.faults import FaultOverride, faults_of, override, requirement
-from checker.semantics.objectdecl import ObjectDeclarations
+from checker.semantics.objectdecl import ObjectDeclarations, names_int
 from checker.semantics.stmts import StmtLowering
 from checker.semantics.typedecl import BUILTIN_TYPES, NO_DEFAULT, TypeResolution, default_value
 from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type, describe
@@ -42,11 +42,12 @@ NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your
 
 def check(protocol: ast.Protocol, source: Source,
           overrides: Mapping[str, int | bool | ir.Symbolic] | None = None,
-          fault_override: FaultOverride | None = None) -> ir.Program:
+          fault_override: FaultOverride | None = None, data: frozenset | None = None) -> ir.Program:
     """Check a parsed spec and lower it to the IR, with the constants of `overrides` (`-D`)
-    and the fault budgets of `fault_override` (`--faults`). Pure: the same input gives the
-    same Program."""
-    return Checker(protocol, source, dict(overrides or {}), fault_override).run()
+    and the fault budgets of `fault_override` (`--faults`); `data` stands for an object
+    declared with `values = int` (the explicit model an SMT run is replayed in, `--values`).
+    Pure: the same input gives the same Program."""
+    return Checker(protocol, source, dict(overrides or {}), fault_override, data).run()
 
 
 def known_overrides(protocol: ast.Protocol, overrides: Mapping[str, object]) -> None:
@@ -63,9 +64,10 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     """One run of the semantic checker over one protocol. Use `check()`."""
 
     def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool | ir.Symbolic],
-                 fault_override: FaultOverride | None = None) -> None:
+                 fault_override: FaultOverride | None = None, data: frozenset | None = None) -> None:
         self.protocol, self.source, self.overrides = protocol, source, overrides
         self.fault_override = fault_override
+        self.data = data                        # the values of `values = int`, when given
         self.diagnostics: list[Diagnostic] = []
         self.expansions: list[Note] = []
         self.consts: dict[str, object] = {}     # name -> value, or an ir.Expr when symbolic
@@ -244,6 +246,8 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
                         self._atom(m.id)
         for obj in self._of(ast.BuiltinObject):
             for arg in obj.args:
+                if str(arg.name) == "values" and names_int(arg.value, self.aliases_names()):
+                    continue
                 if str(arg.name) in ("values", "keys", "initial"):
                     for m in _bare_names(arg.value):
                         if m not in self.consts and m not in self.aliases_names():

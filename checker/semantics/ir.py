@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from checker.diagnostics import Span, span_field
-from checker.semantics.types import Type
+from checker.semantics.types import IntT, Type
 
 
 
@@ -497,6 +497,12 @@ class ObjectSpec:
 
     def param(self, name: str, default: object = None) -> object:
         return dict(self.params).get(name, default)
+
+    @property
+    def unbounded(self) -> bool:
+        """Whether its values are every integer (`values = int`: the SMT engine's)."""
+        values = self.param("values")
+        return isinstance(values, IntT) and not values.bounded
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from checker.dsl import ast
 from checker.semantics import ir, objects
 from checker.semantics.exprs import CONST, OPERATION, Ctx, Frame
 from checker.semantics.stmts import always_returns
-from checker.semantics.types import AtomT, IntT, Type, describe, int_values
+from checker.semantics.types import INT, AtomT, IntT, Type, describe, int_values
+
+UNBOUNDED_KINDS = ("register", "kv")   # the objects `values = int` is for (the SMT engine's)
 
 if TYPE_CHECKING:
     from checker.semantics.check import Checker
@@ -29,6 +31,10 @@ class ObjectDeclarations:
             self._builtin_object(d)
         for d in self._of(ast.UserObject)[:1]:
             self._user_object(d)
+
+    def unbounded_data(self: "Checker") -> bool:
+        """Whether the object's values are every integer (`values = int`, no `data` given)."""
+        return self.object is not None and self.object.unbounded
 
     def _declares_object(self: "Checker") -> bool:
         """Whether the spec declares an object (maybe a wrong one, already reported)."""
@@ -51,6 +57,10 @@ class ObjectDeclarations:
                            f"parameters are {quote_list(list(allowed), 'and')}", arg.name.span)
             elif name in args:
                 self.error(f"parameter '{name}' is given twice", arg.name.span)
+            elif name == "values" and names_int(arg.value, self.aliases):
+                value = self._unbounded_values(str(d.kind), arg.value)
+                if value is not None:
+                    args[name] = value
             else:
                 value = self._object_arg(name, arg.value)
                 if value is not None:
@@ -70,6 +80,17 @@ class ObjectDeclarations:
         self.object_types = types
         params = tuple(sorted((k, v) for k, v in args.items()))
         self.object = ir.ObjectSpec(str(d.kind), str(d.kind), params, ops, span=d.span)
+
+    def _unbounded_values(self: "Checker", kind: str, e: ast.Expr) -> object:
+        """`values = int`: every integer, for the SMT engine (the type INT as the parameter),
+        or the values the checker was given for it (`data`: an SMT run's replay, --values)."""
+        if kind not in UNBOUNDED_KINDS:
+            self.error(f"'values = int' is for {quote_list(list(UNBOUNDED_KINDS), 'and')} objects; give "
+                       f"'{kind}' a set of values, e.g. {{1, 2}}", e.span)
+            return None
+        if self.data is not None:
+            return self.data
+        return INT
 
     def _object_arg(self: "Checker", name: str, e: ast.Expr) -> object:
         if name in ("values", "keys"):
@@ -143,11 +164,27 @@ class ObjectDeclarations:
                             tuple(frame.locals), tuple(params))
 
 
-def _default_initial(values: frozenset) -> object:
+def declares_int_values(protocol: ast.Protocol) -> bool:
+    """Whether `protocol`'s object declares `values = int`."""
+    aliases = {str(d.name) for d in protocol.decls if isinstance(d, ast.TypeDecl)}
+    return any(str(a.name) == "values" and names_int(a.value, aliases)
+               for d in protocol.decls if isinstance(d, ast.BuiltinObject) for a in d.args)
+
+
+def names_int(e: ast.Expr, aliases: dict) -> bool:
+    """Whether `e` is the type name `int` (not a user's type of that name)."""
+    return isinstance(e, ast.Name) and e.id == "int" and "int" not in aliases
+
+
+def _default_initial(values: frozenset | IntT) -> object:
+    if isinstance(values, IntT):
+        return 0
     return 0 if all(isinstance(v, int) for v in values) else sorted(values)[0]
 
 
-def _same_kind(initial: object, values: frozenset) -> bool:
+def _same_kind(initial: object, values: frozenset | IntT) -> bool:
+    if isinstance(values, IntT):
+        return isinstance(initial, int)
     return all(isinstance(v, str) == isinstance(initial, str) for v in values)
 
 

@@ -33,8 +33,11 @@ KINDS = {
 }
 
 
-def value_type(values: frozenset, initial: object = None) -> Type:
-    """The type of the object's values (plus the initial value): integers or atoms."""
+def value_type(values: frozenset | IntT, initial: object = None) -> Type:
+    """The type of the object's values (plus the initial value): integers or atoms, or
+    every integer for `values = int` (the type INT given as `values`)."""
+    if isinstance(values, IntT):
+        return values
     members = set(values) | ({initial} if initial is not None else set())
     if all(isinstance(v, str) for v in members):
         return AtomT(tuple(sorted(members)))
@@ -54,7 +57,7 @@ def operations(kind: str, args: dict[str, object]) -> tuple[tuple[ir.Operation, 
         value = IntT(0, top)
         return (_op("incr", (), OK, True), _op("read", (), value, False)), {"Value": value}
     values = args["values"]
-    assert isinstance(values, frozenset)
+    assert isinstance(values, (frozenset, IntT))
     written = value_type(values)
     if kind == "register":
         value = value_type(values, args.get("initial"))

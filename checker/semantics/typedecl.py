@@ -28,9 +28,10 @@ class TypeResolution:
     """Mixin: type expressions to types. See the module docstring."""
 
     def type_of(self: "Checker", t: ast.TypeExpr, what: str) -> Type:
-        """Resolve a type expression; report and return ANY when it is wrong or not finite."""
+        """Resolve a type expression; report and return ANY when it is wrong or not finite
+        (integers are unbounded in a spec whose object has `values = int`)."""
         resolved = self._type(t)
-        if not isinstance(resolved, AnyT) and not is_finite(resolved):
+        if not isinstance(resolved, AnyT) and not is_finite(resolved, ints=self.unbounded_data()):
             self.error(f"the type of {what} is not finite: {describe(resolved)}", t.span)
             return ANY
         return resolved

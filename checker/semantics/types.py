@@ -303,21 +303,23 @@ def comparable(a: Type, b: Type) -> bool:
     return join(a, b) is not None
 
 
-def is_finite(t: Type) -> bool:
-    """Whether every value of the type comes from a finite, enumerable domain."""
+def is_finite(t: Type, ints: bool = False) -> bool:
+    """Whether every value of the type comes from a finite, enumerable domain; with `ints`,
+    unbounded integers count as finite too (the values of an object declared `values =
+    int`, which the SMT engine encodes as Z3 integers)."""
     match t:
         case IntT():
-            return t.bounded
+            return t.bounded or ints
         case SeqT(elem=elem, max_len=n):
-            return n is not None and is_finite(elem)
+            return n is not None and is_finite(elem, ints)
         case OptionT(inner=inner) | SetT(elem=inner):
-            return is_finite(inner)
+            return is_finite(inner, ints)
         case MapT(key=key, value=value):
-            return is_finite(key) and is_finite(value)
+            return is_finite(key, ints) and is_finite(value, ints)
         case RecordT(fields=fields):
-            return all(is_finite(f) for _, f in fields)
+            return all(is_finite(f, ints) for _, f in fields)
         case TupleT(elems=elems):
-            return all(is_finite(e) for e in elems)
+            return all(is_finite(e, ints) for e in elems)
         case EmptyT() | NoneT():
             return False
     return True

@@ -21,6 +21,7 @@ HOLDS. A solver timeout or `unknown` answer gives UNKNOWN with the reason.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -28,8 +29,10 @@ import z3
 
 from checker.errors import InternalError
 from checker.model import Model
+from checker.model.values import NONE
 from checker.model.exprgen import Unsupported
 from checker.semantics import ir
+from checker.semantics.types import IntT, OptionT, RecordT, TupleT
 from checker.smt import params
 from checker.smt import symbolic as sv
 from checker.smt.exprs import Env, Exprs
@@ -44,11 +47,14 @@ from checker.smt.steps import Action, Steps
 class Found:
     """A counterexample: the property it breaks (None: the spec fails while running at the
     last state), the explicit path to it (initial state index, then action indices) and the
-    values of the symbolic constants it was found with (smt/params.py; () without any)."""
+    values of the symbolic constants it was found with (smt/params.py; () without any) and,
+    for an object of `values = int`, the object values of the explicit model the path is in
+    (the integers the run uses)."""
 
     prop: ir.Property | None
     path: tuple[int, ...]
     values: params.Values = ()
+    data: frozenset | None = None
 
 
 @dataclass
@@ -92,7 +98,7 @@ class Bmc:
         self.x = Exprs(program, self.shape.dom)
         self.solver = z3.Solver()
         self.solver.add(*params.constraints(program))
-        self._instances: dict[params.Values, Model] = {(): model}
+        self._instances: dict[tuple, Model] = {((), None): model}
         self.states: list[SymState] = [initial_state(self.shape) if start is None
                                        else concrete_state(self.shape, start)]
         self.acts: list[z3.ArithRef] = []
@@ -277,6 +283,8 @@ class Bmc:
             answer = self.solver.check()
             if answer == z3.sat:
                 self._model = self.solver.model()
+                if self.shape.unbounded:
+                    self._model = self._canonical(self._model)
             elif answer == z3.unknown:
                 self._reason = self.solver.reason_unknown() or "unknown"
                 if self._reason == "canceled":
@@ -285,23 +293,77 @@ class Bmc:
         finally:
             self.solver.pop()
 
+    def _canonical(self, model: z3.ModelRef) -> z3.ModelRef:
+        """For an object of `values = int`: the same query's model with the requests'
+        integers renamed 1, 2, 3, ... in the order the run first uses them (the spec's own
+        values, params.seed, kept), when that is still a run that breaks the property; else
+        `model`. Whatever the solver's state, a run is then reported with the same values."""
+        seed = params.seed(self.shape.program)
+        order: list[int] = []
+        for state in (decode(self.shape, model, s) for s in self.states):
+            for k in sorted(state):
+                self._integers_of(k, state[k], order)
+        order = [v for v in order if v not in seed]
+        fresh = (n for n in itertools.count(1) if n not in seed)
+        renamed = {v: next(fresh) for v in order}
+        pins = []
+        for term in self.shape.arguments():
+            got = model.eval(term, model_completion=True).as_long()
+            if got in renamed:
+                pins.append(term == renamed[got])
+        if not pins or all(a == b for a, b in renamed.items()):
+            return model
+        self.solver.push()
+        try:
+            self.solver.add(*pins)
+            return self.solver.model() if self.solver.check() == z3.sat else model
+        finally:
+            self.solver.pop()
+
     # -------------------------------------------------- back to the explicit engine
 
-    def instance(self, values: params.Values) -> Model:
-        """The explicit model with these values of the symbolic constants (`model` itself
-        for a spec without any)."""
-        if values not in self._instances:
-            self._instances[values] = self.parameters.at(dict(values))  # type: ignore[union-attr]
-        return self._instances[values]
+    def instance(self, values: params.Values, data: frozenset | None = None) -> Model:
+        """The explicit model with these values of the symbolic constants and, for an
+        object of `values = int`, these object values (`model` itself for a spec without
+        either)."""
+        if (values, data) not in self._instances:
+            self._instances[(values, data)] = self.parameters.at(dict(values), data)  # type: ignore[union-attr]
+        return self._instances[(values, data)]
 
     def _found(self, prop: ir.Property | None) -> Found:
         values = params.values(self._model, self.shape.program)
-        return Found(prop, self._path(self.instance(values)), values)
+        decoded = [decode(self.shape, self._model, s) for s in self.states]
+        data = self._data(decoded) if self.shape.unbounded else None
+        return Found(prop, self._path(self.instance(values, data), decoded), values, data)
 
-    def _path(self, explicit: Model) -> tuple[int, ...]:
-        """The explicit path in `explicit` of the run the last satisfying model describes."""
+    def _data(self, decoded: list[dict[int, object]]) -> frozenset:
+        """Every integer of the object's values the run uses: the seed (params.seed), the
+        requests' arguments and the integers the nodes hold and send."""
+        found = list(params.seed(self.shape.program))
+        for state in decoded:
+            for k, v in state.items():
+                self._integers_of(k, v, found)
+        return frozenset(found)
+
+    def _integers_of(self, k: int, v: object, found: list) -> None:
+        """Add to `found` (in order, once each) the object's integers in slot k's explicit value `v`: a node's
+        variables, a client's pending request, the messages in flight."""
+        slot = self.shape.layout.slots[k]
+        if slot.kind == "var":
+            _integers(v, self.shape.var_type(slot.node, slot.name), found)
+        elif slot.kind == "client" and v[1] != NONE:  # type: ignore[index]
+            _, op, args, _ = v[1]  # type: ignore[index]
+            params = self.shape.program.object.ops[op].params  # type: ignore[union-attr]
+            _integers(args, TupleT(tuple(t for _, t in params)), found)
+        elif slot.kind in ("inbox", "link"):
+            for m in v:  # type: ignore[attr-defined]
+                fields = self.shape.messages[m[0]].fields
+                _integers(m[len(m) - len(fields):], TupleT(tuple(t for _, t in fields)), found)
+
+    def _path(self, explicit: Model, decoded: list[dict[int, object]]) -> tuple[int, ...]:
+        """The explicit path in `explicit` of the run the last satisfying model describes
+        (`decoded`: its states)."""
         model = self._model
-        decoded = [decode(self.shape, model, s) for s in self.states]
         state = explicit.init_states()[0]
         if not self._fits(state, decoded[0]):
             raise InternalError("the SMT encoding's initial state differs from the explicit one")
@@ -320,3 +382,20 @@ class Bmc:
     def _fits(self, state: tuple, decoded: dict[int, object]) -> bool:
         return all(state[k] == v for k, v in decoded.items())
 
+
+
+def _integers(v: object, t, found: list) -> None:
+    """Add to `found` (in order, once each) the unbounded integers (an object's `values =
+    int`) in the explicit value `v` of IR type `t`."""
+    match t:
+        case IntT() if not t.bounded:
+            if v not in found:
+                found.append(v)
+        case OptionT(inner=inner) if v != NONE:
+            _integers(v, inner, found)
+        case TupleT(elems=elems):
+            for x, e in zip(v, elems):  # type: ignore[call-overload]
+                _integers(x, e, found)
+        case RecordT(fields=fs):
+            for x, (_, e) in zip(v, fs):  # type: ignore[call-overload]
+                _integers(x, e, found)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import z3
 
 from checker.model import values
-from checker.semantics.types import AtomT, BoolT, ClientT, IntT, NodeT, OptionT, TupleT, Type
+from checker.semantics.types import AtomT, BoolT, ClientT, IntT, NodeT, OptionT, TupleT, Type, describe
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import NotEncodable, Tup, conj, disj
 
@@ -81,9 +81,16 @@ class ObjectTable:
                 known.add((type(r).__name__, r))
                 self.results.append(r)
 
-    def apply(self, state: z3.ArithRef, inv: z3.ArithRef) -> tuple[z3.BoolRef, z3.ArithRef, z3.ArithRef]:
+    start = z3.IntVal(0)        # the initial state's index
+
+    def answer(self, value: object, t: Type, dom: sv.Domains) -> z3.ArithRef:
+        """What a reply of `value` (of IR type `t`) is recorded with: its result index."""
+        return result_index(self, value, t, dom)
+
+    def apply(self, state: z3.ArithRef, inv: z3.ArithRef, request=None) -> tuple[z3.BoolRef, z3.ArithRef, z3.ArithRef]:
         """(the invocation can take effect, its result index, the next state) for symbolic
-        state and invocation indices."""
+        state and invocation indices (`request`, the (client, number) invoking, is
+        DataTable's)."""
         can, result, after = [], z3.IntVal(-1), z3.IntVal(0)
         for (si, k), got in sorted(self.step.items()):
             if got is None:
@@ -93,6 +100,69 @@ class ObjectTable:
             result = z3.If(here, got[0], result)
             after = z3.If(here, got[1], after)
         return disj(can), result, after
+
+
+class DataTable:
+    """A register or key-value map of `values = int`, symbolically: its state is the Z3
+    integer each key holds (one for a register), and each request's arguments are its own
+    integers (state.Shape.argument), so `apply` computes the result and the next state as
+    terms. A result is recorded as a *code*, an integer equal for two results exactly when
+    the explicit monitor finds them equal (`code`: integers 4v, false 1 and true 5, an
+    atom a 4a + 2, none 3), so `res == result` compares them as the finite table's
+    indices do."""
+
+    def __init__(self, obj, shape) -> None:
+        self.kind = obj.kind
+        self.shape = shape
+        self.ops = [op.name for op in obj.ops]
+        initial = z3.IntVal(obj.param("initial"))
+        self.keys = shape.dom.of(obj.ops[0].params[0][1]) if obj.kind == "kv" else [None]
+        self.start = tuple(initial for _ in self.keys)
+        self.ok = 4 * shape.dom.codec.atom_code["ok"] + 2
+
+    def answer(self, value: object, t: Type, dom: sv.Domains) -> z3.ArithRef:
+        return code(value, t)
+
+    def apply(self, state: tuple, inv: z3.ArithRef, request: tuple[int, int]) -> tuple:
+        c, q = request
+        result: z3.ArithRef = z3.IntVal(-1)
+        after = state
+        for k, (op, args) in reversed(list(enumerate(self.shape.invocations))):
+            params = self.shape.program.object.ops[op].params
+            terms = [self.shape.argument(c, q, op, args, i, t) for i, (_, t) in enumerate(params)]
+            if self.kind == "kv":
+                at, terms = self.keys.index(args[0]), terms[1:]
+            else:
+                at = 0
+            got, new = self._step(self.ops[op], state[at], terms)
+            here = inv == k
+            result = z3.If(here, got, result)
+            after = tuple(z3.If(here, new, x) if j == at else x for j, x in enumerate(after))
+        return z3.BoolVal(True), result, after
+
+    def _step(self, op: str, value: z3.ArithRef, args: list) -> tuple:
+        """(the result's code, the new value) of `op` on a key holding `value`."""
+        if op in ("read", "get"):
+            return 4 * value, value
+        if op in ("write", "put"):
+            return z3.IntVal(self.ok), args[0]
+        same = value == args[0]                      # cas(expected, new)
+        return z3.If(same, 5, 1), z3.If(same, args[1], value)
+
+
+def code(value: object, t: Type) -> z3.ArithRef:
+    """The code DataTable records a reply of `value` (IR type `t`) with."""
+    if isinstance(value, sv.Opt):
+        inner = t.inner if isinstance(t, OptionT) else t
+        return z3.If(value.present, code(value.value, inner), 3)
+    match t:
+        case BoolT():
+            return z3.If(value, 5, 1)  # type: ignore[arg-type]
+        case IntT() | NodeT() | ClientT():
+            return 4 * value  # type: ignore[operator]
+        case AtomT():
+            return 4 * value + 2  # type: ignore[operator]
+    raise NotEncodable(f"a reply of type {describe(t)} to an object of 'values = int'")
 
 
 def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.ArithRef:
@@ -167,11 +237,11 @@ def non_linearizable(table: ObjectTable, history: tuple, requests: tuple) -> z3.
         rest = [o for o in ops if o not in prefix]
         explained.append(conj([ok] + [z3.Not(complete[o]) for o in rest]))
         for o in rest:
-            can, result, after = table.apply(state, kind[o])
+            can, result, after = table.apply(state, kind[o], o)
             timely = [z3.Not(z3.And(ret[o] >= 0, ret[o] < inv[a])) for a in prefix]
             step_ok = conj([ok, usable[o], can, z3.Implies(complete[o], res[o] == result), *timely])
             if not z3.is_false(step_ok):
                 extend(prefix + [o], step_ok, after)
 
-    extend([], z3.BoolVal(True), z3.IntVal(0))
+    extend([], z3.BoolVal(True), table.start)
     return z3.Not(disj(explained))

@@ -1,4 +1,5 @@
-"""Symbolic constants in the Z3 engine (`-D NAME=?`, `-D NAME=LO..HI`).
+"""Symbolic constants in the Z3 engine (`-D NAME=?`, `-D NAME=LO..HI`), and symbolic data
+(an object of `values = int`).
 
 A constant left symbolic is an `ir.Param` wherever the spec uses it (a constant computed
 from one is the expression over it: checker/semantics). The encoding gives each one Z3
@@ -7,11 +8,16 @@ share it; `constraints` keeps it within its range. A run the solver finds then c
 a value for each (`values`), and the explicit model compiled with those values
 (`Parameters.at`, the CLI's `-D NAME=VALUE`) is the one the run is matched and replayed
 against: the explicit engine never sees a symbolic constant.
+
+Symbolic data goes the same way: the encoding gives each request's integer arguments Z3
+integers of their own (state.Shape.argument), and a run found is replayed in the explicit
+model whose object values are the integers the run uses (`Parameters.at(..., data)`, the
+CLI's `--values`); `seed` gives the ones the initial state needs before any run is found.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Callable
 
 import z3
@@ -25,9 +31,10 @@ Values = tuple[tuple[str, "int | bool"], ...]   # (name, value) in declaration o
 
 @dataclass(frozen=True)
 class Parameters:
-    """A spec with symbolic constants: `program`, its IR with them left symbolic, and `at`,
-    the explicit model compiled with the given values for them (pure: the same values give
-    an equal model)."""
+    """A spec with symbolic constants or data: `program`, its IR with them left symbolic, and
+    `at(values, data)`, the explicit model compiled with the given values for the constants
+    and, for an object of `values = int`, the object's values `data` (a frozenset of
+    integers; pure: the same arguments give an equal model)."""
 
     program: ir.Program
     at: Callable[[dict], Model]
@@ -56,6 +63,29 @@ def values(model: z3.ModelRef, program: ir.Program) -> Values:
         got = model.eval(term(p), model_completion=True)
         out.append((p.name, z3.is_true(got) if isinstance(p.type, BoolT) else got.as_long()))  # type: ignore[attr-defined]
     return tuple(out)
+
+
+def seed(program: ir.Program) -> frozenset:
+    """The object values the initial state of a `values = int` spec needs: 0, the object's
+    initial value and every integer literal of the variables' initial values (which the
+    checker folds constants into)."""
+    found = {0, program.object.param("initial", 0)}  # type: ignore[union-attr]
+    for role in program.roles:
+        for decl in role.vars:
+            _literals(decl.init, found)
+    return frozenset(v for v in found if type(v) is int)
+
+
+def _literals(x: object, found: set) -> None:
+    if isinstance(x, ir.Lit):
+        if type(x.value) is int:
+            found.add(x.value)
+    elif isinstance(x, tuple):
+        for y in x:
+            _literals(y, found)
+    elif is_dataclass(x):
+        for f in fields(x):
+            _literals(getattr(x, f.name), found)
 
 
 def ranges(program: ir.Program) -> dict[str, str]:

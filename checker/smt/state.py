@@ -37,6 +37,7 @@ from checker.model import Model, values
 from checker.model.exprgen import Unsupported
 from checker.model.layout import Slot
 from checker.semantics import ir
+from checker.semantics.types import IntT
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import Tup
 
@@ -69,6 +70,7 @@ class Shape:
         self.gids = [n.gid for n in self.program.nodes]
         self.init = model.init_states()[0]
         self.cuts = self._cut_candidates()
+        self.unbounded = self.program.object is not None and self.program.object.unbounded
         self.invocations = _invocations(self.program, model.codec)
         self.messages = self.program.messages
         self.clients = self.program.clients.count if self.program.clients is not None else 0
@@ -78,6 +80,40 @@ class Shape:
         self.lin, self.histories, self.effects = self._history_checks()
         self.monitor = self._history_slot()
         self.keys = self.compared + ([self.monitor] if self.lin is not None else [])  # type: ignore[list-item]
+
+    # -------------------------------------------------- the arguments of requests
+
+    def argument(self, c: int, q: int, op: int, args: tuple, i: int, t: ir.Type):
+        """Argument i of client c's request q when it invokes (`op`, `args`): the constant
+        of an encoded argument, or for an object of `values = int` the request's own Z3
+        integer (one per request, operation and position, the same in every state)."""
+        if args[i] is SYMBOLIC:
+            return z3.Int(f"arg!{c}!{q}!{op}!{i}")
+        return sv.const(args[i], t, self.dom)
+
+    def arguments(self) -> list:
+        """Every request's Z3 integer (`argument`), in a fixed order."""
+        places = dict.fromkeys((op, i, args) for op, args in self.invocations
+                               for i, a in enumerate(args) if a is SYMBOLIC)
+        terms = {}
+        for c in range(self.clients):
+            for q in range(self.ops):
+                for op, i, args in places:
+                    term = self.argument(c, q, op, args, i, None)
+                    terms[str(term)] = term
+        return list(terms.values())
+
+    def concrete_args(self, model: z3.ModelRef, c: int, q: int, op: int, args: tuple) -> tuple:
+        """`args` with the value `model` gives each of client c's request q's integers."""
+        return tuple(model.eval(self.argument(c, q, op, args, i, None), model_completion=True).as_long()
+                     if a is SYMBOLIC else a for i, a in enumerate(args))
+
+    def invocation(self, op: int, args: tuple) -> int:
+        """The index in the invocation table of an explicit (operation, encoded arguments);
+        an object of `values = int` has no constant for its requests' integers."""
+        if self.unbounded:
+            raise sv.NotEncodable("a request in a given state of an object with 'values = int'")
+        return self.invocations.index((op, args))
 
     def _history_checks(self) -> tuple:
         """(the tabulated object (lin.py), the kinds of check over the clients' history
@@ -95,6 +131,8 @@ class Shape:
         session = [p for p in checks if p.kind != "linearizable"]
         if not checks or self.program.clients is None:
             return None, (), None
+        if self.unbounded:
+            return self._data_checks(checks)
         try:
             orders(n)
             kinds = [p.kind for p in checks]
@@ -110,6 +148,19 @@ class Shape:
                 raise Unsupported(f"{exc} for 'check {session[0].kind}'", session[0].span) from None
             return None, (), None
         return table, tuple(kinds), effects
+
+    def _data_checks(self, checks: list) -> tuple:
+        """`_history_checks` for an object of `values = int`: `check linearizable` against
+        the symbolic object (lin.DataTable); the session checks are not decided (their
+        tables enumerate what reads can give)."""
+        from checker.smt.lin import DataTable, orders
+        if not any(p.kind == "linearizable" for p in checks):
+            return None, (), None
+        try:
+            orders(self.clients * self.ops)
+        except sv.NotEncodable:
+            return None, (), None
+        return DataTable(self.program.object, self), ("linearizable",), None
 
     def _history_slot(self) -> int | None:
         if self.lin is None:
@@ -188,9 +239,20 @@ def _blocks(cut: tuple, a: int, b: int) -> bool:
     return (cut[1] == a and cut[2] == b) or (cut[0] == 1 and cut[1] == b and cut[2] == a)
 
 
+class _Symbolic:
+    """The argument of an invocation that is the request's own Z3 integer (`values = int`)."""
+
+    def __repr__(self) -> str:
+        return "SYMBOLIC"
+
+
+SYMBOLIC = _Symbolic()
+
+
 def _invocations(program: ir.Program, codec: values.Codec) -> tuple:
     """Every (operation index, encoded arguments) a client may invoke, in the order the
-    explicit engine tries them (envgen.invocations)."""
+    explicit engine tries them (envgen.invocations); an argument of unbounded integer type
+    (an object of `values = int`) is SYMBOLIC."""
     if program.object is None:
         return ()
     import itertools
@@ -198,7 +260,9 @@ def _invocations(program: ir.Program, codec: values.Codec) -> tuple:
     out = []
     for i, op in enumerate(program.object.ops):
         if op.name in handled:
-            out += [(i, args) for args in itertools.product(*(values.domain(t, codec) for _, t in op.params))]
+            choices = [[SYMBOLIC] if isinstance(t, IntT) and not t.bounded else values.domain(t, codec)
+                       for _, t in op.params]
+            out += [(i, args) for args in itertools.product(*choices)]
     return tuple(out)
 
 
@@ -310,7 +374,7 @@ def _request_table(shape: Shape, state: tuple) -> tuple:
     for k, slot in enumerate(shape.layout.slots):
         if slot.kind == "requests":
             for c, q, op, args in state[k]:  # type: ignore[attr-defined]
-                rows[c][q] = Tup((z3.IntVal(slot.node), z3.IntVal(shape.invocations.index((op, args)))))
+                rows[c][q] = Tup((z3.IntVal(slot.node), z3.IntVal(shape.invocation(op, args))))
     return tuple(tuple(row) for row in rows)
 
 
@@ -331,7 +395,7 @@ def encode_slot(shape: Shape, slot: Slot, v: object) -> object:
         if pending == values.NONE:
             return Tup((z3.IntVal(done), z3.BoolVal(False), z3.IntVal(0), z3.IntVal(0), z3.IntVal(-1)))
         seq, op, args, node = pending
-        inv = shape.invocations.index((op, args))
+        inv = shape.invocation(op, args)
         return Tup((z3.IntVal(done), z3.BoolVal(True), z3.IntVal(seq), z3.IntVal(inv), z3.IntVal(node)))
     if slot.kind in ("inbox", "link"):
         msgs = [message_const(shape, m, slot.kind == "inbox") for m in values.ordered(v)] \
@@ -395,11 +459,12 @@ def decode(shape: Shape, model: z3.ModelRef, state: SymState) -> dict[int, objec
                 out[k] = (num(n), values.NONE)
             else:
                 op, args = shape.invocations[num(inv)]
-                out[k] = (num(n), (num(seq), op, args, num(at)))
+                out[k] = (num(n), (num(seq), op, shape.concrete_args(model, slot.node, num(seq), op, args), num(at)))
         elif slot.kind == "requests":
             reqs = state.slots[table]  # type: ignore[index]
-            here = [(c, s) + shape.invocations[num(r.items[1])] for c, row in enumerate(reqs)
-                    for s, r in enumerate(row) if num(r.items[0]) == slot.node]
+            here = [(c, s, op, shape.concrete_args(model, c, s, op, args)) for c, row in enumerate(reqs)
+                    for s, r in enumerate(row) if num(r.items[0]) == slot.node
+                    for op, args in [shape.invocations[num(r.items[1])]]]
             out[k] = tuple(values.ordered(here))
         elif slot.kind == "inbox":
             msgs = [_message(shape, model, m, with_source=True) for m in x.slots if truth(m.items[0])]  # type: ignore[attr-defined]

@@ -198,9 +198,10 @@ class Steps:
             for q, r in enumerate(row):
                 at, inv = r.items
                 here = conj([able, at == gid, disj([inv == k for k, _ in mine])])
-                args = [sv.const(mine[-1][1][i], t, self.shape.dom) for i, (_, t) in enumerate(params)]
+                arg = self.shape.argument
+                args = [arg(c, q, op, mine[-1][1], i, t) for i, (_, t) in enumerate(params)]
                 for k, a in reversed(mine[:-1]):
-                    args = [sv.ite(inv == k, sv.const(a[i], t, self.shape.dom), args[i]) for i, (_, t) in enumerate(params)]
+                    args = [sv.ite(inv == k, arg(c, q, op, a, i, t), args[i]) for i, (_, t) in enumerate(params)]
                 bound = {p.uid: x for p, x in zip(h.params, args)}
                 if h.handle is not None:
                     bound[h.handle.uid] = Tup((z3.IntVal(c), z3.IntVal(q)))
@@ -387,8 +388,7 @@ class Steps:
             store[k] = Tup((n, conj([waiting, z3.Not(hit)]), seq, inv, at))  # type: ignore[index]
             sends.append((REPLY, conj([r.cond, hit]), (client, st.error is not None)))
             if lin is not None and not z3.is_false(hit):
-                from checker.smt.lin import result_index
-                answer = z3.IntVal(-1) if value is None else result_index(lin, value, st.value.type, self.shape.dom)  # type: ignore[union-attr]
+                answer = z3.IntVal(-1) if value is None else lin.answer(value, st.value.type, self.shape.dom)  # type: ignore[union-attr]
                 changes = {1: self.now, 2: answer, 3: z3.BoolVal(st.error is not None)}
                 km = self.shape.monitor
                 store[km] = self._record(work.slot(km), client, seq, changes, hit)  # type: ignore[arg-type]

@@ -1,0 +1,302 @@
+"""Symbolic data: objects of `values = int`, whose values the SMT engine leaves to Z3.
+
+The language accepts `values = int` for registers and key-value maps only; the explicit
+engine refuses such a spec with a located message unless `--values` gives it finite ones.
+The SMT engine gives each request's integer arguments Z3 integers of their own
+(smt/state.py), holds the object to them symbolically (smt/lin.py `DataTable`, checked here
+against the brute-force oracle), and replays every run it finds in the explicit model whose
+values are the integers the run used; its report's replay command says them (`--values`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import z3
+from hypothesis import given, settings
+
+from checker.cli import compile_symbolic
+from checker.diagnostics import Source
+from checker.dsl import parse
+from checker.model import Unsupported, compile_model
+from checker.props.linearizability import OK, UNKNOWN
+from checker.result import Verdict
+from checker.semantics import check
+from checker.smt import params
+from checker.smt.lin import DataTable, non_linearizable
+from checker.smt.state import SYMBOLIC, Shape
+from checker.smt.symbolic import Tup
+from checker.verify import SmtOptions, smt_check
+
+from conftest import REPO_ROOT
+from linearizability_oracle import histories, linearizable
+
+SPECS = REPO_ROOT / "specs"
+
+
+def _unbounded(name: str, tmp_path) -> str:
+    """Library spec `name` with its register's values made `int` (its durable check, which
+    the SMT engine does not decide for such objects, left in)."""
+    text = (SPECS / f"{name}.cap").read_text()
+    out = text.replace("object register(values = {1, 2}, initial = 0)", "object register(values = int, initial = 0)")
+    assert out != text
+    path = tmp_path / f"{name}.cap"
+    path.write_text(out)
+    return str(path)
+
+
+KV = """protocol kv_async:
+    "A primary-backup map whose backup serves reads: a read there can miss an acknowledged put."
+
+    object kv(keys = {x, y}, values = int, initial = 0)
+    clients 2, ops 2
+    network fifo
+
+    message copy(k: Key, v: Value)
+
+    node primary:
+        var data: map[Key, Value] = {x: 0, y: 0}
+
+        request put(k, v):
+            data[k] = v
+            send copy(k, v) to backup
+            reply ok
+
+    node backup:
+        var data: map[Key, Value] = {x: 0, y: 0}
+
+        request get(k):
+            reply data[k]
+
+        on copy(k, v) from p:
+            data[k] = v
+
+    check linearizable
+"""
+
+
+# ---------------------------------------------------------------- the language
+
+
+def test_values_int_makes_the_object_values_unbounded():
+    program = check(parse(KV), Source("<kv>", KV))
+    assert program.object.unbounded
+    put = program.object.op("put")
+    assert put.params[1][1].bounded is False
+    finite = check(parse(KV), Source("<kv>", KV), data=frozenset({3, 7}))
+    assert not finite.object.unbounded
+    assert finite.object.op("get").result.values == (0, 3, 7)     # the initial value too
+
+
+def test_values_int_is_refused_for_sets_and_logs(tmp_path, run_cli):
+    path = tmp_path / "s.cap"
+    path.write_text("protocol s:\n    object set(values = int)\n    clients 1, ops 1\n    node n:\n"
+                    "        request add(v):\n            reply ok\n")
+    code, _, err = run_cli(["parse", str(path)])
+    assert code == 2
+    assert "s.cap:2:25: error: 'values = int' is for 'register' and 'kv' objects" in err
+    assert "^^^" in err
+
+
+def test_the_explicit_engine_refuses_values_int_with_a_located_message(tmp_path, run_cli):
+    path = _unbounded("async_primary_backup", tmp_path)
+    for args in (["check", path], ["check", path, "--engine", "both"], ["replay", path, "0"]):
+        code, out, err = run_cli(args)
+        assert code == 2, args
+        assert "async_primary_backup.cap:23:5: error: the explicit engine needs the object's values to be finite" in err
+        assert "--values" in err and "Traceback" not in err
+
+
+def test_values_gives_the_explicit_engine_finite_values(tmp_path, run_cli):
+    path = _unbounded("async_primary_backup", tmp_path)
+    code, out, _ = run_cli(["check", path, "--values", "1,2", "-q"])
+    plain = run_cli(["check", str(SPECS / "async_primary_backup.cap"), "-q"])
+    assert (code, out.replace(path, "X")) == (plain[0], plain[1].replace(str(SPECS / "async_primary_backup.cap"), "X"))
+
+
+def test_values_is_refused_for_a_spec_with_finite_values_and_when_malformed(run_cli):
+    code, _, err = run_cli(["check", str(SPECS / "async_primary_backup.cap"), "--values", "1,2"])
+    assert code == 2 and "--values is for a spec whose object declares 'values = int'" in err
+    code, _, err = run_cli(["check", str(SPECS / "async_primary_backup.cap"), "--values", "1,x"])
+    assert code == 2 and "'1,x' is not a comma-separated list of integers" in err
+
+
+# ---------------------------------------------------------------- the SMT engine
+
+
+def test_the_lost_write_after_failover_is_found_with_unbounded_values_and_replays(tmp_path, run_cli):
+    path = _unbounded("async_primary_backup", tmp_path)
+    code, out, _ = run_cli(["check", path, "--engine", "smt", "--depth", "6"])
+    assert code == 1
+    assert "check linearizable: violated after 6 steps" in out
+    assert "check durable: unknown ('check durable' is not decided by the SMT engine yet)" in out
+    hint = re.search(r"replay: capcheck replay (\S+) (--values=\S+) (\S+)", out)
+    assert hint is not None, out
+    code, replayed, _ = run_cli(["replay", path, hint.group(2), hint.group(3)])
+    assert code == 0
+    assert replayed.startswith(f"{path}: a trace of 6 steps")
+    code, report, _ = run_cli(["check", path, "--engine", "smt", "--depth", "6", "--json", "-"])
+    data = json.loads(report)
+    lin = next(p for p in data["properties"] if p["name"] == "linearizable")
+    assert lin["object_values"] == [int(v) for v in hint.group(2).split("=")[1].split(",")]
+    assert 0 in lin["object_values"]
+
+
+def test_output_options_that_need_one_model_are_refused(tmp_path, run_cli):
+    path = _unbounded("async_primary_backup", tmp_path)
+    code, _, err = run_cli(["check", path, "--engine", "smt", "--render", str(tmp_path / "out")])
+    assert code == 2 and "--render needs every constant's value" in err
+
+
+def _smt(text: str, depth: int, name: str = "<spec>"):
+    """The SMT engine's result on `text`, the way `capcheck check --engine smt` runs it."""
+    program = check(parse(text), Source(name, text))
+    model = compile_model(check(parse(text), Source(name, text), data=params.seed(program)))
+
+    def at(values, data=None):
+        return compile_model(check(parse(text), Source(name, text), values, data=data))
+
+    return smt_check(model, SmtOptions(depth=depth), parameters=params.Parameters(program, at))
+
+
+def _lengths(result) -> dict[str, int]:
+    return {p.name: p.trace.length for p in result.properties if p.verdict is Verdict.VIOLATED}
+
+
+def test_a_stale_read_of_a_map_is_found_with_unbounded_values():
+    result = _smt(KV, 5)
+    finite = KV.replace("values = int", "values = {1}")
+    from checker.explore import SearchOptions, search
+    explicit = search(compile_model(check(parse(finite), Source("<kv>", finite))), SearchOptions(max_depth=5))
+    assert _lengths(result) == _lengths(explicit) == {"linearizable": 4}
+    lin = next(p for p in result.properties if p.name == "linearizable")
+    assert lin.data is not None and 0 in lin.data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec, depth", [("active_active_lww", 4), ("best_effort_broadcast", 4),
+                                         ("chain_replication_any_reads", 6)])
+def test_library_registers_with_unbounded_values_break_as_with_two(spec, depth, tmp_path):
+    """These library registers' linearizability breaks within `depth` with every integer
+    in as many steps as with the values {1, 2} (each protocol only copies and compares
+    values, so two distinct ones are as good as any), and so do their invariants."""
+    from checker.explore import SearchOptions, search
+    from test_smt import _model
+    text = open(_unbounded(spec, tmp_path)).read()
+    explicit = _lengths(search(_model(spec), SearchOptions(max_depth=depth)))
+    smt = _lengths(_smt(text, depth, spec))
+    assert "linearizable" in explicit
+    assert {k: v for k, v in smt.items()} == {k: v for k, v in explicit.items() if k in smt}
+    assert smt["linearizable"] == explicit["linearizable"]
+
+
+def test_a_value_the_protocol_computes_is_in_the_replayed_model(tmp_path):
+    """The replay model's values are every integer the run holds, not only the requests'
+    arguments: here the node stores v + 1, which the explicit model must be able to hold."""
+    text = """protocol plus_one:
+    object register(values = int, initial = 0)
+    clients 2, ops 1
+
+    node server:
+        var value: Value = 0
+
+        request write(v):
+            value = v + 1
+            reply ok
+
+        request read():
+            reply value
+
+    check linearizable
+"""
+    result = _smt(text, 4)
+    lin = next(p for p in result.properties if p.name == "linearizable")
+    assert lin.verdict is Verdict.VIOLATED and lin.trace.length == 4
+    written = int(re.search(r"write\((-?\d+)\)", repr(lin.trace)).group(1))
+    assert written + 1 in lin.data      # stored by the node, written by no request
+
+
+# ---------------------------------------------------------------- the symbolic object
+
+
+REGISTER = """protocol r:
+    object register(values = int, initial = 0)
+    clients {n}, ops 1
+    node server:
+        var value: Value = 0
+        request read():
+            reply value
+        request write(v):
+            value = v
+            reply ok
+        request cas(expected, new):
+            reply true
+    check linearizable
+"""
+
+
+def _shape(clients: int) -> Shape:
+    text = REGISTER.replace("{n}", str(clients))
+    program = check(parse(text), Source("<r>", text))
+    model = compile_model(check(parse(text), Source("<r>", text), data=params.seed(program)))
+    return Shape(model, 1, program)
+
+
+def _encoded(shape: Shape, operations) -> tuple:
+    """A recorded history (one client per operation) as the encoding's history, request
+    table and the equalities that give each request's integers their values."""
+    table: DataTable = shape.lin
+    codes = {bool: lambda r: 5 if r else 1, int: lambda r: 4 * r}
+    history, requests, values = [], [], []
+    names = [op.name for op in shape.program.object.ops]
+    for c, o in enumerate(operations):
+        op = names.index(o.op)
+        k = next(k for k, (i, _) in enumerate(shape.invocations) if i == op)
+        args = shape.invocations[k][1]
+        assert all(a is SYMBOLIC for a in args)
+        values += [shape.argument(c, 0, op, args, i, None) == v for i, v in enumerate(o.args)]
+        answered = o.ret is not None and o.result is not UNKNOWN
+        res = (table.ok if o.result is OK else codes[type(o.result)](o.result)) if answered else -1
+        history.append((Tup((z3.IntVal(o.call), z3.IntVal(o.ret if answered else -1), z3.IntVal(res),
+                             z3.BoolVal(False))),))
+        requests.append((Tup((z3.IntVal(-1), z3.IntVal(k))),))
+    return tuple(history), tuple(requests), values
+
+
+@pytest.mark.parametrize("kind", ["register", "cas-register"])
+def test_the_symbolic_register_agrees_with_brute_force(kind):
+    shapes = {n: _shape(n) for n in range(1, 5)}
+
+    @settings(max_examples=40, deadline=None)
+    @given(histories(kind, max_ops=4))
+    def agree(history):
+        spec, operations = history
+        if not operations:
+            return
+        shape = shapes[len(operations)]
+        hist, requests, values = _encoded(shape, operations)
+        solver = z3.Solver()
+        solver.add(*values, non_linearizable(shape.lin, hist, requests))
+        assert (solver.check() == z3.sat) == (not linearizable(spec, operations))
+
+    agree()
+
+
+def test_explicit_start_states_with_requests_are_not_encodable():
+    from checker.smt.symbolic import NotEncodable
+    shape = _shape(1)
+    with pytest.raises(NotEncodable, match="values = int"):
+        shape.invocation(1, (5,))
+
+
+def test_compile_symbolic_seeds_the_shared_model_with_the_initial_values(tmp_path):
+    path = tmp_path / "seed.cap"
+    path.write_text(REGISTER.replace("{n}", "1").replace("initial = 0", "initial = 4")
+                    .replace("var value: Value = 0", "var value: Value = 9"))
+    program, model, parameters = compile_symbolic(str(path), {}, "check")
+    assert params.seed(program) == {0, 4, 9}
+    assert model.init_states()
+    with pytest.raises(Unsupported, match="values = int"):
+        compile_model(program)
