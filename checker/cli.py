@@ -608,6 +608,7 @@ class TraceArgument:
     faults: dict | None = None
     lasso: Lasso | None = None
     itf: cli_trace.ItfTrace | None = None  # (cli_trace is imported where it is used)
+    data: frozenset | None = None          # the values of a `values = int` object the run used
 
 
 def read_trace(text: str, prop: str | None) -> TraceArgument:
@@ -646,7 +647,17 @@ def read_trace(text: str, prop: str | None) -> TraceArgument:
     if isinstance(constants, dict) and isinstance(trace.get("constants"), dict):
         constants = {**constants, **trace["constants"]}   # the values the solver chose for this trace
     return TraceArgument(path, actions, constants if isinstance(constants, dict) else None,
-                         faults if isinstance(faults, dict) else None, _lasso_of(trace, len(path) - 1))
+                         faults if isinstance(faults, dict) else None, _lasso_of(trace, len(path) - 1),
+                         data=_values_of(trace.get("object_values"), text))
+
+
+def _values_of(recorded: object, name: str) -> frozenset | None:
+    """The `object_values` a JSON report records for a trace (None when it records none)."""
+    if recorded is None:
+        return None
+    if not isinstance(recorded, list) or not all(type(v) is int for v in recorded):
+        raise UsageError(f"'{name}': the trace's 'object_values' is not a list of integers")
+    return frozenset(recorded)
 
 
 def _lasso_of(trace: dict, length: int) -> Lasso | None:
@@ -680,9 +691,12 @@ def _pick_trace(data: object, prop: str | None, name: str) -> dict:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a trace and print it; reject one that does not fit the spec."""
-    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args),
-                                  args.values)
     given = read_trace(args.trace, args.property)
+    if args.values is not None and given.data is not None and args.values != given.data:
+        raise UsageError(f"the trace was recorded with other object values; replay it with "
+                         f"--values={','.join(map(str, sorted(given.data)))} (or without --values)")
+    program, model = compile_spec(args.spec, overrides_of(args.defines), "replay", fault_override_of(args),
+                                  args.values if args.values is not None else given.data)
     path, constants, faults = given.path, given.constants, given.faults
     if constants is not None:
         mine = constants_of(program)

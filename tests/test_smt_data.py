@@ -144,6 +144,21 @@ def test_the_lost_write_after_failover_is_found_with_unbounded_values_and_replay
     assert 0 in lin["object_values"]
 
 
+def test_a_json_report_replays_with_the_object_values_it_records(tmp_path, run_cli):
+    path = _unbounded("async_primary_backup", tmp_path)
+    report = tmp_path / "report.json"
+    code, _, _ = run_cli(["check", path, "--engine", "smt", "--depth", "6", "--json", str(report)])
+    assert code == 1
+    code, replayed, _ = run_cli(["replay", path, str(report), "--property", "linearizable"])
+    assert code == 0 and replayed.startswith(f"{path}: a trace of 6 steps")
+    values = json.loads(report.read_text())["properties"]
+    recorded = next(p for p in values if p["name"] == "linearizable")["object_values"]
+    other = ",".join(str(v + 100) for v in recorded)
+    code, _, err = run_cli(["replay", path, str(report), "--property", "linearizable", "--values", other])
+    assert code == 2
+    assert f"replay it with --values={','.join(map(str, sorted(recorded)))}" in err
+
+
 def test_output_options_that_need_one_model_are_refused(tmp_path, run_cli):
     path = _unbounded("async_primary_backup", tmp_path)
     code, _, err = run_cli(["check", path, "--engine", "smt", "--render", str(tmp_path / "out")])
