@@ -74,7 +74,7 @@ def test_json_report_to_stdout_and_to_a_file(run_cli, tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 1 and data["verdict"] == "not linearizable" and data["schema"] == 1
     [part] = data["parts"]
-    assert [o["f"] for o in part["prefix"]] == ["write", "write", "cas"]
+    assert [o["f"] for o in part["prefix"]] == ["write", "write"]
     assert part["stuck"] == {"index": 3, "process": 0, "f": "read", "args": [], "indeterminate": False,
                              "call_line": 10, "response_line": 11, "result": 1}
     target = tmp_path / "report.json"

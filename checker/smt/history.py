@@ -142,7 +142,6 @@ class HistoryEncoding:
         self.t = [z3.Real(f"t_{i}", ctx) for i in range(n)]
         self.before = [z3.Real(f"before_{i}", ctx) for i in range(n)]
         self.after = [z3.Real(f"after_{i}", ctx) for i in range(n)]
-        self.ok: dict[int, z3.BoolRef] = {}
         self.calls, self.returns = _ranks(ops)
         for i in range(n):
             self._operation(i)
@@ -173,8 +172,7 @@ class HistoryEncoding:
             s.add(z3.Implies(z3.And(eff, _member(before, sources)), after == target))
         if i in self.keep:
             fits = [k for k in range(size) if d.fits[i][k]]
-            self.ok[i] = z3.And(eff, self.t[i] < self.returns[i], _member(before, fits))
-            s.add(z3.Implies(self.keep[i], self.ok[i]))
+            s.add(z3.Implies(self.keep[i], z3.And(eff, self.t[i] < self.returns[i], _member(before, fits))))
 
     def _predecessor(self, i: int) -> None:
         """The state before effective operation i (i == len(ops): the sentinel at the end)
@@ -237,10 +235,6 @@ class HistoryEncoding:
         return z3.Or(*reasons) if reasons else z3.BoolVal(False, self.solver.ctx)
 
     # ------------------------------------------------------------ reading a model
-
-    def free(self, model: Model) -> set[int]:
-        """The answered operations whose responses `model` keeps (kept or not)."""
-        return {i for i, ok in self.ok.items() if model.value(ok)}
 
     def order(self, model: Model) -> list[int]:
         """The operations `model` makes take effect, in the order of their points (a read
@@ -325,9 +319,10 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
     The search is the hitting-set duality of minimal unsatisfiable subsets and minimal
     correction sets: every set that cannot be kept meets the complement of every set that
     can. The smallest set meeting every complement found so far (the first by position) is
-    checked; if it can be kept, it is grown to a maximal set that can (what the model keeps
-    for free, then one operation at a time) and that set's complement is added; if it cannot,
-    no smaller set can either, and it is the answer.
+    checked, the offline checker and Z3 taking turns (`decide`: with every other response
+    relaxed, Z3 can take minutes to find the linearization the checker finds at once); if
+    it can be kept, it is grown, one operation at a time, to a maximal set that can and that
+    set's complement is added; if it cannot, no smaller set can either, and it is the answer.
     """
     deadline = _deadline(options)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
@@ -338,10 +333,10 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
     hitting = _HittingSets(answered, target)
     while True:
         chosen = hitting.smallest()
-        answer = encoding.check(chosen, deadline)
-        if answer.outcome is Outcome.UNSAT:
+        verdict, _ = decide(relaxations, lambda: encoding, chosen, deadline)
+        if verdict is Verdict.VIOLATED:
             return tuple(chosen)
-        kept = _grow(relaxations, set(chosen) | encoding.free(answer.model), answered, deadline)  # type: ignore[arg-type]
+        kept = _grow(relaxations, set(chosen), answered, deadline)
         hitting.block([i for i in answered if i not in kept])
 
 
