@@ -407,3 +407,30 @@ def test_a_loss_or_duplication_budget_without_messages(fault):
     model = _compile(QUIET_LOSSY.replace("FAULT", fault))
     explicit, smt = differ(model, 4)
     assert _lengths(explicit) == _lengths(smt) == {"small": 2}
+
+
+ABSENT_NODE = """\
+protocol absent:
+    node monitor:
+        var b: bool = false
+
+        action observe:
+            b = EXPR
+
+    node server[3]:
+        var ready: bool = false
+
+    invariant quiet: not monitor.b
+"""
+
+
+@pytest.mark.parametrize("expr", ["up(server[3])", "reachable(monitor, server[3])"])
+def test_up_and_reachable_of_a_node_that_does_not_exist_fail_in_both_engines(expr):
+    """Without crashes (or cuts) the explicit engine compiled up(n) (reachable(a, b)) to
+    True without evaluating n, so server[3] of three servers did not fail there while the
+    SMT engine reported the run-time error (found by the mutated-spec test above)."""
+    model = _compile(ABSENT_NODE.replace("EXPR", expr))
+    explicit, smt = differ(model, 2)
+    assert explicit.result == smt.result == "error"
+    assert "server[3] does not exist" in explicit.failure.message
+

@@ -194,10 +194,15 @@ class ExprCompiler:
     def _Call(self, e: ir.Call, env: Env) -> str:
         args = [self.expr(a, env) for a in e.args]
         f = e.func
+        # without crashes (or cuts) every node is up (every link works), but the arguments
+        # are still evaluated: `up(server[3])` of a server[3] that does not exist fails
         if f == "up":
-            return "True" if self.down is None else f"(not ({env.src}[{self.down}] >> {args[0]}) & 1)"
+            if self.down is None:
+                return f"({args[0]}, True)[1]"
+            return f"(not ({env.src}[{self.down}] >> {args[0]}) & 1)"
         if f == "reachable":
-            return "True" if self.cuts is None else f"_reachable({env.src}[{self.cuts}], {args[0]}, {args[1]})"
+            return (f"({args[0]}, {args[1]}, True)[2]" if self.cuts is None
+                    else f"_reachable({env.src}[{self.cuts}], {args[0]}, {args[1]})")
         if f == "len":
             return f"len({args[0]})"
         if f in ("max", "min"):
