@@ -16,6 +16,7 @@ import re
 import pytest
 import z3
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.cli import compile_symbolic
 from checker.diagnostics import Source
@@ -37,8 +38,7 @@ SPECS = REPO_ROOT / "specs"
 
 
 def _unbounded(name: str, tmp_path) -> str:
-    """Library spec `name` with its register's values made `int` (its durable check, which
-    the SMT engine does not decide for such objects, left in)."""
+    """Library spec `name` with its register's values made `int`."""
     text = (SPECS / f"{name}.cap").read_text()
     out = text.replace("object register(values = {1, 2}, initial = 0)", "object register(values = int, initial = 0)")
     assert out != text
@@ -131,7 +131,7 @@ def test_the_lost_write_after_failover_is_found_with_unbounded_values_and_replay
     code, out, _ = run_cli(["check", path, "--engine", "smt", "--depth", "6"])
     assert code == 1
     assert "check linearizable: violated after 6 steps" in out
-    assert "check durable: unknown ('check durable' is not decided by the SMT engine yet)" in out
+    assert "check durable: violated after 6 steps" in out
     hint = re.search(r"replay: capcheck replay (\S+) (--values=\S+) (\S+)", out)
     assert hint is not None, out
     code, replayed, _ = run_cli(["replay", path, hint.group(2), hint.group(3)])
@@ -188,6 +188,17 @@ def test_a_stale_read_of_a_map_is_found_with_unbounded_values():
     assert _lengths(result) == _lengths(explicit) == {"linearizable": 4}
     lin = next(p for p in result.properties if p.name == "linearizable")
     assert lin.data is not None and 0 in lin.data
+
+
+def test_durability_and_read_your_writes_of_a_map_break_with_unbounded_values_as_with_one():
+    """The session checks over the requests' integers (sessions.DataEffects) find the
+    stale read of an acknowledged put at the explicit engine's length with values {1}."""
+    text = KV + "    check durable\n    check read_your_writes\n"
+    finite = text.replace("values = int", "values = {1}")
+    from checker.explore import SearchOptions, search
+    explicit = _lengths(search(compile_model(check(parse(finite), Source("<kv>", finite))), SearchOptions(max_depth=5)))
+    assert set(explicit) == {"linearizable", "durable", "read_your_writes"}
+    assert _lengths(_smt(text, 5)) == explicit
 
 
 @pytest.mark.slow
@@ -315,3 +326,111 @@ def test_compile_symbolic_seeds_the_shared_model_with_the_initial_values(tmp_pat
     assert model.init_states()
     with pytest.raises(Unsupported, match="values = int"):
         compile_model(program)
+
+
+# ---------------------------------------------------------------- the session checks against the watchers
+
+DATA_VALUES = (0, 1, 2)
+
+
+def _sessions_object(kind: str):
+    """The unbounded shape of test_smt_sessions' one-node `kind` spec with `values = int`,
+    and the finite spec and operations of its explicit watcher (values 0, 1, 2)."""
+    from checker.smt import sessions
+    from test_smt_sessions import OBJECTS
+    body = OBJECTS[kind].replace("values = {1, 2}", "values = int").replace("values = {1}", "values = int")
+    text = f"protocol {kind}_data:{body}\n    check durable\n    check read_your_writes\n"
+    program = check(parse(text), Source("<data>", text))
+    model = compile_model(check(parse(text), Source("<data>", text), data=frozenset(DATA_VALUES)))
+    return Shape(model, 1, program), sessions.object_of(model)
+
+
+@st.composite
+def data_histories(draw, shape):
+    """Events of a random history: ('invoke', c, q, invocation, concrete arguments),
+    ('reply', c, q, result), ('error', c, q), ('give_up', c, q); values from DATA_VALUES."""
+    obj = shape.program.object
+    next_seq, pending, events = [0] * shape.clients, [None] * shape.clients, []
+    for _ in range(draw(st.integers(0, 3 * shape.clients * shape.ops))):
+        c = draw(st.integers(0, shape.clients - 1))
+        if pending[c] is None:
+            if next_seq[c] < shape.ops:
+                k = draw(st.integers(0, len(shape.invocations) - 1))
+                args = tuple(draw(st.sampled_from(DATA_VALUES)) if a is SYMBOLIC else a
+                             for a in shape.invocations[k][1])
+                events.append(("invoke", c, next_seq[c], k, args))
+                pending[c], next_seq[c] = (next_seq[c], k), next_seq[c] + 1
+            continue
+        q, k = pending[c]
+        how = draw(st.sampled_from(["reply"] * 4 + ["error", "give_up"]))
+        name = obj.ops[shape.invocations[k][0]].name
+        result = draw(st.booleans()) if name == "cas" else OK if name in ("write", "put") else \
+            draw(st.sampled_from(DATA_VALUES))
+        events.append(("reply", c, q, result) if how == "reply" else (how, c, q))
+        pending[c] = None
+    return events
+
+
+def _data_formula(shape, kind: str, events) -> bool:
+    """sessions.violated over the history of `events` (event i at step i + 1), each
+    request's integers set to its drawn arguments, results coded as DataTable codes."""
+    from checker.smt import sessions
+    from checker.smt.lin import code
+    from checker.semantics.types import BOOL, IntT
+    entries = {(c, q): [-1, -1, -1, False] for c in range(shape.clients) for q in range(shape.ops)}
+    inv, given_args = {}, {}
+    for step, (what, c, q, *rest) in enumerate(events, start=1):
+        if what == "invoke":
+            inv[(c, q)], given_args[(c, q)] = rest
+            entries[(c, q)][0] = step
+        elif what in ("reply", "error"):
+            entries[(c, q)][1], entries[(c, q)][3] = step, what == "error"
+            if what == "reply":
+                r = rest[0]
+                entries[(c, q)][2] = (4 * shape.dom.codec.atom_code["ok"] + 2 if r is OK else
+                                      z3.simplify(code(z3.BoolVal(r), BOOL)).as_long() if isinstance(r, bool)
+                                      else z3.simplify(code(z3.IntVal(r), IntT())).as_long())
+    history = tuple(tuple(Tup((z3.IntVal(i), z3.IntVal(r), z3.IntVal(x), z3.BoolVal(e)))
+                          for i, r, x, e in (entries[(c, q)] for q in range(shape.ops)))
+                    for c in range(shape.clients))
+    requests = tuple(tuple(Tup((z3.IntVal(-1), z3.IntVal(inv.get((c, q), 0)))) for q in range(shape.ops))
+                     for c in range(shape.clients))
+    formula = sessions.violated(kind, shape.effects, history, requests)
+    pairs = []
+    for (c, q), k in inv.items():
+        op, args = shape.invocations[k]
+        pairs += [(shape.argument(c, q, op, args, i, None), z3.IntVal(v))
+                  for i, (a, v) in enumerate(zip(args, given_args[(c, q)])) if a is SYMBOLIC]
+    for term in shape.arguments():               # requests never invoked: any value
+        pairs.append((term, z3.IntVal(0))) if all(str(term) != str(t) for t, _ in pairs) else None
+    value = z3.simplify(z3.substitute(formula, *pairs) if pairs else formula)
+    assert z3.is_true(value) or z3.is_false(value), value
+    return z3.is_true(value)
+
+
+@pytest.mark.parametrize("kind", ["durable", "read_your_writes"])
+@pytest.mark.parametrize("obj", ["register", "kv"])
+def test_the_session_formula_over_integers_agrees_with_the_explicit_watcher(obj, kind):
+    """sessions.DataEffects: on random histories of a register or map of `values = int`
+    (values repeated on purpose, error replies, cas answered false, given-up requests),
+    the formula, with each request's integers set, holds exactly when the explicit
+    watcher over those values has a violation."""
+    from checker.props.sessions import watcher_for
+    shape, (spec, ops) = _sessions_object(obj)
+    assert shape.effects is not None and shape.effects.symbolic and kind in shape.histories
+
+    @settings(max_examples=150, deadline=None)
+    @given(data_histories(shape))
+    def agree(events):
+        watcher = watcher_for(kind, spec, ops, shape.clients, shape.ops)
+        state = watcher.initial()
+        for what, c, q, *rest in events:
+            if what == "invoke":
+                state = watcher.invoke(state, c, q, shape.invocations[rest[0]][0], rest[1])
+            elif what == "reply":
+                state = watcher.respond(state, c, q, rest[0])
+            else:
+                state = watcher.fail(state, c, q) if what == "error" else watcher.abandon(state, c, q)
+        assert _data_formula(shape, kind, events) == (not watcher.ok(state)), watcher.violation(state)
+
+    agree()

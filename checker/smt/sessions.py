@@ -32,7 +32,9 @@ counterexample.
 Every result a read can give (every value of its operation's result type, enumerated) is
 given an index in the table (`Effects`), so that what a read observed is known from its
 recorded index, whatever the protocol answered; a result type too large to enumerate is
-refused (NotEncodable).
+refused (NotEncodable). A register or map of `values = int` has no values to enumerate
+(`DataEffects`): a read observed the integer its recorded result code gives (lin.DataTable),
+and a write writes its request's own integer, so the formula compares integers instead.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class Effects:
     pairs it observed (registers, maps, sets), or how often it shows each value (logs,
     counters). Built once per spec; adds the results reads can give to `table`."""
 
+    symbolic = False
+
     def __init__(self, spec, ops: tuple[str, ...], program, codec: values.Codec, dom: sv.Domains,
                  invocations: tuple, table: ObjectTable) -> None:
         access = Access(spec, ops)
@@ -132,6 +136,47 @@ class Effects:
         """Every (part, value) pair some read can observe, in a fixed order."""
         pairs = {pv for shows in self.shows.values() for seen in shows.values() for pv in seen}
         return sorted(pairs, key=repr)
+
+
+class DataEffects:
+    """`Effects` for a register or map of `values = int`: what each entry of the
+    invocation table does, the value a write writes being its request's own integer
+    (state.Shape.argument), and a read's result recorded as lin.DataTable's code, 4v for
+    a value v, true 5."""
+
+    symbolic = True
+    accumulates = False
+    true = 5
+
+    def __init__(self, obj, shape) -> None:
+        self.shape = shape
+        self.init = obj.param("initial")
+        self.effect: list[tuple] = []
+        self.at: list[int | None] = []           # the position of the value written
+        for op, args in shape.invocations:
+            name = obj.ops[op].name
+            part, first = (args[0], 1) if obj.kind == "kv" else (0, 0)
+            what, at = ((WRITE, first) if name in ("write", "put") else (CAS, first + 1) if name == "cas"
+                        else (READ, None))
+            self.effect.append((what, part, None))
+            self.at.append(at)
+        self.parts = sorted({part for _, part, _ in self.effect}, key=repr)
+        self.types = [obj.ops[op].params for op, _ in shape.invocations]
+
+    def of(self, what: tuple[str, ...], part) -> list[int]:
+        """The invocations that do one of `what` to `part`."""
+        return [k for k, (w, p, _) in enumerate(self.effect) if w in what and p == part]
+
+    def written(self, o, kind, kinds: list[int]) -> z3.ArithRef:
+        """The integer request `o` (client, number) writes when it is one of `kinds`
+        (`kind` its invocation index)."""
+        c, q = o
+        term: z3.ArithRef = z3.IntVal(0)
+        for k in kinds:
+            op, args = self.shape.invocations[k]
+            at = self.at[k]
+            term = z3.If(kind == k, self.shape.argument(c, q, op, args, at, self.types[k][at][1]), term)
+        return term
 
 
 def _index(table: ObjectTable, value, t: Type, dom: sv.Domains) -> int:
@@ -188,6 +233,8 @@ def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3
         return _shrinking_reads(h)
     if effects.accumulates:
         return _lost_appends(h, own)
+    if effects.symbolic:
+        return _stale_integers(h, own)
     out = []
     alive = {s: conj([h.inv[s] >= 0, z3.Not(h.failed(s))]) for s in h.ops}
     for part in sorted({p for p, _ in effects.observed()}, key=repr):
@@ -201,15 +248,43 @@ def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3
                 candidate = [(conj([c, h.inv[s] < h.ret[r]]), s) for s, c in writes.items() if s != r]
                 candidate = [(c, s) for c, s in candidate if not z3.is_false(c)]
                 some = z3.BoolVal(True) if value == effects.init else disj([c for c, _ in candidate])
-                # every candidate is definitely older than W: none is unanswered, and the
-                # last one answered was answered before W was invoked
-                pending = disj([z3.And(c, h.ret[s] < 0) for c, s in candidate])
-                last: z3.ArithRef = z3.IntVal(-1)
-                for c, s in candidate:
-                    last = z3.If(z3.And(c, h.ret[s] > last), h.ret[s], last)
-                lost = disj([conj([acked[w], h.ret[w] < h.inv[r], last < h.inv[w]]) for w in h.ops
-                             if w != r and not (own and w[0] != r[0])])
-                out.append(conj([reads, some, z3.Not(pending), lost]))
+                out.append(_stale(h, r, reads, some, candidate, acked, own))
+    return disj(out)
+
+
+def _stale(h: _History, r, reads: z3.BoolRef, some: z3.BoolRef, candidate: list, acked: dict,
+           own: bool) -> z3.BoolRef:
+    """Read `r` (when `reads`) observed a value it has a source for (`some`), and every
+    candidate source (condition, request) is definitely older than a write acknowledged
+    before `r` was invoked (by r's client, if `own`): none is unanswered, and the last one
+    answered was answered before that write was invoked."""
+    pending = disj([z3.And(c, h.ret[s] < 0) for c, s in candidate])
+    last: z3.ArithRef = z3.IntVal(-1)
+    for c, s in candidate:
+        last = z3.If(z3.And(c, h.ret[s] > last), h.ret[s], last)
+    lost = disj([conj([acked[w], h.ret[w] < h.inv[r], last < h.inv[w]]) for w in h.ops
+                 if w != r and not (own and w[0] != r[0])])
+    return conj([reads, some, z3.Not(pending), lost])
+
+
+def _stale_integers(h: _History, own: bool) -> z3.BoolRef:
+    """Registers and maps of `values = int` (DataEffects): the same condition, the value a
+    read observed being its recorded result (code 4v) and a candidate source a write of
+    the same integer."""
+    fx = h.fx
+    out = []
+    alive = {s: conj([h.inv[s] >= 0, z3.Not(h.failed(s))]) for s in h.ops}
+    for part in fx.parts:
+        writers, readers = fx.of((WRITE, CAS), part), fx.of((READ,), part)
+        if not writers or not readers:
+            continue
+        acked = {w: h.acknowledged(w, writers) for w in h.ops}
+        value = {s: fx.written(s, h.kind[s], writers) for s in h.ops}
+        for r in h.ops:
+            candidate = [(conj([h.is_(s, writers), alive[s], h.inv[s] < h.ret[r], 4 * value[s] == h.res[r]]), s)
+                         for s in h.ops if s != r]
+            some = disj([h.res[r] == 4 * fx.init] + [c for c, _ in candidate])
+            out.append(_stale(h, r, conj([h.ok(r), h.is_(r, readers)]), some, candidate, acked, own))
     return disj(out)
 
 

@@ -151,16 +151,20 @@ class Shape:
 
     def _data_checks(self, checks: list) -> tuple:
         """`_history_checks` for an object of `values = int`: `check linearizable` against
-        the symbolic object (lin.DataTable); the session checks are not decided (their
-        tables enumerate what reads can give)."""
+        the symbolic object (lin.DataTable), durability and read-your-writes over the
+        requests' integers (sessions.DataEffects)."""
         from checker.smt.lin import DataTable, orders
-        if not any(p.kind == "linearizable" for p in checks):
-            return None, (), None
+        from checker.smt.sessions import DataEffects
+        kinds = [p.kind for p in checks]
         try:
             orders(self.clients * self.ops)
         except sv.NotEncodable:
+            kinds = [k for k in kinds if k != "linearizable"]
+        if not kinds:
             return None, (), None
-        return DataTable(self.program.object, self), ("linearizable",), None
+        session = any(k != "linearizable" for k in kinds)
+        return (DataTable(self.program.object, self), tuple(kinds),
+                DataEffects(self.program.object, self) if session else None)
 
     def _history_slot(self) -> int | None:
         if self.lin is None:
