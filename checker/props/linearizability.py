@@ -18,7 +18,7 @@ Porcupine uses (written here from the papers' description, not from its code):
   once every operation with a response is linearized.
 
 Histories from real systems have many indeterminate operations (15% of those in Jepsen's
-etcd logs), and the search then mostly explores which of them took effect. Three
+etcd logs), and the search then mostly explores which of them took effect. Four
 refinements keep that in check without changing any verdict (see `_search`): operations
 with a response are tried before indeterminate ones; a failed configuration also prunes
 those that linearized the same operations with a response, reached the same state, and
@@ -28,7 +28,7 @@ where it would leave the state as it is (a cas that fails, a write of the value 
 there), since that only uses it up. On Porcupine's 102 etcd logs the first three cut the
 configurations explored from 535,056 to 89,575, and the fourth to 6,921 (the corpus's
 check from 269 ms to 41 ms); it matters most where smt/explain.py relaxes dozens of
-operations. A fourth is for objects that only grow
+operations. A fifth is for objects that only grow
 (appends, logs, counters): the states from which no recorded read can be matched any more
 are one state (`growth`, `_States`), so the orders of appends that no read saw make a few
 configurations, not one per order (kv/c50-ok: 635 ms to 20 ms).

@@ -89,15 +89,17 @@ class Access:
             if name in ("add", "remove"):
                 return (WRITE, args[0], name == "add")
             return (READ, args[0], None) if name == "contains" else (READ, ALL, None)
-        if kind == "kv":
-            args, part = args[1:], args[0]
-        else:
-            part = 0
-        if name in ("write", "put"):
-            return (WRITE, part, args[0])
-        if name == "cas":
-            return (CAS, part, args[1])
-        return (READ, part, None)
+        part = args[0] if kind == "kv" else 0
+        at = self.written_at(op)
+        if at is None:
+            return (READ, part, None)
+        return (CAS if name == "cas" else WRITE, part, args[at])
+
+    def written_at(self, op: int) -> int | None:
+        """For a register or map, the position among operation `op`'s arguments of the
+        value it writes (cas: the new one); None for a read."""
+        name, first = self.ops[op], 1 if self.kind == "kv" else 0
+        return first if name in ("write", "put") else first + 1 if name == "cas" else None
 
     def observed(self, part: object, result: object, parts) -> list[tuple]:
         """The (part, value) pairs a read of `part` that returned `result` observed."""

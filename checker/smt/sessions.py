@@ -151,15 +151,9 @@ class DataEffects:
     def __init__(self, obj, shape) -> None:
         self.shape = shape
         self.init = obj.param("initial")
-        self.effect: list[tuple] = []
-        self.at: list[int | None] = []           # the position of the value written
-        for op, args in shape.invocations:
-            name = obj.ops[op].name
-            part, first = (args[0], 1) if obj.kind == "kv" else (0, 0)
-            what, at = ((WRITE, first) if name in ("write", "put") else (CAS, first + 1) if name == "cas"
-                        else (READ, None))
-            self.effect.append((what, part, None))
-            self.at.append(at)
+        access = Access(*object_of(shape.model))
+        self.effect = [access.of(op, args) for op, args in shape.invocations]
+        self.at = [access.written_at(op) for op, _ in shape.invocations]   # the position of the value written
         self.parts = sorted({part for _, part, _ in self.effect}, key=repr)
         self.types = [obj.ops[op].params for op, _ in shape.invocations]
 
