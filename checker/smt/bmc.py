@@ -297,7 +297,10 @@ class Bmc:
         """For an object of `values = int`: the same query's model with the requests'
         integers renamed 1, 2, 3, ... in the order the run first uses them (the spec's own
         values, params.seed, kept), when that is still a run that breaks the property; else
-        `model`. Whatever the solver's state, a run is then reported with the same values."""
+        `model`. The steps are pinned as well as every argument the run uses (a seed value
+        too), so the new model is the same run with other integers, not another run that
+        may use an argument left free. Whatever the solver's state, a run is then reported
+        with the same values."""
         seed = params.seed(self.shape.program)
         order: list[int] = []
         for state in (decode(self.shape, model, s) for s in self.states):
@@ -306,13 +309,14 @@ class Bmc:
         order = [v for v in order if v not in seed]
         fresh = (n for n in itertools.count(1) if n not in seed)
         renamed = {v: next(fresh) for v in order}
-        pins = []
+        if all(a == b for a, b in renamed.items()):
+            return model
+        used = set(order) | seed
+        pins = [act == model.eval(act, model_completion=True) for act in self.acts]
         for term in self.shape.arguments():
             got = model.eval(term, model_completion=True).as_long()
-            if got in renamed:
-                pins.append(term == renamed[got])
-        if not pins or all(a == b for a, b in renamed.items()):
-            return model
+            if got in used:
+                pins.append(term == renamed.get(got, got))
         self.solver.push()
         try:
             self.solver.add(*pins)
