@@ -180,6 +180,19 @@ def test_corpus_histories_get_a_verified_core(name):
     assert e.status == "explained" and e.contradicted in e.core     # explain() verified it concretely
 
 
+@pytest.mark.slow
+def test_etcd_057_gets_a_smallest_core_of_13():
+    """The window of 78 operations that no search decided within ten minutes before the
+    offline checker required each step after an indeterminate one to depend on it."""
+    path = CORPUS / "jepsen" / "etcd_057.log"
+    if not path.exists():
+        pytest.skip("the Porcupine corpus is not beside the repository")
+    history = read_history(str(path), read_file(str(path)), "auto", None)
+    result = check_operations(history.spec, history.operations)
+    e = explain(history.spec, history.operations, result, ExplainOptions(timeout=300))
+    assert (e.status, e.minimum, len(e.core)) == ("explained", True, 13)
+
+
 # ---------------------------------------------------------------- which part, and time limits
 
 def _two_violated_keys():

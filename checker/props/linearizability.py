@@ -18,17 +18,20 @@ Porcupine uses (written here from the papers' description, not from its code):
   once every operation with a response is linearized.
 
 Histories from real systems have many indeterminate operations (15% of those in Jepsen's
-etcd logs), and the search then mostly explores which of them took effect. Four
+etcd logs), and the search then mostly explores which of them took effect. Five
 refinements keep that in check without changing any verdict (see `_search`): operations
 with a response are tried before indeterminate ones; a failed configuration also prunes
 those that linearized the same operations with a response, reached the same state, and
 used more indeterminate operations (subsumption); identical indeterminate operations
-take effect in the order of their calls; and an indeterminate operation is never placed
+take effect in the order of their calls; an indeterminate operation is never placed
 where it would leave the state as it is (a cas that fails, a write of the value already
-there), since that only uses it up. On Porcupine's 102 etcd logs the first three cut the
-configurations explored from 535,056 to 89,575, and the fourth to 6,921 (the corpus's
-check from 269 ms to 41 ms); it matters most where smt/explain.py relaxes dozens of
-operations. A fifth is for objects that only grow
+there), since that only uses it up; and the operation placed right after an
+indeterminate one must depend on it (not a write that overwrites it). On Porcupine's 102
+etcd logs the first three cut the configurations explored from 535,056 to 89,575, and the
+fourth to 6,921 (the corpus's check from 269 ms to 41 ms); the fifth takes the check to
+30 ms. The last two matter most where smt/explain.py relaxes dozens of operations: there
+the fifth turns refutations of seconds or minutes into ones of a fraction of a second. A
+sixth is for objects that only grow
 (appends, logs, counters): the states from which no recorded read can be matched any more
 are one state (`growth`, `_States`), so the orders of appends that no read saw make a few
 configurations, not one per order (kv/c50-ok: 635 ms to 20 ms).
@@ -570,6 +573,19 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
     - An indeterminate operation that would leave the state as it is is not linearized
       there: (D, I + {i}, s) can do no more than (D, I, s), the configuration the search
       is in, which tries everything else from s anyway.
+    - The step after an indeterminate operation must depend on it: operation j is not
+      linearized right after indeterminate i when j does from the state before i what it
+      does after it (same result, same next state). Such an i can be left out (what
+      follows it is unchanged), and the configuration without it is a sibling of this
+      one, tried from the state before i, so every linearization has one of this form
+      (leave out each such operation; identical ones then go back to the order of their
+      calls). So a configuration whose last step was indeterminate is searched only for
+      continuations that depend on that step, which depends on the state before it too:
+      its failure is remembered under (s, D, state before it), apart from those of the
+      configurations reached by a step with a response (s, D), and one reached by an
+      indeterminate step is pruned by a failure under either key. Most of what this
+      cuts is writes nobody reads: with dozens of operations relaxed by smt/explain.py,
+      refuting a window took seconds (up to minutes) and now takes a fraction of one.
 
     One function with everything in locals, since this loop is where the time goes.
     """
@@ -583,6 +599,7 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
     backtracks = 0
     done = indeterminate = 0                    # the sets D and I as bitsets
     want = CALL                                 # the kind of call this pass tries
+    first = -1                                  # the state before the top step if indeterminate, else -1
     found.failed = failed
     if remaining == 0:
         return Verdict.HOLDS
@@ -595,6 +612,14 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
             if after is None:
                 after = slow_step(i, state)
             if after >= 0:
+                if first >= 0:
+                    # the indeterminate operation on top must make a difference to this one
+                    alone = tables[i].get(first)
+                    if alone is None:
+                        alone = slow_step(i, first)
+                    if alone == after:
+                        node = nxt[node]
+                        continue
                 if k == CALL:
                     d, u = done | bit[i], indeterminate
                 elif after != state and indeterminate & needs[i] == needs[i]:
@@ -603,6 +628,10 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
                     node = nxt[node]
                     continue
                 known = failed.get((after, d))
+                if k == PENDING:
+                    also = failed.get((after, d, state))
+                    if also is not None:
+                        known = also if known is None else known + also
                 if known is not None:
                     outside = ~u
                     for f in known:
@@ -611,6 +640,7 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
                     else:
                         known = None
                 if known is None:
+                    first = state if k == PENDING else -1
                     stack.append((node, state))
                     state, done, indeterminate = after, d, u
                     p, q = prv[node], nxt[node]
@@ -646,9 +676,10 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
         backtracks += 1
         if not backtracks & _TURN:
             yield
-        known = failed.get((state, done))
+        key = (state, done) if first < 0 else (state, done, first)
+        known = failed.get(key)
         if known is None:
-            failed[state, done] = [indeterminate]
+            failed[key] = [indeterminate]
         else:
             known[:] = [f for f in known if indeterminate & ~f]
             known.append(indeterminate)
@@ -665,5 +696,6 @@ def _search(links: _Links, states: _States, state: int, found: _Progress) -> Gen
             pending += 1
         nxt[prv[node]] = node
         prv[nxt[node]] = node
+        first = stack[-1][1] if stack and kind[stack[-1][0]] == PENDING else -1
         want = kind[node]
         node = nxt[node]
