@@ -1,11 +1,20 @@
-"""Shared fixtures: the repository root and an in-process runner for the `capcheck` CLI."""
+"""Shared fixtures: the repository root and an in-process runner for the `capcheck` CLI;
+and the Hypothesis profile, from CAPCHECK_HYPOTHESIS: `ci` (what .ci/run sets) draws the
+same examples on every run, so a CI verdict can be reproduced; without it every run draws
+new ones, which is how the property tests keep finding bugs, and a failure found is
+replayed from .hypothesis/ until it is fixed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("CAPCHECK_HYPOTHESIS", "default"))
 
 from checker.cli import main
 
