@@ -7,8 +7,8 @@ The SMT side returns explicit paths; here each is replayed (`explore.replay`), a
 - for an invariant, its last state must break the invariant and no earlier state may (the
   solver tried every shorter depth first), else the encoding and the explicit semantics
   disagree: an InternalError, never a finding; the same for the history checks the SMT
-  engine decides (linearizable, durable, read_your_writes, monotonic_reads on logs and
-  counters: smt/lin.py, smt/sessions.py), which the explicit engine judges with its own
+  engine decides (linearizable, durable, read_your_writes, monotonic_reads: smt/lin.py,
+  smt/sessions.py), which the explicit engine judges with its own
   watchers as invariants over the watcher's slot;
 - for a run-time failure, expanding its last state must fail in the explicit engine too;
   the failure shown is the explicit engine's own (message and span);

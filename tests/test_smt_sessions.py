@@ -37,6 +37,7 @@ from checker.smt.state import Shape
 from checker.smt.symbolic import Tup
 from checker.verify import SmtOptions, smt_check
 
+from conftest import REPO_ROOT
 from test_sequential import REPLICAS
 from test_smt import _model
 
@@ -165,9 +166,10 @@ def _answer(draw, shape, spec, k: int, invoked: list[int]):
 
 
 @st.composite
-def histories(draw, kind: str):
+def histories(draw, kind: str, give_up: bool = True):
     """Events of a random history of `kind`'s object: ('invoke', client, seq, invocation),
-    ('reply', client, seq, result), ('error', client, seq), ('give_up', client, seq)."""
+    ('reply', client, seq, result), ('error', client, seq), and unless `give_up` is false
+    ('give_up', client, seq)."""
     _, shape, (spec, _) = _object(kind)
     clients, per_client = shape.clients, shape.ops
     next_seq, pending = [0] * clients, [None] * clients
@@ -185,7 +187,7 @@ def histories(draw, kind: str):
             next_seq[c] += 1
             continue
         q, k = pending[c]
-        how = draw(st.sampled_from(["reply"] * 4 + ["error", "give_up"]))
+        how = draw(st.sampled_from(["reply"] * 4 + ["error"] + ["give_up"] * give_up))
         invoked = [e[3] for e in events if e[0] == "invoke"]
         events.append(("reply", c, q, _answer(draw, shape, spec, k, invoked)) if how == "reply" else (how, c, q))
         pending[c] = None
@@ -261,6 +263,18 @@ def test_the_monotonic_reads_formula_of_logs_and_counters_agrees_with_the_explic
     agree()
 
 
+@pytest.mark.parametrize("kind", sorted(set(OBJECTS) - set(sessions.COUNTED)))
+def test_the_monotonic_reads_formula_of_registers_maps_and_sets_agrees_with_the_explicit_watcher(kind):
+    """Without given-up requests (the formula is not used when clients can give up), after
+    every event."""
+    @settings(max_examples=80, deadline=None)
+    @given(histories(kind, give_up=False))
+    def agree(events):
+        _agree(kind, "monotonic_reads", events, every_event=True)
+
+    agree()
+
+
 def _two_reads(kind: str, first, second) -> list:
     read = next(k for k, (op, _) in enumerate(_object(kind)[1].invocations)
                 if not _object(kind)[1].program.object.ops[op].writes)
@@ -276,10 +290,18 @@ def test_the_monotonic_reads_formula_on_two_reads_of_one_client(kind, first, sec
     assert _agree(kind, "monotonic_reads", _two_reads(kind, first, second), every_event=True) is violated
 
 
-def test_monotonic_reads_is_decided_for_logs_and_counters_only():
+def test_monotonic_reads_is_decided_unless_clients_of_a_register_map_or_set_can_give_up_or_are_many():
     for kind in OBJECTS:
-        assert sessions.decides("monotonic_reads", _object(kind)[0].program.object) is (kind in ("log", "counter"))
-    result = smt_check(_model("chain_replication_any_reads"), SmtOptions(depth=1))
+        program = _object(kind)[0].program
+        assert sessions.decides("monotonic_reads", program)
+        giving_up = dataclasses.replace(program, faults=dataclasses.replace(program.faults, give_up=1))
+        assert sessions.decides("monotonic_reads", giving_up) is (kind in sessions.COUNTED)
+        busy = dataclasses.replace(program, clients=dataclasses.replace(program.clients, count=4, ops=4))
+        assert sessions.ways(4, 4) > sessions.WAYS_LIMIT >= sessions.ways(3, 3)
+        assert sessions.decides("monotonic_reads", busy) is (kind in sessions.COUNTED)
+    text = (REPO_ROOT / "specs" / "chain_replication_any_reads.cap").read_text()
+    text = text.replace("faults partition <= PARTITIONS", "faults partition <= PARTITIONS, give_up <= 1")
+    result = smt_check(_compile(text), SmtOptions(depth=1))
     reasons = {p.kind: p.reason for p in result.properties}
     assert reasons["monotonic_reads"] == "'check monotonic_reads' is not decided by the SMT engine yet"
 
@@ -332,6 +354,37 @@ def test_the_formula_agrees_with_the_explicit_watcher_after_every_event(case):
     assert _agree("register", "read_your_writes", events, every_event=True) is own
 
 
+# Register histories for monotonic_reads, one clause each: (events, violated at the end).
+R0, R1 = ("invoke", 0, 0, _k("read")), ("invoke", 0, 1, _k("read"))
+ACKED_1 = [("invoke", 1, 0, _k("write", 1)), ("reply", 1, 0, _ok())]
+NEWER_THEN_PENDING = ACKED_1 + [("invoke", 2, 0, _k("write", 2)), ("reply", 2, 0, _ok()), ("invoke", 1, 1, _k("write", 1)),
+                                R0, ("reply", 0, 0, 2), R1, ("reply", 0, 1, 1)]
+MONOTONIC = {
+    "a write's value, then the initial one": (ACKED_1 + [R0, ("reply", 0, 0, 1), R1, ("reply", 0, 1, 0)], True),
+    "the initial value, then a write's": (ACKED_1 + [R0, ("reply", 0, 0, 0), R1, ("reply", 0, 1, 1)], False),
+    "a pending write's value, then the initial one, the write failing":
+        ([("invoke", 1, 0, _k("write", 1)), R0, ("reply", 0, 0, 1), R1, ("reply", 0, 1, 0), ("error", 1, 0)], False),
+    "a pending write's value, then the initial one, the write acknowledged":
+        ([("invoke", 1, 0, _k("write", 1)), R0, ("reply", 0, 0, 1), R1, ("reply", 0, 1, 0),
+          ("reply", 1, 0, _ok())], True),
+    "an older write's value after a newer one's": (
+        ACKED_1 + [("invoke", 2, 0, _k("write", 2)), ("reply", 2, 0, _ok()), R0, ("reply", 0, 0, 2), R1,
+                   ("reply", 0, 1, 1)], True),
+    "an older write's value after a newer one's, another write of it pending": (NEWER_THEN_PENDING, False),
+    "an older write's value after a newer one's, the other write failing": (
+        NEWER_THEN_PENDING + [("error", 1, 1)], True),
+    "concurrent writes in either order": (
+        [("invoke", 1, 0, _k("write", 1)), ("invoke", 2, 0, _k("write", 2)), ("reply", 1, 0, _ok()),
+         ("reply", 2, 0, _ok()), R0, ("reply", 0, 0, 2), R1, ("reply", 0, 1, 1)], False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MONOTONIC))
+def test_the_monotonic_reads_formula_of_a_register_after_every_event(case):
+    events, violated = MONOTONIC[case]
+    assert _agree("register", "monotonic_reads", events, every_event=True) is violated
+
+
 # ---------------------------------------------------------------- whole runs
 
 LAGGING = textwrap.dedent(REPLICAS).replace("ROUTE", "route clients to any replica").replace(
@@ -355,6 +408,19 @@ def test_a_lagging_replica_breaks_both_checks_in_the_explicit_engines_shortest_r
         states = [final_state(model, list(p.trace.path[:k])) for k in range(1, p.trace.length + 2)]
         assert [watcher.holds(s) for s in states] == [True] * p.trace.length + [False]
 
+
+
+def test_a_lagging_replica_breaks_monotonic_reads_in_the_explicit_engines_shortest_run():
+    model = _compile(LAGGING.replace("check read_your_writes", "check read_your_writes\n    check monotonic_reads"))
+    assert _violations(smt_check(model, SmtOptions(depth=7))) == _explicit(model, 7) == {
+        "durable": 4, "read_your_writes": 4, "monotonic_reads": 6}
+
+
+@pytest.mark.slow
+def test_chain_replication_with_reads_anywhere_breaks_monotonic_reads_in_8_steps_in_both_engines():
+    model = _model("chain_replication_any_reads")
+    smt = smt_check(model, SmtOptions(depth=8))
+    assert _violations(smt)["monotonic_reads"] == _explicit(model, 8)["monotonic_reads"] == 8
 
 
 def test_engine_both_compares_the_history_checks(monkeypatch):

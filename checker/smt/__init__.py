@@ -22,9 +22,9 @@ Protocols (`capcheck check --engine smt`; checker/verify.py replays what they fi
   shared by every step, and the explicit model at the values a run was found with;
 - `lin`: `check linearizable` as a formula over the clients' history the state records,
   against the tabulated object;
-- `sessions`: `check durable`, `check read_your_writes` (and `check monotonic_reads` of
-  logs and counters) as formulas over the same history, with the explicit watchers'
-  definitions (props/sessions.py).
+- `sessions`: `check durable`, `check read_your_writes` and `check monotonic_reads` (of a
+  register, map or set only when no client can give up) as formulas over the same
+  history, with the explicit watchers' definitions (props/sessions.py).
 
 Recorded histories (`capcheck history --explain`):
 

@@ -228,7 +228,7 @@ class Bmc:
 
     def decides(self, prop: ir.Property) -> bool:
         """Whether this engine decides `prop`: invariants, `check linearizable` when the
-        object could be tabulated, `check durable` and `check read_your_writes`."""
+        object could be tabulated, and the session checks smt/sessions.py decides."""
         return prop.kind == "invariant" or prop.kind in self.shape.histories
 
     def bad(self, prop: ir.Property, i: int) -> z3.BoolRef:

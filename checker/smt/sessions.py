@@ -12,9 +12,12 @@ S is *definitely older* than W when S is the initial value, or S returned before
 invoked.
 
 `violated(kind, effects, history, requests)` holds exactly when the explicit watcher of
-`check KIND` has found a violation in the run so far (props/sessions.py's `Freshness` and
-`Accumulation`), for `durable` and `read_your_writes` (and `monotonic_reads` on logs and
-counters: a client's read shows a value fewer times than an earlier read of it did):
+`check KIND` has found a violation in the run so far (props/sessions.py's `Freshness`,
+`Accumulation` and `MonotonicReads`), for `durable` and `read_your_writes`, and for
+`monotonic_reads` on logs and counters (a client's read shows a value fewer times than an
+earlier read of it did) and on registers, maps and sets whose clients cannot give up (no
+way of choosing sources for a client's reads of a part keeps every source from being
+definitely older than an earlier read's: `_reads_gone_back`):
 
 - registers, maps, sets: some read R observed v in p, some write W to p (for
   read_your_writes, by R's client) was acknowledged before R was invoked, R has a
@@ -56,12 +59,22 @@ DECIDED = ("durable", "read_your_writes")
 COUNTED = ("log", "counter")     # the objects monotonic_reads is decided for
 
 
-def decides(kind: str, obj) -> bool:
-    """Whether `check KIND` on the object `obj` (ir.ObjectSpec) is decided here: durable
-    and read_your_writes on every built-in object, monotonic_reads on logs and counters
-    (on the others a read's source is a choice that given-up writes constrain, which the
-    history does not record)."""
-    return kind in DECIDED or (kind == "monotonic_reads" and obj is not None and obj.kind in COUNTED)
+def decides(kind: str, program) -> bool:
+    """Whether `check KIND` on `program`'s object is decided here: durable and
+    read_your_writes on every built-in object, monotonic_reads on logs and counters, and on
+    registers, maps and sets when no client can give up (a given-up write never fails,
+    which the watcher tells from a write still running and the history does not) and a
+    client's ways of choosing its reads' sources are at most WAYS_LIMIT (`ways`)."""
+    if kind in DECIDED:
+        return True
+    obj, clients = program.object, program.clients
+    if kind != "monotonic_reads" or obj is None:
+        return False
+    if obj.kind in COUNTED:
+        return True
+    return not program.faults.give_up and (clients is None or ways(clients.count, clients.ops) <= WAYS_LIMIT)
+
+
 MAX_RESULTS = 4096          # results a read may give, per operation
 
 
@@ -224,7 +237,7 @@ def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3
     h = _History(effects, history, requests)
     own = kind == "read_your_writes"
     if kind == "monotonic_reads":
-        return _shrinking_reads(h)
+        return _shrinking_reads(h) if effects.accumulates else _reads_gone_back(h)
     if effects.accumulates:
         return _lost_appends(h, own)
     if effects.symbolic:
@@ -280,6 +293,101 @@ def _stale_integers(h: _History, own: bool) -> z3.BoolRef:
             some = disj([h.res[r] == 4 * fx.init] + [c for c, _ in candidate])
             out.append(_stale(h, r, conj([h.ok(r), h.is_(r, readers)]), some, candidate, acked, own))
     return disj(out)
+
+
+class _Part:
+    """What the reads and writes of one part of a register, map or set observe and write,
+    as conditions on the history's entries (finite values: `Effects`; integers:
+    `DataEffects`)."""
+
+    def __init__(self, h: _History, part) -> None:
+        fx = h.fx
+        if fx.symbolic:
+            writers, readers = fx.of((WRITE, CAS), part), fx.of((READ,), part)
+            value = {w: fx.written(w, h.kind[w], writers) for w in h.ops}
+            self.writers = writers
+            self.reads = {r: conj([h.ok(r), h.is_(r, readers)]) for r in h.ops}
+            self.initial = {r: conj([self.reads[r], h.res[r] == 4 * fx.init]) for r in h.ops}
+            self.same = {(r, w): conj([self.reads[r], h.is_(w, writers), 4 * value[w] == h.res[r]])
+                         for r in h.ops for w in h.ops if w != r}
+            return
+        values = [v for p, v in fx.observed() if p == part]
+        shown = {(r, v): h.showed(r, lambda seen: (part, v) in seen) for r in h.ops for v in values}  # noqa: B023
+        self.writers = fx.writes(part)
+        self.reads = {r: disj([shown[r, v] for v in values]) for r in h.ops}
+        self.initial = {r: shown[r, fx.init] if fx.init in values else z3.BoolVal(False) for r in h.ops}
+        self.same = {(r, w): disj([z3.And(shown[r, v], h.is_(w, fx.writes(part, v))) for v in values])
+                     for r in h.ops for w in h.ops if w != r}
+
+
+WAYS_LIMIT = 20_000     # ways of choosing the sources of one client's reads of one part
+INIT_SOURCE = "initial"  # the initial value as a read's source (no source at all: None)
+
+
+def _reads_gone_back(h: _History) -> z3.BoolRef:
+    """Registers, maps and sets (no client gives up): props/sessions.MonotonicReads has a
+    violation, that is, for some client and part, no way of choosing a source for each of
+    the client's reads of the part remains, where a source of read R (showing v) is one of
+
+    - a write of v to the part invoked before R returned that has not failed (one still
+      running may yet fail; the way is then lost, as in the watcher);
+    - the initial value, when v is it;
+    - none, when v is not the initial value and no write of v invoked before R returned
+      has been acknowledged: R's writes may all fail yet (a different violation);
+
+    and no read's source is definitely older than an earlier read's (the initial value is
+    older than every write; S is older than W when S was acknowledged before W was
+    invoked). Every condition only fails more as the run goes on, as the watcher's ways
+    only go, so the first depth where this holds is the watcher's. A client's ways are
+    enumerated (`ways`; `decides` leaves the check undecided past WAYS_LIMIT)."""
+    fx = h.fx
+    parts = fx.parts if fx.symbolic else sorted({p for p, _ in fx.observed()}, key=repr)
+    alive = {w: conj([h.inv[w] >= 0, z3.Not(h.failed(w))]) for w in h.ops}
+    out = []
+    for part in parts:
+        if not fx.symbolic and not fx.writes(part):
+            continue
+        x = _Part(h, part)
+        acked = {w: h.acknowledged(w, x.writers) for w in h.ops}
+        for c in sorted({c for c, _ in h.ops}):
+            reads = [r for r in h.ops if r[0] == c and not z3.is_false(x.reads[r])]
+            if not reads:
+                continue
+            ways = [_sources(h, x, r, alive, acked) for r in reads]
+            some = []
+            for way in itertools.product(*ways):
+                chosen = [cond for cond, _ in way]
+                for i, (_, early) in enumerate(way):
+                    if early is None or early == INIT_SOURCE:
+                        continue
+                    for _, late in way[i + 1:]:
+                        if late == INIT_SOURCE:
+                            chosen.append(z3.BoolVal(False))
+                        elif late is not None:
+                            chosen.append(z3.Not(z3.And(acked[late], h.ret[late] < h.inv[early])))
+                some.append(conj(chosen))
+            out.append(z3.Not(disj(some)))
+    return disj(out)
+
+
+def ways(clients: int, ops: int) -> int:
+    """The most ways `_reads_gone_back` enumerates for one client and part: each of its
+    `ops` requests is not a read, or reads the initial value, no source, or what one of the
+    other requests wrote."""
+    return (3 + clients * ops - 1) ** ops
+
+
+def _sources(h: _History, x: _Part, r, alive: dict, acked: dict) -> list[tuple[z3.BoolRef, object]]:
+    """The choices for request r of a client, each (condition, source): not a read of the
+    part (source None), the initial value (INIT_SOURCE), no source (None), or a write
+    (its request), as in `_reads_gone_back`."""
+    early = [w for w in h.ops if w != r and not (w[0] == r[0] and w[1] > r[1])]   # a client's later requests come after r
+    written = [(conj([x.same[r, w], alive[w], h.inv[w] < h.ret[r]]), w) for w in early]
+    unacked = conj([z3.Implies(conj([x.same[r, w], h.inv[w] >= 0, h.inv[w] < h.ret[r]]), z3.Not(acked[w]))
+                    for w in early])
+    out = [(z3.Not(x.reads[r]), None), (x.initial[r], INIT_SOURCE),
+           (conj([x.reads[r], z3.Not(x.initial[r]), unacked]), None)] + written
+    return [(cond, source) for cond, source in out if not z3.is_false(z3.simplify(cond))]
 
 
 def _lost_appends(h: _History, own: bool) -> z3.BoolRef:

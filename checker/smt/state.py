@@ -127,7 +127,7 @@ class Shape:
         from checker.smt.lin import ObjectTable, orders
         n = self.clients * self.ops
         checks = [p for p in self.program.properties
-                  if p.kind == "linearizable" or sessions.decides(p.kind, self.program.object)]
+                  if p.kind == "linearizable" or sessions.decides(p.kind, self.program)]
         session = [p for p in checks if p.kind != "linearizable"]
         if not checks or self.program.clients is None:
             return None, (), None
