@@ -353,9 +353,9 @@ def _reads_gone_back(h: _History) -> z3.BoolRef:
             reads = [r for r in h.ops if r[0] == c and not z3.is_false(x.reads[r])]
             if not reads:
                 continue
-            ways = [_sources(h, x, r, alive, acked) for r in reads]
+            choices = [_sources(h, x, r, alive, acked) for r in reads]
             some = []
-            for way in itertools.product(*ways):
+            for way in itertools.product(*choices):
                 chosen = [cond for cond, _ in way]
                 for i, (_, early) in enumerate(way):
                     if early is None or early == INIT_SOURCE:
