@@ -49,7 +49,7 @@ def test_online_offline_and_brute_force_agree(kind):
 
 @pytest.mark.parametrize("kind", ["register", "cas-register", "kv", "set", "log", "counter"])
 def test_offline_checker_and_brute_force_agree_with_responses_relaxed(kind):
-    @settings(max_examples=120, deadline=None)
+    @settings(max_examples=200, deadline=None)
     @given(histories(kind, max_ops=10), st.data())
     def agree(history, data):
         spec, operations = history

@@ -267,7 +267,7 @@ def test_the_monotonic_reads_formula_of_logs_and_counters_agrees_with_the_explic
 def test_the_monotonic_reads_formula_of_registers_maps_and_sets_agrees_with_the_explicit_watcher(kind):
     """Without given-up requests (the formula is not used when clients can give up), after
     every event."""
-    @settings(max_examples=80, deadline=None)
+    @settings(max_examples=60, deadline=None)
     @given(histories(kind, give_up=False))
     def agree(events):
         _agree(kind, "monotonic_reads", events, every_event=True)
