@@ -1,4 +1,4 @@
-"""Durability and read-your-writes in the SMT engine (checker/smt/sessions.py).
+"""Durability, read-your-writes and monotonic reads in the SMT engine (checker/smt/sessions.py).
 
 - The formulas against the explicit watchers (props/sessions.py), the oracle: random small
   histories of every built-in object (values repeated on purpose, error replies, `cas`
