@@ -150,6 +150,11 @@ class Effects:
         pairs = {pv for shows in self.shows.values() for seen in shows.values() for pv in seen}
         return sorted(pairs, key=repr)
 
+    @property
+    def parts(self) -> list:
+        """The parts some read can observe (registers, maps, sets), in a fixed order."""
+        return sorted({p for p, _ in self.observed()}, key=repr)
+
 
 class DataEffects:
     """`Effects` for a register or map of `values = int`: what each entry of the
@@ -202,6 +207,7 @@ class _History:
         for c, q in self.ops:
             self.inv[(c, q)], self.ret[(c, q)], self.res[(c, q)], self.err[(c, q)] = history[c][q].items
         self.kind = {(c, q): requests[c][q].items[1] for c, q in self.ops}
+        self.alive = {o: conj([self.inv[o] >= 0, z3.Not(self.failed(o))]) for o in self.ops}   # invoked, not failed
 
     def is_(self, o, kinds: list[int]) -> z3.BoolRef:
         return disj([self.kind[o] == k for k in kinds])
@@ -240,22 +246,18 @@ def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3
         return _shrinking_reads(h) if effects.accumulates else _reads_gone_back(h)
     if effects.accumulates:
         return _lost_appends(h, own)
-    if effects.symbolic:
-        return _stale_integers(h, own)
     out = []
-    alive = {s: conj([h.inv[s] >= 0, z3.Not(h.failed(s))]) for s in h.ops}
-    for part in sorted({p for p, _ in effects.observed()}, key=repr):
-        acked = {w: h.acknowledged(w, effects.writes(part)) for w in h.ops}
-        for value in [v for p, v in effects.observed() if p == part]:
-            writes = {s: conj([h.is_(s, effects.writes(part, value)), alive[s]]) for s in h.ops}
-            for r in h.ops:
-                reads = h.showed(r, lambda seen: (part, value) in seen)  # noqa: B023 - used at once
-                if z3.is_false(reads):
-                    continue
-                candidate = [(conj([c, h.inv[s] < h.ret[r]]), s) for s, c in writes.items() if s != r]
-                candidate = [(c, s) for c, s in candidate if not z3.is_false(c)]
-                some = z3.BoolVal(True) if value == effects.init else disj([c for c, _ in candidate])
-                out.append(_stale(h, r, reads, some, candidate, acked, own))
+    for part in effects.parts:
+        x = _Part(h, part)
+        if not x.writers:
+            continue
+        acked = {w: h.acknowledged(w, x.writers) for w in h.ops}
+        for r in h.ops:
+            if z3.is_false(z3.simplify(x.reads[r])):
+                continue
+            candidate = [(c, s) for c, s in ((x.candidate(r, s), s) for s in h.ops if s != r) if not z3.is_false(c)]
+            some = disj([x.initial[r]] + [c for c, _ in candidate])
+            out.append(_stale(h, r, x.reads[r], some, candidate, acked, own))
     return disj(out)
 
 
@@ -274,34 +276,16 @@ def _stale(h: _History, r, reads: z3.BoolRef, some: z3.BoolRef, candidate: list,
     return conj([reads, some, z3.Not(pending), lost])
 
 
-def _stale_integers(h: _History, own: bool) -> z3.BoolRef:
-    """Registers and maps of `values = int` (DataEffects): the same condition, the value a
-    read observed being its recorded result (code 4v) and a candidate source a write of
-    the same integer."""
-    fx = h.fx
-    out = []
-    alive = {s: conj([h.inv[s] >= 0, z3.Not(h.failed(s))]) for s in h.ops}
-    for part in fx.parts:
-        writers, readers = fx.of((WRITE, CAS), part), fx.of((READ,), part)
-        if not writers or not readers:
-            continue
-        acked = {w: h.acknowledged(w, writers) for w in h.ops}
-        value = {s: fx.written(s, h.kind[s], writers) for s in h.ops}
-        for r in h.ops:
-            candidate = [(conj([h.is_(s, writers), alive[s], h.inv[s] < h.ret[r], 4 * value[s] == h.res[r]]), s)
-                         for s in h.ops if s != r]
-            some = disj([h.res[r] == 4 * fx.init] + [c for c, _ in candidate])
-            out.append(_stale(h, r, conj([h.ok(r), h.is_(r, readers)]), some, candidate, acked, own))
-    return disj(out)
-
-
 class _Part:
     """What the reads and writes of one part of a register, map or set observe and write,
-    as conditions on the history's entries (finite values: `Effects`; integers:
-    `DataEffects`)."""
+    as conditions on the history's entries (finite values: `Effects`, a read's value known
+    from its result index; integers: `DataEffects`, a read's value its result code 4v and
+    a write's its request's integer): `reads[r]`, r is an answered read of the part;
+    `initial[r]`, it showed the initial value; `same[r, w]`, it showed what w writes."""
 
     def __init__(self, h: _History, part) -> None:
         fx = h.fx
+        self.h = h
         if fx.symbolic:
             writers, readers = fx.of((WRITE, CAS), part), fx.of((READ,), part)
             value = {w: fx.written(w, h.kind[w], writers) for w in h.ops}
@@ -318,6 +302,11 @@ class _Part:
         self.initial = {r: shown[r, fx.init] if fx.init in values else z3.BoolVal(False) for r in h.ops}
         self.same = {(r, w): disj([z3.And(shown[r, v], h.is_(w, fx.writes(part, v))) for v in values])
                      for r in h.ops for w in h.ops if w != r}
+
+    def candidate(self, r, w) -> z3.BoolRef:
+        """w is a candidate source of what read r showed: a write of that value to the part,
+        invoked before r returned and not failed."""
+        return conj([self.same[r, w], self.h.alive[w], self.h.inv[w] < self.h.ret[r]])
 
 
 WAYS_LIMIT = 20_000     # ways of choosing the sources of one client's reads of one part
@@ -340,20 +329,17 @@ def _reads_gone_back(h: _History) -> z3.BoolRef:
     invoked). Every condition only fails more as the run goes on, as the watcher's ways
     only go, so the first depth where this holds is the watcher's. A client's ways are
     enumerated (`ways`; `decides` leaves the check undecided past WAYS_LIMIT)."""
-    fx = h.fx
-    parts = fx.parts if fx.symbolic else sorted({p for p, _ in fx.observed()}, key=repr)
-    alive = {w: conj([h.inv[w] >= 0, z3.Not(h.failed(w))]) for w in h.ops}
     out = []
-    for part in parts:
-        if not fx.symbolic and not fx.writes(part):
-            continue
+    for part in h.fx.parts:
         x = _Part(h, part)
+        if not x.writers:
+            continue
         acked = {w: h.acknowledged(w, x.writers) for w in h.ops}
         for c in sorted({c for c, _ in h.ops}):
             reads = [r for r in h.ops if r[0] == c and not z3.is_false(x.reads[r])]
             if not reads:
                 continue
-            choices = [_sources(h, x, r, alive, acked) for r in reads]
+            choices = [_sources(h, x, r, acked) for r in reads]
             some = []
             for way in itertools.product(*choices):
                 chosen = [cond for cond, _ in way]
@@ -377,12 +363,12 @@ def ways(clients: int, ops: int) -> int:
     return (3 + clients * ops - 1) ** ops
 
 
-def _sources(h: _History, x: _Part, r, alive: dict, acked: dict) -> list[tuple[z3.BoolRef, object]]:
+def _sources(h: _History, x: _Part, r, acked: dict) -> list[tuple[z3.BoolRef, object]]:
     """The choices for request r of a client, each (condition, source): not a read of the
     part (source None), the initial value (INIT_SOURCE), no source (None), or a write
     (its request), as in `_reads_gone_back`."""
     early = [w for w in h.ops if w != r and not (w[0] == r[0] and w[1] > r[1])]   # a client's later requests come after r
-    written = [(conj([x.same[r, w], alive[w], h.inv[w] < h.ret[r]]), w) for w in early]
+    written = [(x.candidate(r, w), w) for w in early]
     unacked = conj([z3.Implies(conj([x.same[r, w], h.inv[w] >= 0, h.inv[w] < h.ret[r]]), z3.Not(acked[w]))
                     for w in early])
     out = [(z3.Not(x.reads[r]), None), (x.initial[r], INIT_SOURCE),
