@@ -99,7 +99,7 @@ def label(prop) -> str:
 
 def compile_for(spec: str, labels: list[str], constants: dict):
     """SPEC's model with only the properties `labels` names."""
-    from checker.cli import compile_spec
+    from checker.pipeline import compile_spec
     from checker.model import compile_model
 
     program, _ = compile_spec(str(REPO / "specs" / f"{spec}.cap"), constants, "check")
@@ -112,7 +112,7 @@ def compile_for(spec: str, labels: list[str], constants: dict):
 def engine_call(engine: str, model, depth: int | None, timeout: float | None):
     """A function that runs one engine on `model` and returns its CheckResult."""
     from checker.explore import SearchOptions, search
-    from checker.verify import SmtOptions, smt_check
+    from checker.analysis.verify import SmtOptions, smt_check
 
     if engine == "explicit":
         return lambda: search(model, SearchOptions(timeout=timeout))
@@ -285,7 +285,7 @@ def bucket(where: str, function: str) -> str:
 def profile(target: str, depth: int) -> int:
     """The SMT engine on one spec, plainly then under cProfile; the profiled time by bucket."""
     spec, _, name = target.partition(":")
-    from checker.cli import compile_spec
+    from checker.pipeline import compile_spec
 
     program, _ = compile_spec(str(REPO / "specs" / f"{spec}.cap"), {}, "check")
     labels = [label(p) for p in program.properties if p.kind == "invariant" and (not name or p.name == name)]

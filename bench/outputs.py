@@ -29,9 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from checker.cli import compile_spec, constants_of  # noqa: E402
-from checker.cli_render import counterexample_jobs, diagram  # noqa: E402
-from checker.cli_report import check_report  # noqa: E402
+from checker.pipeline import compile_spec, constants_of  # noqa: E402
+from checker.traces.diagram import counterexample_jobs, diagram  # noqa: E402
+from checker.cli.report import check_report  # noqa: E402
 from checker.explore import SearchOptions, replay, search  # noqa: E402
 from checker.render.images import image  # noqa: E402
 

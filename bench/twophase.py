@@ -78,7 +78,7 @@ class Measure:
 
 def work_capcheck(n: int) -> dict:
     """Compile and search TwoPhase with capcheck in this process; the figures as a dict."""
-    from checker.cli import compile_spec
+    from checker.pipeline import compile_spec
     from checker.explore import SearchOptions, search
 
     start = time.perf_counter()

@@ -1,7 +1,7 @@
-"""`python -m checker ...` runs the capcheck command line (see checker.cli)."""
+"""`python -m checker ...` runs the capcheck command line (see checker/cli)."""
 
 import sys
 
-from checker.cli import main
+from checker.cli.app import main
 
 sys.exit(main())

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.cap import (AP_EVENTUAL, AP_WEAK, CA, CP, NEITHER, UNDETERMINED, NotApplicable, analyse,
+from checker.analysis.cap import (AP_EVENTUAL, AP_WEAK, CA, CP, NEITHER, UNDETERMINED, NotApplicable, analyse,
                          applicable_checks, classify)
-from checker.cli import load_spec
+from checker.pipeline import load_spec
 from checker.model import compile_model
 from checker.result import Verdict
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cap import analyse
-from checker.cli import compile_spec
+from checker.analysis.cap import analyse
+from checker.pipeline import compile_spec
 from checker.model import compile_model
 
 REPO = Path(__file__).resolve().parent.parent

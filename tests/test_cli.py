@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import checker
-from checker.cli import Define, emit, overrides_of, parse_define
+from checker.cli.options import Define, overrides_of, parse_define
+from checker.cli.output import emit
 from checker.dsl import parse
 from checker.errors import UsageError
 
@@ -294,7 +295,7 @@ def test_internal_error_is_reported_not_raised(run_cli, workdir: Path, monkeypat
     def broken(*_args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("checker.cli.load_spec", broken)
+    monkeypatch.setattr("checker.cli.parse.load_spec", broken)
     monkeypatch.delenv("CAPCHECK_TRACEBACK", raising=False)
     code, out, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
     assert (code, out) == (70, "")
@@ -306,7 +307,7 @@ def test_internal_error_traceback_on_request(run_cli, workdir: Path, monkeypatch
     def broken(*_args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("checker.cli.load_spec", broken)
+    monkeypatch.setattr("checker.cli.parse.load_spec", broken)
     monkeypatch.setenv("CAPCHECK_TRACEBACK", "1")
     code, _, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
     assert code == 70 and "Traceback" in err
@@ -316,7 +317,7 @@ def test_ctrl_c(run_cli, workdir: Path, monkeypatch) -> None:
     def interrupted(*_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("checker.cli.load_spec", interrupted)
+    monkeypatch.setattr("checker.cli.parse.load_spec", interrupted)
     code, out, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
     assert (code, out) == (130, "")
     assert err.strip() == "capcheck: interrupted"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import compile_spec, main
+from checker.cli import main
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, search
 
 REPO = Path(__file__).resolve().parent.parent

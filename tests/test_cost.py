@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore.cost import CostLimits, Quantity, Status, by_size, for_models, measure
 
 from conftest import REPO_ROOT

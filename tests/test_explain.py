@@ -15,7 +15,7 @@ from itertools import combinations
 import pytest
 from hypothesis import given, settings
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, search
 from checker.props.explain import core, relaxed
 from checker.props.linearizability import Operation, ReadWriteRegister, split_parts

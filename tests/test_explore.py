@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 

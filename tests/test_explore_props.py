@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
 from checker.result import Verdict
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import compile_spec, faults_override
+from checker.cli.options import faults_override
+from checker.pipeline import compile_spec
 from checker.errors import UsageError
 from checker.explore import SearchOptions, search
 from checker.model import values

@@ -18,8 +18,8 @@ import subprocess
 
 import pytest
 
-from checker.cli import compile_spec
-from checker.cli_render import diagram
+from checker.pipeline import compile_spec
+from checker.traces.diagram import diagram
 from checker.explore import SearchOptions, search
 from checker.result import Verdict
 

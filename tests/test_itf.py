@@ -1,4 +1,4 @@
-"""ITF traces (checker/model/itf.py, checker/cli_trace.py): value encodings, round trips
+"""ITF traces (checker/traces/itf.py, checker/traces/files.py): value encodings, round trips
 through `check --itf` and `replay`, the rejection of a tampered file, and ITF files without
 `#meta.capcheck` (from Quint, by hand, edited), whose path is found by matching their states:
 hand-written fixtures in tests/itf/, every library counterexample with its capcheck block
@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
-from checker.cli_trace import check_names, find_path, itf_documents, read_itf
+from checker.pipeline import compile_spec
+from checker.traces.files import check_names, find_path, itf_documents, read_itf
 from checker.errors import UsageError
 from checker.explore import SearchOptions, replay, search
-from checker.model import itf
+from checker.traces import itf
 from checker.semantics import ir
 from checker.semantics.types import AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
-from checker.cli_render import diagram
+from checker.pipeline import compile_spec
+from checker.traces.diagram import diagram
 from checker.explore import SearchOptions, search
 from checker.render import html as html_report
 from checker.render import images
@@ -89,7 +89,7 @@ def test_check_report_has_the_verdicts_the_diagrams_and_every_step(run_cli, tmp_
 def test_report_without_dot_shows_the_dot_text(run_cli, tmp_path, monkeypatch):
     def missing(dot_text, fmt):
         raise images.DotMissing(images.INSTALL_HINT)
-    monkeypatch.setattr("checker.cli_report.image", missing)
+    monkeypatch.setattr("checker.cli.report.image", missing)
     code, text, err = _report(run_cli, tmp_path, "check", "two_phase_broken.cap")
     assert code == 1 and "apt-get install graphviz" in err
     page = Page(text)

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
-from checker.cli_render import diagram
+from checker.pipeline import compile_spec
+from checker.traces.diagram import diagram
 from checker.explore import SearchOptions, search
-from checker.model.traffic import traffic
+from checker.traces.traffic import traffic
 from checker.render.dot import Graph, quote, write
 
 from conftest import REPO_ROOT

@@ -10,7 +10,7 @@ import textwrap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import search
 from checker.props.monitor import history_ok
 from checker.props.objects import Register

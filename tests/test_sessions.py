@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from checker.cli import compile_spec, main
+from checker.cli import main
+from checker.pipeline import compile_spec
 from checker.explore import search
 from checker.props.monitor import feed
 from checker.props.sessions import SESSION_KINDS, watcher_for

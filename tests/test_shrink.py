@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
 from checker.explore.liveness import continues
 from checker.explore.search import final_state

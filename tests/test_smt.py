@@ -1,4 +1,4 @@
-"""The SMT engine (checker/smt, checker/verify.py, `check --engine smt|both`).
+"""The SMT engine (checker/smt, checker/analysis/verify.py, `check --engine smt|both`).
 
 - One step against the explicit semantics: from random reachable states, the states the
   encoding can step to (one per action the solver can take) are exactly the explicit
@@ -18,7 +18,7 @@ import random
 import pytest
 import z3
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.explore import SearchOptions, search
@@ -28,7 +28,7 @@ from checker.result import Verdict
 from checker.semantics import check
 from checker.smt.bmc import Bmc
 from checker.smt.state import Shape, decode
-from checker.verify import SmtOptions, smt_check
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 from test_explore_fuzz import CORPUS

@@ -18,7 +18,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_symbolic
+from checker.pipeline import compile_symbolic
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.model import Unsupported, compile_model
@@ -29,7 +29,7 @@ from checker.smt import params
 from checker.smt.lin import DataTable, non_linearizable
 from checker.smt.state import SYMBOLIC, Shape
 from checker.smt.symbolic import Tup
-from checker.verify import SmtOptions, smt_check
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 from linearizability_oracle import histories, linearizable

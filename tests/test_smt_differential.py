@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli_engines import compare
+from checker.cli.engines import compare
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.errors import SpecError
@@ -37,7 +37,7 @@ from checker.model.values import SpecRuntimeError
 from checker.result import ALL_DECIDED, TIMEOUT, CheckResult, Verdict
 from checker.semantics import check
 from checker.smt.symbolic import NotEncodable
-from checker.verify import SmtOptions, smt_check
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 from test_explore_fuzz import CORPUS, _mutate

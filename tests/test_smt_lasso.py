@@ -1,5 +1,5 @@
 """The SMT engine's lassos for `check available` and `check converges` (checker/smt/lasso.py,
-judged again by explore/liveness.check_lasso in checker/verify.py).
+judged again by explore/liveness.check_lasso in checker/analysis/verify.py).
 
 - Toy specs with a known ending of each shape: a dead end, an error reply, a fair loop, a
   loop that fairness must rule out (a step enabled all along and never taken: an action,
@@ -21,14 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.errors import InternalError
 from checker.explore import SearchOptions, search
 from checker.explore.liveness import check_lasso
 from checker.model import compile_model
 from checker.result import CheckResult, Lasso, PropertyResult, Stats, Verdict
-from checker.cli_engines import compare
-from checker.verify import SmtOptions, smt_check
+from checker.cli.engines import compare
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 from test_liveness import ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR

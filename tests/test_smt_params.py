@@ -20,12 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import compile_spec, compile_symbolic, parse_define
+from checker.cli.options import parse_define
+from checker.pipeline import compile_spec, compile_symbolic
 from checker.errors import SpecError, UsageError
 from checker.explore import SearchOptions, search
 from checker.result import Verdict
 from checker.semantics.ir import Symbolic
-from checker.verify import SmtOptions, smt_check
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 

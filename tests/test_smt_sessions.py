@@ -22,7 +22,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.cli_engines import compare
+from checker.cli.engines import compare
 from checker.diagnostics import Source
 from checker.errors import InternalError
 from checker.dsl import parse
@@ -35,7 +35,7 @@ from checker.semantics import check
 from checker.smt import sessions
 from checker.smt.state import Shape
 from checker.smt.symbolic import Tup
-from checker.verify import SmtOptions, smt_check
+from checker.analysis.verify import SmtOptions, smt_check
 
 from conftest import REPO_ROOT
 from test_sequential import REPLICAS

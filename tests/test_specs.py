@@ -134,7 +134,7 @@ EXPLORABLE = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.name in S
 
 @pytest.mark.parametrize("path", EXPLORABLE)
 def test_the_explorer_gives_the_expected_verdict_of_every_property_it_decides(path: Path) -> None:
-    from checker.cli import compile_spec
+    from checker.pipeline import compile_spec
     from checker.explore import search
 
     def verdicts(constants: dict) -> dict[str, str]:
@@ -173,7 +173,7 @@ SHORTEST = {
 
 
 def _verdict_and_length(path: Path, prop: str, max_depth: int | None) -> tuple[str, int | None]:
-    from checker.cli import compile_spec
+    from checker.pipeline import compile_spec
     from checker.explore import SearchOptions, search
 
     _, model = compile_spec(str(path), SMALLER.get(path.name, {}), "check")

@@ -8,7 +8,7 @@ import functools
 
 import pytest
 
-from checker.cli import compile_spec
+from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
 from checker.model.why import why_false
 from checker.result import Verdict

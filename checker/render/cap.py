@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.cap import CapReport, Row
+from checker.analysis.cap import CapReport, Row
 from checker.explore.cost import OperationCost, Quantity, SizeCost
 from checker.render.text import detail, plural, property_lines
 from checker.result import Verdict

@@ -1,5 +1,5 @@
 """A trace as a Graphviz sequence diagram. Pure: data in (a Trace, its message traffic from
-model/traffic.py, the PropertyResult it breaks), DOT text out (through render/dot.py).
+traces/traffic.py, the PropertyResult it breaks), DOT text out (through render/dot.py).
 
 Layout: a header row naming the lanes (`network` when the trace has network faults, then one
 lane per node, then one per client); one row (rank) per step, time flowing down, the step

@@ -6,7 +6,7 @@ The solver side:
   when an exception escapes, a timeout per check, three-valued answers (sat, unsat, unknown
   with Z3's reason) carrying the model or the unsat core over named assumption literals.
 
-Protocols (`capcheck check --engine smt`; checker/verify.py replays what they find):
+Protocols (`capcheck check --engine smt`; checker/analysis/verify.py replays what they find):
 
 - `symbolic`: values of the IR's finite types as structures of Z3 terms, kept canonical;
 - `exprs`: IR expressions to symbolic values, with the run-time errors they can raise;

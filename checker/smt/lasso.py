@@ -30,7 +30,7 @@ Depths are tried in increasing order, as for invariants, so the first lasso foun
 the fewest steps in all (stem and loop together; the explicit engine measures its shortest
 by the stem alone, so the two may differ in length). What the solver finds is recorded as an
 `Ending` (the kind, where the continuation and the loop start, the client) and the run as an
-explicit path; checker/verify.py replays it and re-checks the ending concretely
+explicit path; checker/analysis/verify.py replays it and re-checks the ending concretely
 (liveness.check_lasso) before anything is shown. No lasso within the depth is UNKNOWN,
 never HOLDS: a longer run may still end in one.
 

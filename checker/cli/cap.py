@@ -1,4 +1,4 @@
-"""`capcheck cap SPEC`: the CAP report of a spec (checker/cap.py), on the command line.
+"""`capcheck cap SPEC`: the CAP report of a spec (checker/analysis/cap.py), on the command line.
 
 Exit codes: 0 the report is complete (every verdict decided, whatever they are: a protocol
 that is not available is a finding, not a failure), 2 bad spec or usage, 3 some verdict is
@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import argparse
 
-from checker.cap import CapOptions, NotApplicable, analyse
-from checker.cli import (
-    EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, _add_define_option, _add_faults_option,
-    _add_json_option, _located, _write_json, add_bounds_options, compile_spec, constants_of, emit,
-    fault_override_of, overrides_of, search_options,
+from checker.analysis.cap import CapOptions, NotApplicable, analyse
+from checker.cli import report as html_report
+from checker.cli.options import (
+    add_bounds_options,
+    add_define_option,
+    add_faults_option,
+    add_json_option,
+    fault_override_of,
+    overrides_of,
+    search_options,
 )
-from checker import cli_report
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, emit, located, write_json
+from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
 from checker.model import compile_model
+from checker.pipeline import compile_spec, constants_of
 from checker.render import cap as cap_report
 from checker.render import json as json_report
 from checker.result import INTERRUPTED
@@ -36,16 +43,16 @@ def add_cap_command(commands) -> None:
         epilog="exit codes: 0 the report is complete, 2 bad spec or usage, 3 some verdict is unknown "
                "(a bound was hit), 130 interrupted")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
-    _add_define_option(cmd)
-    _add_faults_option(cmd)
+    add_define_option(cmd)
+    add_faults_option(cmd)
     add_bounds_options(cmd)
     cmd.add_argument("--scale", metavar="[NAME=]V1,V2,...",
                      help=f"also measure the costs with the constant NAME (default {DEFAULT_SCALE_CONSTANT}) "
                           "set to each value, e.g. --scale N=3,5,7")
     cmd.add_argument("--render", metavar="DIR",
                      help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
-    cli_report.add_report_option(cmd)
-    _add_json_option(cmd)
+    html_report.add_report_option(cmd)
+    add_json_option(cmd)
     cmd.set_defaults(run=cmd_cap)
 
 
@@ -93,18 +100,17 @@ def cmd_cap(args: argparse.Namespace) -> int:
     hint = f"{PROG} replay {args.spec}{defines} {{path}}"
     data = cap_report.data(report, args.spec, program.name, constants_of(program), program.faults,
                            json_report.property_data)
-    _write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
+    write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
         emit(cap_report.report(report, args.spec, program.faults, hint))
     if args.render:
-        from checker.cli_render import render_runs
         render_runs(args.render, models, report.runs, args.spec)
     if args.report:
-        cli_report.write_report(args.report, cli_report.cap_report(models, report, args.spec, program,
+        html_report.write_report(args.report, html_report.cap_report(models, report, args.spec, program,
                                                                    constants_of(program), hint))
     for run in report.runs:
         if run is not None and run.failure is not None:
-            _located(run.failure.message, run.failure.span, args.spec)
+            located(run.failure.message, run.failure.span, args.spec)
             return EXIT_USAGE
     if any(run is not None and run.exit_reason == INTERRUPTED for run in report.runs):
         return EXIT_INTERRUPTED

@@ -2,7 +2,7 @@
 
 - `explicit` (the default): the explicit-state search (checker/explore);
 - `smt`: bounded model checking with Z3 to `--depth K` steps (default 10), every trace
-  replayed through the explicit semantics before it is shown (checker/verify.py);
+  replayed through the explicit semantics before it is shown (checker/analysis/verify.py);
 - `both`: the two, the explicit search bounded by the same depth unless `--max-depth` says
   otherwise, and their verdicts compared: a violation one finds and the other rules out,
   or shortest counterexamples of different lengths, is an internal error (a bug in one of
@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import argparse
 
+from checker.analysis.verify import DEFAULT_DEPTH, NOT_DECIDED, SmtOptions, smt_check
 from checker.diagnostics import Diagnostic
 from checker.dsl import parse_bytes
 from checker.errors import InternalError, SpecError, UsageError
 from checker.model import Model
 from checker.model.exprgen import Unsupported
+from checker.pipeline import read_spec
 from checker.result import TIMEOUT, CheckResult, Verdict
 from checker.smt.params import Parameters
 from checker.smt.symbolic import NotEncodable
-from checker.verify import DEFAULT_DEPTH, NOT_DECIDED, SMT, SmtOptions, smt_check
 
 ENGINES = ("explicit", "smt", "both")
 LIVENESS = ("available", "converges")
@@ -53,7 +54,7 @@ def run_smt(args: argparse.Namespace, model: Model, parameters: Parameters | Non
     except (Unsupported, NotEncodable) as exc:
         what = exc.what if isinstance(exc, Unsupported) else str(exc)
         span = exc.span if isinstance(exc, Unsupported) else None
-        _, source = parse_bytes(_read(args.spec), args.spec)
+        _, source = parse_bytes(read_spec(args.spec), args.spec)
         raise SpecError([Diagnostic(f"the SMT engine cannot encode {what} yet; use --engine explicit "
                                     "for this spec", span)], source) from None
 
@@ -65,11 +66,6 @@ def symbolic_outputs(args: argparse.Namespace) -> None:
         if given:
             raise UsageError(f"{flag} needs every constant's value; run the check with symbolic constants "
                              f"first, then again with the -D values its report gives")
-
-
-def _read(path: str) -> bytes:
-    from checker.cli import read_spec
-    return read_spec(path)
 
 
 def compare(explicit: CheckResult, smt: CheckResult) -> None:

@@ -35,7 +35,8 @@ from typing import Callable, Mapping
 from checker.explore import SearchOptions, search
 from checker.explore.cost import CostLimits, OperationCost, SizeCost, for_models, measure
 from checker.model import Model
-from checker.props.sessions import SESSION_KINDS, SUPPORTED as SESSION_OBJECTS
+from checker.props.sessions import SESSION_KINDS
+from checker.props.sessions import SUPPORTED as SESSION_OBJECTS
 from checker.result import CheckResult, PropertyResult, Verdict
 from checker.semantics import ir
 

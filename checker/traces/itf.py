@@ -29,7 +29,16 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from checker.semantics.types import (
-    AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT, Type,
+    AtomT,
+    BoolT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
 )
 
 NETWORK = "network"

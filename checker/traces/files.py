@@ -1,5 +1,6 @@
-"""`capcheck check --itf DIR` and the ITF side of `capcheck replay` and `capcheck render`
-(model/itf.py).
+"""Trace files: the trace argument of `capcheck replay` and `capcheck render` (a path such as
+0.1.3, a file holding one, a JSON report or an ITF trace), ITF documents for `capcheck check
+--itf DIR` (traces/itf.py), and replaying what such an argument names.
 
 An ITF file written here carries in `#meta.capcheck` what a replay needs to be exact: the
 path (initial state, then action indices), the constants and the fault budgets of the run,
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 
 from checker.diagnostics import did_you_mean
 from checker.errors import UsageError
+from checker.explore import replay
 from checker.model import Model
-from checker.model import itf
 from checker.model.values import SpecRuntimeError
 from checker.result import CheckResult, Lasso, Trace, Verdict
+from checker.traces import itf
 
 ITF_SCHEMA = 1
 IGNORED_PREFIX = "mbt::"
@@ -158,17 +160,125 @@ def itf_meta(data: dict, key: str) -> object:
     return meta.get(key) if isinstance(meta, dict) else None
 
 
+# -------------------------------------------------- trace arguments
+
+
+_PATH = re.compile(r"[0-9]+(\.[0-9]+)*")
+
+
+@dataclass(frozen=True)
+class TraceArgument:
+    """What a trace argument holds: the path, and from a JSON report the action texts it
+    expects, its constants, its fault budgets and, for a liveness counterexample, its lasso
+    (each None when not known); from an ITF file its recorded states (`itf`), and no path
+    unless `#meta.capcheck` gives one (it is then found from the states:
+    `replay_given`)."""
+
+    path: list[int] | None
+    actions: list[str] | None = None
+    constants: dict | None = None
+    faults: dict | None = None
+    lasso: Lasso | None = None
+    itf: ItfTrace | None = None
+    data: frozenset | None = None          # the values of a `values = int` object the run used
+
+
+def read_trace(text: str, prop: str | None) -> TraceArgument:
+    """A trace argument: a path such as `0.1.3`, or the name of a file holding one or a JSON
+    report.
+
+    Raises UsageError explaining what is wrong.
+    """
+    if _PATH.fullmatch(text.strip()):
+        return TraceArgument([int(x) for x in text.strip().split(".")])
+    try:
+        with open(text, encoding="utf-8") as handle:
+            content = handle.read(16 << 20)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise UsageError(f"cannot read trace '{text}': {reason} (a trace is a path such as 0.1.3, "
+                         "or a file holding one or a JSON report)") from None
+    if _PATH.fullmatch(content.strip()):
+        return TraceArgument([int(x) for x in content.strip().split(".")])
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        raise not_json(text, content, exc) from None
+    if is_itf(data):
+        got = read_itf(data, text)
+        lasso = _lasso_of({"lasso": got["lasso"]}, len(got["path"]) - 1) if got["path"] else None
+        return TraceArgument(got["path"], got["actions"], got["constants"], got["faults"], lasso, got["itf"])
+    trace = _pick_trace(data, prop, text)
+    try:
+        path = [int(x) for x in str(trace["path"]).split(".")]
+        actions = [str(step["action"]) for step in trace["trace"]]
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"'{text}': the trace has no readable 'path' and 'trace'") from None
+    constants, faults = (data.get(k) if isinstance(data, dict) else None for k in ("constants", "faults"))
+    if isinstance(constants, dict) and isinstance(trace.get("constants"), dict):
+        constants = {**constants, **trace["constants"]}   # the values the solver chose for this trace
+    return TraceArgument(path, actions, constants if isinstance(constants, dict) else None,
+                         faults if isinstance(faults, dict) else None, _lasso_of(trace, len(path) - 1),
+                         data=_values_of(trace.get("object_values"), text))
+
+
+def _values_of(recorded: object, name: str) -> frozenset | None:
+    """The `object_values` a JSON report records for a trace (None when it records none)."""
+    if recorded is None:
+        return None
+    if not isinstance(recorded, list) or not all(type(v) is int for v in recorded):
+        raise UsageError(f"'{name}': the trace's 'object_values' is not a list of integers")
+    return frozenset(recorded)
+
+
+def _lasso_of(trace: dict, length: int) -> Lasso | None:
+    """The lasso a JSON property records, if it is well-formed for a trace of `length` steps
+    (anything else is ignored: the markers are only a reading aid)."""
+    data = trace.get("lasso")
+    if not isinstance(data, dict):
+        return None
+    start, loop, ending, subject = (data.get(k) for k in ("start", "loop", "ending", "subject"))
+    fits = isinstance(start, int) and 0 <= start <= length and (loop is None or (
+        isinstance(loop, int) and start <= loop < length)) and ending in ("loop", "dead end", "error reply")
+    return Lasso(start, loop, ending, str(subject)) if fits else None
+
+
+def _pick_trace(data: object, prop: str | None, name: str) -> dict:
+    if not isinstance(data, dict):
+        raise UsageError(f"'{name}' is not a capcheck JSON report")
+    if "path" in data and "trace" in data:
+        return data
+    props = [p for p in data.get("properties", []) if isinstance(p, dict) and "trace" in p]
+    if prop is not None:
+        props = [p for p in props if p.get("name") == prop]
+        if not props:
+            raise UsageError(f"'{name}' has no trace for property '{prop}'")
+    if props:
+        return props[0]
+    if isinstance(data.get("error"), dict) and "trace" in data["error"]:
+        return data["error"]
+    raise UsageError(f"'{name}' holds no trace (no property was violated in that run)")
+
+
+def compare_actions(trace, actions: list[str]) -> None:
+    got = [step.action["action"] for step in trace.steps]
+    if len(got) != len(actions):
+        raise UsageError(f"the trace does not fit the spec: it has {len(actions) - 1} steps but its path "
+                         f"replays {len(got) - 1}")
+    for n, (want, have) in enumerate(zip(actions, got)):
+        if want != have:
+            raise UsageError(f"the trace does not fit the spec: step {n} is '{want}' in the trace "
+                             f"but '{have}' when replayed (was the spec changed since?)")
+
+
 # -------------------------------------------------- replaying
 
 
-def replay_given(model: Model, given, spec: str) -> Trace:
-    """The run a trace argument (`cli.TraceArgument`) names on `model`: its path or, for an
+def replay_given(model: Model, given: TraceArgument, spec: str) -> Trace:
+    """The run a trace argument (`TraceArgument`) names on `model`: its path or, for an
     ITF trace without one, the first path whose states agree with the file's; checked
     against the action texts and states the argument records. Raises UsageError saying
     where it does not fit."""
-    from checker import cli
-    from checker.explore import replay
-
     if given.itf is not None:
         check_names(model, given.itf, spec)
     path = given.path if given.path is not None else find_path(model, given.itf, spec)
@@ -177,7 +287,7 @@ def replay_given(model: Model, given, spec: str) -> Trace:
     except (ValueError, SpecRuntimeError) as exc:
         raise UsageError(f"the trace does not fit {spec}: {exc}") from None
     if given.actions is not None:
-        cli._compare_actions(trace, given.actions)  # noqa: SLF001 - replay's own check
+        compare_actions(trace, given.actions)
     if given.itf is not None and given.path is not None:
         check_states(model, path, list(given.itf.states), spec)
     return trace

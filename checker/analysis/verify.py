@@ -34,7 +34,14 @@ from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
 from checker.result import (
-    ALL_DECIDED, MAX_DEPTH, TIMEOUT, CheckResult, PropertyResult, RuntimeFailure, Stats, Verdict,
+    ALL_DECIDED,
+    MAX_DEPTH,
+    TIMEOUT,
+    CheckResult,
+    PropertyResult,
+    RuntimeFailure,
+    Stats,
+    Verdict,
 )
 from checker.semantics import ir
 from checker.smt.lasso import Lassos

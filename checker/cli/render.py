@@ -2,7 +2,7 @@
 `capcheck render TRACE -o FILE` (docs/cli.md, "Sequence diagrams").
 
 `render` re-runs the trace on the spec, because the diagram's arrows come from the model's
-own states (model/traffic.py): the spec is `--spec SPEC`, or else the one the JSON report
+own states (traces/traffic.py): the spec is `--spec SPEC`, or else the one the JSON report
 names (its `spec` field, the path as given to `capcheck check`), with the report's
 constants and fault budgets unless `-D` or `--faults` are given.
 """
@@ -15,21 +15,22 @@ import os
 import re
 import sys
 
+from checker.cli.options import (
+    add_define_option,
+    add_faults_option,
+    fault_override_of,
+    faults_override,
+    overrides_of,
+)
+from checker.cli.output import EXIT_OK, emit
+from checker.cli.replay import same_faults
 from checker.errors import UsageError
-from checker.cli_trace import is_itf, itf_meta, replay_given
 from checker.model import Model
-from checker.model.traffic import traffic, watched
+from checker.pipeline import compile_spec
 from checker.render.images import DotMissing, write_all, write_file
-from checker.render.sequence import sequence_dot
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
-
-
-def diagram(model: Model, trace: Trace, prop: PropertyResult | None, title: str) -> str:
-    """The DOT text of a trace's sequence diagram."""
-    flow = traffic(model, trace.path)
-    if prop is not None:
-        flow["watched"] = watched(model, prop.name)
-    return sequence_dot(trace, flow, prop, title)
+from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.traces.files import is_itf, itf_meta, read_trace, replay_given
 
 
 def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str) -> None:
@@ -59,31 +60,6 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         print(missing, file=sys.stderr)
 
 
-def counterexample_jobs(result: CheckResult) -> list[tuple[str, Trace, PropertyResult | None]]:
-    """(name, trace, property) of every counterexample of a run, in report order: each
-    violated property with a trace, then a run-time failure of the spec (name `error`,
-    property None)."""
-    jobs: list[tuple[str, Trace, PropertyResult | None]] = [
-        (p.name, p.trace, p) for p in result.properties if p.verdict is Verdict.VIOLATED and p.trace]
-    if result.failure is not None:
-        jobs.append(("error", result.failure.trace, None))
-    return jobs
-
-
-def diagram_title(spec: str, name: str, result: CheckResult) -> str:
-    """A counterexample diagram's title: the spec and the property, or the run-time failure."""
-    if name == "error" and result.failure is not None:
-        return f"{spec}: the spec failed while running: {result.failure.message}"
-    return f"{spec}: {name}"
-
-
-def model_of_run(models: list[Model], run: CheckResult) -> Model | None:
-    """Of the models `capcheck cap` compiled, the one `run` searched (the one whose
-    properties it decided)."""
-    names = {p.name for p in run.properties}
-    return next((m for m in models if names <= {p.name for p in m.program.properties}), None)
-
-
 def render_runs(directory: str, models: list[Model], runs, spec: str) -> None:
     """`capcheck cap --render DIR`: the counterexamples of each of its searches, each drawn
     with the model that search ran on."""
@@ -98,8 +74,6 @@ def _file_name(name: str) -> str:
 
 
 def add_render_command(commands) -> None:
-    from checker.cli import _add_define_option, _add_faults_option
-
     cmd = commands.add_parser(
         "render", help="draw a saved trace as a sequence diagram (.dot, .svg or .png)",
         description="Replay a trace on its spec and draw it as a Graphviz sequence diagram: a lane per "
@@ -116,31 +90,29 @@ def add_render_command(commands) -> None:
     cmd.add_argument("--spec", metavar="SPEC", help="the .cap file (default: the report's 'spec')")
     cmd.add_argument("--property", metavar="NAME",
                      help="the property whose trace to draw (default: the first violated)")
-    _add_define_option(cmd)
-    _add_faults_option(cmd)
+    add_define_option(cmd)
+    add_faults_option(cmd)
     cmd.set_defaults(run=cmd_render)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from checker import cli
-
     if os.path.splitext(args.output)[1].lower() not in (".dot", ".svg", ".png"):
         raise UsageError(f"-o '{args.output}': the output must end in .dot, .svg or .png")
-    given = cli.read_trace(args.trace, args.property)
+    given = read_trace(args.trace, args.property)
     report = _report(args.trace)
     spec = args.spec or report.get("spec")
     if not isinstance(spec, str):
         raise UsageError(f"'{args.trace}' does not name its spec; give --spec SPEC")
-    overrides = cli.overrides_of(args.defines)
+    overrides = overrides_of(args.defines)
     if not args.defines and given.constants:
         overrides = {k: v for k, v in given.constants.items() if isinstance(v, (int, bool))}
-    faults = cli.fault_override_of(args)
+    faults = fault_override_of(args)
     if faults is None and given.faults:
         recorded = [f"{k}={v}" for k, v in given.faults.items() if v is not None]
-        faults = cli.faults_override("none," + ",".join(recorded)) if recorded else None
-    program, model = cli.compile_spec(spec, overrides, "render", faults)
+        faults = faults_override("none," + ",".join(recorded)) if recorded else None
+    program, model = compile_spec(spec, overrides, "render", faults)
     if given.faults is not None:
-        cli._same_faults(given.faults, program.faults.nonzero())  # noqa: SLF001 - replay's own check
+        same_faults(given.faults, program.faults.nonzero())
     trace = replay_given(model, given, spec)
     prop = _property(report, args.property, trace, given.lasso)
     title = f"{spec}: {prop.name}" if prop is not None else spec
@@ -151,12 +123,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         base = os.path.splitext(args.output)[0] + ".dot"
         write_file(text, base)
         print(f"{exc}; wrote {base}", file=sys.stderr)
-        return cli.EXIT_OK
+        return EXIT_OK
     except OSError as exc:
         raise UsageError(f"cannot write '{args.output}': {exc.strerror or type(exc).__name__}") from None
     steps = f"{trace.length} step{'s' if trace.length != 1 else ''}"
-    cli.emit(f"{args.output}: a sequence diagram of {steps}" + (f" ({prop.kind} {prop.name})" if prop else ""))
-    return cli.EXIT_OK
+    emit(f"{args.output}: a sequence diagram of {steps}" + (f" ({prop.kind} {prop.name})" if prop else ""))
+    return EXIT_OK
 
 
 def _report(name: str) -> dict:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from checker.cap import CapReport
-from checker.cli_render import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.analysis.cap import CapReport
 from checker.errors import UsageError
 from checker.model import Model
-from checker.model.traffic import watched
 from checker.render import html
 from checker.render.cap import fault_text
 from checker.render.images import HOW_TO_INSTALL, DotMissing, image
@@ -21,7 +19,8 @@ from checker.render.sequence import caption_lines
 from checker.render.text import detail, path_text, plural
 from checker.result import CheckResult
 from checker.semantics import ir
-
+from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.traces.traffic import watched
 
 NO_DOT = f"Graphviz's 'dot' program is not installed, so the report shows DOT text instead of diagrams " \
          f"({HOW_TO_INSTALL})"

@@ -19,7 +19,8 @@ equal message, which stays in flight.
 from __future__ import annotations
 
 from checker.model import values
-from checker.model.system import Model, _multiset_minus as _minus
+from checker.model.system import Model
+from checker.model.system import _multiset_minus as _minus
 
 
 def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:

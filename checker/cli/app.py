@@ -1,0 +1,115 @@
+"""The `capcheck` command: argv in, exit code out. The command line is the only part of
+capcheck that prints (checker/cli/output.py); each command is a module of this package,
+over the pipeline (checker/pipeline.py) and the engines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Sequence
+
+import checker
+from checker.cli import cap, check, history, parse, render, replay
+from checker.cli.output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    emit,
+)
+from checker.errors import CheckerError, InternalError, SpecError, UsageError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree: `capcheck [--version] COMMAND ...`."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A model checker for replication and failover protocols.",
+        epilog="exit codes: 0 ok, 1 property violated, 2 bad spec or usage, 3 inconclusive",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {checker.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parse.add_parse_command(commands)
+    check.add_check_command(commands)
+    replay.add_replay_command(commands)
+    history.add_history_command(commands)
+    cap.add_cap_command(commands)
+    render.add_render_command(commands)
+    return parser
+
+
+def _error(message: str) -> None:
+    emit(f"{PROG}: error: {message}", sys.stderr)
+
+
+def _internal(exc: BaseException) -> int:
+    emit(f"{PROG}: internal error: {type(exc).__name__}: {exc}", sys.stderr)
+    if os.environ.get("CAPCHECK_TRACEBACK"):
+        traceback.print_exc(file=sys.stderr)
+    emit(f"{PROG}: note: this is a bug in capcheck, not in your spec; please report it with the spec "
+         f"and the command line (set CAPCHECK_TRACEBACK=1 to include the Python traceback)", sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit code argparse chose (usage error 2, --help/--version 0)."""
+    try:
+        return build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    run = getattr(args, "run", None)
+    if run is None:
+        build_parser().print_usage(sys.stderr)
+        _error("a command is required (try 'capcheck check SPEC' or 'capcheck --help')")
+        return EXIT_USAGE
+    return run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run capcheck with `argv` (default: sys.argv[1:]) and return the exit code.
+
+    Never raises for anything a user can type or write in a spec: spec errors are rendered
+    to stderr (exit 2); anything unexpected is reported as an internal error (exit 70).
+    """
+    try:
+        args = _parse_args(argv)
+        if isinstance(args, int):
+            return args
+        code = _dispatch(args)
+        sys.stdout.flush()
+        return code
+    except SpecError as err:
+        emit(err.render(), sys.stderr)
+        return EXIT_USAGE
+    except UsageError as err:
+        _error(str(err))
+        return EXIT_USAGE
+    except InternalError as err:
+        return _internal(err)
+    except CheckerError as err:  # a future subclass without its own rendering
+        _error(str(err))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        emit(f"{PROG}: interrupted", sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a report
+        return _internal(exc)
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away (`capcheck ... | head`), drop further output."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,167 @@
+"""`capcheck check SPEC`: explore a spec with the engines `--engine` names and report every
+property's verdict, with the counterexamples as text, JSON, ITF, diagrams or an HTML report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from checker.cli import engines
+from checker.cli.options import (
+    add_bounds_options,
+    add_define_option,
+    add_faults_option,
+    add_json_option,
+    add_values_option,
+    fault_override_of,
+    natural_int,
+    overrides_of,
+    parse_define,
+    search_options,
+)
+from checker.cli.output import EXIT_USAGE, PROG, emit, exit_code, located, write_json
+from checker.cli.render import render_counterexamples
+from checker.cli.report import add_report_option, check_report, write_report
+from checker.explore import Progress, search
+from checker.pipeline import compile_spec, compile_symbolic, constants_of
+from checker.render import json as json_report
+from checker.render import text as text_report
+from checker.render.text import count
+from checker.result import CheckResult
+from checker.semantics.ir import Symbolic
+from checker.traces.files import itf_documents, write_itf
+
+
+def add_check_command(commands) -> None:
+    cmd = commands.add_parser(
+        "check", help="explore every interleaving of a spec and check its properties",
+        description="Explore every reachable state of a spec (breadth-first, so every "
+                    "counterexample is a shortest one) and check its invariants.",
+        epilog="exit codes: 0 every property holds, 1 a property is violated, 2 bad spec or usage, "
+               "3 inconclusive (a bound was hit), 130 interrupted")
+    cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
+    add_define_option(cmd)
+    add_faults_option(cmd)
+    add_values_option(cmd)
+    add_bounds_options(cmd)
+    cmd.add_argument("--dfs", action="store_true",
+                     help="search depth-first (counterexamples are then not always the shortest)")
+    deadlock = cmd.add_mutually_exclusive_group()
+    deadlock.add_argument("--deadlock", dest="deadlock", action="store_const", const=True, default=None,
+                          help="report states where nothing can happen but work is left (as if the "
+                               "spec said 'check deadlock_free')")
+    deadlock.add_argument("--no-deadlock", dest="deadlock", action="store_const", const=False,
+                          help="do not look for deadlocks even if the spec asks")
+    cmd.add_argument("-q", "--quiet", action="store_true",
+                     help="print only the verdicts, not the counterexamples' runs (the files --json, --itf, "
+                          "--render and --report write are complete all the same)")
+    cmd.add_argument("--shrink", action="store_true",
+                     help="shrink every counterexample: remove steps, operations and faults while the "
+                          "property stays violated (breadth-first traces are already shortest)")
+    cmd.add_argument("--itf", metavar="DIR",
+                     help="write each counterexample to DIR as an ITF trace (Apalache, Quint), which "
+                          "'capcheck replay' accepts")
+    cmd.add_argument("--render", metavar="DIR",
+                     help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
+    add_json_option(cmd)
+    progress = cmd.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                          help="show the progress line on stderr even when it is not a terminal")
+    progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                          help="never show the progress line")
+    add_report_option(cmd)
+    engines.add_engine_options(cmd, natural_int)
+    cmd.set_defaults(run=cmd_check)
+
+
+class ProgressLine:
+    """The live progress line on stderr: shown after the first second, at most twice a
+    second, and only on a terminal unless forced."""
+
+    def __init__(self, stream, force: bool | None) -> None:
+        self.stream = stream
+        isatty = getattr(stream, "isatty", lambda: False)()
+        self.on = force if force is not None else isatty
+        self.width = 0
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        if not self.on or p.seconds < 1.0 or p.seconds - self.last < 0.5:
+            return
+        self.last = p.seconds
+        rate = int(p.distinct / p.seconds) if p.seconds else 0
+        text = (f"{count(p.distinct)} states, {count(p.queue)} queued, depth {p.depth}, "
+                f"{count(rate)} states/s, {p.memory >> 20} MiB, {p.seconds:.0f} s")
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def finish(self, result: CheckResult) -> None:
+        if not self.on or not self.width:
+            return
+        s = result.stats
+        rate = int(s.distinct_states / s.seconds) if s.seconds else 0
+        text = (f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s, "
+                f"{s.memory_bytes >> 20:,} MiB)")
+        self.stream.write("\r" + text.ljust(self.width) + "\n")
+        self.stream.flush()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Explore a spec and report every property's verdict."""
+    faults = fault_override_of(args)
+    overrides, parameters = overrides_of(args.defines), None
+    if args.engine == "smt" and args.values is None:
+        program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults)
+        if program.params() or (program.object is not None and program.object.unbounded):
+            engines.symbolic_outputs(args)
+        else:
+            parameters = None
+    else:
+        program, model = compile_spec(args.spec, overrides, "check", faults, args.values)
+    results = _engine_results(args, model, parameters)
+    result = results[0]
+    defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
+        (f" --faults {faults.text()}" if faults else "")
+    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
+                                    faults=program.faults.nonzero()) for r in results]
+    write_json(args.json, json_report.dumps(data[0] if len(data) == 1 else {
+        "schema": json_report.SCHEMA_VERSION, "command": "check", "engines": data}))
+    if args.json != "-":
+        emit("\n".join((f"engine: {r.engine}\n" if len(results) > 1 else "")
+                       + text_report.report(r, args.spec, hint, traces=not args.quiet) for r in results))
+    if args.itf:
+        write_itf(args.itf, itf_documents(
+            model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
+    if args.render:
+        render_counterexamples(args.render, model, result, args.spec)
+    if args.report:
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
+    if result.failure is not None:
+        located(result.failure.message + text_report.with_values(result.failure.constants),
+                 result.failure.span, args.spec)
+    return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
+
+
+def _engine_results(args: argparse.Namespace, model, parameters=None) -> list[CheckResult]:
+    """The results of the engines `--engine` names, explicit first (see cli/engines.py);
+    `parameters`: the symbolic constants the SMT engine chooses (smt/params.py)."""
+    out = []
+    if args.engine in ("explicit", "both"):
+        if args.engine == "both" and args.max_depth is None:
+            args.max_depth = args.depth if args.depth is not None else engines.DEFAULT_DEPTH
+        options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
+        progress = ProgressLine(sys.stderr, args.progress)
+        result = search(model, options, progress if progress.on else None)
+        progress.finish(result)
+        if args.shrink:
+            from checker.explore.shrink import shrink_result
+            result = shrink_result(model, result)
+        out.append(result)
+    if args.engine in ("smt", "both"):
+        out.append(engines.run_smt(args, model, parameters))
+    if len(out) == 2:
+        engines.compare(out[0], out[1])
+    return out

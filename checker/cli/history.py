@@ -1,0 +1,94 @@
+"""`capcheck history FILE`: is a recorded history (Porcupine, Jepsen EDN, JSON)
+linearizable? With `--explain`, the smallest set of operations that contradict each other."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from checker.cli.options import add_json_option, positive_float, positive_int
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATED, emit, write_json
+from checker.errors import UsageError
+from checker.resources import default_memory_limit
+from checker.result import Verdict
+
+
+def add_history_command(commands) -> None:
+    from checker.history import FORMATS, MODELS
+
+    cmd = commands.add_parser(
+        "history", help="check a recorded history (Porcupine, Jepsen EDN, JSON) for linearizability",
+        description="Check that a recorded history of operations is linearizable: Wing and Gong's search "
+                    "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
+                    "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",
+        epilog="exit codes: 0 linearizable, 1 not linearizable, 2 unreadable history or bad usage, "
+               "3 unknown (a limit was reached)")
+    cmd.add_argument("file", metavar="FILE", help="the history file")
+    cmd.add_argument("--format", choices=FORMATS, default="auto",
+                     help="the file's format (default: auto, told from its first line)")
+    cmd.add_argument("--model", choices=tuple(MODELS),
+                     help="the object the history is of (default: the one the format or the file names, "
+                          "or the simplest one with all the history's operations)")
+    cmd.add_argument("--timeout", type=positive_float, metavar="S",
+                     help="stop after S seconds (the verdict is then unknown)")
+    cmd.add_argument("--max-memory", type=positive_int, metavar="MIB",
+                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
+                          "available at the start)")
+    cmd.add_argument("--explain", action="store_true",
+                     help="for a history that is not linearizable, find with Z3 the smallest set of operations "
+                          "whose results contradict each other, checked by the offline checker")
+    cmd.add_argument("--explain-timeout", type=positive_float, metavar="S", default=120.0,
+                     help="seconds --explain may take in all (default 120); the explanation is then unknown")
+    cmd.add_argument("--render", metavar="FILE",
+                     help="with --explain: draw the explained operations as FILE.dot, FILE.svg or FILE.png")
+    add_json_option(cmd)
+    cmd.set_defaults(run=cmd_history)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Read a history, check it, print the verdict (and, for a violation, where it fails)."""
+    from checker.history import read_history
+    from checker.history.read import read_file
+    from checker.props.linearizability import CheckOptions, LinearizabilityResult, check_operations
+    from checker.render import history as report
+
+    history = read_history(args.file, read_file(args.file), args.format, args.model)
+    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    if history.operations and history.spec is not None:
+        result = check_operations(history.spec, history.operations, CheckOptions(args.timeout, memory))
+    else:
+        result = LinearizabilityResult(Verdict.HOLDS, ())
+    if args.render and not args.explain:
+        raise UsageError("--render draws the operations --explain finds; add --explain")
+    explanation = _explanation(history, result, args) if args.explain else None
+    data = report.data(history, result)
+    if explanation is not None:
+        data["explanation"] = report.explanation_data(history, explanation)
+    write_json(args.json, report.dumps(data))
+    if args.json != "-":
+        lines = [report.text(history, result)]
+        if explanation is not None:
+            lines += report.explanation_text(history, explanation)
+        emit("\n".join(lines))
+    if explanation is not None and args.render and explanation.status == "explained":
+        from checker.render.images import DotMissing, write_file
+        dot = report.explanation_dot(history, explanation)
+        try:
+            write_file(dot, args.render)
+        except DotMissing as exc:
+            base = os.path.splitext(args.render)[0] + ".dot"
+            write_file(dot, base)
+            emit(f"{exc}; wrote {base}", sys.stderr)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--render: cannot write '{args.render}': {getattr(exc, 'strerror', None) or exc}") \
+                from None
+    return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
+
+
+def _explanation(history, result, args: argparse.Namespace):
+    """`--explain`: smt/explain.py's explanation of the offline checker's verdict."""
+    from checker.smt.explain import ExplainOptions, Explanation, explain
+    if history.spec is None or not history.operations:
+        return Explanation("linearizable")
+    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout))

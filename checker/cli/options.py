@@ -1,0 +1,179 @@
+"""The command line's values and the options several commands share: `-D NAME=VALUE`,
+`--faults KIND=N,...`, `--values`, `--json`, the search bounds; each parsed once into a
+value (a Define, a FaultOverride, SearchOptions) that is passed down. Pure: nothing here
+prints or reads files."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from checker.diagnostics import did_you_mean, quote_list
+from checker.errors import UsageError
+from checker.explore import SearchOptions
+from checker.resources import default_memory_limit
+from checker.semantics.faults import FaultOverride
+from checker.semantics.ir import FAULT_KINDS, Symbolic
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+_INT = re.compile(r"[+-]?[0-9]+")
+
+
+_MAX_INT_DIGITS = 18
+
+
+@dataclass(frozen=True)
+class Define:
+    """One `-D NAME=VALUE`: a constant override (an int or a bool), or `Symbolic` for
+    `-D NAME=?` and `-D NAME=LO..HI` (the SMT engine chooses the value)."""
+
+    name: str
+    value: int | bool | Symbolic
+
+
+def parse_define(text: str) -> Define:
+    """`N=3`, `FAST=true`, `W=?`, `W=1..3` -> Define; anything else is a UsageError that shows
+    the expected form."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not _NAME.fullmatch(name):
+        raise UsageError(f"-D expects NAME=VALUE, e.g. -D N=3 (got '{text}')")
+    if raw in ("true", "false"):
+        return Define(name, raw == "true")
+    if raw == "?":
+        return Define(name, Symbolic())
+    lo, dots, hi = (x.strip() for x in raw.partition(".."))
+    if dots:
+        a, b = _define_int(name, lo, raw), _define_int(name, hi, raw)
+        if a > b:
+            raise UsageError(f"-D {name}={raw}: the range is empty (write the smaller bound first, "
+                             f"e.g. -D {name}={b}..{a})")
+        return Define(name, Symbolic(a, b))
+    return Define(name, _define_int(name, raw, raw))
+
+
+def _define_int(name: str, raw: str, whole: str) -> int:
+    if not _INT.fullmatch(raw):
+        raise UsageError(f"-D {name}: the value must be an integer, true/false, ? (let the SMT engine "
+                         f"choose) or a range LO..HI, e.g. -D {name}=3 or -D {name}=1..3 (got '{whole}')")
+    if len(raw.lstrip("+-").lstrip("0")) > _MAX_INT_DIGITS:
+        raise UsageError(f"-D {name}: the value is too large (got '{whole}')")
+    return int(raw)
+
+
+def faults_override(text: str) -> FaultOverride:
+    """`none,crash=2,partition=0` -> FaultOverride (pure). `none`, only first, sets every
+    budget of the spec to 0; each KIND=N replaces or adds one. Anything else (an unknown
+    kind, a negative or non-numeric N, a kind given twice) is a UsageError."""
+    items = [x.strip() for x in text.split(",")]
+    clear = items[0] == "none"
+    budgets: dict[str, int] = {}
+    for item in items[1:] if clear else items:
+        kind, sep, raw = (x.strip() for x in item.partition("="))
+        if item == "none":
+            raise UsageError(f"--faults: 'none' comes first, before the budgets it keeps (got '{text}')")
+        if not sep or not kind:
+            raise UsageError(f"--faults expects KIND=N[,KIND=N...] or none, e.g. --faults crash=2,partition=0 "
+                             f"(got '{text}')")
+        if kind not in FAULT_KINDS:
+            raise UsageError(f"--faults: unknown fault '{kind}'{did_you_mean(kind, FAULT_KINDS)}; the faults "
+                             f"are {quote_list(list(FAULT_KINDS), 'and')}")
+        if not _INT.fullmatch(raw) or len(raw.lstrip("+-").lstrip("0")) > _MAX_INT_DIGITS:
+            raise UsageError(f"--faults {kind}: the budget must be a whole number, e.g. {kind}=1 (got '{raw}')")
+        n = int(raw)
+        if n < 0:
+            raise UsageError(f"--faults {kind}={raw}: a budget cannot be negative ({kind}=0: no {kind} at all)")
+        if budgets.get(kind, n) != n:
+            raise UsageError(f"--faults: the budget for '{kind}' is given twice with different values")
+        budgets[kind] = n
+    return FaultOverride(clear, tuple(budgets.items()))
+
+
+def fault_override_of(args: argparse.Namespace) -> FaultOverride | None:
+    """The `--faults` options of a command (`add_faults_option`), joined; None without any."""
+    return faults_override(",".join(args.faults)) if args.faults else None
+
+
+def overrides_of(defines: Sequence[str] | None) -> dict[str, int | bool | Symbolic]:
+    """The -D texts as a dict of overrides; a malformed one, or a name given twice with
+    different values, is a UsageError."""
+    out: dict[str, int | bool | Symbolic] = {}
+    for d in map(parse_define, defines or ()):
+        if d.name in out and out[d.name] != d.value:
+            raise UsageError(f"-D {d.name} is given twice with different values")
+        out[d.name] = d.value
+    return out
+
+
+def _number(convert, test, what: str):
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got '{text}'") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got '{text}'")
+        return value
+    return parse
+
+
+positive_int = _number(int, lambda v: v > 0, "a positive integer")
+
+
+natural_int = _number(int, lambda v: v >= 0, "a non-negative integer")
+
+
+positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number of seconds")
+
+
+def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
+    """--max-states, --max-depth, --timeout and --max-memory (see `search_options`)."""
+    cmd.add_argument("--max-states", type=positive_int, metavar="N",
+                     help="stop after N distinct states (the result is then unknown)")
+    cmd.add_argument("--max-depth", type=natural_int, metavar="D",
+                     help="do not explore past D steps from the initial state")
+    cmd.add_argument("--timeout", type=positive_float, metavar="S", help="stop after S seconds")
+    cmd.add_argument("--max-memory", type=positive_int, metavar="MIB",
+                     help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
+                          "available at the start)")
+
+
+def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
+    """The search bounds of a command's `add_bounds_options` arguments."""
+    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock)
+
+
+def add_json_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH ('-': to stdout, "
+                                                   "instead of the text report)")
+
+
+def add_faults_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--faults", dest="faults", metavar="KIND=N,...", action="append", default=[],
+                     help="override the spec's fault budgets: KIND=N replaces or adds a budget, 'none' "
+                          "first sets all of them to 0 (e.g. --faults none,crash=1); repeatable")
+
+
+def add_define_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("-D", dest="defines", metavar="NAME=VALUE", action="append", default=[],
+                     help="override a constant of the spec (an integer or true/false); repeatable")
+
+
+def add_values_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--values", dest="values", metavar="N,...", type=_object_values,
+                     help="the values of an object declared 'values = int', e.g. --values 1,2: for the "
+                          "explicit engine, and to replay an SMT counterexample (its report gives them)")
+
+
+def _object_values(text: str) -> frozenset:
+    try:
+        out = frozenset(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of integers, "
+                                         f"e.g. 1,2") from None
+    return out
