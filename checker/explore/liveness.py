@@ -109,6 +109,28 @@ class Graph:
         return min(i for t, _, k, _, i in self.edge_list(a) if t == b and k)
 
 
+class Recorder:
+    """The search's visitor (explore/search.py `Visitor`) that builds the Graph of a model:
+    every new state's kept slots, and every expanded state's continuation edges."""
+
+    def __init__(self, model) -> None:
+        self.graph = Graph(kept_slots(model))
+        self.replies = model.program.clients is not None
+
+    def add_state(self, state: tuple) -> None:
+        self.graph.add_state(state)
+
+    def expanded(self, num: int, labels: tuple, targets: list[int]) -> None:
+        graph, edges = self.graph, []
+        for i, (label, n) in enumerate(zip(labels, targets)):
+            core, events = label if self.replies else (label, ())
+            kind = edge_kind(core)
+            if kind:
+                errors = sum(1 << h[0] for h, op, result in events if op >= 0 and is_error_reply(result))
+                edges.append((n, graph.klass(core), kind, errors, i))
+        graph.expand(num, edges)
+
+
 @dataclass(frozen=True)
 class Counterexample:
     """A lasso in the graph: `states`, the continuation's states by number (the first,

@@ -18,13 +18,12 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from checker.errors import InternalError
 from checker.model import Model
 from checker.resources import memory_in_use
 from checker.model.system import Conjunction
-from checker.model.clients import is_error_reply
 from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
 from checker.result import (
@@ -65,14 +64,28 @@ class Progress:
     memory: int
 
 
+class Visitor(Protocol):
+    """What a search can feed besides its own tables, as it goes: every new state, numbered
+    in order from 0, and every expanded state's steps (their labels, from
+    `Model.labeled`) with the numbers of the states they lead to. The liveness checks'
+    graph (`liveness.Recorder`) is one. A search with a visitor never stops early on
+    violated invariants: the visitor needs the whole graph."""
+
+    def add_state(self, state: tuple) -> None: ...
+
+    def expanded(self, num: int, labels: tuple, targets: list[int]) -> None: ...
+
+
 class _Search:
     """The state of one run; `run()` is the loop."""
 
-    def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
+    def __init__(self, model: Model, options: SearchOptions, progress, clock,
+                 visitor: Visitor | None = None) -> None:
         self.model = model
         self.o = options
         self.progress = progress
         self.clock = clock
+        self.visitor = visitor
         self.visited: dict[int, int] = {}
         self.parents = array("q")
         self.actions = array("l")
@@ -86,6 +99,7 @@ class _Search:
         self.failure: tuple[int, SpecRuntimeError] | None = None
         self.frontier: deque = deque()
         self.memory = 0
+        self._conjunction()
 
     # -------------------------------------------------- the loop
 
@@ -95,34 +109,41 @@ class _Search:
         for i, s in enumerate(self.model.init_states()):
             fp = self.model.fingerprint(s)
             if fp not in self.visited:
-                self._add(fp, -1, i, 0)
-                self._keep(s)
-                if self._check_new(s, len(self.parents) - 1):
+                n = self._add(fp, -1, i, 0, s)
+                if self._check_new(s, n):
                     return RUNTIME_ERROR if self.failure else ALL_DECIDED
-                self.frontier.append((s, len(self.parents) - 1))
+                self.frontier.append((s, n))
         try:
             return self._loop()
         except KeyboardInterrupt:
             return INTERRUPTED
 
-    def _add(self, fp: int, parent: int, action: int, depth: int) -> None:
-        self.visited[fp] = len(self.parents)
+    def _add(self, fp: int, parent: int, action: int, depth: int, state: tuple) -> int:
+        """Number a new state (its fingerprint, parent, action index and depth); the number."""
+        n = len(self.parents)
+        self.visited[fp] = n
         self.parents.append(parent)
         self.actions.append(action)
         self.depths.append(depth)
-
-    def _keep(self, state: tuple) -> None:
-        """Called with each new state after `_add`; the plain search keeps nothing."""
+        if self.visitor is not None:
+            self.visitor.add_state(state)
+        return n
 
     def _pending(self) -> int:
-        """How many properties are still open; -1 when there were none to begin with (then
-        the search still runs to the end, to count the states)."""
-        if not self.model.invariants and not self.deadlock:
+        """How many properties are still open; -1 when the search must run to the end anyway
+        (there were none to begin with, so it counts the states; or a visitor needs the whole
+        graph)."""
+        if self.visitor is not None or (not self.model.invariants and not self.deadlock):
             return -1
         return len(self.invariants) + (1 if self.deadlock and DEADLOCK not in self.violations else 0)
 
+    def _conjunction(self) -> None:
+        """The open invariants as one Conjunction with a shared cache (None when none is open)."""
+        self.conj = Conjunction(self.invariants) if self.invariants else None
+
     def _check_new(self, s: tuple, num: int) -> bool:
-        """Evaluate the open invariants on a new state; True when nothing is left open."""
+        """Evaluate the open invariants on a new state one by one, recording the violated
+        ones; True when nothing is left open or the spec failed while evaluating one."""
         for inv in self.invariants:
             try:
                 ok = inv.holds(s)
@@ -132,11 +153,27 @@ class _Search:
             if not ok:
                 self.violations[inv.prop.name] = num
         self.invariants = [i for i in self.invariants if i.prop.name not in self.violations]
+        self._conjunction()
         return self._pending() == 0
 
+    def _judge(self, t: tuple, n: int) -> bool:
+        """Check the open invariants on new state n through their shared cache, the slow
+        path (`_check_new`) only when one is false; True when the search should stop."""
+        conj = self.conj
+        key = conj.key(t)
+        ok = conj.cache.get(key)
+        if ok is None:
+            try:
+                ok = conj.decide(t, key)
+            except SpecRuntimeError as err:
+                self.failure = (n, err)
+                return True
+        return not ok and self._check_new(t, n)
+
     def _loop(self) -> str:
-        o, model = self.o, self.model
-        successors, quiet, fingerprint = model.successors, model.quiet, model.fingerprint
+        o, model, visitor = self.o, self.model, self.visitor
+        expand = model.labeled if visitor is not None else model.successors
+        quiet, fingerprint = model.quiet, model.fingerprint
         visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
         frontier = self.frontier
         pop = frontier.popleft if o.policy == "bfs" else frontier.pop
@@ -144,20 +181,21 @@ class _Search:
         max_depth = o.max_depth
         limit = o.max_states if o.max_states is not None else sys.maxsize
         expanded = generated = 0
-        conj = Conjunction(self.invariants) if self.invariants else None
-        conj_key, conj_cache = (conj.key, conj.cache) if conj else (None, None)
+        labels: tuple = ()
         try:
             while frontier:
                 s, num = pop()
                 d = depths[num]
                 try:
-                    succ = successors(s)
+                    succ = expand(s)
                 except SpecRuntimeError as err:
                     if max_depth is not None and d >= max_depth:
                         self.cut_by_depth = True  # the failing step lies past the bound
                         continue
                     self.failure = (num, err)
                     return RUNTIME_ERROR
+                if visitor is not None:
+                    labels, succ = zip(*succ) if succ else ((), ())
                 if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
                     self.violations[DEADLOCK] = num
                     if self._pending() == 0:
@@ -168,10 +206,10 @@ class _Search:
                         self.cut_by_depth = True
                     continue
                 d1 = d + 1
-                fresh = [(i, fp) for i, fp in enumerate(map(fingerprint, succ)) if fp not in visited]
-                for i, fp in fresh:
+                fps = list(map(fingerprint, succ))
+                for i, fp in enumerate(fps):
                     if fp in visited:
-                        continue  # the same state twice among these successors
+                        continue
                     n = len(parents)
                     if n >= limit:
                         return MAX_STATES
@@ -180,21 +218,13 @@ class _Search:
                     parents.append(num)
                     actions.append(i)
                     depths.append(d1)
-                    if conj is not None:
-                        key = conj_key(t)
-                        ok = conj_cache.get(key)
-                        if ok is None:
-                            try:
-                                ok = conj.decide(t, key)
-                            except SpecRuntimeError as err:
-                                self.failure = (n, err)
-                                return RUNTIME_ERROR
-                        if not ok:  # which ones: the slow path decides and records them
-                            if self._check_new(t, n):
-                                return RUNTIME_ERROR if self.failure else ALL_DECIDED
-                            conj = Conjunction(self.invariants) if self.invariants else None
-                            conj_key, conj_cache = (conj.key, conj.cache) if conj else (None, None)
+                    if visitor is not None:
+                        visitor.add_state(t)
+                    if self.conj is not None and self._judge(t, n):
+                        return RUNTIME_ERROR if self.failure else ALL_DECIDED
                     push((t, n))
+                if visitor is not None:
+                    visitor.expanded(num, labels, [visited[fp] for fp in fps])
                 expanded += 1
                 if not expanded & (_CHECK_EVERY - 1):
                     self.generated = generated
@@ -229,95 +259,6 @@ class _Search:
             out.append(self.actions[num])
             num = self.parents[num]
         return out[::-1]
-
-
-class _GraphSearch(_Search):
-    """The search for specs with liveness properties: the same exploration, through the
-    labeled successors, keeping every state and the continuation edges the liveness checks
-    need (liveness.Graph). It never stops early on violated invariants: the liveness
-    checks need the whole graph."""
-
-    def __init__(self, model: Model, options: SearchOptions, progress, clock) -> None:
-        super().__init__(model, options, progress, clock)
-        self.graph = liveness.Graph(liveness.kept_slots(model))
-        self.conj = Conjunction(self.invariants) if self.invariants else None
-
-    def _keep(self, state: tuple) -> None:
-        self.graph.add_state(state)
-
-    def _judge(self, t: tuple, n: int) -> bool:
-        """Check the open invariants on new state n through their shared cache (as the plain
-        loop does inline); True when the spec failed while evaluating one."""
-        conj = self.conj
-        if conj is None:
-            return False
-        key = conj.key(t)
-        ok = conj.cache.get(key)
-        if ok is None:
-            try:
-                ok = conj.decide(t, key)
-            except SpecRuntimeError as err:
-                self.failure = (n, err)
-                return True
-        if not ok:
-            self._check_new(t, n)
-            self.conj = Conjunction(self.invariants) if self.invariants else None
-        return self.failure is not None
-
-    def _pending(self) -> int:
-        return -1
-
-    def _loop(self) -> str:
-        o, model, graph = self.o, self.model, self.graph
-        labeled, quiet, fingerprint = model.labeled, model.quiet, model.fingerprint
-        visited, frontier = self.visited, self.frontier
-        pop = frontier.popleft if o.policy == "bfs" else frontier.pop
-        limit = o.max_states if o.max_states is not None else sys.maxsize
-        replies = model.program.clients is not None
-        expanded = 0
-        while frontier:
-            s, num = pop()
-            d = self.depths[num]
-            try:
-                pairs = labeled(s)
-            except SpecRuntimeError as err:
-                if o.max_depth is not None and d >= o.max_depth:
-                    self.cut_by_depth = True
-                    continue
-                self.failure = (num, err)
-                return RUNTIME_ERROR
-            if not pairs and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
-                self.violations[DEADLOCK] = num
-            self.generated += len(pairs)
-            if o.max_depth is not None and d >= o.max_depth:
-                if any(fingerprint(t) not in visited for _, t in pairs):
-                    self.cut_by_depth = True
-                continue
-            edges = []
-            for i, (label, t) in enumerate(pairs):
-                fp = fingerprint(t)
-                n = visited.get(fp)
-                if n is None:
-                    n = len(self.parents)
-                    if n >= limit:
-                        return MAX_STATES
-                    self._add(fp, num, i, d + 1)
-                    self._keep(t)
-                    if self._judge(t, n):
-                        return RUNTIME_ERROR
-                    frontier.append((t, n))
-                core, events = label if replies else (label, ())
-                kind = liveness.edge_kind(core)
-                if kind:
-                    errors = sum(1 << h[0] for h, op, result in events if op >= 0 and is_error_reply(result))
-                    edges.append((n, graph.klass(core), kind, errors, i))
-            graph.expand(num, edges)
-            expanded += 1
-            if not expanded & (_CHECK_EVERY - 1):
-                reason = self._bounds(expanded)
-                if reason:
-                    return reason
-        return MAX_DEPTH if self.cut_by_depth else COMPLETE
 
 
 def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
@@ -370,7 +311,7 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     come back in `CheckResult.failure`).
     """
     live = any(p.kind in liveness.KINDS for p in model.program.properties)
-    run = (_GraphSearch if live else _Search)(model, options, progress, clock)
+    run = _Search(model, options, progress, clock, liveness.Recorder(model) if live else None)
     collecting = gc.isenabled()
     gc.disable()  # states hold no cycles; the collector would rescan millions of tuples
     try:
@@ -421,17 +362,18 @@ def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
 
 
-def _liveness_result(model: Model, run: _GraphSearch, prop: ir.Property, complete: bool) -> PropertyResult:
+def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
     """A liveness property decided on the graph the search kept; a violation is found
     exactly even when a bound cut the search (see liveness.py), a pass needs it complete."""
     if run.failure is not None:
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
     find = liveness.check_available if prop.kind == liveness.AVAILABLE else liveness.check_converges
-    cx = find(model, run.graph, run.depths)
+    graph = run.visitor.graph  # type: ignore[union-attr]
+    cx = find(model, graph, run.depths)
     if cx is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS if complete else Verdict.UNKNOWN)
     stem = run.path_to(cx.start)
-    path = stem + [run.graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
+    path = stem + [graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
     trace = replay(model, path)
     end = run.visited.get(model.fingerprint(final_state(model, path)))
     if end != cx.states[-1]:
