@@ -261,8 +261,8 @@ def part_depth(rows: list[Expected], args: argparse.Namespace, problems: list[st
         if e.verdict == "holds" and e.prop.startswith("invariant "):
             holding.setdefault(e.spec, []).append(e.prop)
     table = [depth_row(spec, labels, args, problems) for spec, labels in holding.items()]
-    print(f"\n| spec | invariants | explicit: runs checked (steps) | explicit states | explicit s | explicit MiB | "
-          f"SMT: depth checked | SMT s (that run) | SMT MiB | SMT runs |")
+    print("\n| spec | invariants | explicit: runs checked (steps) | explicit states | explicit s | explicit MiB | "
+          "SMT: depth checked | SMT s (that run) | SMT MiB | SMT runs |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(table))
 

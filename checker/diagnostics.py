@@ -28,12 +28,6 @@ class Span:
         return Span(self.start, other.end, self.line, self.column, other.end_line, other.end_column)
 
 
-def span_field() -> Span | None:
-    """A dataclass field for a node's span: keyword-only, None by default, and left out of
-    equality and repr, so two trees that say the same thing compare equal."""
-    return field(default=None, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class Source:
     """The text of one spec and the name it is reported under (a path as the user gave it)."""

@@ -26,8 +26,7 @@ from typing import Sequence
 
 from hypothesis import strategies as st
 
-from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegister, Operation,
-                                            ReadWriteRegister)
+from checker.props.operations import OK, UNKNOWN, AppendKeyValue, CasRegister, Operation, ReadWriteRegister
 from checker.props.objects import Counter, Log, SequentialSpec, Set
 
 VALUES = (0, 1, 2)

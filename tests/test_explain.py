@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, search
 from checker.props.explain import core, relaxed
-from checker.props.linearizability import Operation, ReadWriteRegister, split_parts
+from checker.props.linearizability import split_parts
+from checker.props.operations import Operation, ReadWriteRegister
 from checker.render.text import contradiction_lines
 from checker.result import Verdict
 

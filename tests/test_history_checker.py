@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegister, CheckOptions,
-                                            Operation, ReadWriteRegister, check_operations)
+from checker.props.linearizability import CheckOptions, check_operations
+
+from checker.props.operations import OK, UNKNOWN, AppendKeyValue, CasRegister, Operation, ReadWriteRegister
 from checker.props.objects import UnknownOperation
 from checker.result import Verdict
 from linearizability_oracle import histories, is_valid_prefix, linearizable, spec_of

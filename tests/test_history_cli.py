@@ -131,7 +131,7 @@ def test_report_says_when_the_stuck_operation_fits_but_leads_nowhere() -> None:
     rather than claiming a different result (a result built by hand: this is rare)."""
     from checker.history import read_history
     from checker.render import history as report
-    from checker.props.linearizability import LinearizabilityResult, PartResult
+    from checker.props.operations import LinearizabilityResult, PartResult
     from checker.result import Verdict
 
     history = read_history(SYNC, (REPO_ROOT / SYNC).read_bytes())

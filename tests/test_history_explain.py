@@ -20,7 +20,8 @@ from checker.history import read_history
 from checker.history.read import read_file
 from checker.props.explain import core as relaxation_core
 from checker.props.explain import relaxed
-from checker.props.linearizability import OK, AppendKeyValue, Operation, ReadWriteRegister, check_operations
+from checker.props.linearizability import check_operations
+from checker.props.operations import OK, AppendKeyValue, Operation, ReadWriteRegister
 from checker.result import Verdict
 from checker.smt import explain as smt_explain
 from checker.smt.explain import ExplainOptions, explain

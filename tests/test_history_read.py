@@ -15,7 +15,7 @@ from checker.history import detect, read_history
 from checker.history.edn import Char, EdnError, Keyword, Symbol, read_all, show
 from checker.history.jsonfmt import JsonError, parse
 from checker.history.located import LocatedMap
-from checker.props.linearizability import OK, UNKNOWN
+from checker.props.operations import OK, UNKNOWN
 
 # ---------------------------------------------------------------- EDN
 

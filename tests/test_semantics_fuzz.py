@@ -18,6 +18,7 @@ from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
+from checker.semantics.dump import dump_program
 from checker.semantics import check, ir
 from strategies import protocols
 
@@ -130,7 +131,7 @@ def test_checker_returns_a_program_or_a_located_spec_error(data):
             assert d.span is None or 1 <= d.span.line <= len(text.split("\n")) + 1
         return
     assert isinstance(program, ir.Program)
-    program.dump()
+    dump_program(program)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -143,4 +144,4 @@ def test_checker_survives_generated_specs(protocol):
     except SpecError as err:
         assert "error:" in err.render()
         return
-    program.dump()
+    dump_program(program)

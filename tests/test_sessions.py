@@ -14,7 +14,8 @@ from checker.cli import main
 from checker.pipeline import compile_spec
 from checker.explore import search
 from checker.props.monitor import feed
-from checker.props.sessions import SESSION_KINDS, watcher_for
+from checker.props.kinds import SESSION as SESSION_KINDS
+from checker.props.sessions import watcher_for
 from sessions_oracle import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
 
 

@@ -27,6 +27,7 @@ from checker.model.values import SpecRuntimeError
 from checker.result import Verdict
 from checker.semantics import check
 from checker.smt.bmc import Bmc
+from checker.smt.solver import Outcome
 from checker.smt.state import Shape, decode
 from checker.analysis.verify import SmtOptions, smt_check
 
@@ -58,11 +59,11 @@ def _smt_successors(model, state: tuple) -> tuple[set, bool]:
     most = max((len(state[k]) for k in model.layout.network_slots()), default=0)
     shape = Shape(model, most + 4)
     bmc = Bmc(model, 1, shape=shape, start=state)
-    failing = bmc._check(bmc.failing(0)) == z3.sat
+    failing = bmc._check(bmc.failing(0)) is Outcome.SAT
     bmc._extend()
     out = set()
     for a in range(len(bmc.actions[0])):
-        if bmc._check(bmc.acts[0] == a) == z3.sat:
+        if bmc._check(bmc.acts[0] == a) is Outcome.SAT:
             decoded = decode(shape, bmc._model, bmc.states[1])
             out.add(tuple(sorted(decoded.items())))
     return out, failing

@@ -22,7 +22,7 @@ from checker.pipeline import compile_symbolic
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.model import Unsupported, compile_model
-from checker.props.linearizability import OK, UNKNOWN
+from checker.props.operations import OK, UNKNOWN
 from checker.result import Verdict
 from checker.semantics import check
 from checker.smt import params

@@ -26,7 +26,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli.engines import compare
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.errors import SpecError

@@ -28,7 +28,7 @@ from checker.errors import InternalError
 from checker.dsl import parse
 from checker.explore import SearchOptions, search
 from checker.explore.search import final_state
-from checker.model import Unsupported, compile_model
+from checker.model import compile_model
 from checker.props.sessions import watcher_for
 from checker.result import Verdict
 from checker.semantics import check

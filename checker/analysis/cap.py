@@ -35,12 +35,11 @@ from typing import Callable, Mapping
 from checker.explore import SearchOptions, search
 from checker.explore.cost import CostLimits, OperationCost, SizeCost, for_models, measure
 from checker.model import Model
-from checker.props.sessions import SESSION_KINDS
-from checker.props.sessions import SUPPORTED as SESSION_OBJECTS
+from checker.props import kinds
 from checker.result import CheckResult, PropertyResult, Verdict
 from checker.semantics import ir
 
-LIVENESS = ("available", "converges")
+LIN, AVAILABLE, CONVERGES = kinds.LINEARIZABLE.name, kinds.AVAILABLE.name, kinds.CONVERGES.name
 CUT_BUDGETS = ("partition", "link", "oneway")
 
 CP = "CP"
@@ -108,12 +107,9 @@ def applicable_checks(program: ir.Program) -> list[str]:
     if program.clients is None or program.object is None:
         raise NotApplicable("'capcheck cap' classifies what clients see, and this spec has no clients: "
                             "declare an 'object' and 'clients' (docs/language.md, section 12)")
-    kinds = ["linearizable"]
-    kinds += [k for k in SESSION_KINDS if program.object.kind in SESSION_OBJECTS[k]]
-    kinds.append("available")
-    if any(v.replicated for r in program.roles for v in r.vars):
-        kinds.append("converges")
-    return kinds
+    replicated = any(v.replicated for r in program.roles for v in r.vars)
+    return [k.name for k in kinds.ALL if k.cap and k is not kinds.INVARIANT and k.defined_for(program.object.kind)
+            and (k is not kinds.CONVERGES or replicated)]
 
 
 def has_partitions(program: ir.Program) -> bool:
@@ -125,12 +121,12 @@ def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options
     """Check every applicable property of `program` and classify it. `compile` turns a
     program into a model; `resize` compiles the spec with other constants (for
     `options.scale`). Raises NotApplicable for a spec without clients."""
-    kinds = applicable_checks(program)
+    checks = applicable_checks(program)
     declared = {p.kind for p in program.properties}
-    props = [p for p in program.properties if p.kind not in kinds and p.kind not in LIVENESS]
-    props += [next((p for p in program.properties if p.kind == k), ir.Property(k, k)) for k in kinds]
-    safety = [p for p in props if p.kind not in LIVENESS]
-    liveness = [p for p in props if p.kind in LIVENESS]
+    props = [p for p in program.properties if p.kind not in checks and p.kind not in kinds.LIVENESS]
+    props += [next((p for p in program.properties if p.kind == k), ir.Property(k, k)) for k in checks]
+    safety = [p for p in props if p.kind not in kinds.LIVENESS]
+    liveness = [p for p in props if p.kind in kinds.LIVENESS]
     runs: list[CheckResult | None] = []
     results: dict[str, tuple[PropertyResult, CheckResult]] = {}
     for group, opts in ((safety, options.search), (liveness, dataclasses.replace(options.search, deadlock=False))):
@@ -141,7 +137,7 @@ def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options
         runs.append(run)
         for r in run.properties:
             results[r.name] = (r, run)
-    rows = tuple(Row(results[p.name][0], p.kind != "invariant" and p.kind not in declared, results[p.name][1])
+    rows = tuple(Row(results[p.name][0], p.kind != kinds.INVARIANT.name and p.kind not in declared, results[p.name][1])
                  for p in props if p.name in results)
     model = compile(dataclasses.replace(program, properties=()))
     costs = tuple(measure(model, options.cost))
@@ -156,9 +152,8 @@ def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options
 
 def classify(verdicts: Mapping[str, Verdict], partitions: bool) -> Classification:
     """Place a protocol from its verdicts of linearizable, available and converges."""
-    lin, avail = verdicts.get("linearizable"), verdicts.get("available")
-    conv = verdicts.get("converges")
-    unknown = [k for k in ("linearizable", "available") if verdicts.get(k) is not Verdict.HOLDS
+    lin, avail, conv = verdicts.get(LIN), verdicts.get(AVAILABLE), verdicts.get(CONVERGES)
+    unknown = [k for k in (LIN, AVAILABLE) if verdicts.get(k) is not Verdict.HOLDS
                and verdicts.get(k) is not Verdict.VIOLATED]
     if unknown:
         return Classification(UNDETERMINED, tuple(f"'{k}' is unknown: a bound was hit before it was decided"

@@ -33,6 +33,7 @@ from checker.explore import liveness, replay
 from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
+from checker.props import kinds
 from checker.result import (
     ALL_DECIDED,
     MAX_DEPTH,
@@ -83,7 +84,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
         if found.prop is None:
             failure = replace(_failure(instance, found.path, trace), **found_with)
             continue
-        if found.prop.kind in liveness.KINDS:
+        if found.prop.kind in kinds.LIVENESS:
             end = bmc.endings[found.prop.name]
             results[found.prop.name] = replace(_lasso_result(instance, found.prop, found.path, end, trace),
                                                **found_with)

@@ -26,12 +26,12 @@ from checker.errors import InternalError, SpecError, UsageError
 from checker.model import Model
 from checker.model.exprgen import Unsupported
 from checker.pipeline import read_spec
+from checker.props import kinds
 from checker.result import TIMEOUT, CheckResult, Verdict
 from checker.smt.params import Parameters
 from checker.smt.symbolic import NotEncodable
 
 ENGINES = ("explicit", "smt", "both")
-LIVENESS = ("available", "converges")
 
 
 def add_engine_options(cmd: argparse.ArgumentParser, natural) -> None:
@@ -79,7 +79,7 @@ def compare(explicit: CheckResult, smt: CheckResult) -> None:
         q = theirs.get(p.name)
         if q is None or NOT_DECIDED in (q.reason or ""):
             continue
-        if p.kind in LIVENESS:
+        if p.kind in kinds.LIVENESS:
             if q.verdict is Verdict.VIOLATED and p.verdict is Verdict.HOLDS:
                 raise InternalError(f"the engines disagree on '{p.name}': the SMT engine's lasso breaks it, the "
                                     "explicit search explored every state and found it holds")

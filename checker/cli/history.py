@@ -50,7 +50,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Read a history, check it, print the verdict (and, for a violation, where it fails)."""
     from checker.history import read_history
     from checker.history.read import read_file
-    from checker.props.linearizability import CheckOptions, LinearizabilityResult, check_operations
+    from checker.props.linearizability import CheckOptions, check_operations
+    from checker.props.operations import LinearizabilityResult
     from checker.render import history as report
 
     history = read_history(args.file, read_file(args.file), args.format, args.model)

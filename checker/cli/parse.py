@@ -8,6 +8,7 @@ from checker.cli.options import add_define_option, overrides_of
 from checker.cli.output import EXIT_OK, emit
 from checker.dsl.printer import format_protocol
 from checker.pipeline import load_spec
+from checker.semantics.dump import dump_program
 from checker.semantics.ir import Program
 
 
@@ -32,7 +33,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.print_text:
         emit(format_protocol(protocol).removesuffix("\n"))
     elif args.ir:
-        emit(program.dump().removesuffix("\n"))
+        emit(dump_program(program).removesuffix("\n"))
     else:
         emit(f"{args.spec}: protocol {program.name} is well-formed ({summary(program)})")
     return EXIT_OK

@@ -27,6 +27,7 @@ from checker.cli.replay import same_faults
 from checker.errors import UsageError
 from checker.model import Model
 from checker.pipeline import compile_spec
+from checker.props import kinds
 from checker.render.images import DotMissing, write_all, write_file
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
 from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
@@ -153,7 +154,7 @@ def _report(name: str) -> dict:
 def _property(report: dict, name: str | None, trace: Trace, lasso: Lasso | None) -> PropertyResult | None:
     """The violated property whose trace a report holds (as `read_trace` picks it)."""
     props = [p for p in report.get("properties", []) if isinstance(p, dict) and "trace" in p
-             and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)]
+             and isinstance(p.get("name"), str) and p.get("kind") in kinds.KINDS]
     if name is not None:
         props = [p for p in props if p["name"] == name]
     if not props:

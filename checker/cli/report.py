@@ -12,6 +12,7 @@ import sys
 from checker.analysis.cap import CapReport
 from checker.errors import UsageError
 from checker.model import Model
+from checker.props import kinds
 from checker.render import html
 from checker.render.cap import fault_text
 from checker.render.images import HOW_TO_INSTALL, DotMissing, image
@@ -53,8 +54,7 @@ class _Drawing:
                 heading = f"the spec failed while running: {result.failure.message}"  # type: ignore[union-attr]
                 words = ()
             else:
-                heading = f"invariant {prop.name}" if prop.kind == "invariant" else f"check {prop.kind}" + (
-                    "" if prop.name == prop.kind else f" ({prop.name})")
+                heading = kinds.heading(prop.kind, prop.name)
                 words = tuple(caption_lines(trace, prop, watched(model, prop.name)))
             out.append(html.Counterexample(anchor, heading, words, trace, prop,
                                            hint.format(path=path_text(trace)), dot, svg))

@@ -8,10 +8,10 @@ checker.semantics).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
-from checker.diagnostics import Span, span_field
+from checker.diagnostics import Span
 
 
 class Ident(str):
@@ -33,7 +33,7 @@ class Ident(str):
 class Node:
     """Base of every AST node."""
 
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 # ---------------------------------------------------------------- expressions

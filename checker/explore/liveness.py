@@ -40,11 +40,11 @@ from typing import Callable
 from checker.errors import InternalError
 from checker.model import values
 from checker.model.clients import ClientText, is_error_reply
+from checker.props import kinds
 from checker.result import Lasso
 
-AVAILABLE = "available"
-CONVERGES = "converges"
-KINDS = (AVAILABLE, CONVERGES)
+AVAILABLE = kinds.AVAILABLE.name
+CONVERGES = kinds.CONVERGES.name
 
 # continuation membership of an edge, as bits
 _NODE = 1       # a node's step, or a paused node resuming: in both continuations
@@ -390,6 +390,11 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, pending: Callable[[int]
                 dist[p] = dist[n] + 1
                 queue.append(p)
     return dist
+
+
+def check(kind: str, model, graph: Graph, depths) -> Counterexample | None:
+    """The counterexample to `check KIND` (available or converges) on the graph, or None."""
+    return (check_available if kind == AVAILABLE else check_converges)(model, graph, depths)
 
 
 def check_converges(model, graph: Graph, depths) -> Counterexample | None:

@@ -30,10 +30,11 @@ from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
     CheckResult, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
 )
+from checker.props import kinds
 from checker.semantics import ir
 
 POLICIES = ("bfs", "dfs")
-DEADLOCK = "deadlock_free"
+DEADLOCK = kinds.DEADLOCK_FREE.name
 _CHECK_EVERY = 1 << 8        # states expanded between looks at the clock
 _MEMORY_EVERY = 1 << 12      # states expanded between looks at the memory in use
 
@@ -285,7 +286,7 @@ def replay(model: Model, path: list[int] | tuple[int, ...]) -> Trace:
         if n == len(path) - 1:
             found = model.unexplained(path, nxt)
             if found is not None:
-                view.setdefault("violated", {})["linearizable"] = found
+                view.setdefault("violated", {})[kinds.LINEARIZABLE.name] = found
             broken = model.broken_invariants(nxt)
             if broken:
                 view.setdefault("violated", {})["invariants"] = broken
@@ -310,7 +311,7 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     `progress`; raises nothing for anything a spec can do (run-time failures of the spec
     come back in `CheckResult.failure`).
     """
-    live = any(p.kind in liveness.KINDS for p in model.program.properties)
+    live = any(p.kind in kinds.LIVENESS for p in model.program.properties)
     run = _Search(model, options, progress, clock, liveness.Recorder(model) if live else None)
     collecting = gc.isenabled()
     gc.disable()  # states hold no cycles; the collector would rescan millions of tuples
@@ -325,7 +326,7 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
     complete = reason in (COMPLETE, ALL_DECIDED)
     props = []
     for prop in _decided(model.program, run.deadlock):
-        if prop.kind in liveness.KINDS:
+        if prop.kind in kinds.LIVENESS:
             props.append(_liveness_result(model, run, prop, complete))  # type: ignore[arg-type]
         else:
             props.append(_property_result(model, run, prop, complete))
@@ -348,7 +349,7 @@ def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
 
 
 def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
-    decided = ("invariant", DEADLOCK) + tuple(i.prop.kind for i in model.invariants)
+    decided = (kinds.INVARIANT.name, DEADLOCK) + tuple(i.prop.kind for i in model.invariants)
     if prop.kind not in decided:
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN,
                               reason=f"'check {prop.kind}' is not decided by the explicit-state search yet")
@@ -367,9 +368,8 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     exactly even when a bound cut the search (see liveness.py), a pass needs it complete."""
     if run.failure is not None:
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
-    find = liveness.check_available if prop.kind == liveness.AVAILABLE else liveness.check_converges
     graph = run.visitor.graph  # type: ignore[union-attr]
-    cx = find(model, graph, run.depths)
+    cx = liveness.check(prop.kind, model, graph, run.depths)
     if cx is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS if complete else Verdict.UNKNOWN)
     stem = run.path_to(cx.start)

@@ -60,6 +60,7 @@ from checker.explore import liveness
 from checker.explore.search import DEADLOCK, SearchOptions, final_state, replay, search
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
+from checker.props import kinds
 from checker.result import CheckResult, Lasso, PropertyResult, Verdict
 
 DEFAULT_BUDGET = 20_000   # replays per counterexample
@@ -75,7 +76,7 @@ def broken_test(model: Model, prop: PropertyResult) -> Callable[[tuple], bool] |
     Invariants and the history checks (linearizable, sequential, durable, sessions) are
     predicates over states (`Model.invariants`); a deadlock is a state with no step and work
     left."""
-    if prop.kind in liveness.KINDS:
+    if prop.kind in kinds.LIVENESS:
         return None
     if prop.kind == DEADLOCK:
         return lambda s: not model.successors(s) and not model.quiet(s)

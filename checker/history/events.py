@@ -27,7 +27,7 @@ from checker.diagnostics import Diagnostic, Note, Source, did_you_mean
 from checker.errors import SpecError
 from checker.history.located import Locator
 from checker.history.models import CAS, READ, HistoryModel
-from checker.props.linearizability import OK, UNKNOWN, Operation
+from checker.props.operations import OK, UNKNOWN, Operation
 
 TYPES = ("invoke", "ok", "fail", "info")
 NO_KEY = object()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
-from checker.props.linearizability import OK, AppendKeyValue, CasRegister, ReadWriteRegister
+from checker.props.operations import OK, AppendKeyValue, CasRegister, ReadWriteRegister
 from checker.props.objects import Log, SequentialSpec, Set
 
 READ, WRITE, CAS = "read", "write", "cas"

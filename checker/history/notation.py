@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from checker.history import edn
-from checker.props.linearizability import OK, UNKNOWN
+from checker.props.operations import OK, UNKNOWN
 
 
 def show(value: object, notation: str) -> str:

@@ -26,7 +26,7 @@ from checker.errors import SpecError, UsageError
 from checker.history import events as ev
 from checker.history import jepsen, jsonfmt, porcupine
 from checker.history.models import MODELS, HistoryModel, infer_model
-from checker.props.linearizability import Operation
+from checker.props.operations import Operation
 from checker.props.objects import SequentialSpec
 
 FORMATS = ("auto", "porcupine-etcd", "porcupine-kv", "edn", "json")

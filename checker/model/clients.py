@@ -19,11 +19,12 @@ from checker.model.exprgen import ExprCompiler
 from checker.model.layout import Layout
 from checker.model.objectgen import compile_object
 from checker.props.explain import core, relaxed
-from checker.props.linearizability import UNKNOWN, Operation
+from checker.props.operations import UNKNOWN, Operation
 from checker.props.monitor import monitor_for
 from checker.props.objects import BUILTIN, SequentialSpec
 from checker.props.sequential import SequentialHistories
-from checker.props.sessions import SESSION_KINDS, watcher_for
+from checker.props import kinds
+from checker.props.sessions import watcher_for
 from checker.semantics import ir
 
 
@@ -45,19 +46,19 @@ def observers(program: ir.Program, layout: Layout, exprs: ExprCompiler) -> list[
     linearizability monitor (`check linearizable`), the histories `check sequential`
     decides on, and the watchers of durability and the session guarantees (props/sessions.py).
     Each has initial(), invoke, respond, fail and abandon, all pure."""
-    kinds = {p.kind for p in program.properties}
-    if program.clients is None or not kinds & {"linearizable", "sequential", *SESSION_KINDS}:
+    watchers = {p.kind: kinds.of(p.kind).watcher for p in program.properties if kinds.of(p.kind).watcher}
+    if program.clients is None or program.object is None or not watchers:
         return []
     spec = object_spec(program, exprs)
-    ops = tuple(op.name for op in program.object.ops)  # type: ignore[union-attr]
+    ops = tuple(op.name for op in program.object.ops)
+    count = program.clients.count
     out: list[tuple[int, object]] = []
-    if "linearizable" in kinds:
+    if "monitor" in watchers.values():
         out.append((layout.env("monitor"), monitor_for(spec, ops)))  # type: ignore[arg-type]
-    if "sequential" in kinds:
-        out.append((layout.env("history"), SequentialHistories(spec, ops, program.clients.count)))  # type: ignore[arg-type]
-    for kind in sorted(kinds & set(SESSION_KINDS)):
-        out.append((layout.env("session", kind), watcher_for(kind, spec, ops, program.clients.count,  # type: ignore[union-attr]
-                                                             program.clients.ops)))  # type: ignore[union-attr]
+    if "history" in watchers.values():
+        out.append((layout.env("history"), SequentialHistories(spec, ops, count)))  # type: ignore[arg-type]
+    for kind in sorted(k for k, w in watchers.items() if w == "session"):
+        out.append((layout.env("session", kind), watcher_for(kind, spec, ops, count, program.clients.ops)))  # type: ignore[arg-type]
     return out
 
 

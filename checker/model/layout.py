@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.props.sessions import SESSION_KINDS
+from checker.props import kinds
 from checker.semantics import ir
 from checker.semantics.types import NodeT, SetT
 
@@ -83,11 +83,9 @@ def build_layout(program: ir.Program) -> Layout:
     if program.clients is not None:
         slots += [Slot("client", c) for c in range(program.clients.count)]
         slots += [Slot("requests", n.gid) for n in request_targets(program)]
-        if any(p.kind == "linearizable" for p in program.properties):
-            slots.append(Slot("monitor"))
-        if any(p.kind == "sequential" for p in program.properties):
-            slots.append(Slot("history"))
-        slots += [Slot("session", name=p.kind) for p in program.properties if p.kind in SESSION_KINDS]
+        watchers = {p.kind: kinds.of(p.kind).watcher for p in program.properties}
+        slots += [Slot(w) for w in ("monitor", "history") if w in watchers.values()]
+        slots += [Slot("session", name=p.kind) for p in program.properties if watchers[p.kind] == "session"]
     slots += _network_slots(program)
     return Layout(tuple(slots), {s: i for i, s in enumerate(slots)})
 

@@ -31,7 +31,7 @@ from checker.model.why import why_false
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
-from checker.props.sessions import SESSION_KINDS
+from checker.props import kinds
 from checker.semantics import ir
 
 __all__ = ["Conjunction", "Invariant", "Model", "Unsupported", "compile_model"]
@@ -108,12 +108,11 @@ class Model:
         self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
         self._client_text = ClientText(program, self.codec)
         for prop in program.properties:
-            slot = self.layout.env({"linearizable": "monitor", "sequential": "history"}.get(prop.kind, "-"))
-            if prop.kind in SESSION_KINDS:
-                slot = self.layout.env("session", prop.kind)
+            watcher = kinds.of(prop.kind).watcher
+            slot = self.layout.env(watcher, prop.kind if watcher == "session" else "") if watcher else None
             if slot is None:
                 continue
-            if prop.kind != "sequential":
+            if watcher != "history":
                 self.invariants.append(Invariant(prop, _monitor_ok(self._watching[slot], slot), (slot,)))
             else:
                 finished = self._finished_test()
@@ -188,7 +187,7 @@ class Model:
     def broken_invariants(self, state: tuple) -> dict[str, list[str]]:
         """Each invariant false in `state`, with the sentences saying why (model/why.py)."""
         return {inv.prop.name: why_false(self, inv.prop, state) for inv in self.invariants
-                if inv.prop.kind == "invariant" and not inv.predicate(state)}
+                if inv.prop.kind == kinds.INVARIANT.name and not inv.predicate(state)}
 
     def unexplained(self, path: Sequence[int], state: tuple) -> dict | None:
         """For a run `path` ending in `state` where `check linearizable` fails: the response

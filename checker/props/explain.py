@@ -24,7 +24,9 @@ import dataclasses
 from itertools import combinations
 from typing import Sequence
 
-from checker.props.linearizability import UNKNOWN, Operation, check_operations, split_parts
+from checker.props.linearizability import check_operations, split_parts
+
+from checker.props.operations import UNKNOWN, Operation
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 

@@ -26,15 +26,12 @@ used more indeterminate operations (subsumption); identical indeterminate operat
 take effect in the order of their calls; an indeterminate operation is never placed
 where it would leave the state as it is (a cas that fails, a write of the value already
 there), since that only uses it up; and the operation placed right after an
-indeterminate one must depend on it (not a write that overwrites it). On Porcupine's 102
-etcd logs the first three cut the configurations explored from 535,056 to 89,575, and the
-fourth to 6,921 (the corpus's check from 269 ms to 41 ms); the fifth takes the check to
-30 ms. The last two matter most where smt/explain.py relaxes dozens of operations: there
-the fifth turns refutations of seconds or minutes into ones of a fraction of a second. A
-sixth is for objects that only grow
-(appends, logs, counters): the states from which no recorded read can be matched any more
-are one state (`growth`, `_States`), so the orders of appends that no read saw make a few
-configurations, not one per order (kv/c50-ok: 635 ms to 20 ms).
+indeterminate one must depend on it (not a write that overwrites it). The last two matter
+most where smt/explain.py relaxes dozens of operations. A sixth is for objects that only
+grow (appends, logs, counters): the states from which no recorded read can be matched any
+more are one state (`growth`, `_States`), so the orders of appends that no read saw make a
+few configurations, not one per order. What each refinement saves on Porcupine's corpus is
+in docs/performance.md ("Linearizability of recorded histories").
 
 A spec whose `split` gives parts (a map's keys) is checked part by part (P-compositionality,
 Horn and Kroening 2015): the history is linearizable exactly when every part's is.
@@ -49,187 +46,13 @@ import bisect
 import gc
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Generator, Hashable, Iterator, Sequence
 
-from checker.diagnostics import Span
 from checker.resources import memory_in_use
-from checker.props.objects import Counter, KeyValue, Log, Register, SequentialSpec
+from checker.props.objects import Counter, Log, SequentialSpec
+from checker.props.operations import UNKNOWN, AppendRegister, LinearizabilityResult, Operation, PartResult
 from checker.result import Verdict
-
-
-class _Unknown:
-    """The result of an operation whose response was not observed."""
-
-    _instance: "_Unknown | None" = None
-
-    def __new__(cls) -> "_Unknown":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self):
-        return (_Unknown, ())
-
-
-class _Ok:
-    """The result of an operation that returns nothing but its completion (write, put)."""
-
-    _instance: "_Ok | None" = None
-
-    def __new__(cls) -> "_Ok":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ok"
-
-    def __reduce__(self):
-        return (_Ok, ())
-
-
-UNKNOWN = _Unknown()
-OK = _Ok()
-
-
-# ---------------------------------------------------------------- histories
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of a history.
-
-    `call` and `ret` are the positions of its invocation and response among the history's
-    events (any increasing numbering: line numbers, event indices, timestamps); `ret` is
-    None for an indeterminate operation, which may take effect at any point after its call
-    or never. `result` is what the response said, or UNKNOWN (any result is accepted).
-    Intervals are closed: an operation that returns at the same position another is called
-    is concurrent with it. `call_at` and `ret_at` say where the events are in the file.
-    """
-
-    process: Hashable
-    op: str
-    args: tuple
-    result: object
-    call: int
-    ret: int | None
-    call_at: Span | None = field(default=None, compare=False, repr=False)
-    ret_at: Span | None = field(default=None, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.ret is not None and self.ret < self.call:
-            raise ValueError(f"operation returns ({self.ret}) before it is called ({self.call})")
-
-    @property
-    def indeterminate(self) -> bool:
-        return self.ret is None
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class PartResult:
-    """The verdict on one part of a history (the whole history for an object without parts).
-
-    - `part`: the part (a key), or None when the object has no parts;
-    - `operations`: indices into the checked history of this part's operations;
-    - `prefix`: for HOLDS, a linearization of the operations that were linearized (every
-      operation with a response and some indeterminate ones); otherwise the longest
-      linearizable prefix the search found, in linearization order;
-    - `states`: the part's object state after each operation of `prefix`;
-    - `stuck`: for VIOLATED, the operation (an index) whose response could not be placed
-      after that prefix; None otherwise;
-    - `configurations`: distinct (linearized set, state) configurations the search reached;
-    - `reason`: for UNKNOWN, why the search stopped: 'timeout', 'memory', or 'stopped'
-      (another part was found violated, so this one no longer mattered).
-    """
-
-    part: Hashable | None
-    verdict: Verdict
-    operations: tuple[int, ...]
-    prefix: tuple[int, ...] = ()
-    states: tuple = ()
-    stuck: int | None = None
-    configurations: int = 0
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class LinearizabilityResult:
-    """The verdict on a history and on each of its parts, in order of their first call.
-
-    `verdict` is the least of the parts' (VIOLATED < UNKNOWN < HOLDS); `reason` says why an
-    UNKNOWN check stopped ('timeout' or 'memory'), and is None otherwise.
-    """
-
-    verdict: Verdict
-    parts: tuple[PartResult, ...]
-    reason: str | None = None
-
-    @property
-    def violated(self) -> tuple[PartResult, ...]:
-        return tuple(p for p in self.parts if p.verdict is Verdict.VIOLATED)
-
-
-# ---------------------------------------------------------------- the models histories use
-
-
-@dataclass(frozen=True)
-class ReadWriteRegister(Register):
-    """A register without cas: read() -> value; write(v) -> ok."""
-
-    ok: Hashable = OK
-    name = "register"
-    ops = ("read", "write")
-
-    def step(self, state, op, args):
-        if op == "cas":
-            raise self._unknown(op)
-        return super().step(state, op, args)
-
-
-@dataclass(frozen=True)
-class CasRegister(Register):
-    """read() -> value; write(v) -> ok; cas(expected, new) -> bool (Jepsen's cas-register)."""
-
-    ok: Hashable = OK
-    name = "cas-register"
-
-
-@dataclass(frozen=True)
-class AppendRegister(Register):
-    """A string register: read, write, cas, and append(s) -> ok, which concatenates."""
-
-    ok: Hashable = OK
-    name = "string register"
-    ops = ("read", "write", "cas", "append")
-
-    def step(self, state, op, args):
-        if op == "append":
-            self._arity(op, args, 1)
-            return self.ok, state + args[0]
-        return super().step(state, op, args)
-
-
-@dataclass(frozen=True)
-class AppendKeyValue(KeyValue):
-    """Porcupine's key-value store: every key starts as `init` (''); get(k) -> value;
-    put(k, v) -> ok; append(k, s) -> ok (concatenates); cas(k, expected, new) -> bool."""
-
-    init: Hashable = ""
-    ok: Hashable = OK
-    name = "kv"
-    ops = ("get", "put", "append", "cas")
-    _SUB = {"get": ("read", 1), "put": ("write", 2), "append": ("append", 2), "cas": ("cas", 3)}
-
-    @property
-    def part_spec(self) -> SequentialSpec:
-        return AppendRegister(self.init, self.ok)
 
 
 # ---------------------------------------------------------------- the check

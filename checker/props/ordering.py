@@ -1,5 +1,5 @@
 """`check monotonic_writes` and `check writes_follow_reads`, decided online over the clients'
-history of a set or a log, with the watcher interface of sessions.py.
+history of a set or a log, with the watcher interface of watcher.py.
 
 A read that returns one value (a register's `read`, a map's `get`, a counter) cannot show
 either guarantee broken: it cannot show a later write present and an earlier one missing
@@ -53,11 +53,10 @@ from __future__ import annotations
 
 from itertools import combinations, permutations, product
 
-from checker.props.sessions import (ABANDONED, INIT, PENDING, READ, RETURNED, WRITE, Access, _sorted,
-                                    _Watcher)
+from checker.props.watcher import ABANDONED, INIT, PENDING, READ, RETURNED, WRITE, Access, Watcher, sorted_tuple
 
 
-class WriteOrder(_Watcher):
+class WriteOrder(Watcher):
     """monotonic_writes and writes_follow_reads over sets and logs (module docstring)."""
 
     def __init__(self, kind: str, access: Access, clients: int, per_client: int | None) -> None:
@@ -77,7 +76,7 @@ class WriteOrder(_Watcher):
         if what == READ:
             return (s[0], s[1], self._set_op(s[2], client, (READ, seq, part)), s[3])
         older = () if self.log else tuple(sorted(w[0] for w in s[1] if w[1] == part and w[4] == RETURNED))
-        writes = _sorted(s[1] + (((client, seq), part, value, older, PENDING),))
+        writes = sorted_tuple(s[1] + (((client, seq), part, value, older, PENDING),))
         return (s[0], writes, self._set_op(s[2], client, (WRITE, seq)), s[3])
 
     def _respond(self, s: tuple, client: int, seq: int, result: object) -> tuple:
@@ -86,7 +85,7 @@ class WriteOrder(_Watcher):
         if op[0] != READ:
             return self._judge(s[1], ops, s[3], (client, seq), RETURNED)
         observed = self._observed(s[1], op[2], result)
-        reads = _sorted(s[3] + (((client, seq), observed),)) if observed else s[3]
+        reads = sorted_tuple(s[3] + (((client, seq), observed),)) if observed else s[3]
         return self._judge(s[1], ops, reads)
 
     def _fail(self, s: tuple, client: int, seq: int) -> tuple:
@@ -120,7 +119,7 @@ class WriteOrder(_Watcher):
         if self.log:
             cands = tuple(w[0] for w in writes if w[2] in result)  # type: ignore[operator]
             return (result, cands) if cands else ()
-        parts = _sorted({w[1] for w in writes})
+        parts = sorted_tuple({w[1] for w in writes})
         out = []
         for p, value in self.access.observed(part, result, parts):
             if p not in parts:

@@ -1,8 +1,8 @@
 """Durability and the session guarantees, decided online over the clients' history.
 
 `check durable`, `check read_your_writes` and `check monotonic_reads` each get one watcher
-here (`check monotonic_writes` and `check writes_follow_reads`: ordering.py, on this
-base), with the same pure interface as the linearizability monitor (monitor.py):
+here (`check monotonic_writes` and `check writes_follow_reads`: ordering.py; the base both
+build on: watcher.py), with the same pure interface as the linearizability monitor (monitor.py):
 `initial()`, `invoke`, `respond`, `fail` (an error reply: no effect), `abandon` (the
 client gave up: the operation may take effect at any later time, or never), `ok(state)`
 and `violation(state)`.
@@ -38,85 +38,13 @@ read, it contradicts; from then on the state no longer changes.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 
+from checker.props import kinds
 from checker.props.objects import SequentialSpec
-
-FRESHNESS_KINDS = ("durable", "read_your_writes")
-ORDER_KINDS = ("monotonic_writes", "writes_follow_reads")   # decided in ordering.py
-SESSION_KINDS = FRESHNESS_KINDS + ("monotonic_reads",) + ORDER_KINDS
-OBJECTS = ("register", "kv", "counter", "set", "log")
-# the objects each check is defined for: the write-order guarantees need reads that show
-# several writes at once (ordering.py)
-SUPPORTED = {kind: OBJECTS for kind in FRESHNESS_KINDS + ("monotonic_reads",)} | {
-    kind: ("set", "log") for kind in ORDER_KINDS}
-INIT = (-1, -1)               # the initial value, as a write id (client, seq)
-RETURNED, PENDING, ABANDONED = 0, 1, 2   # how a write stands
-
-# what an operation does: a plain write, a conditional write (cas), a read, an append
-WRITE, CAS, READ, APPEND = 0, 1, 2, 3
-ALL = object()                # a read of every part (a set's read())
-DONE = (9,)                    # a client's entry once it has made its last operation
-_MEMO_LIMIT = 1 << 16
-
-
-def _sorted(items) -> tuple:
-    """`items` in a canonical order: their own (the ints of encoded values) when they have
-    one, else by repr (deterministic too: no hash in a state is salted)."""
-    items = list(items)
-    try:
-        return tuple(sorted(items))
-    except TypeError:
-        return tuple(sorted(items, key=repr))
-
-
-class Access:
-    """How the operations of a built-in object read and write its parts."""
-
-    def __init__(self, spec: SequentialSpec, ops: tuple[str, ...]) -> None:
-        if spec.name not in OBJECTS:
-            raise ValueError(f"no session checks for a {spec.name} object")
-        self.kind = spec.name
-        self.ops = ops
-        self.init = getattr(spec, "init", False)  # a set's element starts absent
-
-    def of(self, op: int, args: tuple) -> tuple:
-        """(what, part, value): what the operation `op(*args)` does."""
-        name, kind = self.ops[op], self.kind
-        if kind in ("log", "counter"):
-            return (APPEND, 0, args[0] if args else 0) if name in ("append", "incr") else (READ, 0, None)
-        if kind == "set":
-            if name in ("add", "remove"):
-                return (WRITE, args[0], name == "add")
-            return (READ, args[0], None) if name == "contains" else (READ, ALL, None)
-        part = args[0] if kind == "kv" else 0
-        at = self.written_at(op)
-        if at is None:
-            return (READ, part, None)
-        return (CAS if name == "cas" else WRITE, part, args[at])
-
-    def written_at(self, op: int) -> int | None:
-        """For a register or map, the position among operation `op`'s arguments of the
-        value it writes (cas: the new one); None for a read."""
-        name, first = self.ops[op], 1 if self.kind == "kv" else 0
-        return first if name in ("write", "put") else first + 1 if name == "cas" else None
-
-    def observed(self, part: object, result: object, parts) -> list[tuple]:
-        """The (part, value) pairs a read of `part` that returned `result` observed."""
-        if part is ALL:
-            return [(p, p in result) for p in parts]  # type: ignore[operator]
-        if self.kind == "set":
-            return [(part, bool(result))]
-        return [(part, result)]
-
-    def counts(self, result: object) -> dict:
-        """How often a log or counter read shows each value."""
-        if self.kind == "counter":
-            return {0: result}
-        out: dict = {}
-        for v in result:  # type: ignore[attr-defined]
-            out[v] = out.get(v, 0) + 1
-        return out
+from checker.props.ordering import WriteOrder
+from checker.props.watcher import (ABANDONED, ALL, APPEND, CAS, INIT, PENDING, READ, RETURNED, WRITE, Access,
+                                   Watcher, sorted_tuple)
 
 
 def watcher_for(kind: str, spec: SequentialSpec, ops: tuple[str, ...], clients: int,
@@ -126,8 +54,7 @@ def watcher_for(kind: str, spec: SequentialSpec, ops: tuple[str, ...], clients: 
     no bound). Raises ValueError for an object it does not support (the semantic checker
     refuses those first)."""
     access = Access(spec, ops)
-    if kind in ORDER_KINDS:
-        from checker.props.ordering import WriteOrder  # it builds on this module
+    if kind in (kinds.MONOTONIC_WRITES.name, kinds.WRITES_FOLLOW_READS.name):
         return WriteOrder(kind, access, clients, per_client)
     if access.kind in ("log", "counter"):
         return Accumulation(kind, access, clients, per_client)
@@ -136,93 +63,7 @@ def watcher_for(kind: str, spec: SequentialSpec, ops: tuple[str, ...], clients: 
     return Freshness(kind, access, clients, per_client)
 
 
-class _Watcher(ABC):
-    """What every watcher shares: the state is `(violation, ..., ops, ...)`, ops being one
-    entry per client: () when idle, DONE when it has made its last operation (`per_client`
-    None: never); a violated state is final. After every event, what no later read can
-    need is dropped (`_trim`), so histories that differ only there merge."""
-
-    def __init__(self, kind: str, access: Access, clients: int, per_client: int | None) -> None:
-        self.kind = kind
-        self.access = access
-        self.ops = access.ops
-        self.clients = clients
-        self.last = per_client - 1 if per_client is not None else None
-        self._seen: dict[tuple, tuple] = {}
-
-    @staticmethod
-    def ok(s: tuple) -> bool:
-        return s[0] == ()
-
-    @staticmethod
-    def violation(s: tuple) -> tuple | None:
-        """(reader client, reader seq, other client, other seq), or None."""
-        return s[0] or None
-
-    def invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple:
-        return self._memo((0, s, client, seq, op, args), lambda: self._trim(self._invoke(s, client, seq, op, args)))
-
-    def respond(self, s: tuple, client: int, seq: int, result: object) -> tuple:
-        return self._memo((1, s, client, seq, result),
-                          lambda: self._trim(self._idle(self._respond(s, client, seq, result), client, seq)))
-
-    def fail(self, s: tuple, client: int, seq: int) -> tuple:
-        return self._memo((2, s, client, seq), lambda: self._trim(self._idle(self._fail(s, client, seq), client, seq)))
-
-    def abandon(self, s: tuple, client: int, seq: int) -> tuple:
-        return self._memo((3, s, client, seq),
-                          lambda: self._trim(self._idle(self._abandon(s, client, seq), client, seq)))
-
-    def _memo(self, key: tuple, compute) -> tuple:
-        """The state after an event, remembered: the same summary meets the same event in
-        many states of the search. A violated state is final."""
-        if key[1][0]:
-            return key[1]
-        out = self._seen.get(key)
-        if out is None:
-            if len(self._seen) >= _MEMO_LIMIT:
-                self._seen.clear()
-            out = self._seen[key] = compute()
-        return out
-
-    @abstractmethod
-    def initial(self) -> tuple:
-        """The state before any operation."""
-
-    @abstractmethod
-    def _invoke(self, s: tuple, client: int, seq: int, op: int, args: tuple) -> tuple: ...
-
-    @abstractmethod
-    def _respond(self, s: tuple, client: int, seq: int, result: object) -> tuple: ...
-
-    @abstractmethod
-    def _fail(self, s: tuple, client: int, seq: int) -> tuple: ...
-
-    @abstractmethod
-    def _abandon(self, s: tuple, client: int, seq: int) -> tuple: ...
-
-    @abstractmethod
-    def _trim(self, s: tuple) -> tuple:
-        """`s` without what no later read can use."""
-
-    def _idle(self, s: tuple, client: int, seq: int) -> tuple:
-        if s[0] or seq != self.last:
-            return s
-        return s[:2] + (self._set_op(s[2], client, DONE),) + s[3:]
-
-    def _may_read(self, op: tuple) -> bool:
-        """Whether a client with this entry may still read (or is reading)."""
-        return op != DONE and (not op or op[0] == READ or self.last is None or op[1] < self.last)
-
-    def _readers(self, s: tuple) -> set[int]:
-        return {c for c, op in enumerate(s[2]) if self._may_read(op)}
-
-    @staticmethod
-    def _set_op(ops: tuple, client: int, entry: tuple) -> tuple:
-        return ops[:client] + (entry,) + ops[client + 1:]
-
-
-class Accumulation(_Watcher):
+class Accumulation(Watcher):
     """Logs and counters. State: `(violation, acked, ops)`: `acked` the sorted
     `(value, client, seq)` of every acknowledged append; a pending append is `(3, seq,
     value)`, a pending read `(2, seq, appends it must show)`; `high` per client (monotonic
@@ -246,7 +87,7 @@ class Accumulation(_Watcher):
         kind, _, data = s[2][client]
         ops = self._set_op(s[2], client, ())
         if kind == APPEND:
-            return (s[0], _sorted(s[1] + ((data, client, seq),)), ops, s[3])
+            return (s[0], sorted_tuple(s[1] + ((data, client, seq),)), ops, s[3])
         shown = self.access.counts(result)
         if self.kind == "monotonic_reads":
             return self._monotonic(s, client, seq, shown, ops)
@@ -266,7 +107,7 @@ class Accumulation(_Watcher):
         for value, n in shown.items():
             if n > high.get(value, (0, 0))[0]:
                 high[value] = (n, seq)
-        mine = _sorted((v, n, q) for v, (n, q) in high.items())
+        mine = sorted_tuple((v, n, q) for v, (n, q) in high.items())
         return (s[0], s[1], ops, s[3][:client] + (mine,) + s[3][client + 1:])
 
     def _fail(self, s: tuple, client: int, seq: int) -> tuple:
@@ -280,7 +121,7 @@ class Accumulation(_Watcher):
         return (s[0], s[1] if readers else (), s[2], high)
 
 
-class _PartWatcher(_Watcher):
+class _PartWatcher(Watcher):
     """Watchers over objects with parts (registers, maps, sets): a reply to a read is
     judged by `_read`; a write settles (`_settled`) as RETURNED, ABANDONED or failed (None:
     an error reply, or a cas that returned false)."""
@@ -346,9 +187,9 @@ class Freshness(_PartWatcher):
             return (s[0], s[1], self._set_op(s[2], client, entry), s[3])
         values = parts.get(part, ((self.access.init, (), (), False),))
         settled = self.kind == "durable"  # a value stale for one reader is stale for all
-        parts[part] = tuple((v, st, d if imm or (settled and st) else _sorted(d + (client,)), imm)
+        parts[part] = tuple((v, st, d if imm or (settled and st) else sorted_tuple(d + (client,)), imm)
                             for v, st, d, imm in values)
-        return (s[0], _sorted(parts.items()), self._set_op(s[2], client, (what, seq, part, value)), s[3])
+        return (s[0], sorted_tuple(parts.items()), self._set_op(s[2], client, (what, seq, part, value)), s[3])
 
     def _settled(self, s: tuple, client: int, op: tuple, status: int | None) -> tuple:
         if status == RETURNED:
@@ -358,16 +199,16 @@ class Freshness(_PartWatcher):
         if status == ABANDONED:
             values = dict((v, e) for v, *e in parts.get(op[2], ()))
             values[op[3]] = ((), (), True)
-            parts[op[2]] = _sorted((v,) + tuple(e) for v, e in values.items())
+            parts[op[2]] = sorted_tuple((v,) + tuple(e) for v, e in values.items())
             watches = tuple(w for w in s[3] if client not in w[3])
-            return (s[0], _sorted(parts.items()), ops, watches)
+            return (s[0], sorted_tuple(parts.items()), ops, watches)
         kept = []
         for reader, rseq, culprit, writers in s[3]:
             writers = tuple(w for w in writers if w != client)
             if not writers:
-                return ((reader, rseq) + culprit, _sorted(parts.items()), ops, ())
+                return ((reader, rseq) + culprit, sorted_tuple(parts.items()), ops, ())
             kept.append((reader, rseq, culprit, writers))
-        return (s[0], _sorted(parts.items()), ops, tuple(kept))
+        return (s[0], sorted_tuple(parts.items()), ops, tuple(kept))
 
     def _trim(self, s: tuple) -> tuple:
         """No part is needed once no client may read again; for read_your_writes, no
@@ -417,14 +258,14 @@ class Freshness(_PartWatcher):
                 if self.kind == "durable":
                     st, d = (st or ((client, seq),)), ()
                 elif not any(w[0] == client for w in st):
-                    st = _sorted(st + ((client, seq),))
+                    st = sorted_tuple(st + ((client, seq),))
             values.append((v, st, d, imm))
         values.append((value, (), (), immortal))
         parts = dict(s[1])
-        parts[part] = _sorted(values)
+        parts[part] = sorted_tuple(values)
         ops = tuple(self._fresh(o, part, value) for o in self._set_op(s[2], client, ()))
         watches = tuple(w for w in s[3] if client not in w[3])
-        return (s[0], _sorted(parts.items()), ops, watches)
+        return (s[0], sorted_tuple(parts.items()), ops, watches)
 
     @staticmethod
     def _fresh(op: tuple, part: object, value: object) -> tuple:
@@ -456,7 +297,7 @@ class Freshness(_PartWatcher):
             if not writers:
                 return ((client, seq) + culprit, s[1], ops, ())
             watches.append((client, seq, culprit, writers))
-        return (s[0], s[1], ops, _sorted(watches))
+        return (s[0], s[1], ops, sorted_tuple(watches))
 
 
 class MonotonicReads(_PartWatcher):
@@ -488,8 +329,8 @@ class MonotonicReads(_PartWatcher):
         parts = dict(s[1])
         writes = parts.get(part, ((INIT, self.access.init, (), RETURNED),))
         returned = tuple(sorted(w[0] for w in writes if w[3] == RETURNED))
-        parts[part] = _sorted(writes + (((client, seq), value, returned, PENDING),))
-        return (s[0], _sorted(parts.items()), self._set_op(s[2], client, (what, seq, part, value)), s[3])
+        parts[part] = sorted_tuple(writes + (((client, seq), value, returned, PENDING),))
+        return (s[0], sorted_tuple(parts.items()), self._set_op(s[2], client, (what, seq, part, value)), s[3])
 
     def _settled(self, s: tuple, client: int, op: tuple, status: int | None) -> tuple:
         wid = (client, op[1])
@@ -505,9 +346,9 @@ class MonotonicReads(_PartWatcher):
                 kept = ((ex, _minus(rel, wid), unless) for ex, rel, unless in ways if wid not in unless)
             left = _minimal(kept)
             if not left:
-                return ((key[0], last, key[0], prev), _sorted(parts.items()), ops, ())
+                return ((key[0], last, key[0], prev), sorted_tuple(parts.items()), ops, ())
             chains.append((key, last, prev, left))
-        return (s[0], _sorted(parts.items()), ops, tuple(chains))
+        return (s[0], sorted_tuple(parts.items()), ops, tuple(chains))
 
     def _trim(self, s: tuple) -> tuple:
         """A client that may not read again keeps only the ways of explaining its reads that
@@ -541,7 +382,7 @@ class MonotonicReads(_PartWatcher):
                 return ((client, seq, client, last), s[1], self._set_op(s[2], client, ()), ())
             chains[(client, p)] = (seq, _minimal(new))
             prevs[(client, p)] = last
-        flat = _sorted((key, last, prevs[key], ways) for key, (last, ways) in chains.items())
+        flat = sorted_tuple((key, last, prevs[key], ways) for key, (last, ways) in chains.items())
         return (s[0], s[1], self._set_op(s[2], client, ()), flat)
 
 
@@ -550,7 +391,7 @@ def _minimal(ways) -> tuple:
     ways = set(ways)
     sets = {w: tuple(map(set, w)) for w in ways}
     keep = [w for w in ways if not any(o != w and all(a <= b for a, b in zip(sets[o], sets[w])) for o in ways)]
-    return _sorted(keep)
+    return sorted_tuple(keep)
 
 
 def _minus(ids: tuple, wid: tuple) -> tuple:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.analysis.cap import CapReport, Row
 from checker.explore.cost import OperationCost, Quantity, SizeCost
+from checker.props import kinds
 from checker.render.text import detail, plural, property_lines
 from checker.result import Verdict
 from checker.semantics import ir
@@ -19,7 +20,7 @@ def fault_text(faults: ir.Faults) -> str:
 
 def _what(row: Row) -> str:
     p = row.result
-    what = f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
+    what = kinds.heading(p.kind, p.name)
     return what + (" (added)" if row.added else "")
 
 

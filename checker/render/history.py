@@ -11,7 +11,7 @@ import json
 
 from checker.history.notation import show
 from checker.history.read import History
-from checker.props.linearizability import OK, UNKNOWN, LinearizabilityResult, Operation, PartResult
+from checker.props.operations import OK, UNKNOWN, LinearizabilityResult, Operation, PartResult
 from checker.result import Verdict
 
 WORDS = {Verdict.HOLDS: "linearizable", Verdict.VIOLATED: "not linearizable", Verdict.UNKNOWN: "unknown"}

@@ -23,6 +23,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from checker.props import kinds
 from checker.render.text import contradiction_lines, history_lines, path_text
 from checker.result import Lasso, PropertyResult, Trace, Verdict
 
@@ -71,8 +72,7 @@ def page(title: str, summary: tuple[str, ...], tables: tuple[tuple[str, Table], 
 
 def property_cells(p: PropertyResult, anchor: str | None) -> tuple[object, ...]:
     """A property's row of the verdict table: what, verdict, counterexample, note."""
-    what = f"invariant {p.name}" if p.kind == "invariant" else (
-        f"check {p.kind}" + ("" if p.name == p.kind else f" ({p.name})"))
+    what = kinds.heading(p.kind, p.name)
     length = "-"
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         length = f"{p.trace.length} step{'s' if p.trace.length != 1 else ''}"
@@ -137,6 +137,8 @@ def _verdict_class(cell: object) -> str:
 
 def _counterexample(cx: Counterexample) -> str:
     out = [f"<section class=\"cx\" id=\"{_e(cx.anchor)}\">", f"<h3>{_e(cx.heading)}</h3>"]
+    if cx.prop is not None and cx.prop.kind != kinds.INVARIANT.name:
+        out.append(f"<p class=\"asks\">It asks that {_e(kinds.of(cx.prop.kind).meaning)}.</p>")
     out += [f"<p class=\"words\">{_e(w)}</p>" for w in cx.words]
     out.append(f"<p>replay: <code>{_e(cx.replay)}</code> (path <code>{_e(path_text(cx.trace))}</code>)</p>")
     if cx.svg is not None:
@@ -206,7 +208,7 @@ def _panel(trace: Trace, n: int) -> str:
     history = history_lines(Trace(trace.steps[:n + 1]), "")
     if history:
         out.append("<p><b>history so far:</b></p><ul>" + "".join(f"<li>{_e(h)}</li>" for h in history) + "</ul>")
-    found = state.get("violated", {}).get("linearizable")
+    found = state.get("violated", {}).get(kinds.LINEARIZABLE.name)
     if found:
         out.append("<p class=\"bad\">" + "<br>".join(_e(w.strip()) for w in contradiction_lines(
             Trace(trace.steps[:n + 1]), found)) + "</p>")

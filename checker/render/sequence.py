@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from checker.props import kinds
 from checker.render import text as text_render
 from checker.render.dot import Graph, write
 from checker.result import PropertyResult, Trace
@@ -97,7 +98,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
         for r in step.action.get("replies", ()):
             if actor in ids and r["client"] in ids:
                 wrong = (r["client"], r["request"]) in blamed or (
-                    not blamed and prop is not None and prop.kind == "linearizable" and n == bad
+                    not blamed and prop is not None and prop.kind == kinds.LINEARIZABLE.name and n == bad
                     and r is step.action["replies"][-1])
                 g.edge(cell(actor, rows[n]), cell(r["client"], rows[n]), constraint="false",
                        xlabel=f"reply #{r['request']}: {r['result']}", color=_RED if wrong else _BLUE,
@@ -238,7 +239,7 @@ def caption_lines(trace: Trace, prop: PropertyResult | None, watched=()) -> list
         return lines
     last = trace.steps[-1]
     n = len(trace.steps) - 1
-    if prop.kind == "invariant":
+    if prop.kind == kinds.INVARIANT.name:
         lines.append(f"invariant {prop.name} is false after step {n} ({last.action['action']})")
         lines += [f"why: {w}" if k == 0 else w for k, w in enumerate(text_render.why_lines(trace, prop.name))]
         values = [f"{name} = {value}" for name, value in last.rows if name in watched]
@@ -246,7 +247,7 @@ def caption_lines(trace: Trace, prop: PropertyResult | None, watched=()) -> list
             lines.append(("the values it reads: " if k == 0 else "") + ", ".join(values[k:k + 4]))
         if last.changes:
             lines.append("that step changed: " + "; ".join(last.changes))
-    elif prop.kind in ("linearizable", "sequential") or prop.kind in text_render._SESSION_SENTENCES:
+    elif kinds.of(prop.kind).watcher is not None:
         lines.append(f"check {prop.kind} is violated at step {n}")
         lines += _verdict_words(trace, prop.kind)
     elif prop.lasso is not None:
@@ -268,8 +269,4 @@ def _verdict_words(trace: Trace, kind: str) -> list[str]:
     """The sentences text.py prints under a history check's counterexample, without the
     history itself (the diagram shows it)."""
     history = len(text_render.history_lines(trace, "    ")) + 1
-    if kind in ("linearizable", "sequential"):
-        words = text_render._history_verdict_lines(trace, kind)[history:]
-    else:
-        words = text_render._session_verdict_lines(trace, kind)[history:]
-    return [w.strip() for w in words]
+    return [w.strip() for w in text_render.verdict_lines(trace, kind)[history:]]

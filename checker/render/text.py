@@ -6,6 +6,7 @@ bytes (times are left to the caller, which prints them only where asked).
 
 from __future__ import annotations
 
+from checker.props import kinds
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, CheckResult,
     Lasso, PropertyResult, Trace, Verdict,
@@ -125,14 +126,23 @@ def state_lines(trace: Trace, indent: str = "  ") -> list[str]:
     return out
 
 
+def verdict_lines(trace: Trace, kind: str) -> list[str]:
+    """The history under a counterexample of a check over the clients' history, and what in
+    it breaks the check; [] for the other kinds."""
+    watcher = kinds.of(kind).watcher
+    if watcher == "session":
+        return _session_verdict_lines(trace, kind)
+    return _history_verdict_lines(trace, kind) if watcher else []
+
+
 def _history_verdict_lines(trace: Trace, kind: str) -> list[str]:
     """The history under a counterexample of `check linearizable` (with the response no
     order explains: the last reply of the last step) or of `check sequential`."""
     out = ["  history:"] + history_lines(trace, "    ")
-    if kind == "sequential":
-        out.append("  no order of these operations that keeps each client's own order explains their results")
+    if kind != kinds.LINEARIZABLE.name:
+        out.append(f"  {kinds.of(kind).violation}")
         return out
-    found = trace.steps[-1].state.get("violated", {}).get("linearizable")
+    found = trace.steps[-1].state.get("violated", {}).get(kinds.LINEARIZABLE.name)
     if found:
         out += ["  " + line for line in contradiction_lines(trace, found)]
         return out
@@ -192,21 +202,7 @@ def _op_steps(trace: Trace) -> dict[tuple[str, int], tuple[int | None, int | Non
 def _liveness_sentence(p: PropertyResult) -> str:
     """What a liveness counterexample shows, in one sentence."""
     assert p.lasso is not None
-    if p.kind == "available":
-        return f"{p.lasso.subject}; it never gets a non-error reply in this run:"
-    return f"{p.lasso.subject}; with no more faults they never agree for good in this run:"
-
-
-_SESSION_SENTENCES = {
-    "durable": "{read} returned a state without {other}, acknowledged before the read began",
-    "read_your_writes": ("{read} returned a state without {other}, a write of the same client acknowledged "
-                         "before the read began"),
-    "monotonic_reads": "{read} returned a state older than {other}, an earlier read of the same client, had shown",
-    "monotonic_writes": ("{read} returned a state with {shows} but not {other} before it, an earlier write of "
-                         "the same client, acknowledged before it wrote again"),
-    "writes_follow_reads": ("{read} returned a state with {shows} but not {other} before it, a write that "
-                            "{seen_by} had shown the writing client before it wrote"),
-}
+    return f"{p.lasso.subject}; {kinds.of(p.kind).violation}:"
 
 
 def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
@@ -224,7 +220,7 @@ def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
         return f"{client}#{n} {calls.get(client, {}).get(n, '?')} -> {replies.get((client, n), '(no reply)')}"
 
     named = {k: op(v) for k, v in found.items() if k != "contradicts"}
-    out.append("  " + _SESSION_SENTENCES[kind].format(other=op(found["contradicts"]), **named))
+    out.append("  " + kinds.of(kind).violation.format(other=op(found["contradicts"]), **named))  # type: ignore[union-attr]
     last = [(r["client"], r["request"]) for r in trace.steps[-1].action.get("replies", ())]
     if (found["read"]["client"], found["read"]["request"]) in last:
         return out
@@ -250,7 +246,7 @@ def path_text(trace: Trace) -> str:
 
 
 def _property_heading(p: PropertyResult) -> str:
-    what = f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
+    what = kinds.heading(p.kind, p.name)
     if p.verdict is Verdict.VIOLATED and p.trace is not None and p.lasso is not None:
         shape = "a loop" if p.lasso.ending == "loop" else f"an {p.lasso.ending}" \
             if p.lasso.ending == "error reply" else f"a {p.lasso.ending}"
@@ -271,14 +267,11 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
         if p.lasso is not None:
             out.append(f"  {_liveness_sentence(p)}")
         out += trace_lines(p.trace, lasso=p.lasso)
-        why = why_lines(p.trace, p.name) if p.kind == "invariant" else []
+        why = why_lines(p.trace, p.name) if p.kind == kinds.INVARIANT.name else []
         if why:
             out.append("  why it is false:")
             out += [f"    {w}" for w in why]
-        if p.kind in ("linearizable", "sequential"):
-            out += _history_verdict_lines(p.trace, p.kind)
-        elif p.kind in _SESSION_SENTENCES:
-            out += _session_verdict_lines(p.trace, p.kind)
+        out += verdict_lines(p.trace, p.kind)
         out.append("  final state:")
         out += state_lines(p.trace, "    ")
         defines = "".join(f"-D {k}={str(v).lower()} " for k, v in p.constants or ()) + \

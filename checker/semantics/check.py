@@ -16,6 +16,7 @@ from typing import Iterator, Mapping
 from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, quote_list
 from checker.dsl import ast
 from checker.errors import SpecError, UsageError
+from checker.props import kinds
 from checker.semantics import ir
 from checker.semantics.exprs import (
     BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
@@ -31,13 +32,7 @@ SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
     ast.Route: "route", ast.Network: "network", ast.Faults: "faults",
 }
-SESSION_KINDS = ("durable", "read_your_writes", "monotonic_reads")  # as checker/props/sessions.py decides them
-SESSION_OBJECTS = ("register", "kv", "counter", "set", "log")
-ORDER_KINDS = ("monotonic_writes", "writes_follow_reads")  # checker/props/ordering.py, on these objects:
-ORDER_OBJECTS = ("set", "log")
 SINGLE_VALUE = {"register": "a register's read", "kv": "a map's get", "counter": "a counter's read"}
-NEED_CLIENTS = ("linearizable", "sequential", "available", "durable", "read_your_writes",
-                "monotonic_reads", "monotonic_writes", "writes_follow_reads")
 
 
 def check(protocol: ast.Protocol, source: Source,
@@ -555,7 +550,7 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
                                (Note("first declared here", seen[str(d.name)]),))
                 seen[str(d.name)] = d.name.span
                 expr = self.boolean(d.expr, Ctx(PROPERTY, frame=Frame()), f"invariant '{d.name}'")
-                out.append(ir.Property(str(d.name), "invariant", expr, span=d.span))
+                out.append(ir.Property(str(d.name), kinds.INVARIANT.name, expr, span=d.span))
             elif isinstance(d, ast.Check):
                 prop = self._check_decl(d, clients, seen)
                 if prop:
@@ -564,34 +559,37 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
 
     def _check_decl(self, d: ast.Check, clients: ir.Clients | None, seen: dict) -> ir.Property | None:
         name = str(d.name)
-        kinds = [k for k in ir.PROPERTY_KINDS if k != "invariant"]
-        if name not in kinds:
-            hint = did_you_mean(name, kinds + ["invariant"])
-            self.error(f"unknown check '{name}'{hint}; the checks are {quote_list(kinds)}", d.name.span)
+        if name not in kinds.CHECKS:
+            hint = did_you_mean(name, [*kinds.CHECKS, kinds.INVARIANT.name])
+            self.error(f"unknown check '{name}'{hint}; the checks are {quote_list(list(kinds.CHECKS))}", d.name.span)
             return None
         if name in seen:
             self.error(f"'check {name}' is written twice", d.name.span, (Note("first written here", seen[name]),))
             return None
         seen[name] = d.name.span
-        if name in NEED_CLIENTS and (clients is None or not self._declares_object()):
+        kind = kinds.of(name)
+        if kind.clients and (clients is None or not self._declares_object()):
             self.error(f"'check {name}' is about what clients observe: declare an 'object' and "
                        "'clients N'", d.span)
-        elif name in SESSION_KINDS and self.object is not None and self.object.kind not in SESSION_OBJECTS:
-            self.error(f"'check {name}' is defined for the built-in objects ({', '.join(SESSION_OBJECTS)}), "
-                       f"whose reads show which writes they reflect; '{self.object.name}' is user-defined",
-                       d.span, (Note("the object is declared here", self.object.span),))
-        elif name in ORDER_KINDS and self.object is not None and self.object.kind not in ORDER_OBJECTS:
-            self._single_value_reads(name, d)
-        if name == "converges" and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
+        elif self.object is not None and not kind.defined_for(self.object.kind):
+            self._undefined_for_object(kind, d)
+        if kind is kinds.CONVERGES and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
             self.error("'check converges' compares the variables marked 'replicated', and there are "
                        "none: write 'replicated var ...'", d.span)
         return ir.Property(name, name, span=d.span)
 
-    def _single_value_reads(self, name: str, d: ast.Check) -> None:
-        """`check monotonic_writes` or `writes_follow_reads` on an object whose reads cannot
-        show a later write without an earlier one."""
+    def _undefined_for_object(self, kind: kinds.Kind, d: ast.Check) -> None:
+        """A check on an object it is not defined for: the session checks on a user-defined
+        object, whose reads do not say which writes they reflect; the write-order checks on
+        an object whose reads cannot show a later write without an earlier one."""
         obj = self.object
-        assert obj is not None
+        assert obj is not None and kind.objects is not None
+        if kind.objects == kinds.BUILTIN_OBJECTS:
+            self.error(f"'check {kind.name}' is defined for the built-in objects ({', '.join(kind.objects)}), "
+                       f"whose reads show which writes they reflect; '{obj.name}' is user-defined",
+                       d.span, (Note("the object is declared here", obj.span),))
+            return
+        name = kind.name
         if obj.kind in SINGLE_VALUE:
             why = (f"{SINGLE_VALUE[obj.kind]} returns one value, which cannot show a later write present "
                    "and an earlier one missing")

@@ -6,6 +6,7 @@ locals are shown as name#uid so shadowing and expansion are visible.
 
 from __future__ import annotations
 
+from checker.props import kinds
 from checker.semantics import ir
 from checker.semantics.types import describe
 
@@ -187,5 +188,5 @@ def dump_program(p: ir.Program) -> str:
             out += ["  " + line for line in _handler(h)]
     for prop in p.properties:
         tail = f": {expr_text(prop.expr)}" if prop.expr is not None else ""
-        out.append(f"  {prop.kind} {prop.name}{tail}" if prop.kind == "invariant" else f"  check {prop.name}")
+        out.append(f"  {prop.kind} {prop.name}{tail}" if prop.kind == kinds.INVARIANT.name else f"  check {prop.name}")
     return "\n".join(out) + "\n"

@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from checker.diagnostics import Span, span_field
+from checker.diagnostics import Span
+from checker.props import kinds
 from checker.semantics.types import IntT, Type
 
 
@@ -68,7 +69,7 @@ Value = Union[bool, int, str, None, NodeId, ClientId, frozenset, tuple, MapValue
 @dataclass(frozen=True)
 class Expr:
     type: Type
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ class Quant(Expr):
 
 @dataclass(frozen=True)
 class Stmt:
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -392,14 +393,14 @@ class VarDecl:
     init: Expr
     durable: bool = False
     replicated: bool = False
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)
 class MessageType:
     name: str
     fields: tuple[tuple[str, Type], ...]
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 HANDLER_KINDS = ("message", "request", "action", "timeout", "restart")
@@ -425,7 +426,7 @@ class Handler:
     guard: Expr | None
     body: tuple[Stmt, ...]
     locals: tuple[Local, ...]
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
         if self.kind not in HANDLER_KINDS:
@@ -448,7 +449,7 @@ class Role:
     ids: tuple[NodeId, ...]
     vars: tuple[VarDecl, ...]
     handlers: tuple[Handler, ...]
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def var(self, name: str) -> VarDecl | None:
         for v in self.vars:
@@ -487,7 +488,7 @@ class ObjectSpec:
     params: tuple[tuple[str, object], ...]
     ops: tuple[Operation, ...]
     vars: tuple[VarDecl, ...] = ()
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def op(self, name: str) -> Operation | None:
         for op in self.ops:
@@ -565,26 +566,20 @@ class Faults:
         return {k: self.budget(k) for k in FAULT_KINDS if self.budget(k) != 0}
 
 
-PROPERTY_KINDS = (
-    "invariant", "linearizable", "sequential", "available", "durable", "converges",
-    "read_your_writes", "monotonic_reads", "monotonic_writes", "writes_follow_reads",
-    "deadlock_free",
-)
-
-
 @dataclass(frozen=True)
 class Property:
-    """A named property: an invariant (with its expression) or a built-in check."""
+    """A named property: an invariant (with its expression) or a built-in check. `kind`
+    names a kind of props/kinds.py (`kinds.of(kind)` says what it is)."""
 
     name: str
     kind: str
     expr: Expr | None = None
-    span: Span | None = span_field()
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
-        if self.kind not in PROPERTY_KINDS:
+        if self.kind not in kinds.KINDS:
             raise ValueError(f"unknown property kind {self.kind!r}")
-        if (self.kind == "invariant") != (self.expr is not None):
+        if (self.kind == kinds.INVARIANT.name) != (self.expr is not None):
             raise ValueError("an invariant, and only an invariant, has an expression")
 
 
@@ -626,9 +621,3 @@ class Program:
     def params(self) -> tuple[Param, ...]:
         """The constants left symbolic (`-D NAME=?` or `-D NAME=LO..HI`), in declaration order."""
         return tuple(c.value for c in self.constants if isinstance(c.value, Param))
-
-    def dump(self) -> str:
-        """A readable, deterministic listing of the program (`capcheck parse --ir`)."""
-        from checker.semantics.dump import dump_program
-
-        return dump_program(self)

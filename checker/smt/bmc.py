@@ -13,7 +13,7 @@ matched, step by step, against the explicit model's own successors (`Model.label
 result is a path the explicit engine can replay, never a trace of the encoding alone. A step
 no successor matches is an internal error (the encoding and the explicit semantics
 disagree), never a finding. The caller replays the path and checks the property again
-before showing it (engines.py).
+before showing it (checker/analysis/verify.py).
 
 A run that finds nothing within the depth says so: UNKNOWN with the depth reached, never
 HOLDS. A solver timeout or `unknown` answer gives UNKNOWN with the reason.
@@ -28,14 +28,15 @@ from dataclasses import dataclass, field
 import z3
 
 from checker.errors import InternalError
+from checker.props import kinds
 from checker.model import Model
 from checker.model.values import NONE
-from checker.model.exprgen import Unsupported
 from checker.semantics import ir
 from checker.semantics.types import IntT, OptionT, RecordT, TupleT
 from checker.smt import params
 from checker.smt import symbolic as sv
 from checker.smt.exprs import Env, Exprs
+from checker.smt.solver import Outcome, Solver
 from checker.smt.state import (
     Bag, Queue, Shape, SymState, concrete_state, decode, empty_message, fresh_state, initial_state, requests_slot,
     slot_equal, slot_ite,
@@ -96,7 +97,7 @@ class Bmc:
         self.shape = shape or Shape(model, capacity(model, depth, program), program)
         self.steps = Steps(self.shape)
         self.x = Exprs(program, self.shape.dom)
-        self.solver = z3.Solver()
+        self.solver = Solver(context=z3.main_ctx())
         self.solver.add(*params.constraints(program))
         self._instances: dict[tuple, Model] = {((), None): model}
         self.states: list[SymState] = [initial_state(self.shape) if start is None
@@ -204,7 +205,7 @@ class Bmc:
         """(the invariant holds in copy i, evaluating it fails); for `check linearizable`,
         (some linearization explains the history of copy i, false); for durability and the
         session guarantees, (the explicit watcher has no violation in copy i, false)."""
-        if prop.kind == "linearizable":
+        if prop.kind == kinds.LINEARIZABLE.name:
             from checker.smt.lin import non_linearizable
             s = self.states[i]
             table = s.slots[requests_slot(self.shape)]  # type: ignore[index]
@@ -222,14 +223,14 @@ class Bmc:
         """Computing the successors of copy i, or an invariant there, fails at run time."""
         errors = [e for a in self._actions(i) for e in a.errors]
         for p in self.shape.program.properties:
-            if p.kind == "invariant":
+            if p.kind == kinds.INVARIANT.name:
                 errors.append(self.invariant(p, i)[1])
         return sv.disj(errors)
 
     def decides(self, prop: ir.Property) -> bool:
         """Whether this engine decides `prop`: invariants, `check linearizable` when the
         object could be tabulated, and the session checks smt/sessions.py decides."""
-        return prop.kind == "invariant" or prop.kind in self.shape.histories
+        return prop.kind == kinds.INVARIANT.name or prop.kind in self.shape.histories
 
     def bad(self, prop: ir.Property, i: int) -> z3.BoolRef:
         """A run of i steps breaks `prop`: here, the invariant is false in copy i (lasso.py
@@ -244,10 +245,10 @@ class Bmc:
         for d in range(self.depth + 1):
             if d > 0:
                 self._extend()
-                if self._check(self.overflows[d - 1]) == z3.sat:
+                if self._check(self.overflows[d - 1]) is Outcome.SAT:
                     raise InternalError(f"a network slot of the SMT encoding overflowed at step {d} "
                                         f"(capacity {self.shape.capacity})")
-            if self._check(self.failing(d)) == z3.sat:
+            if self._check(self.failing(d)) is Outcome.SAT:
                 out.found.append(self._found(None))
                 out.depth = d
                 return out
@@ -255,10 +256,10 @@ class Bmc:
                 return out
             for p in list(left):
                 answer = self._check(self.bad(p, d))
-                if answer == z3.sat:
+                if answer is Outcome.SAT:
                     out.found.append(self._found(p))
                     left.remove(p)
-                elif answer != z3.unsat:
+                elif answer is Outcome.UNKNOWN:
                     out.reason = self._reason
                     return out
             out.depth = d
@@ -268,30 +269,27 @@ class Bmc:
 
     _reason: str = "unknown"
 
-    def _check(self, bad: z3.BoolRef) -> z3.CheckSatResult:
+    def _check(self, bad: z3.BoolRef) -> Outcome:
+        """Whether some run of the current depth satisfies `bad`; a SAT answer's model is
+        kept in `_model`, an UNKNOWN's reason in `_reason`."""
         if z3.is_false(z3.simplify(bad)):
-            return z3.unsat
+            return Outcome.UNSAT
+        left = None
         if self.deadline is not None:
             left = self.deadline - self.clock()
             if left <= 0:
                 self._reason = "timeout"
-                return z3.unknown
-            self.solver.set("timeout", max(1, int(left * 1000)))
-        self.solver.push()
-        try:
+                return Outcome.UNKNOWN
+        with self.solver.scope():
             self.solver.add(bad)
-            answer = self.solver.check()
-            if answer == z3.sat:
-                self._model = self.solver.model()
+            answer = self.solver.check(timeout=left)
+            if answer.model is not None:
+                self._model = answer.model.raw
                 if self.shape.unbounded:
                     self._model = self._canonical(self._model)
-            elif answer == z3.unknown:
-                self._reason = self.solver.reason_unknown() or "unknown"
-                if self._reason == "canceled":
-                    self._reason = "timeout"
-            return answer
-        finally:
-            self.solver.pop()
+            elif answer.outcome is Outcome.UNKNOWN:
+                self._reason = answer.reason or "unknown"
+            return answer.outcome
 
     def _canonical(self, model: z3.ModelRef) -> z3.ModelRef:
         """For an object of `values = int`: the same query's model with the requests'
@@ -317,12 +315,10 @@ class Bmc:
             got = model.eval(term, model_completion=True).as_long()
             if got in used:
                 pins.append(term == renamed.get(got, got))
-        self.solver.push()
-        try:
+        with self.solver.scope():
             self.solver.add(*pins)
-            return self.solver.model() if self.solver.check() == z3.sat else model
-        finally:
-            self.solver.pop()
+            answer = self.solver.check()
+            return answer.model.raw if answer.model is not None else model
 
     # -------------------------------------------------- back to the explicit engine
 

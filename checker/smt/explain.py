@@ -47,8 +47,8 @@ from typing import Hashable, Sequence
 
 from checker.errors import InternalError
 from checker.props.explain import relaxed
-from checker.props.linearizability import (CheckOptions, LinearizabilityResult, Operation, PartResult, _typed,
-                                            check_operations, split_parts)
+from checker.props.linearizability import CheckOptions, _typed, check_operations, split_parts
+from checker.props.operations import LinearizabilityResult, Operation, PartResult
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.history import (

@@ -41,15 +41,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Callable, Hashable, Iterable, Sequence
 
 import z3
 
 from checker.errors import InternalError
 from checker.props.explain import relaxed
-from checker.props.linearizability import (DEAD, UNKNOWN, CheckOptions, Operation, _typed, check_operations,
-                                            growth)
+from checker.props.linearizability import DEAD, CheckOptions, _typed, check_operations, growth
+from checker.props.operations import UNKNOWN, Operation
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.symbolic import NotEncodable

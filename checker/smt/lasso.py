@@ -47,14 +47,16 @@ from dataclasses import dataclass
 import z3
 
 from checker.errors import InternalError
+from checker.props import kinds
 from checker.semantics import ir
 from checker.smt import symbolic as sv
 from checker.smt.bmc import Bmc
+from checker.smt.solver import Outcome
 from checker.smt.state import Bag, Queue, SymState, requests_slot, slot_equal
 from checker.smt.steps import Action
 
-AVAILABLE = "available"
-CONVERGES = "converges"
+AVAILABLE = kinds.AVAILABLE.name
+CONVERGES = kinds.CONVERGES.name
 CONTINUES = {AVAILABLE: ("step", "resume"), CONVERGES: ("step", "resume", "heal")}
 
 
@@ -93,10 +95,10 @@ class Lassos(Bmc):
         self._asking = (prop, parts)
         return sv.disj([f for f, _ in parts])
 
-    def _check(self, bad: z3.BoolRef) -> z3.CheckSatResult:
+    def _check(self, bad: z3.BoolRef) -> Outcome:
         answer = super()._check(bad)
         asking, self._asking = self._asking, None
-        if answer == z3.sat and asking is not None:
+        if answer is Outcome.SAT and asking is not None:
             prop, parts = asking
             model = self._model
             found = next((e for f, e in parts if z3.is_true(model.eval(f, model_completion=True))), None)

@@ -48,14 +48,15 @@ from typing import Any
 import z3
 
 from checker.errors import InternalError
+from checker.props import kinds
 from checker.model import values
-from checker.props.sessions import ALL, APPEND, CAS, READ, WRITE, Access
+from checker.props.watcher import APPEND, CAS, READ, WRITE, Access
 from checker.semantics.types import BOOL, SeqT, SetT, Type, describe
 from checker.smt import symbolic as sv
 from checker.smt.lin import ObjectTable, result_index
 from checker.smt.symbolic import NotEncodable, conj, disj
 
-DECIDED = ("durable", "read_your_writes")
+DECIDED = (kinds.DURABLE.name, kinds.READ_YOUR_WRITES.name)
 COUNTED = ("log", "counter")     # the objects monotonic_reads is decided for
 
 
@@ -68,7 +69,7 @@ def decides(kind: str, program) -> bool:
     if kind in DECIDED:
         return True
     obj, clients = program.object, program.clients
-    if kind != "monotonic_reads" or obj is None:
+    if kind != kinds.MONOTONIC_READS.name or obj is None:
         return False
     if obj.kind in COUNTED:
         return True
@@ -241,8 +242,8 @@ def violated(kind: str, effects: Effects, history: tuple, requests: tuple) -> z3
     invoked, answered, result index, error); `requests` gives each request's invocation
     index (the request table)."""
     h = _History(effects, history, requests)
-    own = kind == "read_your_writes"
-    if kind == "monotonic_reads":
+    own = kind == kinds.READ_YOUR_WRITES.name
+    if kind == kinds.MONOTONIC_READS.name:
         return _shrinking_reads(h) if effects.accumulates else _reads_gone_back(h)
     if effects.accumulates:
         return _lost_appends(h, own)

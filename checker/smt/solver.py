@@ -1,7 +1,8 @@
 """A small wrapper around one Z3 solver: what every SMT check of capcheck is built on.
 
 - `Solver` owns its own `z3.Context`, so two solvers share no state (z3's default context
-  is process-global); terms for it are made with `solver.ctx`.
+  is process-global); terms for it are made with `solver.ctx`. The protocol encoding
+  (bmc.py) builds its terms in z3's main context and passes it as `context`.
 - `scope()` is a push/pop pair as a context manager: the pop runs in a `finally`, so
   constraints added inside never outlive it, whatever is raised.
 - `literal(name)` makes a named assumption literal: a Boolean constant the caller passes
@@ -49,11 +50,11 @@ class Model:
     """The values a SAT answer gives to terms (every constant has one: model completion)."""
 
     def __init__(self, model: z3.ModelRef) -> None:
-        self._model = model
+        self.raw = model      # the z3 model, for code that evaluates terms itself (bmc.py)
 
     def value(self, term: z3.ExprRef) -> bool | int | Fraction:
         """`term`'s value: a bool, an int, or (for a real) a Fraction."""
-        got = self._model.eval(term, model_completion=True)
+        got = self.raw.eval(term, model_completion=True)
         if z3.is_true(got) or z3.is_false(got):
             return z3.is_true(got)
         if z3.is_int_value(got):
@@ -81,11 +82,11 @@ class Answer:
 
 
 class Solver:
-    """One Z3 solver with its own context (see the module doc). `timeout` (seconds, None:
-    none) bounds each check unless a check gives its own."""
+    """One Z3 solver with its own context, or with `context` (see the module doc).
+    `timeout` (seconds, None: none) bounds each check unless a check gives its own."""
 
-    def __init__(self, timeout: float | None = None) -> None:
-        self.ctx = z3.Context()
+    def __init__(self, timeout: float | None = None, context: z3.Context | None = None) -> None:
+        self.ctx = context if context is not None else z3.Context()
         self._solver = z3.Solver(ctx=self.ctx)
         self._literals: dict[str, z3.BoolRef] = {}
         self.timeout = timeout

@@ -34,6 +34,7 @@ from itertools import combinations, permutations
 import z3
 
 from checker.model import Model, values
+from checker.props import kinds
 from checker.model.exprgen import Unsupported
 from checker.model.layout import Slot
 from checker.semantics import ir
@@ -126,28 +127,28 @@ class Shape:
         from checker.smt import sessions
         from checker.smt.lin import ObjectTable, orders
         n = self.clients * self.ops
-        checks = [p for p in self.program.properties
-                  if p.kind == "linearizable" or sessions.decides(p.kind, self.program)]
-        session = [p for p in checks if p.kind != "linearizable"]
+        checks = [p for p in self.program.properties if kinds.of(p.kind).smt and kinds.of(p.kind).watcher
+                  and (p.kind == kinds.LINEARIZABLE.name or sessions.decides(p.kind, self.program))]
+        session = [p for p in checks if p.kind != kinds.LINEARIZABLE.name]
         if not checks or self.program.clients is None:
             return None, (), None
         if self.unbounded:
             return self._data_checks(checks)
         try:
             orders(n)
-            kinds = [p.kind for p in checks]
+            decided = [p.kind for p in checks]
         except sv.NotEncodable:
-            kinds = [p.kind for p in session]
+            decided = [p.kind for p in session]
         try:
             spec, ops = sessions.object_of(self.model)
-            table = ObjectTable(spec, ops, self.invocations, n) if kinds else None
+            table = ObjectTable(spec, ops, self.invocations, n) if decided else None
             effects = sessions.Effects(spec, ops, self.program, self.model.codec, self.dom, self.invocations,
                                        table) if session else None
         except sv.NotEncodable as exc:
             if session:
                 raise Unsupported(f"{exc} for 'check {session[0].kind}'", session[0].span) from None
             return None, (), None
-        return table, tuple(kinds), effects
+        return table, tuple(decided), effects
 
     def _data_checks(self, checks: list) -> tuple:
         """`_history_checks` for an object of `values = int`: `check linearizable` against
@@ -155,15 +156,15 @@ class Shape:
         requests' integers (sessions.DataEffects)."""
         from checker.smt.lin import DataTable, orders
         from checker.smt.sessions import DataEffects
-        kinds = [p.kind for p in checks]
+        decided = [p.kind for p in checks]
         try:
             orders(self.clients * self.ops)
         except sv.NotEncodable:
-            kinds = [k for k in kinds if k != "linearizable"]
-        if not kinds:
+            decided = [k for k in decided if k != kinds.LINEARIZABLE.name]
+        if not decided:
             return None, (), None
-        session = any(k != "linearizable" for k in kinds)
-        return (DataTable(self.program.object, self), tuple(kinds),
+        session = any(k != kinds.LINEARIZABLE.name for k in decided)
+        return (DataTable(self.program.object, self), tuple(decided),
                 DataEffects(self.program.object, self) if session else None)
 
     def _history_slot(self) -> int | None:

@@ -19,6 +19,7 @@ equal message, which stays in flight.
 from __future__ import annotations
 
 from checker.model import values
+from checker.props import kinds
 from checker.model.system import Model
 from checker.model.system import _multiset_minus as _minus
 
@@ -86,7 +87,7 @@ def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
 def watched(model: Model, name: str) -> list[str]:
     """The names of the state rows (`Model.flat`) that invariant `name` reads, in layout
     order; [] for another property."""
-    inv = next((i for i in model.invariants if i.prop.name == name and i.prop.kind == "invariant"), None)
+    inv = next((i for i in model.invariants if i.prop.name == name and i.prop.kind == kinds.INVARIANT.name), None)
     if inv is None:
         return []
     return [model._slot_name(model.layout.slots[k]) for k in inv.slots]  # noqa: SLF001 - the rows' own names
