@@ -10,7 +10,6 @@ spec may declare things in any order.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Iterator, Mapping
 
 from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, quote_list
@@ -18,15 +17,14 @@ from checker.dsl import ast
 from checker.errors import SpecError, UsageError
 from checker.props import kinds
 from checker.semantics import ir
-from checker.semantics.exprs import (
-    BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
-    ExprLowering, Frame,
-)
+from checker.semantics.exprs import ExprLowering
 from checker.semantics.faults import FaultOverride, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations, names_int
+from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, PROPERTY, Ctx, Frame
 from checker.semantics.stmts import StmtLowering
-from checker.semantics.typedecl import BUILTIN_TYPES, NO_DEFAULT, TypeResolution, default_value
-from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type, describe
+from checker.semantics.tables import Tables
+from checker.semantics.typedecl import BUILTIN_TYPES, TypeResolution
+from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
@@ -55,53 +53,18 @@ def known_overrides(protocol: ast.Protocol, overrides: Mapping[str, object]) -> 
             raise UsageError(f"-D {name}=...: there is no constant '{name}'{hint}{known}")
 
 
-class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
+class Checker:
     """One run of the semantic checker over one protocol. Use `check()`."""
 
     def __init__(self, protocol: ast.Protocol, source: Source, overrides: dict[str, int | bool | ir.Symbolic],
                  fault_override: FaultOverride | None = None, data: frozenset | None = None) -> None:
-        self.protocol, self.source, self.overrides = protocol, source, overrides
-        self.fault_override = fault_override
-        self.data = data                        # the values of `values = int`, when given
-        self.diagnostics: list[Diagnostic] = []
-        self.expansions: list[Note] = []
-        self.consts: dict[str, object] = {}     # name -> value, or an ir.Expr when symbolic
-        self.symbolic_uses: list[tuple[str, Span | None]] = []   # uses of symbolic constants
-        self.symbolic_roots: dict[str, list[str]] = {}   # symbolic constant -> the -D ones it is from
-        self.const_list: list[ir.Constant] = []
-        self.atoms: dict[str, Span | None] = {"ok": None}
-        self.roles: dict[str, ast.NodeDecl] = {}
-        self.single_roles: dict[str, bool] = {}
-        self.node_ids: dict[str, tuple[ir.NodeId, ...]] = {}
-        self.role_vars: dict[str, dict[str, ir.VarDecl]] = {}
-        self.aliases: dict[str, ast.TypeDecl] = {}
-        self.alias_types: dict[str, Type] = {}
-        self.resolving: list[str] = []
-        self.object_types: dict[str, Type] = {}
-        self.object: ir.ObjectSpec | None = None
-        self.object_vars: dict[str, ir.VarDecl] = {}
-        self.messages: dict[str, ir.MessageType] = {}
-        self.message_decls: dict[str, ast.Message] = {}
-        self.addresses: dict[str, ir.Address] = {}
-        self.defs: dict[str, ast.Def] = {}
-        self.decls = protocol.decls
-        self.const_names = {str(d.name) for d in self._of(ast.Const)}
+        self.tables = Tables(protocol, source, overrides, fault_override, data)
+        self.exprs = ExprLowering(self.tables)
+        self.types = TypeResolution(self.tables, self.exprs)
+        self.stmts = StmtLowering(self.tables, self.exprs)
+        self.objects = ObjectDeclarations(self.tables, self.exprs, self.types, self.stmts)
 
     # -------------------------------------------------- diagnostics
-
-    def error(self, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
-        self.diagnostics.append(Diagnostic(message, span, notes + tuple(reversed(self.expansions))))
-
-    @contextlib.contextmanager
-    def expansion(self, span: Span | None, name: str) -> Iterator[None]:
-        self.expansions.append(Note(f"in the call of '{name}' here", span))
-        try:
-            yield
-        finally:
-            self.expansions.pop()
-
-    def _of(self, kind: type) -> list:
-        return [d for d in self.decls if isinstance(d, kind)]
 
     # -------------------------------------------------- driver
 
@@ -111,34 +74,34 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         self._constants()
         self._atoms()
         self._roles()
-        self._object()
+        self.objects.declare()
         self._messages()
         self._addresses()
-        roles = [self._role_vars(d) for d in self._of(ast.NodeDecl)]
-        roles = [self._role(d, vars_) for d, vars_ in zip(self._of(ast.NodeDecl), roles)]
+        roles = [self._role_vars(d) for d in self.tables.of(ast.NodeDecl)]
+        roles = [self._role(d, vars_) for d, vars_ in zip(self.tables.of(ast.NodeDecl), roles)]
         clients = self._clients()
         routing = self._routing(roles, clients)
         network = self._network()
         faults = self._faults(network, clients)
         properties = self._properties(clients)
-        if self.diagnostics:
-            raise SpecError(_unique(self.diagnostics), self.source)
+        if self.tables.diagnostics:
+            raise SpecError(_unique(self.tables.diagnostics), self.tables.source)
         return ir.Program(
-            name=str(self.protocol.name), doc=self.protocol.doc, constants=tuple(self.const_list),
-            atoms=tuple(sorted(self.atoms)), roles=tuple(roles),
-            messages=tuple(self.messages.values()), object=self.object, clients=clients,
-            routing=routing, addresses=tuple(self.addresses.values()), network=network,
-            faults=faults, properties=properties, text=self.source.text,
+            name=str(self.tables.protocol.name), doc=self.tables.protocol.doc, constants=tuple(self.tables.const_list),
+            atoms=tuple(sorted(self.tables.atoms)), roles=tuple(roles),
+            messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
+            routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
+            faults=faults, properties=properties, text=self.tables.source.text,
         )
 
     def _singletons(self) -> None:
         first: dict[str, ast.Decl] = {}
-        for d in self.decls:
+        for d in self.tables.decls:
             word = SINGLETONS.get(type(d))
             if word is None:
                 continue
             if word in first:
-                self.error(f"only one '{word}' declaration is allowed", d.span,
+                self.tables.error(f"only one '{word}' declaration is allowed", d.span,
                            (Note("the first one is here", first[word].span),))
             else:
                 first[word] = d
@@ -146,86 +109,56 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     def _global_names(self) -> None:
         """Constants, functions, roles and addresses share one namespace."""
         seen: dict[str, tuple[str, Span | None]] = {}
-        named = [(d.name, "constant", d) for d in self._of(ast.Const)]
-        named += [(d.name, "function", d) for d in self._of(ast.Def)]
-        named += [(d.name, "node role", d) for d in self._of(ast.NodeDecl)]
-        named += [(d.name, "address", d) for d in self._of(ast.Address)]
+        named = [(d.name, "constant", d) for d in self.tables.of(ast.Const)]
+        named += [(d.name, "function", d) for d in self.tables.of(ast.Def)]
+        named += [(d.name, "node role", d) for d in self.tables.of(ast.NodeDecl)]
+        named += [(d.name, "address", d) for d in self.tables.of(ast.Address)]
         for name, kind, decl in named:
             if name in BUILTIN_NAMES or name in BUILTIN_FUNCTIONS or name in BUILTIN_TYPES:
-                self.error(f"'{name}' is a built-in name and cannot be redeclared", name.span)
+                self.tables.error(f"'{name}' is a built-in name and cannot be redeclared", name.span)
             elif name in seen:
                 other_kind, span = seen[name]
-                self.error(f"'{name}' is already declared as a {other_kind}", name.span,
+                self.tables.error(f"'{name}' is already declared as a {other_kind}", name.span,
                            (Note("first declared here", span),))
             else:
                 seen[str(name)] = (kind, name.span)
                 if kind == "function":
-                    self.defs[str(name)] = decl
-        for decl in self._of(ast.Def):
-            self._distinct(decl.params, "parameter")
-
-    def _distinct(self, names, what: str) -> None:
-        seen: dict[str, ast.Ident] = {}
-        for n in names:
-            if n in seen:
-                self.error(f"{what} '{n}' is listed twice", n.span, (Note("first listed here", seen[n].span),))
-            seen[str(n)] = n
-
-    def check_fresh(self, name: ast.Ident, ctx: Ctx) -> None:
-        """Report a local name that would hide another name visible at that point."""
-        text = str(name)
-        what = None
-        if ctx.lookup(text) is not None:
-            what = "a local name already bound here"
-        elif ctx.where == HANDLER and ctx.role and text in self.role_vars.get(ctx.role, {}):
-            what = f"a variable of '{ctx.role}'"
-        elif ctx.where == OPERATION and text in self.object_vars:
-            what = "a variable of the object"
-        elif text in self.consts:
-            what = "a constant"
-        elif text in self.roles:
-            what = "a node role"
-        elif text in self.atoms:
-            what = "an enumeration value"
-        elif text in self.addresses:
-            what = "an address"
-        elif text in BUILTIN_NAMES:
-            what = "a built-in name"
-        if what:
-            self.error(f"'{text}' would hide {what}; choose another name", name.span)
+                    self.tables.defs[str(name)] = decl
+        for decl in self.tables.of(ast.Def):
+            self.tables.distinct(decl.params, "parameter")
 
     # -------------------------------------------------- constants
 
     def _constants(self) -> None:
-        known_overrides(self.protocol, self.overrides)
-        for d in self._of(ast.Const):
-            name, used = str(d.name), len(self.symbolic_uses)
-            value = self.constant(d.value, f"the value of constant '{d.name}'", symbolic=True)
+        known_overrides(self.tables.protocol, self.tables.overrides)
+        for d in self.tables.of(ast.Const):
+            name, used = str(d.name), len(self.tables.symbolic_uses)
+            value = self.exprs.constant(d.value, f"the value of constant '{d.name}'", symbolic=True)
             if value is not None and not isinstance(value, (bool, int)) and not _scalar_expr(value):
-                self.error(f"a constant is an integer or a boolean, not {type(value).__name__}", d.value.span)
+                self.tables.error(f"a constant is an integer or a boolean, not {type(value).__name__}", d.value.span)
                 value = None
-            if name in self.overrides and value is not None:
+            if name in self.tables.overrides and value is not None:
                 value = self._override(d, value)
             elif isinstance(value, ir.Expr):
-                self.symbolic_roots[name] = sorted({r for n, _ in self.symbolic_uses[used:]
-                                                    for r in self.symbolic_roots[n]})
-            self.consts[name] = value if value is not None else 0
-            self.const_list.append(ir.Constant(name, self.consts[name], name in self.overrides))
+                self.tables.symbolic_roots[name] = sorted({r for n, _ in self.tables.symbolic_uses[used:]
+                                                    for r in self.tables.symbolic_roots[n]})
+            self.tables.consts[name] = value if value is not None else 0
+            self.tables.const_list.append(ir.Constant(name, self.tables.consts[name], name in self.tables.overrides))
 
     def _override(self, d: ast.Const, value: object) -> object:
-        new = self.overrides[str(d.name)]
+        new = self.tables.overrides[str(d.name)]
         boolean = isinstance(value, bool) or (isinstance(value, ir.Expr) and isinstance(value.type, BoolT))
         if isinstance(new, ir.Symbolic):
             if boolean and new.lo is not None:
-                self.error(f"-D {d.name}={new.text()} does not fit: '{d.name}' is a boolean constant; "
+                self.tables.error(f"-D {d.name}={new.text()} does not fit: '{d.name}' is a boolean constant; "
                            f"-D {d.name}=? lets the solver choose true or false", d.name.span)
                 return value
-            self.symbolic_roots[str(d.name)] = [str(d.name)]
+            self.tables.symbolic_roots[str(d.name)] = [str(d.name)]
             typ = BOOL if boolean else IntT(new.lo, new.hi)
             return ir.Param(typ, str(d.name), span=d.name.span)
         if boolean != isinstance(new, bool):
             kind, other = ("a boolean", "true or false") if boolean else ("an integer", "an integer")
-            self.error(f"-D {d.name}={str(new).lower()} does not fit: '{d.name}' is {kind} constant, "
+            self.tables.error(f"-D {d.name}={str(new).lower()} does not fit: '{d.name}' is {kind} constant, "
                        f"so its value must be {other}", d.name.span)
             return value
         return new
@@ -234,125 +167,109 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
 
     def _atoms(self) -> None:
         """Register the bare names of every `{a, b}` type and of object value sets as atoms."""
-        for typ in _all_types(self.decls):
+        for typ in _all_types(self.tables.decls):
             if isinstance(typ, ast.EnumType):
                 for m in typ.members:
-                    if isinstance(m, ast.Name) and m.id not in self.consts:
+                    if isinstance(m, ast.Name) and m.id not in self.tables.consts:
                         self._atom(m.id)
-        for obj in self._of(ast.BuiltinObject):
+        for obj in self.tables.of(ast.BuiltinObject):
             for arg in obj.args:
                 if str(arg.name) == "values" and names_int(arg.value, self.aliases_names()):
                     continue
                 if str(arg.name) in ("values", "keys", "initial"):
                     for m in _bare_names(arg.value):
-                        if m not in self.consts and m not in self.aliases_names():
+                        if m not in self.tables.consts and m not in self.aliases_names():
                             self._atom(m)
 
     def aliases_names(self) -> set[str]:
-        return {str(d.name) for d in self._of(ast.TypeDecl)}
+        return {str(d.name) for d in self.tables.of(ast.TypeDecl)}
 
     def _atom(self, name: ast.Ident) -> None:
         text = str(name)
-        clash = {str(d.name): "constant" for d in self._of(ast.Const)}
-        clash.update({str(d.name): "node role" for d in self._of(ast.NodeDecl)})
-        clash.update({str(d.name): "address" for d in self._of(ast.Address)})
-        clash.update({str(d.name): "function" for d in self._of(ast.Def)})
+        clash = {str(d.name): "constant" for d in self.tables.of(ast.Const)}
+        clash.update({str(d.name): "node role" for d in self.tables.of(ast.NodeDecl)})
+        clash.update({str(d.name): "address" for d in self.tables.of(ast.Address)})
+        clash.update({str(d.name): "function" for d in self.tables.of(ast.Def)})
         if text in clash:
-            self.error(f"enumeration value '{text}' is already declared as a {clash[text]}", name.span)
+            self.tables.error(f"enumeration value '{text}' is already declared as a {clash[text]}", name.span)
         elif text in BUILTIN_NAMES and text != "ok":
-            self.error(f"'{text}' is a built-in name and cannot be an enumeration value", name.span)
-        elif text not in self.atoms:
-            self.atoms[text] = name.span
+            self.tables.error(f"'{text}' is a built-in name and cannot be an enumeration value", name.span)
+        elif text not in self.tables.atoms:
+            self.tables.atoms[text] = name.span
 
     # -------------------------------------------------- roles and types
 
     def _roles(self) -> None:
         gid = 0
-        for d in self._of(ast.NodeDecl):
+        for d in self.tables.of(ast.NodeDecl):
             name = str(d.name)
-            self.roles[name] = d
-            self.single_roles[name] = d.count is None
-            count = 1 if d.count is None else self.constant_int(d.count, f"the number of '{name}' nodes", 1)
+            self.tables.roles[name] = d
+            self.tables.single_roles[name] = d.count is None
+            count = 1 if d.count is None else self.exprs.constant_int(d.count, f"the number of '{name}' nodes", 1)
             count = count or 1
             if d.count is None:
                 ids = (ir.NodeId(gid, name, -1),)
             else:
                 ids = tuple(ir.NodeId(gid + i, name, i) for i in range(count))
-            self.node_ids[name] = ids
-            self.role_vars[name] = {}
+            self.tables.node_ids[name] = ids
+            self.tables.role_vars[name] = {}
             gid += len(ids)
-        for d in self._of(ast.TypeDecl):
-            if str(d.name) in self.aliases or str(d.name) in self.roles or str(d.name) in BUILTIN_TYPES:
-                self.error(f"type '{d.name}' is already declared", d.name.span)
+        for d in self.tables.of(ast.TypeDecl):
+            if str(d.name) in self.tables.aliases or str(d.name) in self.tables.roles or str(d.name) in BUILTIN_TYPES:
+                self.tables.error(f"type '{d.name}' is already declared", d.name.span)
             else:
-                self.aliases[str(d.name)] = d
+                self.tables.aliases[str(d.name)] = d
 
     # -------------------------------------------------- messages and addresses
 
     def _messages(self) -> None:
-        for d in self._of(ast.Message):
+        for d in self.tables.of(ast.Message):
             name = str(d.name)
-            if name in self.messages:
-                self.error(f"message '{name}' is declared twice", d.name.span,
-                           (Note("first declared here", self.message_decls[name].name.span),))
+            if name in self.tables.messages:
+                self.tables.error(f"message '{name}' is declared twice", d.name.span,
+                           (Note("first declared here", self.tables.message_decls[name].name.span),))
                 continue
-            self._distinct([p.name for p in d.params], "field")
-            fields = tuple((str(p.name), self.type_of(p.type, f"field '{p.name}'")) for p in d.params)
-            self.messages[name] = ir.MessageType(name, fields, span=d.span)
-            self.message_decls[name] = d
+            self.tables.distinct([p.name for p in d.params], "field")
+            fields = tuple((str(p.name), self.types.type_of(p.type, f"field '{p.name}'")) for p in d.params)
+            self.tables.messages[name] = ir.MessageType(name, fields, span=d.span)
+            self.tables.message_decls[name] = d
 
     def _addresses(self) -> None:
-        for d in self._of(ast.Address):
-            value = self.constant(d.init, f"the initial node of address '{d.name}'")
+        for d in self.tables.of(ast.Address):
+            value = self.exprs.constant(d.init, f"the initial node of address '{d.name}'")
             if value is None:
                 continue
             if not isinstance(value, ir.NodeId):
-                self.error(f"an address points to one node, e.g. 'address {d.name} = replica[0]'", d.init.span)
+                self.tables.error(f"an address points to one node, e.g. 'address {d.name} = replica[0]'", d.init.span)
                 continue
-            self.addresses[str(d.name)] = ir.Address(str(d.name), value, (value.role,))
+            self.tables.addresses[str(d.name)] = ir.Address(str(d.name), value, (value.role,))
 
     # -------------------------------------------------- variables
-
-    def _var(self, v: ast.VarDecl, ctx: Ctx, what: str) -> ir.VarDecl:
-        typ = self.type_of(v.type, what)
-        if v.init is not None:
-            init = self.expect(v.init, ctx, typ, f"the initial value of '{v.name}'")
-        else:
-            init = self._default(typ, v)
-        return ir.VarDecl(str(v.name), typ, init, v.durable, v.replicated, span=v.span)
-
-    def _default(self, typ: Type, v: ast.VarDecl) -> ir.Expr:
-        value = default_value(typ, self.node_ids)
-        if value is NO_DEFAULT:
-            self.error(f"'{v.name}' needs an initial value: {describe(typ)} has no default "
-                       "(use 'option handle' for a request kept for later)", v.name.span)
-            return ir.Lit(ANY, None, span=v.span)
-        return ir.Lit(typ, value, span=v.span)
 
     def _role_vars(self, d: ast.NodeDecl) -> tuple[ir.VarDecl, ...]:
         role = str(d.name)
         out = []
         for v in d.vars:
             name = str(v.name)
-            if name in self.role_vars[role]:
-                self.error(f"variable '{name}' is declared twice in '{role}'", v.name.span)
+            if name in self.tables.role_vars[role]:
+                self.tables.error(f"variable '{name}' is declared twice in '{role}'", v.name.span)
                 continue
             clash = self._global_clash(name)
             if clash:
-                self.error(f"variable '{name}' has the same name as {clash}; rename one of them", v.name.span)
-            decl = self._var(v, Ctx(INIT, role=role), f"variable '{name}'")
-            self.role_vars[role][name] = decl
+                self.tables.error(f"variable '{name}' has the same name as {clash}; rename one of them", v.name.span)
+            decl = self.types.var(v, Ctx(INIT, role=role), f"variable '{name}'")
+            self.tables.role_vars[role][name] = decl
             out.append(decl)
         return tuple(out)
 
     def _global_clash(self, name: str) -> str | None:
-        if name in self.consts:
+        if name in self.tables.consts:
             return "a constant"
-        if name in self.roles:
+        if name in self.tables.roles:
             return "a node role"
-        if name in self.atoms:
+        if name in self.tables.atoms:
             return "an enumeration value"
-        if name in self.addresses:
+        if name in self.tables.addresses:
             return "an address"
         if name in BUILTIN_NAMES:
             return "a built-in name"
@@ -367,12 +284,12 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         for h in d.handlers:
             key = _handler_key(h)
             if key is not None and key in named:
-                self.error(f"'{role}' already has {key[0]} '{key[1]}'", h.span,
+                self.tables.error(f"'{role}' already has {key[0]} '{key[1]}'", h.span,
                            (Note("the first one is here", named[key].span),))
             elif key is not None:
                 named[key] = h
             handlers.append(self._handler(role, h))
-        return ir.Role(role, len(self.node_ids[role]), d.count is None, self.node_ids[role],
+        return ir.Role(role, len(self.tables.node_ids[role]), d.count is None, self.tables.node_ids[role],
                        variables, tuple(handlers), span=d.span)
 
     def _handler(self, role: str, h: ast.Handler) -> ir.Handler:
@@ -385,157 +302,157 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
                 return self._on_request(role, h, ctx)
             case ast.Action() | ast.Timeout():
                 kind = "action" if isinstance(h, ast.Action) else "timeout"
-                guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
-                body = self.block(h.body, ctx)
+                guard = self.exprs.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+                body = self.stmts.block(h.body, ctx)
                 return ir.Handler(kind, role, str(h.name), (), None, None, guard, body,
                                   tuple(frame.locals), span=h.span)
             case ast.OnRestart():
-                body = self.block(h.body, ctx)
+                body = self.stmts.block(h.body, ctx)
                 return ir.Handler("restart", role, "restart", (), None, None, None, body,
                                   tuple(frame.locals), span=h.span)
         raise TypeError(f"unknown handler {h!r}")
 
     def _on_message(self, role: str, h: ast.OnMessage, ctx: Ctx) -> ir.Handler:
-        message = self.messages.get(str(h.message))
+        message = self.tables.messages.get(str(h.message))
         fields: tuple[tuple[str, Type], ...] = message.fields if message else ()
         if message is None:
-            hint = did_you_mean(str(h.message), self.messages)
-            self.error(f"unknown message '{h.message}'{hint}", h.message.span)
+            hint = did_you_mean(str(h.message), self.tables.messages)
+            self.tables.error(f"unknown message '{h.message}'{hint}", h.message.span)
             fields = tuple((str(p), ANY) for p in h.params)
         elif len(h.params) != len(fields):
-            self.error(f"message '{h.message}' has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
+            self.tables.error(f"message '{h.message}' has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
                        f"but the handler names {len(h.params)}", h.message.span,
-                       (Note(f"'{h.message}' is declared here", self.message_decls[str(h.message)].name.span),))
+                       (Note(f"'{h.message}' is declared here", self.tables.message_decls[str(h.message)].name.span),))
             fields = tuple((str(p), ANY) for p in h.params)
-        self._distinct(list(h.params) + [h.sender], "name")
+        self.tables.distinct(list(h.params) + [h.sender], "name")
         params = []
         for name, (_, ftype) in zip(h.params, fields):
-            local = self.bind_local(ctx, name, ftype)
+            local = self.exprs.bind_local(ctx, name, ftype)
             params.append(local)
             ctx = ctx.bind(str(name), local)
-        sender = self.bind_local(ctx, h.sender, NodeT(self._senders(str(h.message))))
+        sender = self.exprs.bind_local(ctx, h.sender, NodeT(self._senders(str(h.message))))
         ctx = ctx.bind(str(h.sender), sender)
-        guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
-        body = self.block(h.body, ctx)
+        guard = self.exprs.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+        body = self.stmts.block(h.body, ctx)
         return ir.Handler("message", role, str(h.message), tuple(params), sender, None, guard, body,
                           tuple(ctx.frame.locals), span=h.span)
 
     def _senders(self, message: str) -> tuple[str, ...]:
         """The roles that send `message` somewhere in their handlers (all roles if none does)."""
-        roles = tuple(str(d.name) for d in self._of(ast.NodeDecl)
+        roles = tuple(str(d.name) for d in self.tables.of(ast.NodeDecl)
                       if any(_sends(h.body, message) for h in d.handlers))
-        return roles or tuple(self.roles)
+        return roles or tuple(self.tables.roles)
 
     def _on_request(self, role: str, h: ast.OnRequest, ctx: Ctx) -> ir.Handler:
-        op = self.object.op(str(h.op)) if self.object else None
-        if self.object is None:
-            if not self._declares_object():
-                self.error("a request handler needs an 'object' declaration (what clients see)", h.span)
+        op = self.tables.object.op(str(h.op)) if self.tables.object else None
+        if self.tables.object is None:
+            if not self.tables.declares_object():
+                self.tables.error("a request handler needs an 'object' declaration (what clients see)", h.span)
         elif op is None:
-            names = [o.name for o in self.object.ops]
-            self.error(f"'{self.object.name}' has no operation '{h.op}'{did_you_mean(str(h.op), names)}; "
+            names = [o.name for o in self.tables.object.ops]
+            self.tables.error(f"'{self.tables.object.name}' has no operation '{h.op}'{did_you_mean(str(h.op), names)}; "
                        f"its operations are {quote_list(names, 'and')}", h.op.span)
         elif len(op.params) != len(h.params):
-            self.error(f"operation '{op.name}' takes {len(op.params)} argument"
+            self.tables.error(f"operation '{op.name}' takes {len(op.params)} argument"
                        f"{'s' if len(op.params) != 1 else ''}, but the handler names {len(h.params)}",
                        h.op.span)
             op = None
         types = [t for _, t in op.params] if op else [ANY] * len(h.params)
-        self._distinct(list(h.params) + ([h.handle] if h.handle else []), "name")
+        self.tables.distinct(list(h.params) + ([h.handle] if h.handle else []), "name")
         params = []
         for name, typ in zip(h.params, types):
-            local = self.bind_local(ctx, name, typ)
+            local = self.exprs.bind_local(ctx, name, typ)
             params.append(local)
             ctx = ctx.bind(str(name), local)
         handle = None
         if h.handle is not None:
-            handle = self.bind_local(ctx, h.handle, HandleT())
+            handle = self.exprs.bind_local(ctx, h.handle, HandleT())
             ctx = ctx.bind(str(h.handle), handle)
         fallback = ir.Operation(str(h.op), (), ANY, True)
         from dataclasses import replace
         ctx = replace(ctx, request=op or fallback)
-        guard = self.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
-        body = self.block(h.body, ctx)
+        guard = self.exprs.boolean(h.guard, ctx, "the guard") if h.guard is not None else None
+        body = self.stmts.block(h.body, ctx)
         return ir.Handler("request", role, str(h.op), tuple(params), None, handle, guard, body,
                           tuple(ctx.frame.locals), span=h.span)
 
     # -------------------------------------------------- clients and environment
 
     def _clients(self) -> ir.Clients | None:
-        decls = self._of(ast.Clients)
+        decls = self.tables.of(ast.Clients)
         if not decls:
             return None
         d = decls[0]
-        count = self.constant_int(d.count, "the number of clients", 1)
-        ops = self.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
-        if self.object is None and not self._declares_object():
-            self.error("clients need an 'object' declaration: what they read and write", d.span)
+        count = self.exprs.constant_int(d.count, "the number of clients", 1)
+        ops = self.exprs.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
+        if self.tables.object is None and not self.tables.declares_object():
+            self.tables.error("clients need an 'object' declaration: what they read and write", d.span)
         return ir.Clients(count or 1, ops or 1)
 
     def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
-        decls = self._of(ast.Route)
+        decls = self.tables.of(ast.Route)
         serving = tuple(n for r in roles if any(h.kind == "request" for h in r.handlers) for n in r.ids)
         if not decls:
             if clients is not None and not serving:
-                self.error("clients are declared but no node has a request handler", self._of(ast.Clients)[0].span)
+                self.tables.error("clients are declared but no node has a request handler", self.tables.of(ast.Clients)[0].span)
             return ir.Routing("any", serving) if clients is not None else None
         d = decls[0]
-        if isinstance(d.target, ast.Name) and str(d.target.id) in self.addresses and d.mode == "fixed":
+        if isinstance(d.target, ast.Name) and str(d.target.id) in self.tables.addresses and d.mode == "fixed":
             return ir.Routing("address", (), str(d.target.id))
-        value = self.constant(d.target, "the routing target")
+        value = self.exprs.constant(d.target, "the routing target")
         if d.mode == "fixed":
             if value is not None and not isinstance(value, ir.NodeId):
                 hint = " (for a set of nodes write 'route clients to any ...')" if isinstance(value, frozenset) else ""
-                self.error(f"the routing target must be one node or an address{hint}", d.target.span)
+                self.tables.error(f"the routing target must be one node or an address{hint}", d.target.span)
                 return None
             return ir.Routing("fixed", (value,) if value is not None else ())  # type: ignore[arg-type]
         if value is not None and (not isinstance(value, frozenset) or not value
                                   or not all(isinstance(n, ir.NodeId) for n in value)):
-            self.error("'route clients to any' needs a non-empty set of nodes, e.g. 'any replica'", d.target.span)
+            self.tables.error("'route clients to any' needs a non-empty set of nodes, e.g. 'any replica'", d.target.span)
             return None
         return ir.Routing("any", tuple(sorted(value or ())))
 
     def _network(self) -> ir.Network:
-        decls = self._of(ast.Network)
+        decls = self.tables.of(ast.Network)
         if not decls:
             return ir.Network()
         mode, lossy, seen_mode = "unordered", False, None
         for word in decls[0].options:
             if word in ir.NETWORK_MODES:
                 if seen_mode is not None:
-                    self.error(f"the network is either {seen_mode} or {word}, not both", word.span)
+                    self.tables.error(f"the network is either {seen_mode} or {word}, not both", word.span)
                 seen_mode, mode = word, str(word)
             elif word == "lossy":
                 lossy = True
             else:
                 choices = list(ir.NETWORK_MODES) + ["lossy"]
-                self.error(f"unknown network option '{word}'{did_you_mean(str(word), choices)}; "
+                self.tables.error(f"unknown network option '{word}'{did_you_mean(str(word), choices)}; "
                            f"the options are {quote_list(choices)}", word.span)
         return ir.Network(mode, lossy)
 
     def _faults(self, network: ir.Network, clients: ir.Clients | None) -> ir.Faults:
-        decls = self._of(ast.Faults)
+        decls = self.tables.of(ast.Faults)
         budgets: dict[str, int] = {}
         spans: dict[str, Span | None] = {}
         for b in decls[0].budgets if decls else ():
             name = str(b.name)
             if name not in ir.FAULT_KINDS:
-                self.error(f"unknown fault '{name}'{did_you_mean(name, ir.FAULT_KINDS)}; the faults are "
+                self.tables.error(f"unknown fault '{name}'{did_you_mean(name, ir.FAULT_KINDS)}; the faults are "
                            f"{quote_list(list(ir.FAULT_KINDS), 'and')}", b.name.span)
                 continue
             if b.op != "<=":
-                self.error(f"a fault budget is written '{name} <= N', not '{b.op}'", b.span)
+                self.tables.error(f"a fault budget is written '{name} <= N', not '{b.op}'", b.span)
             if name in budgets:
-                self.error(f"the budget for '{name}' is given twice", b.name.span)
-            bound = self.constant_int(b.bound, f"the budget for '{name}'", 0)
+                self.tables.error(f"the budget for '{name}' is given twice", b.name.span)
+            bound = self.exprs.constant_int(b.bound, f"the budget for '{name}'", 0)
             budgets[name], spans[name] = bound or 0, spans.get(name, b.name.span)
         for name in budgets:
             problem = requirement(name, budgets, network, clients is not None) if budgets[name] else None
             if problem is not None:
-                nets = self._of(ast.Network) if name in ("loss", "duplicate") else []
-                self.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
-        if self.fault_override is not None and not self.diagnostics:  # spec errors first
-            budgets = override(budgets, self.fault_override, network, clients is not None)
+                nets = self.tables.of(ast.Network) if name in ("loss", "duplicate") else []
+                self.tables.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
+        if self.tables.fault_override is not None and not self.tables.diagnostics:  # spec errors first
+            budgets = override(budgets, self.tables.fault_override, network, clients is not None)
         return faults_of(budgets, network)
 
     # -------------------------------------------------- properties
@@ -543,13 +460,13 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
     def _properties(self, clients: ir.Clients | None) -> tuple[ir.Property, ...]:
         out: list[ir.Property] = []
         seen: dict[str, Span | None] = {}
-        for d in self.decls:
+        for d in self.tables.decls:
             if isinstance(d, ast.Invariant):
                 if str(d.name) in seen:
-                    self.error(f"property '{d.name}' is declared twice", d.name.span,
+                    self.tables.error(f"property '{d.name}' is declared twice", d.name.span,
                                (Note("first declared here", seen[str(d.name)]),))
                 seen[str(d.name)] = d.name.span
-                expr = self.boolean(d.expr, Ctx(PROPERTY, frame=Frame()), f"invariant '{d.name}'")
+                expr = self.exprs.boolean(d.expr, Ctx(PROPERTY, frame=Frame()), f"invariant '{d.name}'")
                 out.append(ir.Property(str(d.name), kinds.INVARIANT.name, expr, span=d.span))
             elif isinstance(d, ast.Check):
                 prop = self._check_decl(d, clients, seen)
@@ -561,20 +478,20 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         name = str(d.name)
         if name not in kinds.CHECKS:
             hint = did_you_mean(name, [*kinds.CHECKS, kinds.INVARIANT.name])
-            self.error(f"unknown check '{name}'{hint}; the checks are {quote_list(list(kinds.CHECKS))}", d.name.span)
+            self.tables.error(f"unknown check '{name}'{hint}; the checks are {quote_list(list(kinds.CHECKS))}", d.name.span)
             return None
         if name in seen:
-            self.error(f"'check {name}' is written twice", d.name.span, (Note("first written here", seen[name]),))
+            self.tables.error(f"'check {name}' is written twice", d.name.span, (Note("first written here", seen[name]),))
             return None
         seen[name] = d.name.span
         kind = kinds.of(name)
-        if kind.clients and (clients is None or not self._declares_object()):
-            self.error(f"'check {name}' is about what clients observe: declare an 'object' and "
+        if kind.clients and (clients is None or not self.tables.declares_object()):
+            self.tables.error(f"'check {name}' is about what clients observe: declare an 'object' and "
                        "'clients N'", d.span)
-        elif self.object is not None and not kind.defined_for(self.object.kind):
+        elif self.tables.object is not None and not kind.defined_for(self.tables.object.kind):
             self._undefined_for_object(kind, d)
-        if kind is kinds.CONVERGES and not any(v.replicated for r in self.role_vars.values() for v in r.values()):
-            self.error("'check converges' compares the variables marked 'replicated', and there are "
+        if kind is kinds.CONVERGES and not any(v.replicated for r in self.tables.role_vars.values() for v in r.values()):
+            self.tables.error("'check converges' compares the variables marked 'replicated', and there are "
                        "none: write 'replicated var ...'", d.span)
         return ir.Property(name, name, span=d.span)
 
@@ -582,10 +499,10 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         """A check on an object it is not defined for: the session checks on a user-defined
         object, whose reads do not say which writes they reflect; the write-order checks on
         an object whose reads cannot show a later write without an earlier one."""
-        obj = self.object
+        obj = self.tables.object
         assert obj is not None and kind.objects is not None
         if kind.objects == kinds.BUILTIN_OBJECTS:
-            self.error(f"'check {kind.name}' is defined for the built-in objects ({', '.join(kind.objects)}), "
+            self.tables.error(f"'check {kind.name}' is defined for the built-in objects ({', '.join(kind.objects)}), "
                        f"whose reads show which writes they reflect; '{obj.name}' is user-defined",
                        d.span, (Note("the object is declared here", obj.span),))
             return
@@ -598,7 +515,7 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         else:
             why = f"'{obj.name}' is user-defined, so which writes its reads reflect is unknown"
             instead = "use 'object set' or 'object log', whose read() shows every write it reflects"
-        self.error(f"'check {name}' needs reads that show several writes at once; {why}", d.span,
+        self.tables.error(f"'check {name}' needs reads that show several writes at once; {why}", d.span,
                    (Note("the object is declared here", obj.span), Note(instead)))
 
 # ---------------------------------------------------------------- helpers

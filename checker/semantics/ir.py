@@ -28,8 +28,6 @@ from checker.diagnostics import Span
 from checker.props import kinds
 from checker.semantics.types import IntT, Type
 
-
-
 # ---------------------------------------------------------------- values
 
 

@@ -1,47 +1,64 @@
 """Resolving type expressions to finite types, and the default value of each type.
 
-`TypeResolution` is a mixin of the checker: aliases are resolved lazily with cycle
+`TypeResolution` is one part of the checker, over the run's tables and the expression part
+(for constant bounds); it also types variable declarations and their initial values: aliases are resolved lazily with cycle
 detection, ranges and enumerations are folded from constants, and every declared type must
 be finite.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from checker.diagnostics import Note, did_you_mean
 from checker.dsl import ast
 from checker.semantics import ir
+from checker.semantics.exprs import ExprLowering
+from checker.semantics.scope import Ctx
+from checker.semantics.tables import Tables
 from checker.semantics.types import (
-    ANY, BOOL, AnyT, AtomT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT,
-    TupleT, Type, describe, is_finite,
+    ANY,
+    BOOL,
+    AnyT,
+    AtomT,
+    ClientT,
+    HandleT,
+    IntT,
+    MapT,
+    NodeT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    describe,
+    is_finite,
 )
-
-if TYPE_CHECKING:
-    from checker.semantics.check import Checker
 
 BUILTIN_TYPES = ("node", "client", "handle")
 MAX_DOMAIN = 10_000
 
 
 class TypeResolution:
-    """Mixin: type expressions to types. See the module docstring."""
+    """Type expressions to types. See the module docstring."""
 
-    def type_of(self: "Checker", t: ast.TypeExpr, what: str) -> Type:
+    def __init__(self, tables: Tables, exprs: ExprLowering) -> None:
+        self.tables, self.exprs = tables, exprs
+
+    def type_of(self, t: ast.TypeExpr, what: str) -> Type:
         """Resolve a type expression; report and return ANY when it is wrong or not finite
         (integers are unbounded in a spec whose object has `values = int`)."""
         resolved = self._type(t)
-        if not isinstance(resolved, AnyT) and not is_finite(resolved, ints=self.unbounded_data()):
-            self.error(f"the type of {what} is not finite: {describe(resolved)}", t.span)
+        if not isinstance(resolved, AnyT) and not is_finite(resolved, ints=self.tables.unbounded_data()):
+            self.tables.error(f"the type of {what} is not finite: {describe(resolved)}", t.span)
             return ANY
         return resolved
 
-    def _type(self: "Checker", t: ast.TypeExpr) -> Type:
+    def _type(self, t: ast.TypeExpr) -> Type:
         match t:
             case ast.BoolType():
                 return BOOL
             case ast.TypeName(name=name):
-                return self._named_type(name)
+                return self.named_type(name)
             case ast.RangeType(lo=lo, hi=hi):
                 return self._range_type(t, lo, hi)
             case ast.EnumType(members=members):
@@ -51,85 +68,102 @@ class TypeResolution:
             case ast.MapType(key=key, value=value):
                 return MapT(self._type(key), self._type(value))
             case ast.SeqType(elem=elem, max_len=n):
-                top = self.constant_int(n, "the maximum length of a sequence", 0)
+                top = self.exprs.constant_int(n, "the maximum length of a sequence", 0)
                 return SeqT(self._type(elem), top) if top is not None else ANY
             case ast.OptionType(inner=inner):
                 inside = self._type(inner)
                 return OptionT(inside) if not isinstance(inside, OptionT) else inside
             case ast.RecordType(fields=fields):
-                self._distinct([f.name for f in fields], "field")
+                self.tables.distinct([f.name for f in fields], "field")
                 unique = {str(f.name): self._type(f.type) for f in fields}
                 return RecordT(tuple(sorted(unique.items())))
             case ast.TupleType(elems=elems):
                 return TupleT(tuple(self._type(e) for e in elems))
         raise TypeError(f"unknown type node {t!r}")
 
-    def _named_type(self: "Checker", name: ast.Ident) -> Type:
+    def named_type(self, name: ast.Ident) -> Type:
         text = str(name)
-        if text in self.roles:
+        if text in self.tables.roles:
             return NodeT((text,))
         if text == "node":
-            return NodeT(tuple(self.roles))
+            return NodeT(tuple(self.tables.roles))
         if text == "client":
             return ClientT()
         if text == "handle":
             return HandleT()
-        if text in self.object_types:
-            return self.object_types[text]
-        if text in self.aliases:
+        if text in self.tables.object_types:
+            return self.tables.object_types[text]
+        if text in self.tables.aliases:
             return self._alias(text, name)
-        known = list(self.aliases) + list(self.roles) + list(BUILTIN_TYPES) + list(self.object_types) + ["bool"]
+        known = list(self.tables.aliases) + list(self.tables.roles) + list(BUILTIN_TYPES) + list(self.tables.object_types) + ["bool"]
         hint = did_you_mean(text, known)
         if text in ("Value", "Key") and not hint:
             hint = " (the object declares 'Value' and, for kv, 'Key': add an 'object' declaration)"
-        self.error(f"unknown type '{text}'{hint}", name.span)
+        self.tables.error(f"unknown type '{text}'{hint}", name.span)
         return ANY
 
-    def _alias(self: "Checker", text: str, use: ast.Ident) -> Type:
-        if text in self.alias_types:
-            return self.alias_types[text]
-        if text in self.resolving:
-            self.error(f"type '{text}' is defined in terms of itself", use.span,
-                       (Note("defined here", self.aliases[text].name.span),))
+    def _alias(self, text: str, use: ast.Ident) -> Type:
+        if text in self.tables.alias_types:
+            return self.tables.alias_types[text]
+        if text in self.tables.resolving:
+            self.tables.error(f"type '{text}' is defined in terms of itself", use.span,
+                       (Note("defined here", self.tables.aliases[text].name.span),))
             return ANY
-        self.resolving.append(text)
+        self.tables.resolving.append(text)
         try:
-            resolved = self._type(self.aliases[text].type)
+            resolved = self._type(self.tables.aliases[text].type)
         finally:
-            self.resolving.pop()
-        self.alias_types[text] = resolved
+            self.tables.resolving.pop()
+        self.tables.alias_types[text] = resolved
         return resolved
 
-    def _range_type(self: "Checker", t: ast.TypeExpr, lo: ast.Expr, hi: ast.Expr) -> Type:
-        a = self.constant_int(lo, "a range bound")
-        b = self.constant_int(hi, "a range bound")
+    def _range_type(self, t: ast.TypeExpr, lo: ast.Expr, hi: ast.Expr) -> Type:
+        a = self.exprs.constant_int(lo, "a range bound")
+        b = self.exprs.constant_int(hi, "a range bound")
         if a is None or b is None:
             return ANY
         if a > b:
-            self.error(f"empty range {a}..{b}: the lower bound is above the upper one", t.span)
+            self.tables.error(f"empty range {a}..{b}: the lower bound is above the upper one", t.span)
             return ANY
         if b - a + 1 > MAX_DOMAIN:
-            self.error(f"range {a}..{b} has {b - a + 1} values; at most {MAX_DOMAIN} are allowed", t.span)
+            self.tables.error(f"range {a}..{b} has {b - a + 1} values; at most {MAX_DOMAIN} are allowed", t.span)
             return ANY
         return IntT(a, b)
 
-    def _enum_type(self: "Checker", t: ast.TypeExpr, members: tuple[ast.Expr, ...]) -> Type:
+    def _enum_type(self, t: ast.TypeExpr, members: tuple[ast.Expr, ...]) -> Type:
         values = []
         for m in members:
-            if isinstance(m, ast.Name) and m.id in self.atoms:
+            if isinstance(m, ast.Name) and m.id in self.tables.atoms:
                 values.append(str(m.id))
             else:
-                values.append(self.constant(m, "a member of an enumeration"))
+                values.append(self.exprs.constant(m, "a member of an enumeration"))
         if any(v is None for v in values):
             return ANY
         if all(isinstance(v, str) for v in values):
-            self._distinct([m.id for m in members if isinstance(m, ast.Name)], "enumeration value")
+            self.tables.distinct([m.id for m in members if isinstance(m, ast.Name)], "enumeration value")
             return AtomT(tuple(dict.fromkeys(values)))  # type: ignore[arg-type]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             ints = tuple(sorted(set(values)))  # type: ignore[type-var]
             return IntT(ints[0], ints[-1], ints)  # type: ignore[arg-type]
-        self.error("an enumeration lists names or integers, not a mix", t.span)
+        self.tables.error("an enumeration lists names or integers, not a mix", t.span)
         return ANY
+
+    def var(self, v: ast.VarDecl, ctx: Ctx, what: str) -> ir.VarDecl:
+        """A variable declaration of a node or the object, typed, with its initial value."""
+        typ = self.type_of(v.type, what)
+        if v.init is not None:
+            init = self.exprs.expect(v.init, ctx, typ, f"the initial value of '{v.name}'")
+        else:
+            init = self._default(typ, v)
+        return ir.VarDecl(str(v.name), typ, init, v.durable, v.replicated, span=v.span)
+
+    def _default(self, typ: Type, v: ast.VarDecl) -> ir.Expr:
+        value = default_value(typ, self.tables.node_ids)
+        if value is NO_DEFAULT:
+            self.tables.error(f"'{v.name}' needs an initial value: {describe(typ)} has no default "
+                       "(use 'option handle' for a request kept for later)", v.name.span)
+            return ir.Lit(ANY, None, span=v.span)
+        return ir.Lit(typ, value, span=v.span)
 
 
 NO_DEFAULT = object()  # what default_value returns for a type without a natural first value
