@@ -15,20 +15,40 @@ steps in is part of what makes a trace's path replayable.
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from itertools import combinations, permutations
+from typing import TYPE_CHECKING, Callable
 
 from checker.model import values
-from checker.model.emit import Path
-from checker.model.exprgen import Env, Unsupported
-from checker.model.layout import may_abandon, request_targets
+from checker.model.emit import Emitter, Path
+from checker.model.exprgen import Env, Tables, Unsupported
+from checker.model.layout import Layout, may_abandon, request_targets
+from checker.semantics import ir
 
 MAX_PARTITION_NODES = 16
 
 
 class EnvironmentSteps:
-    """Client and fault steps, for ModelGenerator (which provides p, layout, t, out, labeled,
-    _fresh, _emit, _maybe, block and initial_value)."""
+    """Client and fault steps, for ModelGenerator, which provides what is declared here
+    (the program, its layout, the constant tables, the emitter and the helpers)."""
+
+    p: ir.Program
+    layout: Layout
+    t: Tables
+    out: Emitter
+    mode: str
+    labeled: bool
+
+    if TYPE_CHECKING:  # defined by codegen.ModelGenerator
+        def _fresh(self) -> str: ...
+
+        def _emit(self, path: Path) -> None: ...
+
+        def _maybe(self, header: str | None) -> AbstractContextManager[None]: ...
+
+        def block(self, stmts: tuple[ir.Stmt, ...], path: Path, cont: Callable[[Path], None]) -> None: ...
+
+        def initial_value(self, v: ir.VarDecl, gid: int) -> object: ...
 
     def _clients(self) -> None:
         """Client steps: invoke an operation (any arguments, any routing choice), or, within
@@ -100,7 +120,7 @@ class EnvironmentSteps:
                         self.out.line(f"l[{b}] += 1")
                         self._emit(Path(Env("l", g), "continue", f"('crash', {g})"))
         if f.restart:
-            self._restarts(lay.env("budget", "restart"), down)
+            self._restarts(lay.at("budget", "restart"), lay.at("down"))
         if f.pause:
             b = lay.env("budget", "pause")
             for g in gids:

@@ -53,7 +53,12 @@ class Layout:
         return self.index[Slot("var", gid, name)]
 
     def env(self, kind: str, name: str = "", node: int = -1) -> int | None:
+        """The position of a slot of the environment, or None when the program has none."""
         return self.index.get(Slot(kind, node, name))
+
+    def at(self, kind: str, name: str = "", node: int = -1) -> int:
+        """The position of a slot the caller knows the program has (KeyError otherwise)."""
+        return self.index[Slot(kind, node, name)]
 
     def inbox(self, gid: int) -> int | None:
         return self.index.get(Slot("inbox", gid))
