@@ -408,9 +408,10 @@ class ModelGenerator(EnvironmentSteps):
     def _fit(self, value: str, src: Type, dst: Type, s: ir.Stmt, what: str) -> None:
         if values.within(src, dst):
             return
-        message = self.t.const(f"the value {{}} does not fit {what} of type {describe(dst)}")
+        # concatenated, not str.format: the type's text has braces of its own ({0, 2, 4})
+        after = self.t.const(f" does not fit {what} of type {describe(dst)}")
         self.out.line(f"if not _fits({value}, {self.t.const(dst)}): "
-                      f"_fail({self.t.span(s.span)}, {message}.format(_show({value}, {self.t.const(dst)})))")
+                      f"_fail({self.t.span(s.span)}, 'the value ' + _show({value}, {self.t.const(dst)}) + {after})")
 
     def _send(self, s: ir.Send, env: Env) -> None:
         mtype = self.p.message(s.message)

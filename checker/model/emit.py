@@ -22,11 +22,16 @@ class Emitter:
 
     @contextmanager
     def block(self, header: str):
+        """A block under `header`; one the body leaves empty (a fault budget with no nodes
+        to apply it to) gets `pass`, so the source always compiles."""
         self.line(header)
         self.depth += 1
+        size = len(self.lines)
         try:
             yield
         finally:
+            if len(self.lines) == size:
+                self.line("pass")
             self.depth -= 1
 
     def name(self, prefix: str) -> str:
