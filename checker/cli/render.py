@@ -10,7 +10,6 @@ constants and fault budgets unless `-D` or `--faults` are given.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from checker.cli.options import (
 from checker.cli.output import EXIT_OK, emit
 from checker.cli.replay import same_faults
 from checker.errors import UsageError
+from checker.history.jsonfmt import loads
 from checker.model import Model
 from checker.pipeline import compile_spec
 from checker.render.images import DotMissing, write_all, write_file
@@ -138,7 +138,7 @@ def _report(name: str) -> dict:
     it, the property it breaks."""
     try:
         with open(name, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = loads(handle.read(16 << 20))
     except (OSError, ValueError):
         return {}
     if not is_itf(data):

@@ -25,7 +25,7 @@ import re
 
 from checker.diagnostics import did_you_mean, quote_list
 from checker.history.events import NO_KEY, TYPES, Event, Reading
-from checker.history.located import LocatedMap
+from checker.history.located import LocatedMap, number_problem
 
 TOP_FIELDS = ("model", "initial", "operations")
 EVENT_FIELDS = ("process", "type", "f", "value", "key")
@@ -85,7 +85,7 @@ class _Parser:
         if kind == "string":
             return self._string(text, start), start, token.end()
         if kind == "number":
-            return (int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)), start, token.end()
+            return _number(text, start), start, token.end()
         if kind == "word":
             return _WORDS[text], start, token.end()
         if text not in "[{":
@@ -147,6 +147,38 @@ class _Parser:
             wanted = quote_list(list(chars))
             raise JsonError(f"expected {wanted}, got '{token.group()}'", token.start(), len(token.group()))
         return token
+
+
+def _number(text: str, start: int) -> int | float:
+    """An integer, or a float for a number with a fraction or exponent; JsonError for one
+    too long to convert or too large for a double."""
+    problem = number_problem(text, None)
+    if problem is None:
+        value = int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+        problem = number_problem(text, value)
+    if problem:
+        raise JsonError(problem, start, len(text))
+    return value
+
+
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def loads(text: str) -> object:
+    """`json.loads(text)` for JSON files that are not histories (traces, reports), with
+    nesting deeper than MAX_DEPTH refused first, as JsonError located at the bracket that
+    goes too deep, so that no reader reaches Python's recursion limit. Malformed JSON
+    raises json's own JSONDecodeError (a ValueError)."""
+    depth = 0
+    for match in _NESTING.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise JsonError(f"nested more than {MAX_DEPTH} levels deep", match.start())
+        elif char in "]}":
+            depth -= 1
+    return json.loads(text)
 
 
 def parse(text: str) -> tuple[object, int, int]:
