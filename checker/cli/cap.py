@@ -20,7 +20,7 @@ from checker.cli.options import (
     overrides_of,
     search_options,
 )
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, emit, located, write_json
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, emit, located, replay_command, write_json
 from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
@@ -96,8 +96,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
         report = analyse(program, compiling, options, resize)
     except NotApplicable as exc:
         raise UsageError(f"{args.spec}: {exc}") from None
-    defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
-    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    hint = replay_command(args.spec, args.defines, faults.text() if faults else None)
     data = cap_report.data(report, args.spec, program.name, constants_of(program), program.faults,
                            json_report.property_data)
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))

@@ -20,7 +20,7 @@ from checker.cli.options import (
     parse_define,
     search_options,
 )
-from checker.cli.output import EXIT_USAGE, PROG, emit, exit_code, located, write_json
+from checker.cli.output import EXIT_USAGE, emit, exit_code, located, replay_command, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
@@ -110,6 +110,7 @@ class ProgressLine:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
+    engines.check_engine_options(args)
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
     if args.engine == "smt" and args.values is None:
@@ -122,9 +123,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         program, model = compile_spec(args.spec, overrides, "check", faults, args.values)
     results = _engine_results(args, model, parameters)
     result = results[0]
-    defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
-        (f" --faults {faults.text()}" if faults else "")
-    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    hint = replay_command(args.spec, [d for d in args.defines if not isinstance(parse_define(d).value, Symbolic)],
+                          faults.text() if faults else None)
     data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
                                     faults=program.faults.nonzero()) for r in results]
     write_json(args.json, json_report.dumps(data[0] if len(data) == 1 else {

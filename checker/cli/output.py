@@ -15,7 +15,10 @@ Every message names files exactly as the user wrote them, so output is determini
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
+from typing import Sequence
 
 from checker.diagnostics import Diagnostic, Source, render_all
 from checker.errors import CheckerError, UsageError
@@ -61,17 +64,42 @@ def emit(text: str, stream=None) -> None:
         stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
+def make_parent(target: str, option: str) -> None:
+    """Create the directory a file output (`--json FILE`, `--report FILE`, `-o FILE`) goes
+    in when it is missing, as the directory outputs (`--render DIR`, `--itf DIR`) are
+    created; a UsageError naming `option` when that fails."""
+    parent = os.path.dirname(target)
+    if parent:
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else \
+                exc.strerror or type(exc).__name__
+            raise UsageError(f"{option}: cannot create the directory '{parent}': {why}") from None
+
+
 def write_json(target: str | None, text: str) -> None:
+    """`--json`: `text` to the file `target` (its directory created if missing), to stdout
+    for '-', nowhere for None."""
     if target is None:
         return
     if target == "-":
         emit(text)
         return
+    make_parent(target, "--json")
     try:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
     except OSError as exc:
         raise UsageError(f"cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
+
+
+def replay_command(spec: str, defines: Sequence[str], faults: str | None) -> str:
+    """The `capcheck replay` command a report prints under each counterexample, as a
+    template with `{path}` left to fill: every word shell-quoted (a path with spaces or `$`
+    pastes back as it was given), braces escaped for str.format."""
+    words = [PROG, "replay", spec] + [w for d in defines for w in ("-D", d)] + (["--faults", faults] if faults else [])
+    return " ".join(map(shlex.quote, words)).replace("{", "{{").replace("}", "}}") + " {path}"
 
 
 def exit_code(result: CheckResult) -> int:
