@@ -8,7 +8,7 @@ import os
 import sys
 
 from checker.cli.options import add_json_option, positive_float, positive_int
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATED, emit, write_json
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATED, emit, make_parent, write_json
 from checker.errors import UsageError
 from checker.resources import default_memory_limit
 from checker.result import Verdict
@@ -74,6 +74,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if explanation is not None and args.render and explanation.status == "explained":
         from checker.render.images import DotMissing, write_file
         dot = report.explanation_dot(history, explanation)
+        make_parent(args.render, "--render")
         try:
             write_file(dot, args.render)
         except DotMissing as exc:

@@ -21,7 +21,7 @@ from checker.cli.options import (
     faults_override,
     overrides_of,
 )
-from checker.cli.output import EXIT_OK, emit
+from checker.cli.output import EXIT_OK, emit, make_parent
 from checker.cli.replay import same_faults
 from checker.errors import UsageError
 from checker.history.jsonfmt import loads
@@ -117,6 +117,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     prop = _property(report, args.property, trace, given.lasso)
     title = f"{spec}: {prop.name}" if prop is not None else spec
     text = diagram(model, trace, prop, title)
+    make_parent(args.output, "-o")
     try:
         write_file(text, args.output)
     except DotMissing as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from checker.analysis.cap import CapReport
+from checker.cli.output import make_parent
 from checker.errors import UsageError
 from checker.model import Model
 from checker.render import html
@@ -118,6 +119,7 @@ def write_report(target: str, built: tuple[str, bool]) -> None:
     """Write the report; say on stderr what was written and, without `dot`, how to get the
     pictures."""
     text, missing = built
+    make_parent(target, "--report")
     try:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text)
