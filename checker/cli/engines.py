@@ -42,6 +42,13 @@ def add_engine_options(cmd: argparse.ArgumentParser, natural) -> None:
                      help=f"with --engine smt or both: search runs of up to K steps (default {DEFAULT_DEPTH})")
 
 
+def check_engine_options(args: argparse.Namespace) -> None:
+    """Refuse `--depth` without an engine that reads it (it would be ignored silently)."""
+    if args.depth is not None and args.engine == "explicit":
+        raise UsageError("--depth bounds the SMT engine: add --engine smt (or both); the explicit search is "
+                         "bounded with --max-depth")
+
+
 def smt_options(args: argparse.Namespace) -> SmtOptions:
     return SmtOptions(DEFAULT_DEPTH if args.depth is None else args.depth, args.timeout)
 
