@@ -19,7 +19,7 @@ import stat
 
 from checker.diagnostics import Diagnostic, Source
 from checker.dsl import ast, parse_bytes
-from checker.dsl.parser import MAX_FILE_BYTES
+from checker.dsl.parser import MAX_FILE_BYTES, too_large
 from checker.errors import SpecError, UsageError
 from checker.model import Model, Unsupported, compile_model
 from checker.model.values import SpecRuntimeError
@@ -50,9 +50,7 @@ def read_spec(path: str) -> bytes:
         raise UsageError(f"cannot read '{path}': {reason}") from None
     if len(data) > MAX_FILE_BYTES:
         size = f"{info.st_size} bytes" if stat.S_ISREG(info.st_mode) else f"more than {MAX_FILE_BYTES} bytes"
-        raise SpecError([Diagnostic(
-            f"spec file is too large ({size}; the limit is {MAX_FILE_BYTES} bytes)", None)],
-            Source(path, ""))
+        raise too_large(path, data, size)
     return data
 
 
