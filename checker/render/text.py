@@ -225,15 +225,25 @@ def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
 
     named = {k: op(v) for k, v in found.items() if k != "contradicts"}
     out.append("  " + _SESSION_SENTENCES[kind].format(other=op(found["contradicts"]), **named))
-    last = [(r["client"], r["request"]) for r in trace.steps[-1].action.get("replies", ())]
-    if (found["read"]["client"], found["read"]["request"]) in last:
+    last = trace.steps[-1].action.get("replies", ())
+    if (found["read"]["client"], found["read"]["request"]) in [(r["client"], r["request"]) for r in last]:
         return out
     if "shows" in found:
         out.append("  (the violation became definite at the last step, which settled a write the read's "
                    "explanation depended on)")
-    else:
+    elif any(_no_effect(r, calls) for r in last):
         out.append("  (the last reply says that an operation that could have explained it had no effect)")
+    else:
+        out.append("  (the violation became definite at the last step, whose reply settled that an operation "
+                   "the explanation depended on took effect)")
     return out
+
+
+def _no_effect(reply: dict, calls: dict[str, dict[int, str]]) -> bool:
+    """Whether a reply (as `Model.describe` gives it) says its operation had no effect: an
+    error, or a cas answered false."""
+    call = calls.get(reply["client"], {}).get(reply["request"], "")
+    return reply["result"].startswith('error "') or (call.startswith("cas(") and reply["result"] == "false")
 
 
 def with_values(constants: tuple | None) -> str:
