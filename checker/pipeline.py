@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Callable
 
 from checker.diagnostics import Diagnostic, Source
 from checker.dsl import ast, parse_bytes
@@ -118,13 +119,24 @@ def _needs_values(program: Program, names: list[str], command: str) -> str:
     return f"the explicit engine needs {what}; give {given}{smt}"
 
 
-def _compiled(program: Program, source: Source, command: str) -> Model:
+def compile_program(program: Program, path: str, command: str = "check") -> Model:
+    """The explicit model of a program `load_spec` checked from the spec at `path`, as
+    `compile_spec` compiles it; a construct the engine cannot run or an initial value that
+    does not fit its type is a SpecError located in the spec (read again to show it)."""
+    return _compiled(program, lambda: parse_bytes(read_spec(path), path)[1], command)
+
+
+def _compiled(program: Program, source: Source | Callable[[], Source], command: str) -> Model:
     try:
         return compile_model(program)
     except Unsupported as exc:
-        raise SpecError([Diagnostic(exc.describe(command), exc.span)], source) from None
+        raise SpecError([Diagnostic(exc.describe(command), exc.span)], _source(source)) from None
     except SpecRuntimeError as exc:
-        raise SpecError([Diagnostic(exc.message, exc.where)], source) from None
+        raise SpecError([Diagnostic(exc.message, exc.where)], _source(source)) from None
+
+
+def _source(source: Source | Callable[[], Source]) -> Source:
+    return source() if callable(source) else source
 
 
 def constants_of(program: Program) -> dict[str, int | bool]:

@@ -7,7 +7,7 @@ import argparse
 from checker.cli.options import add_define_option, overrides_of
 from checker.cli.output import EXIT_OK, emit
 from checker.dsl.printer import format_protocol
-from checker.pipeline import compile_spec, compile_symbolic, load_spec
+from checker.pipeline import compile_program, compile_symbolic, load_spec
 from checker.semantics.ir import Program
 
 
@@ -48,7 +48,7 @@ def compiles(path: str, overrides: dict, program: Program) -> None:
     if program.params() or (program.object is not None and program.object.unbounded):
         compile_symbolic(path, overrides, "check")
     else:
-        compile_spec(path, overrides, "check")
+        compile_program(program, path, "check")
 
 
 def _plural(count: int, word: str, words: str = "") -> str:
