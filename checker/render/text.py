@@ -40,6 +40,8 @@ def detail(result: CheckResult) -> str:
     if reason == MAX_DEPTH:
         return (f"the depth bound of {plural(b.get('max_depth') or 0, 'step')} cut the search: states "
                 f"deeper than that were not explored; {plural(s.distinct_states, 'state')} explored")
+    if result.stopped_during:
+        where = f"during {result.stopped_during}, {where}"
     if reason == TIMEOUT:
         return f"stopped at the time limit of {b.get('timeout') or 0:g} s {where}"
     if reason == MEMORY:
@@ -58,9 +60,13 @@ def _smt_detail(result: CheckResult) -> str:
     if reason == MAX_DEPTH:
         return (f"bounded model checking: no run of up to {plural(bound, 'step')} breaks what is left; "
                 f"longer runs were not searched")
+    searched = f"with runs of up to {plural(depth, 'step')} searched"
     if reason == TIMEOUT:
-        return f"stopped at the time limit of {result.bounds.get('timeout') or 0:g} s with runs of up to " \
-               f"{plural(depth, 'step')} searched"
+        return f"stopped at the time limit of {result.bounds.get('timeout') or 0:g} s {searched}"
+    if reason == MEMORY:
+        return f"stopped at the memory limit of {(result.bounds.get('max_memory') or 0) >> 20:,} MiB {searched}"
+    if reason == INTERRUPTED:
+        return f"interrupted {searched}"
     return f"the spec failed while running, in a run of {plural(depth, 'step')}"
 
 
