@@ -33,9 +33,12 @@ from checker.explore import liveness, replay
 from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
+from checker.resources import Budget
 from checker.result import (
     ALL_DECIDED,
+    INTERRUPTED,
     MAX_DEPTH,
+    MEMORY,
     TIMEOUT,
     CheckResult,
     PropertyResult,
@@ -61,15 +64,19 @@ class SmtOptions:
 
 
 def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monotonic,
-              parameters: Parameters | None = None) -> CheckResult:
+              parameters: Parameters | None = None, budget: Budget | None = None) -> CheckResult:
     """Bounded model checking of `model`'s invariants up to `options.depth` steps, every
     counterexample replayed and re-checked. With `parameters` (symbolic constants:
     smt/params.py) the solver also chooses their values; each counterexample is replayed
     and re-checked in the explicit model compiled with the values it was found with, which
-    its result records (`PropertyResult.constants`). Raises Unsupported (model.exprgen) for
-    a spec the encoding cannot express."""
+    its result records (`PropertyResult.constants`). `budget` (the command's:
+    checker/resources.py) bounds the encoding and the solver together with
+    `options.timeout`; a run it stops says why (TIMEOUT, MEMORY, INTERRUPTED). Raises
+    Unsupported (model.exprgen) for a spec the encoding cannot express."""
+    budget = (budget or Budget(clock=clock)).within(options.timeout)
+    clock = budget.clock
     start = clock()
-    bmc = Lassos(model, options.depth, options.timeout, clock, parameters=parameters)
+    bmc = Lassos(model, options.depth, parameters=parameters, budget=budget)
     program = bmc.shape.program
     props = [p for p in program.properties if bmc.decides(p)]
     run = bmc.run(props)
@@ -94,7 +101,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     if failure is not None:
         reason = "runtime_error"
     elif run.reason is not None:
-        reason = TIMEOUT if run.reason == "timeout" else MAX_DEPTH
+        reason = run.reason if run.reason in (TIMEOUT, MEMORY, INTERRUPTED) else MAX_DEPTH
     else:
         reason = ALL_DECIDED if len(results) == len(props) and props else MAX_DEPTH
     out = []
@@ -112,7 +119,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,
                                       reason=f"'check {p.kind}' {NOT_DECIDED}"))
     stats = Stats(0, 0, max(run.depth, 0), clock() - start)
-    bounds = {"max_depth": options.depth, "timeout": options.timeout,
+    bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory,
               **({"symbolic": ranges(program)} if program.params() else {})}
     return CheckResult(reason, stats, tuple(out), failure, bounds, engine=SMT)
 

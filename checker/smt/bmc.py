@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import z3
 
 from checker.errors import InternalError
+from checker.resources import Budget, Stopped
 from checker.model import Model
 from checker.model.values import NONE
 from checker.model.exprgen import Unsupported
@@ -84,17 +85,20 @@ class Bmc:
 
     def __init__(self, model: Model, depth: int, timeout: float | None = None, clock=time.monotonic,
                  shape: Shape | None = None, start: tuple | None = None,
-                 parameters: params.Parameters | None = None) -> None:
+                 parameters: params.Parameters | None = None, budget: Budget | None = None) -> None:
         """`shape` and `start` (an explicit state the runs start from, instead of the initial
         state) are for tests that check the encoding step by step. With `parameters` (a spec
         with symbolic constants) their program is encoded, and `model` is one instance of
-        it, whose layout and tables the encoding shares."""
+        it, whose layout and tables the encoding shares. `budget` (checker/resources.py;
+        None: `timeout` seconds from now on `clock`) bounds the encoding and every check:
+        the run stops with its reason when it runs out."""
+        self.budget = (budget or Budget(clock=clock)).within(timeout)
         self.model = model
         self.depth = depth
         self.parameters = parameters
         program = parameters.program if parameters is not None else model.program
         self.shape = shape or Shape(model, capacity(model, depth, program), program)
-        self.steps = Steps(self.shape)
+        self.steps = Steps(self.shape, self.budget.check)
         self.x = Exprs(program, self.shape.dom)
         self.solver = z3.Solver()
         self.solver.add(*params.constraints(program))
@@ -104,8 +108,6 @@ class Bmc:
         self.acts: list[z3.ArithRef] = []
         self.actions: list[list[Action]] = []
         self.overflows: list[z3.BoolRef] = []   # per step: a send found no room
-        self.deadline = None if timeout is None else clock() + timeout
-        self.clock = clock
 
     # -------------------------------------------------- the unrolling
 
@@ -128,6 +130,7 @@ class Bmc:
         network = set(self.shape.layout.network_slots())
         overflow = []
         for k in self.shape.keys:
+            self.budget.check()
             if nxt.slots[k] is None:
                 continue
             if k in network:
@@ -239,7 +242,17 @@ class Bmc:
     # -------------------------------------------------- the search
 
     def run(self, props: list[ir.Property]) -> BmcResult:
+        """Look for runs that break `props`, depth by depth up to the bound: every run of d
+        steps is ruled out (or one found) before d + 1. Stops early, with `reason`, when
+        the budget runs out or Z3 answers unknown."""
         out = BmcResult()
+        try:
+            return self._run(props, out)
+        except Stopped as stop:
+            out.reason = stop.reason
+            return out
+
+    def _run(self, props: list[ir.Property], out: BmcResult) -> BmcResult:
         left = list(props)
         for d in range(self.depth + 1):
             if d > 0:
@@ -269,18 +282,22 @@ class Bmc:
     _reason: str = "unknown"
 
     def _check(self, bad: z3.BoolRef) -> z3.CheckSatResult:
+        """Z3's answer whether `bad` can hold; raises Stopped when the budget runs out,
+        before or during the check (Z3 is told the time left, and interrupted by a stop
+        request)."""
         if z3.is_false(z3.simplify(bad)):
             return z3.unsat
-        if self.deadline is not None:
-            left = self.deadline - self.clock()
-            if left <= 0:
-                self._reason = "timeout"
-                return z3.unknown
+        self.budget.check()
+        left = self.budget.remaining()
+        if left is not None:
             self.solver.set("timeout", max(1, int(left * 1000)))
         self.solver.push()
         try:
             self.solver.add(bad)
-            answer = self.solver.check()
+            with self.budget.interrupting(self.solver.ctx.interrupt):
+                answer = self.solver.check()
+            if answer == z3.unknown:
+                self.budget.check()   # Z3 stopped because the budget ran out
             if answer == z3.sat:
                 self._model = self.solver.model()
                 if self.shape.unbounded:
