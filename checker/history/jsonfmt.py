@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Callable
 
 from checker.diagnostics import did_you_mean, quote_list
 from checker.history.events import NO_KEY, TYPES, Event, Reading
@@ -52,9 +53,11 @@ _WORDS = {"true": True, "false": False, "null": None}
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, poll: Callable[[int], None]) -> None:
         self.text = text
         self.pos = 0
+        self.poll = poll
+        self.count = 0
 
     def token(self) -> re.Match | None:
         while self.pos < len(self.text):
@@ -78,6 +81,8 @@ class _Parser:
                          "array or object)", self.pos, len(shown))
 
     def value(self, depth: int, token: re.Match | None = None) -> tuple[object, int, int]:
+        self.count += 1
+        self.poll(self.count)
         token = token or self.token()
         if token is None:
             raise JsonError("the file ends where a value is expected", len(self.text))
@@ -181,9 +186,10 @@ def loads(text: str) -> object:
     return json.loads(text)
 
 
-def parse(text: str) -> tuple[object, int, int]:
-    """The one JSON value of `text`, as (value, start, end). Raises JsonError."""
-    parser = _Parser(text)
+def parse(text: str, poll: Callable[[int], None] = lambda count: None) -> tuple[object, int, int]:
+    """The one JSON value of `text`, as (value, start, end). Raises JsonError. `poll` is
+    called with a count of the values read (to stop a long reading: it may raise)."""
+    parser = _Parser(text, poll)
     result = parser.value(0)
     extra = parser.token()
     if extra is not None:
@@ -205,7 +211,7 @@ class Document:
 def read_document(reading: Reading) -> Document:
     """The document in `reading`. Raises SpecError at the first mistake."""
     try:
-        top, start, end = parse(reading.text)
+        top, start, end = parse(reading.text, reading.poll)
     except JsonError as err:
         reading.fail(err.message, (err.offset, err.offset + err.length))
     if not isinstance(top, LocatedMap):

@@ -32,7 +32,8 @@ def read_events(reading: Reading) -> list[Event]:
     events = []
     values: dict[str, object] = {}   # each value text met, read once (values are immutable)
     offset = 0
-    for line in reading.text.split("\n"):
+    for number, line in enumerate(reading.text.split("\n")):
+        reading.poll(number)
         body = line.rstrip("\r \t")
         if body.strip():
             events.append(_event(body, offset, reading, values))

@@ -28,6 +28,7 @@ from checker.history import jepsen, jsonfmt, porcupine
 from checker.history.models import MODELS, HistoryModel, infer_model
 from checker.props.linearizability import Operation
 from checker.props.objects import SequentialSpec
+from checker.resources import UNBOUNDED, Budget
 
 FORMATS = ("auto", "porcupine-etcd", "porcupine-kv", "edn", "json")
 NOTATION = {"porcupine-etcd": "edn", "porcupine-kv": "edn", "edn": "edn", "json": "json"}
@@ -54,11 +55,13 @@ class History:
         return NOTATION.get(self.format, "edn")
 
 
-def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = None) -> History:
+def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = None,
+                 budget: Budget = UNBOUNDED) -> History:
     """The history in `data` (the bytes of the file named `path`, as the user wrote it).
 
     Raises SpecError, located in the file, for anything that is not a well-formed history
-    of the model: nothing is skipped silently except what the format says to skip.
+    of the model: nothing is skipped silently except what the format says to skip; and
+    Stopped when `budget` (checker/resources.py) runs out while reading.
     """
     text = decode(path, data)
     chosen = MODELS[model] if model is not None else None
@@ -66,7 +69,7 @@ def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = 
         fmt = detect(path, text)
     if fmt == "empty":
         return History(path, text, "empty", chosen, chosen.spec() if chosen else None, ())
-    reading = ev.Reading(path, text, NOTATION[fmt])
+    reading = ev.Reading(path, text, NOTATION[fmt], budget)
     if fmt == "json":
         return _read_json(reading, chosen)
     if fmt == "porcupine-etcd":
@@ -162,6 +165,7 @@ def read_file(path: str) -> bytes:
     except OSError as exc:
         raise UsageError(f"cannot read '{path}': {exc.strerror or type(exc).__name__}") from None
     if len(data) > MAX_FILE_BYTES:
+        first = Source(path, data[:80].split(b"\n", 1)[0].decode("utf-8", errors="replace"))
         raise SpecError([Diagnostic(f"history file is too large (the limit is {MAX_FILE_BYTES >> 20} MiB)",
-                                    None)], Source(path, ""))
+                                    first.span_at(0))], first)
     return data
