@@ -115,8 +115,10 @@ def test_a_timeout_gives_unknown_and_how_far_the_search_got(run_cli, tmp_path: P
 
 def test_a_memory_limit_gives_unknown(run_cli, tmp_path: Path) -> None:
     path = hard_history(tmp_path / "hard.edn")
-    code, out, _ = run_cli(["history", str(path), "--max-memory", "1"])
-    assert code == 3 and out.splitlines()[1] == "unknown: the memory limit was reached"
+    code, out, err = run_cli(["history", str(path), "--max-memory", "1"])  # over it from the start
+    assert (code, out) == (3, "")
+    assert err == "capcheck: stopped at the memory limit of 1 MiB while reading the history, before anything " \
+                  "was decided\n"
 
 
 def test_the_output_is_the_same_every_time(run_cli) -> None:

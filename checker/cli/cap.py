@@ -81,7 +81,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
     overrides = overrides_of(args.defines)
     program, _ = compile_spec(args.spec, overrides, "cap", faults)
     scale = parse_scale(args.scale, constants_of(program)) if args.scale else None
-    options = CapOptions(search_options(args), CostLimits(timeout=args.timeout), scale)
+    options = CapOptions(search_options(args), CostLimits(budget=args.budget), scale)
 
     def resize(sizes) -> object:
         return compile_spec(args.spec, {**overrides, **sizes}, "cap", faults)[1]
@@ -93,7 +93,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
         return models[-1]
 
     try:
-        report = analyse(program, compiling, options, resize)
+        report = analyse(program, compiling, options, resize, args.budget)
     except NotApplicable as exc:
         raise UsageError(f"{args.spec}: {exc}") from None
     hint = replay_command(args.spec, args.defines, faults.text() if faults else None)

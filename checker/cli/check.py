@@ -154,11 +154,11 @@ def _engine_results(args: argparse.Namespace, model, parameters=None) -> list[Ch
             args.max_depth = args.depth if args.depth is not None else engines.DEFAULT_DEPTH
         options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
         progress = ProgressLine(sys.stderr, args.progress)
-        result = search(model, options, progress if progress.on else None)
+        result = search(model, options, progress if progress.on else None, budget=args.budget)
         progress.finish(result)
         if args.shrink:
             from checker.explore.shrink import shrink_result
-            result = shrink_result(model, result)
+            result = shrink_result(model, result, limits=args.budget)
         out.append(result)
     if args.engine in ("smt", "both"):
         out.append(engines.run_smt(args, model, parameters))

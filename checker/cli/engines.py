@@ -57,7 +57,7 @@ def run_smt(args: argparse.Namespace, model: Model, parameters: Parameters | Non
     """The SMT engine's result (with `parameters`, the symbolic constants it chooses); a
     spec it cannot encode is a located SpecError."""
     try:
-        return smt_check(model, smt_options(args), parameters=parameters)
+        return smt_check(model, smt_options(args), parameters=parameters, budget=args.budget)
     except (Unsupported, NotEncodable) as exc:
         what = exc.what if isinstance(exc, Unsupported) else str(exc)
         span = exc.span if isinstance(exc, Unsupported) else None

@@ -8,10 +8,18 @@ import os
 import sys
 
 from checker.cli.options import add_json_option, positive_float, positive_int
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATED, emit, make_parent, write_json
+from checker.cli.output import (
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_VIOLATED,
+    emit,
+    make_parent,
+    write_json,
+)
 from checker.errors import UsageError
-from checker.resources import default_memory_limit
-from checker.result import Verdict
+from checker.resources import during
+from checker.result import INTERRUPTED, Verdict
 
 
 def add_history_command(commands) -> None:
@@ -53,10 +61,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     from checker.props.linearizability import CheckOptions, LinearizabilityResult, check_operations
     from checker.render import history as report
 
-    history = read_history(args.file, read_file(args.file), args.format, args.model)
-    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    with during("reading the history"):
+        history = read_history(args.file, read_file(args.file), args.format, args.model, args.budget)
     if history.operations and history.spec is not None:
-        result = check_operations(history.spec, history.operations, CheckOptions(args.timeout, memory))
+        result = check_operations(history.spec, history.operations, CheckOptions(budget=args.budget))
     else:
         result = LinearizabilityResult(Verdict.HOLDS, ())
     if args.render and not args.explain:
@@ -84,6 +92,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"--render: cannot write '{args.render}': {getattr(exc, 'strerror', None) or exc}") \
                 from None
+    if result.verdict is Verdict.UNKNOWN and result.reason == INTERRUPTED:
+        return EXIT_INTERRUPTED
     return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
 
 
@@ -92,4 +102,5 @@ def _explanation(history, result, args: argparse.Namespace):
     from checker.smt.explain import ExplainOptions, Explanation, explain
     if history.spec is None or not history.operations:
         return Explanation("linearizable")
-    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout))
+    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout,
+                                                                             budget=args.budget))

@@ -8,7 +8,8 @@ Exit codes (stable; scripts and CI depend on them):
     2    a bad spec or a bad command line
     3    inconclusive: a bound or the time limit was hit (reserved)
     70   an internal error: a bug in capcheck, never a user mistake
-    130  interrupted (Ctrl-C)
+    130  stopped by SIGINT (Ctrl-C) before anything was found violated
+    143  stopped by SIGTERM before anything was found violated
 
 Every message names files exactly as the user wrote them, so output is deterministic.
 """
@@ -23,7 +24,9 @@ from typing import Sequence
 from checker.diagnostics import Diagnostic, Source, render_all
 from checker.errors import CheckerError, UsageError
 from checker.pipeline import read_spec
-from checker.result import INTERRUPTED, CheckResult, Verdict
+from checker.render import json as json_report
+from checker.resources import Stopped
+from checker.result import INTERRUPTED, MEMORY, TIMEOUT, CheckResult, Verdict
 
 EXIT_OK = 0
 
@@ -110,6 +113,29 @@ def exit_code(result: CheckResult) -> int:
     if result.verdict is Verdict.UNKNOWN:
         return EXIT_INTERRUPTED if result.exit_reason == INTERRUPTED else EXIT_INCONCLUSIVE
     return EXIT_OK
+
+
+def stopped_before_a_result(args, stop: Stopped) -> int:
+    """A run stopped (by a bound or a signal) before it had any result to report, e.g.
+    while reading a history: say so on stderr, write the JSON report `--json` asks for as
+    an unknown result with the reason, and return the exit status (3, or 130 for a stop
+    request, which main turns into the signal's)."""
+    budget = args.budget
+    what = {TIMEOUT: f"stopped at the time limit of {budget.timeout or 0:g} s",
+            MEMORY: f"stopped at the memory limit of {(budget.memory or 0) >> 20:,} MiB",
+            INTERRUPTED: "interrupted"}[stop.reason]
+    detail = f"{what}{' while ' + stop.during if stop.during else ''}, before anything was decided"
+    json_target = getattr(args, "json", None)
+    if json_target is not None:
+        if args.command == "history":
+            from checker.render.history import JSON_SCHEMA
+            data = {"schema": JSON_SCHEMA, "history": args.file, "verdict": "unknown", "reason": stop.reason}
+        else:
+            data = {"schema": json_report.SCHEMA_VERSION, "spec": args.spec, "result": "unknown",
+                    "exit_reason": stop.reason}
+        write_json(json_target, json_report.dumps({**data, "detail": detail}))
+    emit(f"{PROG}: {detail}", sys.stderr)
+    return EXIT_INTERRUPTED if stop.reason == INTERRUPTED else EXIT_INCONCLUSIVE
 
 
 def located(message: str, span, path: str) -> None:
