@@ -31,6 +31,19 @@ def memory_in_use() -> int:
         return 0
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux: /proc/self/stat against the boot clock;
+    0.0 where that cannot be read), so that a time limit can count the interpreter's
+    start and the imports too."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
 def default_memory_limit() -> int | None:
     """Three quarters of the memory available when the run starts, or None if unknown."""
     try:
@@ -126,9 +139,10 @@ class Budget:
 
     @classmethod
     def start(cls, timeout: float | None = None, memory: int | None = None, clock: Callable[[], float] = time.monotonic,
-              stop: StopRequest | None = None) -> "Budget":
-        """The budget of a run that starts now and may take `timeout` seconds."""
-        return cls(None if timeout is None else clock() + timeout, memory, clock, stop, timeout)
+              stop: StopRequest | None = None, elapsed: float = 0.0) -> "Budget":
+        """The budget of a run that started `elapsed` seconds ago and may take `timeout`
+        seconds in all."""
+        return cls(None if timeout is None else clock() - elapsed + timeout, memory, clock, stop, timeout)
 
     def within(self, timeout: float | None = None, memory: int | None = None) -> "Budget":
         """This budget, narrowed to `timeout` more seconds from now and `memory` bytes

@@ -110,11 +110,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
         if p.name in results:
             out.append(results[p.name])
         elif bmc.decides(p):
-            why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it{every}"
-                   if run.reason is None
-                   else f"no run of up to {max(run.depth, 0)} steps breaks it{every}; the solver stopped at depth "
-                        f"{run.depth + 1}: {run.reason}")
-            out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why))
+            out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=_undecided(run, every)))
         else:
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,
                                       reason=f"'check {p.kind}' {NOT_DECIDED}"))
@@ -122,6 +118,17 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory,
               **({"symbolic": ranges(program)} if program.params() else {})}
     return CheckResult(reason, stats, tuple(out), failure, bounds, engine=SMT)
+
+
+def _undecided(run, every: str) -> str:
+    """Why a property the run did not break is UNKNOWN: the depth ruled out, and where the
+    solver stopped (before any depth was decided: nothing is ruled out)."""
+    ruled_out = f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it{every}"
+    if run.reason is None:
+        return ruled_out
+    if run.depth < 0:
+        return f"the solver stopped before it decided runs of any length: {run.reason}"
+    return f"{ruled_out}; the solver stopped at depth {run.depth + 1}: {run.reason}"
 
 
 def for_every(program: ir.Program) -> str:

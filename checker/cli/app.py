@@ -25,7 +25,7 @@ from checker.cli.output import (
 )
 from checker.cli.signals import exit_status, signal_name, stopping_on_signals
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
-from checker.resources import StopRequest, Stopped
+from checker.resources import StopRequest, Stopped, process_age
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,21 +83,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     to stderr (exit 2); anything unexpected is reported as an internal error (exit 70).
     SIGINT and SIGTERM stop the run with its partial report (checker/cli/signals.py); the
     exit status is then 128 + the signal's number unless a violation was found before.
+    Called without `argv` (as the `capcheck` program), `--timeout` counts from the start
+    of the process, interpreter start and imports included.
     """
     stop = StopRequest()
+    elapsed = process_age() if argv is None else 0.0   # the command is the process: count its start
     with stopping_on_signals(stop):
-        code = _run(argv, stop)
+        code = _run(argv, stop, elapsed)
     if stop.is_set() and code == EXIT_INTERRUPTED and stop.signal:
         code = exit_status(stop.signal)
     return code
 
 
-def _run(argv: Sequence[str] | None, stop: StopRequest) -> int:
+def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
     try:
         args = _parse_args(argv)
         if isinstance(args, int):
             return args
-        args.budget = budget_of(args, stop)
+        args.budget = budget_of(args, stop, elapsed)
         code = _dispatch(args)
         sys.stdout.flush()
         if stop.is_set():

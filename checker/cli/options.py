@@ -155,10 +155,11 @@ def memory_bound(args: argparse.Namespace) -> int | None:
     return args.max_memory << 20 if args.max_memory else default_memory_limit()
 
 
-def budget_of(args: argparse.Namespace, stop: StopRequest | None = None) -> Budget:
-    """The Budget of a command, starting now: its `--timeout` and `--max-memory` where it
-    takes them (see memory_bound), and `stop`, the request a signal makes."""
-    return Budget.start(getattr(args, "timeout", None), memory_bound(args), stop=stop)
+def budget_of(args: argparse.Namespace, stop: StopRequest | None = None, elapsed: float = 0.0) -> Budget:
+    """The Budget of a command that started `elapsed` seconds ago: its `--timeout` and
+    `--max-memory` where it takes them (see memory_bound), and `stop`, the request a
+    signal makes."""
+    return Budget.start(getattr(args, "timeout", None), memory_bound(args), stop=stop, elapsed=elapsed)
 
 
 def add_json_option(cmd: argparse.ArgumentParser) -> None:

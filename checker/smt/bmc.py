@@ -101,6 +101,7 @@ class Bmc:
         self.steps = Steps(self.shape, self.budget.check)
         self.x = Exprs(program, self.shape.dom)
         self.solver = z3.Solver()
+        self.solver.set("ctrl_c", False)   # SIGINT is the command line's: it interrupts through the budget
         self.solver.add(*params.constraints(program))
         self._instances: dict[tuple, Model] = {((), None): model}
         self.states: list[SymState] = [initial_state(self.shape) if start is None
