@@ -24,6 +24,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 KEYWORDS = (
     "protocol", "node", "var", "durable", "replicated", "const", "type", "message", "on", "from", "when", "request",
@@ -112,26 +113,28 @@ def _token_mutation(rng: random.Random, text: str, corpus: Corpus) -> str:
 
 
 def _line_mutation(rng: random.Random, text: str, corpus: Corpus) -> str:
-    lines = text.split("\n")
-    i = rng.randrange(len(lines))
-    what = rng.randrange(7)
-    if what == 0 and len(lines) > 1:
-        del lines[i]
-    elif what == 1:
-        lines.insert(i, lines[i])
-    elif what == 2:
-        j = rng.randrange(len(lines))
-        lines[i], lines[j] = lines[j], lines[i]
-    elif what == 3:
-        lines[i] = "    " + lines[i]
-    elif what == 4:
-        lines[i] = lines[i][4:] if lines[i].startswith("    ") else "\t" + lines[i]
-    elif what == 5:
-        other = rng.choice(corpus.specs).split("\n")
-        lines.insert(i, rng.choice(other))
-    else:
-        lines = lines[:i]
-    return "\n".join(lines)
+    other = rng.choice(corpus.specs).split("\n")
+    extra = (lambda lines, i: lines[:i] + ["    " + lines[i]] + lines[i + 1:],
+             lambda lines, i: lines[:i] + [lines[i][4:] if lines[i].startswith("    ") else "\t" + lines[i]]
+             + lines[i + 1:],
+             lambda lines, i: lines[:i] + [rng.choice(other)] + lines[i:])
+    return "\n".join(edit_list(rng, text.split("\n"), extra))
+
+
+def edit_list(rng: random.Random, items: list, extra: Sequence[Callable[[list, int], list]] = ()) -> list:
+    """`items` (lines, tokens) after one edit at a random place: delete it, duplicate it,
+    swap it with another, cut the list there, repeat it 10 to 1,000 times, or one of
+    `extra` (each given the list and the place)."""
+    if not items:
+        return items
+    i, j = rng.randrange(len(items)), rng.randrange(len(items))
+    edits = [lambda: items[:i] + items[i + 1:] if len(items) > 1 else items,
+             lambda: items[:i] + [items[i]] + items[i:],
+             lambda: [items[j] if k == i else items[i] if k == j else x for k, x in enumerate(items)],
+             lambda: items[:i],
+             lambda: items[:i] + [items[i]] * rng.choice((10, 100, 1000)) + items[i:]]
+    edits += [lambda e=e: e(items, i) for e in extra]
+    return rng.choice(edits)()
 
 
 # ------------------------------------------------------------------ histories
@@ -156,21 +159,7 @@ def mutate_history(rng: random.Random, corpus: Corpus) -> tuple[str, bytes]:
 
 
 def _history_line(rng: random.Random, data: bytes) -> bytes:
-    lines = data.split(b"\n")
-    i = rng.randrange(len(lines))
-    what = rng.randrange(5)
-    if what == 0 and len(lines) > 1:
-        del lines[i]
-    elif what == 1:
-        lines.insert(i, lines[i])
-    elif what == 2:
-        j = rng.randrange(len(lines))
-        lines[i], lines[j] = lines[j], lines[i]
-    elif what == 3:
-        return data[:rng.randrange(len(data) + 1)]
-    else:
-        lines[i:i] = [lines[i]] * rng.choice((10, 100, 1000))
-    return b"\n".join(lines)
+    return b"\n".join(edit_list(rng, data.split(b"\n")))
 
 
 def _history_token(rng: random.Random, data: bytes) -> bytes:
