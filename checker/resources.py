@@ -168,6 +168,13 @@ class Budget:
             return replace(self, deadline=deadline, memory=used + int(max(0, self.memory - used) * memory_fraction))
         return replace(self, deadline=deadline)
 
+    def extended(self, seconds: float) -> "Budget":
+        """A budget for writing up what was decided: until `seconds` after the deadline (or
+        after now, if later), without the stop request (the report of a stopped run is
+        still written; a second signal stops that at once)."""
+        deadline = None if self.deadline is None else max(self.deadline, self.clock()) + seconds
+        return replace(self, deadline=deadline, stop=None)
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (at least 0), or None without one."""
         return None if self.deadline is None else max(0.0, self.deadline - self.clock())

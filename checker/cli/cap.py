@@ -20,7 +20,7 @@ from checker.cli.options import (
     overrides_of,
     search_options,
 )
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, emit, located, replay_command, write_json
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, REPORT_GRACE, emit, located, replay_command, write_json
 from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
@@ -102,11 +102,12 @@ def cmd_cap(args: argparse.Namespace) -> int:
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
         emit(cap_report.report(report, args.spec, program.faults, hint))
+    pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_runs(args.render, models, report.runs, args.spec)
+        render_runs(args.render, models, report.runs, args.spec, pictures)
     if args.report:
         html_report.write_report(args.report, html_report.cap_report(models, report, args.spec, program,
-                                                                   constants_of(program), hint))
+                                                                   constants_of(program), hint, pictures))
     for run in report.runs:
         if run is not None and run.failure is not None:
             located(run.failure.message, run.failure.span, args.spec)

@@ -20,7 +20,7 @@ from checker.cli.options import (
     parse_define,
     search_options,
 )
-from checker.cli.output import EXIT_USAGE, emit, exit_code, located, replay_command, write_json
+from checker.cli.output import REPORT_GRACE, EXIT_USAGE, emit, exit_code, located, replay_command, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
@@ -135,10 +135,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.itf:
         write_itf(args.itf, itf_documents(
             model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
+    pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_counterexamples(args.render, model, result, args.spec)
+        render_counterexamples(args.render, model, result, args.spec, pictures)
     if args.report:
-        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint,
+                                                pictures))
     if result.failure is not None:
         located(result.failure.message + text_report.with_values(result.failure.constants),
                  result.failure.span, args.spec)

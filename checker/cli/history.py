@@ -13,6 +13,7 @@ from checker.cli.output import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_VIOLATED,
+    REPORT_GRACE,
     emit,
     make_parent,
     write_json,
@@ -84,7 +85,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         dot = report.explanation_dot(history, explanation)
         make_parent(args.render, "--render")
         try:
-            write_file(dot, args.render)
+            write_file(dot, args.render, args.budget.extended(REPORT_GRACE))
         except DotMissing as exc:
             base = os.path.splitext(args.render)[0] + ".dot"
             write_file(dot, base)

@@ -49,6 +49,11 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 
+REPORT_GRACE = 1.0
+"""Seconds past the time limit the pictures of a report may take (capcheck promises the
+command ends within S + 2 s): `Budget.extended(REPORT_GRACE)`."""
+
+
 PROG = "capcheck"
 
 
