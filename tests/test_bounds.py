@@ -253,3 +253,18 @@ def test_pictures_are_not_drawn_past_the_time_limit(tmp_path, capsys):
     render_counterexamples(str(tmp_path / "d"), model, result, "two_phase_broken.cap", Budget(deadline=-1.0))
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["consistent.dot", "rm_follows_tm.dot"]
     assert NO_TIME in capsys.readouterr().err
+
+
+def test_an_explanation_stops_with_the_budget_and_says_why():
+    """--explain ran 175 s with --explain-timeout 30: every Z3 check and offline check of
+    the explanation now runs within one budget, which a stop request ends too."""
+    from checker.smt.explain import ExplainOptions, explain
+    path = REPO_ROOT / "docs" / "examples" / "stale_read.edn"
+    history = read_history(str(path), path.read_bytes())
+    result = check_operations(history.spec, history.operations)
+    assert explain(history.spec, history.operations, result).status == "explained"
+    stop = StopRequest()
+    stop.set(2)
+    for budget, reason in ((Budget(deadline=-1.0), TIMEOUT), (Budget(stop=stop), INTERRUPTED)):
+        e = explain(history.spec, history.operations, result, ExplainOptions(budget=budget))
+        assert e.status == "unknown" and e.reason.startswith(reason), e

@@ -33,7 +33,7 @@ from checker.explore import liveness, replay
 from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
-from checker.resources import Budget
+from checker.resources import Budget, Stopped
 from checker.result import (
     ALL_DECIDED,
     INTERRUPTED,
@@ -76,7 +76,11 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     budget = (budget or Budget(clock=clock)).within(options.timeout)
     clock = budget.clock
     start = clock()
-    bmc = Lassos(model, options.depth, parameters=parameters, budget=budget)
+    try:
+        bmc = Lassos(model, options.depth, parameters=parameters, budget=budget)
+    except Stopped as stop:
+        return _stopped_early(parameters.program if parameters is not None else model.program, stop.reason,
+                              options, budget, clock() - start)
     program = bmc.shape.program
     props = [p for p in program.properties if bmc.decides(p)]
     run = bmc.run(props)
@@ -118,6 +122,15 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory,
               **({"symbolic": ranges(program)} if program.params() else {})}
     return CheckResult(reason, stats, tuple(out), failure, bounds, engine=SMT)
+
+
+def _stopped_early(program: ir.Program, reason: str, options: SmtOptions, budget: Budget,
+                   seconds: float) -> CheckResult:
+    """The result of a run the budget stopped while it sized the encoding: nothing decided."""
+    why = f"the SMT engine was stopped while it encoded the spec: {reason}"
+    props = tuple(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why) for p in program.properties)
+    bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory}
+    return CheckResult(reason, Stats(0, 0, 0, seconds), props, None, bounds, engine=SMT)
 
 
 def _undecided(run, every: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import z3
 
@@ -65,14 +66,15 @@ class BmcResult:
     reason: str | None = None       # why it stopped before the bound: 'timeout', Z3's reason
 
 
-def capacity(model: Model, depth: int, program: ir.Program | None = None) -> int:
+def capacity(model: Model, depth: int, program: ir.Program | None = None,
+             poll: Callable[[], None] = lambda: None) -> int:
     """The most messages `depth` steps can put into one network slot: `depth` times the most
     one step can send to a slot (found by running every action once on a state of fresh
-    constants, where no condition is decided in advance)."""
+    constants, where no condition is decided in advance). `poll` as for Steps."""
     probe = Shape(model, 1, program)
     state, _ = fresh_state(probe, -1)
     most = 0
-    for action in Steps(probe).actions(state):
+    for action in Steps(probe, poll).actions(state):
         counts: dict[int, int] = {}
         for k, _, _ in action.sends:
             counts[k] = counts.get(k, 0) + 1
@@ -97,7 +99,7 @@ class Bmc:
         self.depth = depth
         self.parameters = parameters
         program = parameters.program if parameters is not None else model.program
-        self.shape = shape or Shape(model, capacity(model, depth, program), program)
+        self.shape = shape or Shape(model, capacity(model, depth, program, self.budget.check), program)
         self.steps = Steps(self.shape, self.budget.check)
         self.x = Exprs(program, self.shape.dom)
         self.solver = z3.Solver()

@@ -98,7 +98,8 @@ class Working:
 
 class Steps:
     """The actions of a symbolic state. `poll` is called before encoding each handler of
-    each node (the Bmc's budget check: it raises to stop a long encoding)."""
+    each node and each statement (the Bmc's budget check: it raises to stop a long
+    encoding)."""
 
     def __init__(self, shape: Shape, poll: Callable[[], None] = lambda: None) -> None:
         self.poll = poll
@@ -222,6 +223,7 @@ class Steps:
 
     def block(self, stmts, runs: list[Run], s: SymState, gid: int, errors: list, request) -> list[Run]:
         for st in stmts:
+            self.poll()
             nxt: list[Run] = []
             for r in runs:
                 if z3.is_false(r.cond):
