@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A model checker for replication and failover protocols.",
-        epilog="exit codes: 0 ok, 1 property violated, 2 bad spec or usage, 3 inconclusive",
+        epilog="exit codes: 0 ok, 1 property violated, 2 bad spec or usage, 3 inconclusive, 130/143 stopped by "
+               "SIGINT/SIGTERM with nothing found violated",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {checker.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -41,7 +41,7 @@ def add_cap_command(commands) -> None:
                     "(CP, AP with eventual consistency, AP weak, CA only, neither) and measure what "
                     "each operation costs on fault-free runs.",
         epilog="exit codes: 0 the report is complete, 2 bad spec or usage, 3 some verdict is unknown "
-               "(a bound was hit), 130 interrupted")
+               "(a bound was hit), 130/143 stopped by SIGINT/SIGTERM")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     add_define_option(cmd)
     add_faults_option(cmd)

@@ -38,8 +38,9 @@ def add_check_command(commands) -> None:
         "check", help="explore every interleaving of a spec and check its properties",
         description="Explore every reachable state of a spec (breadth-first, so every "
                     "counterexample is a shortest one) and check its invariants.",
-        epilog="exit codes: 0 every property holds, 1 a property is violated, 2 bad spec or usage, "
-               "3 inconclusive (a bound was hit), 130 interrupted")
+        epilog="exit codes: 0 every property holds, 1 a property is violated (also when found before a stop), "
+               "2 bad spec or usage, 3 inconclusive (a bound was hit), 130/143 stopped by SIGINT/SIGTERM with nothing "
+               "found violated")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     add_define_option(cmd)
     add_faults_option(cmd)

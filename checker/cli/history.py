@@ -32,7 +32,7 @@ def add_history_command(commands) -> None:
                     "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
                     "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",
         epilog="exit codes: 0 linearizable, 1 not linearizable, 2 unreadable history or bad usage, "
-               "3 unknown (a limit was reached)")
+               "3 unknown (a limit was reached), 130/143 stopped by SIGINT/SIGTERM")
     cmd.add_argument("file", metavar="FILE", help="the history file")
     cmd.add_argument("--format", choices=FORMATS, default="auto",
                      help="the file's format (default: auto, told from its first line)")
@@ -63,7 +63,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from checker.render import history as report
 
     with during("reading the history"):
-        history = read_history(args.file, read_file(args.file), args.format, args.model, args.budget)
+        history = read_history(args.file, read_file(args.file, args.budget), args.format, args.model, args.budget)
     if history.operations and history.spec is not None:
         result = check_operations(history.spec, history.operations, CheckOptions(budget=args.budget))
     else:

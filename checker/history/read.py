@@ -28,7 +28,8 @@ from checker.history import jepsen, jsonfmt, porcupine
 from checker.history.models import MODELS, HistoryModel, infer_model
 from checker.props.linearizability import Operation
 from checker.props.objects import SequentialSpec
-from checker.resources import UNBOUNDED, Budget
+from checker.resources import UNBOUNDED, Budget, Stopped, memory_in_use
+from checker.result import MEMORY
 
 FORMATS = ("auto", "porcupine-etcd", "porcupine-kv", "edn", "json")
 NOTATION = {"porcupine-etcd": "edn", "porcupine-kv": "edn", "edn": "edn", "json": "json"}
@@ -154,13 +155,18 @@ def _infer(events: list[ev.Event], reading: ev.Reading) -> HistoryModel:
 MAX_FILE_BYTES = 256 << 20
 
 
-def read_file(path: str) -> bytes:
+def read_file(path: str, budget: Budget = UNBOUNDED) -> bytes:
     """The bytes of the history file at `path`. Raises UsageError when it cannot be read
-    and SpecError when it is larger than MAX_FILE_BYTES (reading at most one byte more)."""
+    and SpecError when it is larger than MAX_FILE_BYTES (reading at most one byte more);
+    Stopped (MEMORY) before reading a file whose bytes and text alone would take the
+    process past `budget`'s memory bound."""
     try:
         with open(path, "rb") as handle:
-            if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(21, "Is a directory")
+            if budget.memory is not None and memory_in_use() + 2 * min(info.st_size, MAX_FILE_BYTES) > budget.memory:
+                raise Stopped(MEMORY)
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read '{path}': {exc.strerror or type(exc).__name__}") from None
