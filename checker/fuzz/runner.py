@@ -219,7 +219,7 @@ def summary(outcomes: Sequence[Outcome]) -> str:
         mine = [o for o in outcomes if o.case.kind == kind]
         codes: dict[str, int] = {}
         for o in mine:
-            key = str(o.status) if o.status is not None else f"signal {o.signal}"
+            key = str(o.status) if o.status is not None else f"signal {o.signal}" if o.signal else "killed"
             codes[key] = codes.get(key, 0) + 1
         failed = sum(1 for o in mine if o.failure)
         slowest = max(mine, key=lambda o: o.seconds)
