@@ -19,6 +19,7 @@ the seed, what went wrong) and their files, so `cd DIR && capcheck ARGS` replays
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import os
@@ -98,6 +99,7 @@ def _child(case: Case, workdir: Path, target: Callable[[list[str]], int]) -> Non
             os.close(out)
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        faulthandler.enable(sys.stderr)   # a crash's Python stack goes to the case's stderr
         cpu = int(case.seconds) + 10
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         space = max(8 << 30, case.memory * 8)
