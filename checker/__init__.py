@@ -17,6 +17,8 @@ the Python API, the same pipeline the command line runs:
 - the SMT engine: `smt_check` with `SmtOptions` (every trace replayed and checked in the
   explicit semantics before it is returned);
 - recorded histories: `read_history`, then `check_operations` with `CheckOptions`;
+- bounds: `Budget` (a deadline, a memory bound, a `StopRequest`) that `search`,
+  `smt_check` and `CheckOptions` take to bound a whole run, as the command line does;
 - results: `CheckResult`, `PropertyResult`, `Trace`, `Verdict` (VIOLATED < UNKNOWN <
   HOLDS); errors: `CheckerError`, `SpecError` (located), `UsageError`, `InternalError`.
 
@@ -37,6 +39,7 @@ _API = {
     "checker.props.linearizability": ("check_operations", "CheckOptions"),
     "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict"),
     "checker.errors": ("CheckerError", "SpecError", "UsageError", "InternalError"),
+    "checker.resources": ("Budget", "StopRequest"),
 }
 _HOME = {name: module for module, names in _API.items() for name in names}
 

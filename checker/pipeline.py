@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Callable
 
 from checker.diagnostics import Diagnostic, Source
 from checker.dsl import ast, parse_bytes
-from checker.dsl.parser import MAX_FILE_BYTES
+from checker.dsl.parser import MAX_FILE_BYTES, too_large
 from checker.errors import SpecError, UsageError
 from checker.model import Model, Unsupported, compile_model
 from checker.model.values import SpecRuntimeError
@@ -50,9 +51,7 @@ def read_spec(path: str) -> bytes:
         raise UsageError(f"cannot read '{path}': {reason}") from None
     if len(data) > MAX_FILE_BYTES:
         size = f"{info.st_size} bytes" if stat.S_ISREG(info.st_mode) else f"more than {MAX_FILE_BYTES} bytes"
-        raise SpecError([Diagnostic(
-            f"spec file is too large ({size}; the limit is {MAX_FILE_BYTES} bytes)", None)],
-            Source(path, ""))
+        raise too_large(path, data, size)
     return data
 
 
@@ -120,13 +119,24 @@ def _needs_values(program: Program, names: list[str], command: str) -> str:
     return f"the explicit engine needs {what}; give {given}{smt}"
 
 
-def _compiled(program: Program, source: Source, command: str) -> Model:
+def compile_program(program: Program, path: str, command: str = "check") -> Model:
+    """The explicit model of a program `load_spec` checked from the spec at `path`, as
+    `compile_spec` compiles it; a construct the engine cannot run or an initial value that
+    does not fit its type is a SpecError located in the spec (read again to show it)."""
+    return _compiled(program, lambda: parse_bytes(read_spec(path), path)[1], command)
+
+
+def _compiled(program: Program, source: Source | Callable[[], Source], command: str) -> Model:
     try:
         return compile_model(program)
     except Unsupported as exc:
-        raise SpecError([Diagnostic(exc.describe(command), exc.span)], source) from None
+        raise SpecError([Diagnostic(exc.describe(command), exc.span)], _source(source)) from None
     except SpecRuntimeError as exc:
-        raise SpecError([Diagnostic(exc.message, exc.where)], source) from None
+        raise SpecError([Diagnostic(exc.message, exc.where)], _source(source)) from None
+
+
+def _source(source: Source | Callable[[], Source]) -> Source:
+    return source() if callable(source) else source
 
 
 def constants_of(program: Program) -> dict[str, int | bool]:

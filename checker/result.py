@@ -132,7 +132,10 @@ class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
     `max_memory` in bytes) and the engine that ran it ('explicit', or 'smt': bounded model
-    checking, whose `stats` count no states and whose `max_depth` is the depth checked)."""
+    checking, whose `stats` count no states and whose `max_depth` is the depth checked).
+    `stopped_during` names the phase after the search that a bound or a stop request cut
+    short (`exit_reason` is then that bound's), e.g. "the analysis of the state graph";
+    None when nothing after the search was cut."""
 
     exit_reason: str
     stats: Stats
@@ -140,6 +143,7 @@ class CheckResult:
     failure: RuntimeFailure | None = None
     bounds: dict = field(default_factory=dict)
     engine: str = "explicit"
+    stopped_during: str | None = None
 
     @property
     def verdict(self) -> Verdict:

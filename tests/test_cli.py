@@ -85,7 +85,7 @@ def _assert_clean_failure(code: int, out: str, err: str, path: str) -> None:
     assert out == ""
     assert "Traceback" not in err and "internal error" not in err
     if "spec file is too large" in err:
-        assert err.startswith(f"{path}: error: spec file is too large")
+        assert err.startswith(f"{path}:1:1: error: spec file is too large")
         return
     match = LOCATED.match(err)
     assert match and match["path"] == path, err[:500]
@@ -236,7 +236,7 @@ def test_endless_device_is_refused_without_reading_it_all(run_cli) -> None:
         pytest.skip("no /dev/zero")
     code, out, err = run_cli(["parse", "/dev/zero"])
     assert (code, out) == (2, "")
-    assert err.startswith("/dev/zero: error: spec file is too large (more than ")
+    assert err.startswith("/dev/zero:1:1: error: spec file is too large (more than ")
 
 
 # ---------------------------------------------------------------- spec errors

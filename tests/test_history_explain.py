@@ -22,6 +22,7 @@ from checker.props.explain import core as relaxation_core
 from checker.props.explain import relaxed
 from checker.props.linearizability import check_operations
 from checker.props.operations import OK, AppendKeyValue, Operation, ReadWriteRegister
+from checker.resources import Budget
 from checker.result import Verdict
 from checker.smt import explain as smt_explain
 from checker.smt.explain import ExplainOptions, explain
@@ -257,4 +258,4 @@ def test_allowed_results_past_the_deadline_are_not_claimed_complete():
     states = smt_history.domain(spec, ops)
     relaxations = smt_history.Relaxed(spec, ops, states)
     assert smt_explain._allowed(relaxations, states, [0, 1], 1) == ((1,), True)
-    assert smt_explain._allowed(relaxations, states, [0, 1], 1, time.monotonic() - 1) == ((), False)
+    assert smt_explain._allowed(relaxations, states, [0, 1], 1, Budget(time.monotonic() - 1)) == ((), False)

@@ -87,7 +87,7 @@ def test_check_report_has_the_verdicts_the_diagrams_and_every_step(run_cli, tmp_
 
 
 def test_report_without_dot_shows_the_dot_text(run_cli, tmp_path, monkeypatch):
-    def missing(dot_text, fmt):
+    def missing(dot_text, fmt, budget=None):
         raise images.DotMissing(images.INSTALL_HINT)
     monkeypatch.setattr("checker.cli.report.image", missing)
     code, text, err = _report(run_cli, tmp_path, "check", "two_phase_broken.cap")
@@ -120,9 +120,10 @@ def test_the_report_is_deterministic(run_cli, tmp_path):
 
 
 def test_an_unwritable_report_is_a_usage_error(run_cli, tmp_path):
+    (tmp_path / "afile").write_text("")      # a missing directory is created; a file in the way is the error
     code, _, err = run_cli(["check", str(REPO_ROOT / "specs" / "two_phase.cap"), "--report",
-                            str(tmp_path / "missing" / "r.html")])
-    assert code == 2 and "--report: cannot write" in err
+                            str(tmp_path / "afile" / "r.html")])
+    assert code == 2 and "--report: cannot create the directory" in err
 
 
 HOSTILE = """\

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from checker.explore import SearchOptions, search
+from checker.resources import UNBOUNDED, Budget
 from checker.explore.cost import CostLimits, OperationCost, SizeCost, for_models, measure
 from checker.model import Model
 from checker.props import kinds
@@ -117,10 +118,13 @@ def has_partitions(program: ir.Program) -> bool:
 
 
 def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options: CapOptions = CapOptions(),
-            resize: Callable[[Mapping[str, int]], Model] | None = None) -> CapReport:
+            resize: Callable[[Mapping[str, int]], Model] | None = None, budget: Budget | None = None) -> CapReport:
     """Check every applicable property of `program` and classify it. `compile` turns a
     program into a model; `resize` compiles the spec with other constants (for
-    `options.scale`). Raises NotApplicable for a spec without clients."""
+    `options.scale`). `budget` (the command's: checker/resources.py) bounds everything:
+    of the time left, each search gets an equal share with the searches after it, and the
+    costs are measured in what remains. Raises NotApplicable for a spec without clients."""
+    budget = budget or UNBOUNDED
     checks = applicable_checks(program)
     declared = {p.kind for p in program.properties}
     props = [p for p in program.properties if p.kind not in checks and p.kind not in kinds.LIVENESS]
@@ -129,11 +133,14 @@ def analyse(program: ir.Program, compile: Callable[[ir.Program], Model], options
     liveness = [p for p in props if p.kind in kinds.LIVENESS]
     runs: list[CheckResult | None] = []
     results: dict[str, tuple[PropertyResult, CheckResult]] = {}
-    for group, opts in ((safety, options.search), (liveness, dataclasses.replace(options.search, deadlock=False))):
+    groups = ((safety, options.search), (liveness, dataclasses.replace(options.search, deadlock=False)))
+    for n, (group, opts) in enumerate(groups):
         if not group:
             runs.append(None)
             continue
-        run = search(compile(dataclasses.replace(program, properties=tuple(group))), opts)
+        share = 1 / sum(1 for g, _ in groups[n:] if g)
+        run = search(compile(dataclasses.replace(program, properties=tuple(group))), opts,
+                     budget=budget.share(share))
         runs.append(run)
         for r in run.properties:
             results[r.name] = (r, run)

@@ -34,9 +34,12 @@ from checker.explore.search import final_state
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
 from checker.props import kinds
+from checker.resources import Budget, Stopped
 from checker.result import (
     ALL_DECIDED,
+    INTERRUPTED,
     MAX_DEPTH,
+    MEMORY,
     TIMEOUT,
     CheckResult,
     PropertyResult,
@@ -62,15 +65,23 @@ class SmtOptions:
 
 
 def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monotonic,
-              parameters: Parameters | None = None) -> CheckResult:
+              parameters: Parameters | None = None, budget: Budget | None = None) -> CheckResult:
     """Bounded model checking of `model`'s invariants up to `options.depth` steps, every
     counterexample replayed and re-checked. With `parameters` (symbolic constants:
     smt/params.py) the solver also chooses their values; each counterexample is replayed
     and re-checked in the explicit model compiled with the values it was found with, which
-    its result records (`PropertyResult.constants`). Raises Unsupported (model.exprgen) for
-    a spec the encoding cannot express."""
+    its result records (`PropertyResult.constants`). `budget` (the command's:
+    checker/resources.py) bounds the encoding and the solver together with
+    `options.timeout`; a run it stops says why (TIMEOUT, MEMORY, INTERRUPTED). Raises
+    Unsupported (model.exprgen) for a spec the encoding cannot express."""
+    budget = (budget or Budget(clock=clock)).within(options.timeout)
+    clock = budget.clock
     start = clock()
-    bmc = Lassos(model, options.depth, options.timeout, clock, parameters=parameters)
+    try:
+        bmc = Lassos(model, options.depth, parameters=parameters, budget=budget)
+    except Stopped as stop:
+        return _stopped_early(parameters.program if parameters is not None else model.program, stop.reason,
+                              options, budget, clock() - start)
     program = bmc.shape.program
     props = [p for p in program.properties if bmc.decides(p)]
     run = bmc.run(props)
@@ -95,7 +106,7 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     if failure is not None:
         reason = "runtime_error"
     elif run.reason is not None:
-        reason = TIMEOUT if run.reason == "timeout" else MAX_DEPTH
+        reason = run.reason if run.reason in (TIMEOUT, MEMORY, INTERRUPTED) else MAX_DEPTH
     else:
         reason = ALL_DECIDED if len(results) == len(props) and props else MAX_DEPTH
     out = []
@@ -104,18 +115,34 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
         if p.name in results:
             out.append(results[p.name])
         elif bmc.decides(p):
-            why = (f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it{every}"
-                   if run.reason is None
-                   else f"no run of up to {max(run.depth, 0)} steps breaks it{every}; the solver stopped at depth "
-                        f"{run.depth + 1}: {run.reason}")
-            out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why))
+            out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=_undecided(run, every)))
         else:
             out.append(PropertyResult(p.name, p.kind, Verdict.UNKNOWN,
                                       reason=f"'check {p.kind}' {NOT_DECIDED}"))
     stats = Stats(0, 0, max(run.depth, 0), clock() - start)
-    bounds = {"max_depth": options.depth, "timeout": options.timeout,
+    bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory,
               **({"symbolic": ranges(program)} if program.params() else {})}
     return CheckResult(reason, stats, tuple(out), failure, bounds, engine=SMT)
+
+
+def _stopped_early(program: ir.Program, reason: str, options: SmtOptions, budget: Budget,
+                   seconds: float) -> CheckResult:
+    """The result of a run the budget stopped while it sized the encoding: nothing decided."""
+    why = f"the SMT engine was stopped while it encoded the spec: {reason}"
+    props = tuple(PropertyResult(p.name, p.kind, Verdict.UNKNOWN, reason=why) for p in program.properties)
+    bounds = {"max_depth": options.depth, "timeout": budget.timeout, "max_memory": budget.memory}
+    return CheckResult(reason, Stats(0, 0, 0, seconds), props, None, bounds, engine=SMT)
+
+
+def _undecided(run, every: str) -> str:
+    """Why a property the run did not break is UNKNOWN: the depth ruled out, and where the
+    solver stopped (before any depth was decided: nothing is ruled out)."""
+    ruled_out = f"no run of up to {run.depth} step{'s' if run.depth != 1 else ''} breaks it{every}"
+    if run.reason is None:
+        return ruled_out
+    if run.depth < 0:
+        return f"the solver stopped before it decided runs of any length: {run.reason}"
+    return f"{ruled_out}; the solver stopped at depth {run.depth + 1}: {run.reason}"
 
 
 def for_every(program: ir.Program) -> str:

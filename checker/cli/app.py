@@ -13,6 +13,7 @@ from typing import Sequence
 
 import checker
 from checker.cli import cap, check, history, parse, render, replay
+from checker.cli.options import budget_of
 from checker.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -20,8 +21,11 @@ from checker.cli.output import (
     EXIT_USAGE,
     PROG,
     emit,
+    stopped_before_a_result,
 )
+from checker.cli.signals import exit_status, signal_name, stopping_on_signals
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
+from checker.resources import StopRequest, Stopped, process_age
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A model checker for replication and failover protocols.",
-        epilog="exit codes: 0 ok, 1 property violated, 2 bad spec or usage, 3 inconclusive",
+        epilog="exit codes: 0 ok, 1 property violated, 2 bad spec or usage, 3 inconclusive, 130/143 stopped by "
+               "SIGINT/SIGTERM with nothing found violated",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {checker.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -77,14 +82,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Never raises for anything a user can type or write in a spec: spec errors are rendered
     to stderr (exit 2); anything unexpected is reported as an internal error (exit 70).
+    SIGINT and SIGTERM stop the run with its partial report (checker/cli/signals.py); the
+    exit status is then 128 + the signal's number unless a violation was found before.
+    Called without `argv` (as the `capcheck` program), `--timeout` counts from the start
+    of the process, interpreter start and imports included.
     """
+    stop = StopRequest()
+    elapsed = process_age() if argv is None else 0.0   # the command is the process: count its start
+    with stopping_on_signals(stop):
+        code = _run(argv, stop, elapsed)
+    if stop.is_set() and code == EXIT_INTERRUPTED and stop.signal:
+        code = exit_status(stop.signal)
+    return code
+
+
+def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
     try:
         args = _parse_args(argv)
         if isinstance(args, int):
             return args
+        args.budget = budget_of(args, stop, elapsed)
         code = _dispatch(args)
         sys.stdout.flush()
+        if stop.is_set():
+            _stopped_note(stop)
         return code
+    except Stopped as exc:
+        return stopped_before_a_result(args, exc)  # type: ignore[arg-type]
     except SpecError as err:
         emit(err.render(), sys.stderr)
         return EXIT_USAGE
@@ -104,6 +128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a report
         return _internal(exc)
+
+
+def _stopped_note(stop: StopRequest) -> None:
+    if stop.signal:
+        emit(f"{PROG}: stopped by {signal_name(stop.signal)}; the report says what was decided before the stop",
+             sys.stderr)
 
 
 def _silence_stdout() -> None:

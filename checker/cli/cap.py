@@ -20,7 +20,7 @@ from checker.cli.options import (
     overrides_of,
     search_options,
 )
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, emit, located, write_json
+from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, REPORT_GRACE, emit, located, replay_command, write_json
 from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
@@ -41,7 +41,7 @@ def add_cap_command(commands) -> None:
                     "(CP, AP with eventual consistency, AP weak, CA only, neither) and measure what "
                     "each operation costs on fault-free runs.",
         epilog="exit codes: 0 the report is complete, 2 bad spec or usage, 3 some verdict is unknown "
-               "(a bound was hit), 130 interrupted")
+               "(a bound was hit), 130/143 stopped by SIGINT/SIGTERM")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     add_define_option(cmd)
     add_faults_option(cmd)
@@ -81,7 +81,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
     overrides = overrides_of(args.defines)
     program, _ = compile_spec(args.spec, overrides, "cap", faults)
     scale = parse_scale(args.scale, constants_of(program)) if args.scale else None
-    options = CapOptions(search_options(args), CostLimits(timeout=args.timeout), scale)
+    options = CapOptions(search_options(args), CostLimits(budget=args.budget), scale)
 
     def resize(sizes) -> object:
         return compile_spec(args.spec, {**overrides, **sizes}, "cap", faults)[1]
@@ -93,21 +93,21 @@ def cmd_cap(args: argparse.Namespace) -> int:
         return models[-1]
 
     try:
-        report = analyse(program, compiling, options, resize)
+        report = analyse(program, compiling, options, resize, args.budget)
     except NotApplicable as exc:
         raise UsageError(f"{args.spec}: {exc}") from None
-    defines = "".join(f" -D {d}" for d in args.defines) + (f" --faults {faults.text()}" if faults else "")
-    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    hint = replay_command(args.spec, args.defines, faults.text() if faults else None)
     data = cap_report.data(report, args.spec, program.name, constants_of(program), program.faults,
                            json_report.property_data)
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
         emit(cap_report.report(report, args.spec, program.faults, hint))
+    pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_runs(args.render, models, report.runs, args.spec)
+        render_runs(args.render, models, report.runs, args.spec, pictures)
     if args.report:
         html_report.write_report(args.report, html_report.cap_report(models, report, args.spec, program,
-                                                                   constants_of(program), hint))
+                                                                   constants_of(program), hint, pictures))
     for run in report.runs:
         if run is not None and run.failure is not None:
             located(run.failure.message, run.failure.span, args.spec)

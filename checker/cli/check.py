@@ -20,7 +20,7 @@ from checker.cli.options import (
     parse_define,
     search_options,
 )
-from checker.cli.output import EXIT_USAGE, PROG, emit, exit_code, located, write_json
+from checker.cli.output import REPORT_GRACE, EXIT_USAGE, emit, exit_code, located, replay_command, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
@@ -38,8 +38,9 @@ def add_check_command(commands) -> None:
         "check", help="explore every interleaving of a spec and check its properties",
         description="Explore every reachable state of a spec (breadth-first, so every "
                     "counterexample is a shortest one) and check its invariants.",
-        epilog="exit codes: 0 every property holds, 1 a property is violated, 2 bad spec or usage, "
-               "3 inconclusive (a bound was hit), 130 interrupted")
+        epilog="exit codes: 0 every property holds, 1 a property is violated (also when found before a stop), "
+               "2 bad spec or usage, 3 inconclusive (a bound was hit), 130/143 stopped by SIGINT/SIGTERM with nothing "
+               "found violated")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     add_define_option(cmd)
     add_faults_option(cmd)
@@ -110,6 +111,7 @@ class ProgressLine:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict."""
+    engines.check_engine_options(args)
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
     if args.engine == "smt" and args.values is None:
@@ -122,9 +124,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         program, model = compile_spec(args.spec, overrides, "check", faults, args.values)
     results = _engine_results(args, model, parameters)
     result = results[0]
-    defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
-        (f" --faults {faults.text()}" if faults else "")
-    hint = f"{PROG} replay {args.spec}{defines} {{path}}"
+    hint = replay_command(args.spec, [d for d in args.defines if not isinstance(parse_define(d).value, Symbolic)],
+                          faults.text() if faults else None)
     data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
                                     faults=program.faults.nonzero()) for r in results]
     write_json(args.json, json_report.dumps(data[0] if len(data) == 1 else {
@@ -135,10 +136,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.itf:
         write_itf(args.itf, itf_documents(
             model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
+    pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_counterexamples(args.render, model, result, args.spec)
+        render_counterexamples(args.render, model, result, args.spec, pictures)
     if args.report:
-        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint,
+                                                pictures))
     if result.failure is not None:
         located(result.failure.message + text_report.with_values(result.failure.constants),
                  result.failure.span, args.spec)
@@ -154,11 +157,11 @@ def _engine_results(args: argparse.Namespace, model, parameters=None) -> list[Ch
             args.max_depth = args.depth if args.depth is not None else engines.DEFAULT_DEPTH
         options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
         progress = ProgressLine(sys.stderr, args.progress)
-        result = search(model, options, progress if progress.on else None)
+        result = search(model, options, progress if progress.on else None, budget=args.budget)
         progress.finish(result)
         if args.shrink:
             from checker.explore.shrink import shrink_result
-            result = shrink_result(model, result)
+            result = shrink_result(model, result, limits=args.budget)
         out.append(result)
     if args.engine in ("smt", "both"):
         out.append(engines.run_smt(args, model, parameters))

@@ -42,6 +42,13 @@ def add_engine_options(cmd: argparse.ArgumentParser, natural) -> None:
                      help=f"with --engine smt or both: search runs of up to K steps (default {DEFAULT_DEPTH})")
 
 
+def check_engine_options(args: argparse.Namespace) -> None:
+    """Refuse `--depth` without an engine that reads it (it would be ignored silently)."""
+    if args.depth is not None and args.engine == "explicit":
+        raise UsageError("--depth bounds the SMT engine: add --engine smt (or both); the explicit search is "
+                         "bounded with --max-depth")
+
+
 def smt_options(args: argparse.Namespace) -> SmtOptions:
     return SmtOptions(DEFAULT_DEPTH if args.depth is None else args.depth, args.timeout)
 
@@ -50,7 +57,7 @@ def run_smt(args: argparse.Namespace, model: Model, parameters: Parameters | Non
     """The SMT engine's result (with `parameters`, the symbolic constants it chooses); a
     spec it cannot encode is a located SpecError."""
     try:
-        return smt_check(model, smt_options(args), parameters=parameters)
+        return smt_check(model, smt_options(args), parameters=parameters, budget=args.budget)
     except (Unsupported, NotEncodable) as exc:
         what = exc.what if isinstance(exc, Unsupported) else str(exc)
         span = exc.span if isinstance(exc, Unsupported) else None

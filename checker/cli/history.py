@@ -8,10 +8,19 @@ import os
 import sys
 
 from checker.cli.options import add_json_option, positive_float, positive_int
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATED, emit, write_json
+from checker.cli.output import (
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_VIOLATED,
+    REPORT_GRACE,
+    emit,
+    make_parent,
+    write_json,
+)
 from checker.errors import UsageError
-from checker.resources import default_memory_limit
-from checker.result import Verdict
+from checker.resources import during
+from checker.result import INTERRUPTED, Verdict
 
 
 def add_history_command(commands) -> None:
@@ -23,7 +32,7 @@ def add_history_command(commands) -> None:
                     "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
                     "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",
         epilog="exit codes: 0 linearizable, 1 not linearizable, 2 unreadable history or bad usage, "
-               "3 unknown (a limit was reached)")
+               "3 unknown (a limit was reached), 130/143 stopped by SIGINT/SIGTERM")
     cmd.add_argument("file", metavar="FILE", help="the history file")
     cmd.add_argument("--format", choices=FORMATS, default="auto",
                      help="the file's format (default: auto, told from its first line)")
@@ -54,10 +63,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     from checker.props.operations import LinearizabilityResult
     from checker.render import history as report
 
-    history = read_history(args.file, read_file(args.file), args.format, args.model)
-    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
+    with during("reading the history"):
+        history = read_history(args.file, read_file(args.file, args.budget), args.format, args.model, args.budget)
     if history.operations and history.spec is not None:
-        result = check_operations(history.spec, history.operations, CheckOptions(args.timeout, memory))
+        result = check_operations(history.spec, history.operations, CheckOptions(budget=args.budget))
     else:
         result = LinearizabilityResult(Verdict.HOLDS, ())
     if args.render and not args.explain:
@@ -75,8 +84,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     if explanation is not None and args.render and explanation.status == "explained":
         from checker.render.images import DotMissing, write_file
         dot = report.explanation_dot(history, explanation)
+        make_parent(args.render, "--render")
         try:
-            write_file(dot, args.render)
+            write_file(dot, args.render, args.budget.extended(REPORT_GRACE))
         except DotMissing as exc:
             base = os.path.splitext(args.render)[0] + ".dot"
             write_file(dot, base)
@@ -84,6 +94,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"--render: cannot write '{args.render}': {getattr(exc, 'strerror', None) or exc}") \
                 from None
+    if result.verdict is Verdict.UNKNOWN and result.reason == INTERRUPTED:
+        return EXIT_INTERRUPTED
     return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
 
 
@@ -92,4 +104,5 @@ def _explanation(history, result, args: argparse.Namespace):
     from checker.smt.explain import ExplainOptions, Explanation, explain
     if history.spec is None or not history.operations:
         return Explanation("linearizable")
-    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout))
+    return explain(history.spec, history.operations, result, ExplainOptions(timeout=args.explain_timeout,
+                                                                             budget=args.budget))

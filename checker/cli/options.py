@@ -13,7 +13,7 @@ from typing import Sequence
 from checker.diagnostics import did_you_mean, quote_list
 from checker.errors import UsageError
 from checker.explore import SearchOptions
-from checker.resources import default_memory_limit
+from checker.resources import Budget, StopRequest, default_memory_limit
 from checker.semantics.faults import FaultOverride
 from checker.semantics.ir import FAULT_KINDS, Symbolic
 
@@ -144,8 +144,22 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
 
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
     """The search bounds of a command's `add_bounds_options` arguments."""
-    memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
-    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock)
+    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock)
+
+
+def memory_bound(args: argparse.Namespace) -> int | None:
+    """`--max-memory` in bytes; without it, the default bound (default_memory_limit) for a
+    command that takes the option, None for one that does not."""
+    if not hasattr(args, "max_memory"):
+        return None
+    return args.max_memory << 20 if args.max_memory else default_memory_limit()
+
+
+def budget_of(args: argparse.Namespace, stop: StopRequest | None = None, elapsed: float = 0.0) -> Budget:
+    """The Budget of a command that started `elapsed` seconds ago: its `--timeout` and
+    `--max-memory` where it takes them (see memory_bound), and `stop`, the request a
+    signal makes."""
+    return Budget.start(getattr(args, "timeout", None), memory_bound(args), stop=stop, elapsed=elapsed)
 
 
 def add_json_option(cmd: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import argparse
 from checker.cli.options import add_define_option, overrides_of
 from checker.cli.output import EXIT_OK, emit
 from checker.dsl.printer import format_protocol
-from checker.pipeline import load_spec
+from checker.pipeline import compile_program, compile_symbolic, load_spec
 from checker.semantics.dump import dump_program
 from checker.semantics.ir import Program
 
@@ -15,7 +15,8 @@ from checker.semantics.ir import Program
 def add_parse_command(commands) -> None:
     cmd = commands.add_parser(
         "parse", help="check that a spec is well-formed",
-        description="Parse and check a spec; print a one-line summary, its canonical text or its IR.")
+        description="Parse and check a spec, and compile it as 'capcheck check' does (every check that needs "
+                    "no search); print a one-line summary, its canonical text or its IR.")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
     add_define_option(cmd)
     shown = cmd.add_mutually_exclusive_group()
@@ -30,6 +31,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     """Parse and check one spec; print its summary, canonical text or IR."""
     overrides = overrides_of(args.defines)
     protocol, program = load_spec(args.spec, overrides)
+    compiles(args.spec, overrides, program)
     if args.print_text:
         emit(format_protocol(protocol).removesuffix("\n"))
     elif args.ir:
@@ -37,6 +39,17 @@ def cmd_parse(args: argparse.Namespace) -> int:
     else:
         emit(f"{args.spec}: protocol {program.name} is well-formed ({summary(program)})")
     return EXIT_OK
+
+
+def compiles(path: str, overrides: dict, program: Program) -> None:
+    """Compile the checked spec as `capcheck check` would before its search, so that parse
+    refuses what check refuses without searching (an initial value outside its type, a
+    construct the engines cannot run): with the spec's own values for symbolic constants
+    and an object of `values = int`, as the SMT engine compiles it. Raises SpecError."""
+    if program.params() or (program.object is not None and program.object.unbounded):
+        compile_symbolic(path, overrides, "check")
+    else:
+        compile_program(program, path, "check")
 
 
 def _plural(count: int, word: str, words: str = "") -> str:

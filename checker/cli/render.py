@@ -10,7 +10,6 @@ constants and fault budgets unless `-D` or `--faults` are given.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -22,9 +21,11 @@ from checker.cli.options import (
     faults_override,
     overrides_of,
 )
-from checker.cli.output import EXIT_OK, emit
+from checker.cli.output import EXIT_OK, emit, make_parent
 from checker.cli.replay import same_faults
 from checker.errors import UsageError
+from checker.resources import UNBOUNDED, Budget
+from checker.history.jsonfmt import loads
 from checker.model import Model
 from checker.pipeline import compile_spec
 from checker.props import kinds
@@ -34,10 +35,12 @@ from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, 
 from checker.traces.files import is_itf, itf_meta, read_trace, replay_given
 
 
-def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str) -> None:
+def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str,
+                           budget: Budget = UNBOUNDED) -> None:
     """`--render DIR`: NAME.dot, .svg and .png for every counterexample (NAME: the property;
-    `error` for a run-time failure of the spec). Says on stderr what it wrote, or how to
-    install Graphviz when `dot` is missing (the .dot files are written all the same)."""
+    `error` for a run-time failure of the spec), the pictures within `budget`. Says on
+    stderr what it wrote, or how to install Graphviz when `dot` is missing, or that the
+    time ran out (the .dot files are written all the same)."""
     jobs = counterexample_jobs(result)
     if not jobs:
         return
@@ -51,7 +54,7 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         base = os.path.join(directory, _file_name(name))
         text = diagram(model, trace, prop, title)
         try:
-            written = write_all(text, base)
+            written = write_all(text, base, budget)
         except DotMissing as exc:
             missing, written = str(exc), [base + ".dot"]
         except OSError as exc:
@@ -61,13 +64,13 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
         print(missing, file=sys.stderr)
 
 
-def render_runs(directory: str, models: list[Model], runs, spec: str) -> None:
+def render_runs(directory: str, models: list[Model], runs, spec: str, budget: Budget = UNBOUNDED) -> None:
     """`capcheck cap --render DIR`: the counterexamples of each of its searches, each drawn
     with the model that search ran on."""
     for run in runs:
         model = model_of_run(models, run) if run is not None else None
         if model is not None:
-            render_counterexamples(directory, model, run, spec)
+            render_counterexamples(directory, model, run, spec, budget)
 
 
 def _file_name(name: str) -> str:
@@ -118,8 +121,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     prop = _property(report, args.property, trace, given.lasso)
     title = f"{spec}: {prop.name}" if prop is not None else spec
     text = diagram(model, trace, prop, title)
+    make_parent(args.output, "-o")
     try:
-        write_file(text, args.output)
+        write_file(text, args.output, args.budget)
     except DotMissing as exc:
         base = os.path.splitext(args.output)[0] + ".dot"
         write_file(text, base)
@@ -139,7 +143,7 @@ def _report(name: str) -> dict:
     it, the property it breaks."""
     try:
         with open(name, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = loads(handle.read(16 << 20))
     except (OSError, ValueError):
         return {}
     if not is_itf(data):

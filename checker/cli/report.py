@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 
 from checker.analysis.cap import CapReport
+from checker.cli.output import make_parent
 from checker.errors import UsageError
 from checker.model import Model
 from checker.props import kinds
 from checker.render import html
 from checker.render.cap import fault_text
-from checker.render.images import HOW_TO_INSTALL, DotMissing, image
+from checker.render.images import HOW_TO_INSTALL, DotMissing, DotTimedOut, image
+from checker.resources import UNBOUNDED, Budget
 from checker.render.sequence import caption_lines
 from checker.render.text import detail, path_text, plural
 from checker.result import CheckResult
@@ -25,6 +27,8 @@ from checker.traces.traffic import watched
 
 NO_DOT = f"Graphviz's 'dot' program is not installed, so the report shows DOT text instead of diagrams " \
          f"({HOW_TO_INSTALL})"
+NO_TIME_REPORT = "the time limit was reached before Graphviz's 'dot' drew the diagrams, so the report shows DOT " \
+                 "text instead"
 
 
 def add_report_option(cmd) -> None:
@@ -34,10 +38,12 @@ def add_report_option(cmd) -> None:
 
 
 class _Drawing:
-    """Draws counterexamples for one report; remembers whether `dot` was missing."""
+    """Draws counterexamples for one report within `budget`; `missing` is what to say when
+    `dot` was missing or out of time (None: every picture was drawn)."""
 
-    def __init__(self) -> None:
-        self.missing = False
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.missing: str | None = None
         self.anchors: dict[tuple[int, str], str] = {}
 
     def counterexamples(self, model: Model, result: CheckResult, spec: str, hint: str) -> list[html.Counterexample]:
@@ -47,9 +53,9 @@ class _Drawing:
             self.anchors[(id(result), name)] = anchor
             dot = diagram(model, trace, prop, diagram_title(spec, name, result))
             try:
-                svg: str | None = image(dot, "svg").decode("utf-8")
-            except DotMissing:
-                svg, self.missing = None, True
+                svg: str | None = image(dot, "svg", self.budget).decode("utf-8")
+            except DotMissing as exc:
+                svg, self.missing = None, NO_TIME_REPORT if isinstance(exc, DotTimedOut) else NO_DOT
             if prop is None:
                 heading = f"the spec failed while running: {result.failure.message}"  # type: ignore[union-attr]
                 words = ()
@@ -65,9 +71,10 @@ class _Drawing:
 
 
 def check_report(model: Model, result: CheckResult, spec: str, program: ir.Program, constants: dict,
-                 hint: str) -> tuple[str, bool]:
-    """The HTML report of `capcheck check`, and whether `dot` was missing."""
-    drawing = _Drawing()
+                 hint: str, budget: Budget = UNBOUNDED) -> tuple[str, str | None]:
+    """The HTML report of `capcheck check`, the pictures drawn within `budget`; and what to
+    say when `dot` was missing or out of time (None: nothing)."""
+    drawing = _Drawing(budget)
     cxs = drawing.counterexamples(model, result, spec, hint)
     s = result.stats
     rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
@@ -80,9 +87,9 @@ def check_report(model: Model, result: CheckResult, spec: str, program: ir.Progr
 
 
 def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Program, constants: dict,
-               hint: str) -> tuple[str, bool]:
-    """The HTML report of `capcheck cap`, and whether `dot` was missing."""
-    drawing = _Drawing()
+               hint: str, budget: Budget = UNBOUNDED) -> tuple[str, str | None]:
+    """The HTML report of `capcheck cap` (see check_report)."""
+    drawing = _Drawing(budget)
     cxs: list[html.Counterexample] = []
     for run in rep.runs:
         model = model_of_run(models, run) if run is not None else None
@@ -114,10 +121,11 @@ def _about(program: ir.Program, constants: dict) -> tuple[str, ...]:
     return (f"protocol {program.name}" + (f" ({shown})" if shown else ""),)
 
 
-def write_report(target: str, built: tuple[str, bool]) -> None:
-    """Write the report; say on stderr what was written and, without `dot`, how to get the
-    pictures."""
+def write_report(target: str, built: tuple[str, str | None]) -> None:
+    """Write the report; say on stderr what was written and, without `dot` (or time to run
+    it), why the pictures are missing."""
     text, missing = built
+    make_parent(target, "--report")
     try:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -125,5 +133,5 @@ def write_report(target: str, built: tuple[str, bool]) -> None:
         raise UsageError(f"--report: cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
     print(f"report: {target}", file=sys.stderr)
     if missing:
-        print(NO_DOT, file=sys.stderr)
+        print(missing, file=sys.stderr)
 

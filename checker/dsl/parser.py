@@ -24,11 +24,17 @@ MAX_FILE_BYTES = 256 * 1024
 # ---------------------------------------------------------------- pre-checks on raw text
 
 
+def too_large(path: str, data: bytes, size: str) -> SpecError:
+    """The error for a spec over MAX_FILE_BYTES (`size`: how large, in words), located at
+    1:1 like every other spec error, with the start of its first line."""
+    first = Source(path, data[:80].split(b"\n", 1)[0].decode("utf-8", errors="replace"))
+    return SpecError([Diagnostic(f"spec file is too large ({size}; the limit is {MAX_FILE_BYTES} bytes)",
+                                 first.span_at(0))], first)
+
+
 def _decode(data: bytes, path: str) -> Source:
     if len(data) > MAX_FILE_BYTES:
-        empty = Source(path, "")
-        raise SpecError([Diagnostic(
-            f"spec file is too large ({len(data)} bytes; the limit is {MAX_FILE_BYTES} bytes)", None)], empty)
+        raise too_large(path, data, f"{len(data)} bytes")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         empty = Source(path, "")
         raise SpecError([Diagnostic("this file is UTF-16 text; save it as UTF-8", empty.span_at(0))], empty)

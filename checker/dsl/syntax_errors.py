@@ -89,7 +89,7 @@ def _found_text(tok: Token) -> str:
     if tok.type == "INT":
         return f"number {tok.value}"
     if tok.type == "STRING":
-        return "a string"
+        return "string"
     return f"'{tok.value}'"
 
 

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import enum
 import heapq
-import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,13 +50,16 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from checker.model import values
 from checker.model.clients import is_error_reply
 from checker.model.system import Model
+from checker.resources import UNBOUNDED, Budget
+from checker.result import INTERRUPTED, MEMORY, TIMEOUT
 
 __all__ = ["CallCost", "CostLimits", "OperationCost", "Quantity", "SizeCost", "Status",
            "by_size", "for_models", "measure", "measure_call"]
 
 _NONE = -1              # the depth of what the operation has not reached
 _FIRST_CAP = 8          # the first saturation cap of the latency search
-_CHECK_EVERY = 1 << 8   # states expanded between looks at the clock
+_CHECK_EVERY = 1 << 6   # states expanded between looks at the clock
+_MEMORY_EVERY = 1 << 10  # states expanded between looks at the memory in use
 
 
 class Status(enum.Enum):
@@ -73,10 +75,12 @@ class Status(enum.Enum):
 @dataclass(frozen=True)
 class CostLimits:
     """Bounds on each search (one per call and quantity): `max_states` augmented states
-    stored, `timeout` seconds. None: no bound."""
+    stored, `timeout` seconds; and `budget`, the command's (checker/resources.py), which
+    all the searches share. None: no bound."""
 
     max_states: int | None = 200_000
     timeout: float | None = None
+    budget: Budget | None = None
 
 
 @dataclass(frozen=True)
@@ -320,11 +324,12 @@ class _Runs:
 
 
 class _Budget:
-    """The state and time bound of one search."""
+    """The state, time and memory bounds of one search (its own `timeout` within the
+    command's budget)."""
 
     def __init__(self, limits: CostLimits) -> None:
         self.limits = limits
-        self.deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
+        self.run = (limits.budget or UNBOUNDED).within(limits.timeout)
         self.expanded = 0
 
     def exceeded(self, stored: int) -> str | None:
@@ -332,9 +337,14 @@ class _Budget:
         if self.limits.max_states is not None and stored > self.limits.max_states:
             return f"more than {self.limits.max_states:,} states"
         self.expanded += 1
-        if self.deadline is not None and self.expanded % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
-            return f"the time limit of {self.limits.timeout:g} s"
-        return None
+        if self.expanded % _CHECK_EVERY:
+            return None
+        reason = self.run.exceeded(memory=not self.expanded % _MEMORY_EVERY)
+        if reason == TIMEOUT:
+            return f"the time limit of {self.run.timeout or 0:g} s"
+        if reason == MEMORY:
+            return f"the memory limit of {(self.run.memory or 0) >> 20:,} MiB"
+        return "a stop request (SIGINT or SIGTERM)" if reason == INTERRUPTED else None
 
 
 def _latency(runs: _Runs, limits: CostLimits) -> tuple[Quantity, int]:

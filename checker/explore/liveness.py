@@ -27,7 +27,9 @@ dead ends (no continuation step at all) and the states of such *fair* components
 The graph keeps every state, so these checks need memory in proportion to the states;
 bounds hit while building it leave the verdict UNKNOWN unless a violation was found among
 the fully expanded states (a dead end, a component and its fairness are known exactly once
-all their states are expanded).
+all their states are expanded). The checks run under the command's `Budget`
+(checker/resources.py): each loop over the graph looks at it every thousand steps or so,
+and `Stopped` ends the analysis (the verdicts are then UNKNOWN).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from checker.errors import InternalError
 from checker.model import values
 from checker.model.clients import ClientText, is_error_reply
 from checker.props import kinds
+from checker.resources import UNBOUNDED, Budget
 from checker.result import Lasso
 
 AVAILABLE = kinds.AVAILABLE.name
@@ -146,13 +149,17 @@ class Counterexample:
 
 
 class _View:
-    """One continuation (a mask of edge kinds) over a graph, with its components."""
+    """One continuation (a mask of edge kinds) over a graph, with its components. Every
+    loop over the graph looks at `budget` (raises Stopped)."""
 
-    def __init__(self, graph: Graph, mask: int) -> None:
-        self.flat: list[tuple[int, ...] | None] = [
-            None if e is None else tuple(x for t, c, k in zip(e[0::5], e[1::5], e[2::5]) if k & mask for x in (t, c))
-            for e in graph.edges]
-        self.comp = _components(self.flat)
+    def __init__(self, graph: Graph, mask: int, budget: Budget = UNBOUNDED) -> None:
+        self.budget = budget
+        self.flat: list[tuple[int, ...] | None] = []
+        for num, e in enumerate(graph.edges):
+            budget.every(num)
+            self.flat.append(None if e is None else
+                             tuple(x for t, c, k in zip(e[0::5], e[1::5], e[2::5]) if k & mask for x in (t, c)))
+        self.comp = _components(self.flat, budget)
         self.fair = self._fair_components()
 
     def dead_end(self, num: int) -> bool:
@@ -169,6 +176,7 @@ class _View:
         taken: dict[int, set[int]] = {}
         cyclic: set[int] = set()
         for num, flat in enumerate(self.flat):
+            self.budget.every(num)
             if flat is None:
                 continue
             out = list(zip(flat[0::2], flat[1::2]))
@@ -196,6 +204,7 @@ class _View:
         parent = {start: -1}
         queue = deque([start])
         while queue:
+            self.budget.every(len(parent))
             n = queue.popleft()
             if goal(n):
                 out = []
@@ -234,6 +243,7 @@ class _View:
     def predecessors(self) -> dict[int, list[int]]:
         preds: dict[int, list[int]] = {}
         for num, flat in enumerate(self.flat):
+            self.budget.every(num)
             for t in (flat or ())[0::2]:
                 preds.setdefault(t, []).append(num)
         return preds
@@ -249,10 +259,10 @@ class _View:
         return any(k not in self._enabled(n) for n in cycle)
 
 
-def _components(out: list) -> list[int]:
+def _components(out: list, budget: Budget = UNBOUNDED) -> list[int]:
     """Strongly connected components (Tarjan, iterative) of the expanded states, given as
     flat (target, class, ...) tuples; -1 for states not expanded. Component numbers are in
-    the order Tarjan completes them."""
+    the order Tarjan completes them. Looks at `budget` once per state (raises Stopped)."""
     n = len(out)
     index = [-1] * n
     low = [0] * n
@@ -264,6 +274,7 @@ def _components(out: list) -> list[int]:
     for root in range(n):
         if index[root] >= 0 or out[root] is None:
             continue
+        budget.every(counter)
         work = [(root, 0)]
         index[root] = low[root] = counter
         counter += 1
@@ -278,6 +289,7 @@ def _components(out: list) -> list[int]:
                 if out[w] is None:
                     continue
                 if index[w] < 0:
+                    budget.every(counter)
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
@@ -305,10 +317,10 @@ def _components(out: list) -> list[int]:
 # ------------------------------------------------------------------ the two checks
 
 
-def check_available(model, graph: Graph, depths) -> Counterexample | None:
+def check_available(model, graph: Graph, depths, budget: Budget = UNBOUNDED) -> Counterexample | None:
     """The shortest (stem plus continuation) run in which a request waiting at an up node
     is never answered, or answered with an error; None if there is none among the
-    expanded states."""
+    expanded states. Raises Stopped when `budget` runs out."""
     down = model.layout.env("down")
     slots = [model.layout.env("client", node=c) for c in range(model.program.clients.count)]
 
@@ -318,7 +330,8 @@ def check_available(model, graph: Graph, depths) -> Counterexample | None:
     def at_up(slot: int) -> Callable[[int], bool]:
         return lambda n: down is None or not (graph.value(n, down) >> graph.value(n, slot)[1][3]) & 1
 
-    found = find_unanswered(_View(graph, _MASKS[AVAILABLE]), graph, depths, [(waiting(k), at_up(k)) for k in slots])
+    found = find_unanswered(_View(graph, _MASKS[AVAILABLE], budget), graph, depths,
+                            [(waiting(k), at_up(k)) for k in slots])
     if found is None:
         return None
     c, cx = found
@@ -344,7 +357,8 @@ def find_unanswered(view: _View, graph: Graph, depths, clients: list) -> tuple[i
     best: tuple[int, int, int] | None = None   # (length, client, state)
     preds: list[dict[int, list[int]]] = []     # computed once, when first needed
     for c, (pending, up) in enumerate(clients):
-        for num, d in _distances_to_bad(view, graph, c, pending, preds).items():
+        for i, (num, d) in enumerate(_distances_to_bad(view, graph, c, pending, preds).items()):
+            view.budget.every(i)
             key = (depths[num] + d, c, num)
             if up(num) and (best is None or key < best):
                 best = key
@@ -372,6 +386,7 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, pending: Callable[[int]
     dist: dict[int, int] = {}
     queue: deque = deque()
     for num, edges in enumerate(graph.edges):
+        view.budget.every(num)
         if edges is None or not pending(num):
             continue
         err = any(e >> c & 1 for e, k in zip(edges[3::5], edges[2::5]) if k & _NODE)
@@ -384,6 +399,7 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, pending: Callable[[int]
         preds_cache.append(view.predecessors())
     preds = preds_cache[0]
     while queue:
+        view.budget.every(len(dist))
         n = queue.popleft()
         for p in preds.get(n, ()):
             if p not in dist and pending(p):
@@ -392,19 +408,22 @@ def _distances_to_bad(view: _View, graph: Graph, c: int, pending: Callable[[int]
     return dist
 
 
-def check(kind: str, model, graph: Graph, depths) -> Counterexample | None:
-    """The counterexample to `check KIND` (available or converges) on the graph, or None."""
-    return (check_available if kind == AVAILABLE else check_converges)(model, graph, depths)
+def check(kind: str, model, graph: Graph, depths, budget: Budget = UNBOUNDED) -> Counterexample | None:
+    """The counterexample to `check KIND` (available or converges) on the graph, or None.
+    Raises Stopped when `budget` runs out."""
+    return (check_available if kind == AVAILABLE else check_converges)(model, graph, depths, budget)
 
 
-def check_converges(model, graph: Graph, depths) -> Counterexample | None:
+def check_converges(model, graph: Graph, depths, budget: Budget = UNBOUNDED) -> Counterexample | None:
     """The shortest run to a state from which the fair continuation (heals included) never
     settles with the up replicas agreeing: a dead end where they differ, or a fair
-    component where they differ somewhere; None if there is none."""
-    view = _View(graph, _MASKS[CONVERGES])
+    component where they differ somewhere; None if there is none. Raises Stopped when
+    `budget` runs out."""
+    view = _View(graph, _MASKS[CONVERGES], budget)
     replicas = Replicas(model)
     best: tuple[int, int] | None = None
     for num, edges in enumerate(graph.edges):
+        budget.every(num)
         if edges is None or not (view.dead_end(num) or view.in_fair_component(num)):
             continue
         if replicas.differ(graph, num) and (best is None or (depths[num], num) < best):

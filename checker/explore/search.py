@@ -6,8 +6,12 @@ to it and its depth. No state is kept once expanded: a counterexample is rebuilt
 parents back to the root and replaying the action indices from the initial state, so under
 breadth-first search every counterexample is a shortest one.
 
-Every bound (states, depth, time, memory) and Ctrl-C ends the run with the reason and the
-statistics so far; properties not yet violated are then UNKNOWN, never HOLDS.
+Every bound (states, depth, time, memory) and a stop request (Ctrl-C, SIGTERM: the
+`Budget`'s, checker/resources.py) ends the run with the reason and the statistics so far;
+properties not yet violated are then UNKNOWN, never HOLDS. The budget is looked at before
+the first state, so a run that starts over its memory bound explores nothing; the
+analysis of the state graph after a search for `available` or `converges` runs under the
+same budget.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Callable, Protocol
 
 from checker.errors import InternalError
 from checker.model import Model
-from checker.resources import memory_in_use
+from checker.resources import Budget, Stopped, memory_in_use
 from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
@@ -35,8 +39,12 @@ from checker.semantics import ir
 
 POLICIES = ("bfs", "dfs")
 DEADLOCK = kinds.DEADLOCK_FREE.name
-_CHECK_EVERY = 1 << 8        # states expanded between looks at the clock
-_MEMORY_EVERY = 1 << 12      # states expanded between looks at the memory in use
+_CHECK_EVERY = 1 << 6        # states expanded between looks at the clock and the stop request
+_MEMORY_EVERY = 1 << 10      # states expanded between looks at the memory in use
+ANALYSIS = "the analysis of the state graph"
+# what a search that keeps the state graph may use of the time and of the memory left: the
+# analysis of the graph after it takes about a quarter of its time, and a third more memory
+GRAPH_TIME_SHARE, GRAPH_MEMORY_SHARE = 0.7, 0.7
 
 
 @dataclass(frozen=True)
@@ -80,12 +88,13 @@ class Visitor(Protocol):
 class _Search:
     """The state of one run; `run()` is the loop."""
 
-    def __init__(self, model: Model, options: SearchOptions, progress, clock,
+    def __init__(self, model: Model, options: SearchOptions, progress, budget: Budget,
                  visitor: Visitor | None = None) -> None:
         self.model = model
         self.o = options
         self.progress = progress
-        self.clock = clock
+        self.budget = budget
+        self.clock = budget.clock
         self.visitor = visitor
         self.visited: dict[int, int] = {}
         self.parents = array("q")
@@ -100,6 +109,7 @@ class _Search:
         self.failure: tuple[int, SpecRuntimeError] | None = None
         self.frontier: deque = deque()
         self.memory = 0
+        self.initial = 0       # initial states generated (none when the budget ran out first)
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -107,6 +117,11 @@ class _Search:
     def run(self) -> str:
         start = self.clock()
         self.start = start
+        self.memory = memory_in_use()
+        early = self.budget.exceeded()
+        if early is not None:
+            return early
+        self.initial = len(self.model.init_states())
         for i, s in enumerate(self.model.init_states()):
             fp = self.model.fingerprint(s)
             if fp not in self.visited:
@@ -237,14 +252,15 @@ class _Search:
             self.generated = generated
 
     def _bounds(self, expanded: int) -> str | None:
-        now = self.clock()
-        o = self.o
-        if o.timeout is not None and now - self.start >= o.timeout:
-            return TIMEOUT
+        budget = self.budget
+        reason = budget.exceeded(memory=False)
+        if reason is not None:
+            return reason
         if not expanded & (_MEMORY_EVERY - 1) or self.progress is not None:
             self.memory = memory_in_use()
-            if o.max_memory is not None and self.memory >= o.max_memory:
+            if budget.memory is not None and self.memory >= budget.memory:
                 return MEMORY
+        now = self.clock()
         if self.progress is not None:
             self.progress(Progress(len(self.parents), self.generated, len(self.frontier),
                                    self.depths[-1], now - self.start, self.memory))
@@ -303,40 +319,66 @@ def final_state(model: Model, path: list[int]) -> tuple:
 
 
 def search(model: Model, options: SearchOptions = SearchOptions(),
-           progress: Callable[[Progress], None] | None = None, clock=time.monotonic) -> CheckResult:
-    """Explore `model` within `options`' bounds and decide every property it can.
+           progress: Callable[[Progress], None] | None = None, clock=time.monotonic,
+           budget: Budget | None = None) -> CheckResult:
+    """Explore `model` within `options`' bounds and the command's `budget` (its deadline,
+    memory bound and stop request; None: `options`' time and memory bounds from now on
+    `clock`) and decide every property it can.
 
     Invariants and deadlock freedom are decided here; the other built-in checks (which need
-    client histories) are reported UNKNOWN with the reason. Pure apart from calling
-    `progress`; raises nothing for anything a spec can do (run-time failures of the spec
-    come back in `CheckResult.failure`).
+    client histories) are reported UNKNOWN with the reason. A search for `available` or
+    `converges` keeps the state graph and may use GRAPH_TIME_SHARE of the time left and
+    GRAPH_MEMORY_SHARE of the memory, the rest being for the analysis of the graph. Pure
+    apart from calling `progress`; raises nothing for anything a spec can do (run-time
+    failures of the spec come back in `CheckResult.failure`).
     """
-    live = any(p.kind in kinds.LIVENESS for p in model.program.properties)
-    run = _Search(model, options, progress, clock, liveness.Recorder(model) if live else None)
+    budget = (budget or Budget(clock=clock)).within(options.timeout, options.max_memory)
     collecting = gc.isenabled()
-    gc.disable()  # states hold no cycles; the collector would rescan millions of tuples
+    gc.disable()  # states and the graph hold no cycles; the collector would rescan millions of tuples
     try:
-        reason = run.run()
+        return _search(model, options, progress, budget)  # its tables are freed before the collector is back
     finally:
         if collecting:
             gc.enable()
-    seconds = clock() - run.start
-    stats = Stats(len(run.parents), run.generated + len(model.init_states()), max(run.depths, default=0), seconds,
+
+
+def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> CheckResult:
+    live = any(p.kind in kinds.LIVENESS for p in model.program.properties)
+    own = budget.share(GRAPH_TIME_SHARE, GRAPH_MEMORY_SHARE) if live else budget
+    run = _Search(model, options, progress, own, liveness.Recorder(model) if live else None)
+    reason = run.run()
+    seconds = budget.clock() - run.start
+    props, stopped = _results(model, run, reason in (COMPLETE, ALL_DECIDED), budget)
+    stats = Stats(len(run.parents), run.generated + run.initial, max(run.depths, default=0), seconds,
                   len(run.frontier), max(run.memory, memory_in_use()))
-    complete = reason in (COMPLETE, ALL_DECIDED)
-    props = []
-    for prop in _decided(model.program, run.deadlock):
-        if prop.kind in kinds.LIVENESS:
-            props.append(_liveness_result(model, run, prop, complete))  # type: ignore[arg-type]
-        else:
-            props.append(_property_result(model, run, prop, complete))
     failure = None
     if run.failure is not None:
         num, err = run.failure
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
     bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
-              "timeout": options.timeout, "max_memory": options.max_memory}
-    return CheckResult(reason, stats, tuple(props), failure, bounds)
+              "timeout": budget.timeout, "max_memory": budget.memory}
+    if stopped is not None and reason not in (TIMEOUT, MEMORY, INTERRUPTED):
+        return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS)
+    return CheckResult(reason, stats, props, failure, bounds)
+
+
+def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tuple[tuple[PropertyResult, ...], str | None]:
+    """Every property's result after the search, and why the analysis of the graph was
+    stopped (None: it was not); once stopped, the liveness properties left are UNKNOWN."""
+    props = []
+    stopped = None
+    for prop in _decided(model.program, run.deadlock):
+        if prop.kind not in kinds.LIVENESS:
+            props.append(_property_result(model, run, prop, complete))
+            continue
+        try:
+            if stopped is None:
+                props.append(_liveness_result(model, run, prop, complete, budget))
+                continue
+        except Stopped as stop:
+            stopped = stop.reason
+        props.append(PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN))
+    return tuple(props), stopped
 
 
 def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
@@ -363,13 +405,15 @@ def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
 
 
-def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
+def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bool,
+                     budget: Budget) -> PropertyResult:
     """A liveness property decided on the graph the search kept; a violation is found
-    exactly even when a bound cut the search (see liveness.py), a pass needs it complete."""
+    exactly even when a bound cut the search (see liveness.py), a pass needs it complete.
+    Raises Stopped when `budget` runs out during the analysis."""
     if run.failure is not None:
         return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
     graph = run.visitor.graph  # type: ignore[union-attr]
-    cx = liveness.check(prop.kind, model, graph, run.depths)
+    cx = liveness.check(prop.kind, model, graph, run.depths, budget)
     if cx is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS if complete else Verdict.UNKNOWN)
     stem = run.path_to(cx.start)

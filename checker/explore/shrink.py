@@ -48,6 +48,9 @@ rejects the candidate); at most `LASSO_BUDGET` stems are replayed per lasso.
 
 Pure and deterministic; the replays are bounded by `DEFAULT_BUDGET` per safety
 counterexample and `LASSO_BUDGET` per lasso (a label sequence tried twice costs once).
+Shrinking is also bounded by the command's `Budget` (checker/resources.py, `limits`):
+when its time, memory or a stop request runs out, the shortest run found so far is kept
+(deterministic only without a time limit).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from typing import Callable, Sequence
 
 from checker.explore import liveness
 from checker.explore.search import DEADLOCK, SearchOptions, final_state, replay, search
+from checker.resources import UNBOUNDED, Budget
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
 from checker.props import kinds
@@ -117,17 +121,18 @@ class _Liveness:
     """What a lasso must be: a stem from whose last state the continuation search finds a
     counterexample of the same property, ending the same way (`ending`)."""
 
-    def __init__(self, model: Model, name: str, ending: str) -> None:
+    def __init__(self, model: Model, name: str, ending: str, limits: Budget = UNBOUNDED) -> None:
         self.model = model
         self.core = _core(model)
         self.prop = next(p for p in model.program.properties if p.name == name)
         self.ending = ending
+        self.limits = limits
 
     def stop(self, state: tuple) -> bool:
         return False
 
     def judge(self, path: list[int], labels: list, state: tuple, stopped: bool) -> _Run | None:
-        found = lasso_after(self.model, self.prop, path, state)
+        found = lasso_after(self.model, self.prop, path, state, limits=self.limits)
         if found is None or found[1].ending != self.ending:
             return None
         full, lasso = found
@@ -173,7 +178,7 @@ class _FromState:
 
 
 def lasso_after(model: Model, prop, path: Sequence[int], state: tuple | None = None,
-                max_states: int = LASSO_STATES) -> tuple[tuple[int, ...], Lasso] | None:
+                max_states: int = LASSO_STATES, limits: Budget = UNBOUNDED) -> tuple[tuple[int, ...], Lasso] | None:
     """The lasso of liveness property `prop` (an ir.Property) whose stem is the run `path`
     (`state`: its last state, when the caller has it) and whose continuation is the
     shortest bad one from there: found by `search` restricted to the continuation's steps
@@ -182,7 +187,8 @@ def lasso_after(model: Model, prop, path: Sequence[int], state: tuple | None = N
     if state is None:
         state = final_state(model, list(path))
     view = _FromState(model, prop, state)
-    found = search(view, SearchOptions("bfs", max_states=max_states, deadlock=False))  # type: ignore[arg-type]
+    found = search(view, SearchOptions("bfs", max_states=max_states, deadlock=False),  # type: ignore[arg-type]
+                   budget=limits)
     p = found.properties[0]
     if p.verdict is not Verdict.VIOLATED or p.lasso is None or p.trace is None:
         return None
@@ -205,10 +211,11 @@ class _Runner:
     """Replays runs named by labels and has the goal judge them; counts the replays against
     the budget (a label sequence tried before is answered from a cache, free)."""
 
-    def __init__(self, model: Model, goal: _Safety | _Liveness, budget: int) -> None:
+    def __init__(self, model: Model, goal: _Safety | _Liveness, budget: int, limits: Budget = UNBOUNDED) -> None:
         self.model = model
         self.goal = goal
         self.left = budget
+        self.limits = limits
         self.core = _core(model)
         self.tried: dict[tuple, _Run | None] = {}
 
@@ -228,8 +235,12 @@ class _Runner:
         """The run that takes `labels` in turn from initial state `init`, as the goal
         judges it (a safety counterexample is cut at its first state that breaks the
         property); None when the goal rejects it, or a step is not enabled under STRICT
-        (see `_take` for the other modes)."""
+        (see `_take` for the other modes). When `limits` has run out, None and no replay
+        is left."""
         self.left -= 1
+        if self.limits.exceeded() is not None:
+            self.left = 0
+            return None
         state = self.model.init_states()[init]
         path, kept = [init], []
         try:
@@ -366,17 +377,19 @@ def _shrink(runner: _Runner, best: _Run) -> _Run:
 
 
 def shrink_path(model: Model, path: Sequence[int], broken: Callable[[tuple], bool],
-                budget: int = DEFAULT_BUDGET) -> tuple[int, ...]:
+                budget: int = DEFAULT_BUDGET, limits: Budget = UNBOUNDED) -> tuple[int, ...]:
     """A path no longer than `path` whose last state, and no earlier one, breaks the property
     `broken` tests. `path` must replay and end in a state that breaks it (else ValueError)."""
     runner = _Runner(model, _Safety(broken), budget)
     found = runner.run(path[0], runner.labels(path), STRICT)
+    runner.limits = limits  # the input itself is judged whatever the limits
     if found is None:
         raise ValueError("the path to shrink does not end in a state that breaks the property")
     return _shrink(runner, found).path
 
 
-def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET) -> PropertyResult:
+def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET,
+                 limits: Budget = UNBOUNDED) -> PropertyResult:
     """`prop` (a violated `available` or `converges` with its trace and lasso) with the
     shortest lasso the passes find: the same property, the same kind of ending, never
     longer, `shrunk_from` set when it is shorter. At most `budget` candidate stems are
@@ -385,7 +398,7 @@ def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET)
     if prop.trace is None or prop.lasso is None:
         raise ValueError("only a liveness counterexample has a lasso to shrink")
     lasso = prop.lasso
-    runner = _Runner(model, _Liveness(model, prop.name, lasso.ending), budget)
+    runner = _Runner(model, _Liveness(model, prop.name, lasso.ending, limits), budget, limits)
     path = prop.trace.path
     best = _shrink(runner, _Run(path, runner.labels(path[:lasso.start + 1]), lasso))
     if len(best.path) >= len(path):
@@ -395,25 +408,25 @@ def shrink_lasso(model: Model, prop: PropertyResult, budget: int = LASSO_BUDGET)
 
 
 def shrink_result(model: Model, result: CheckResult, budget: int = DEFAULT_BUDGET,
-                  lasso_budget: int = LASSO_BUDGET) -> CheckResult:
+                  lasso_budget: int = LASSO_BUDGET, limits: Budget = UNBOUNDED) -> CheckResult:
     """`result` with the trace of every violated property shrunk (`shrink_path`,
-    `shrink_lasso`); a property whose trace got shorter records the old length in
-    `shrunk_from`. A run-time failure's trace is kept as it is."""
+    `shrink_lasso`) within `limits`; a property whose trace got shorter records the old
+    length in `shrunk_from`. A run-time failure's trace is kept as it is."""
     props = []
     for p in result.properties:
         if p.verdict is Verdict.VIOLATED and p.trace is not None:
-            p = _shrunk(model, p, budget, lasso_budget)
+            p = _shrunk(model, p, budget, lasso_budget, limits)
         props.append(p)
     return dataclasses.replace(result, properties=tuple(props))
 
 
-def _shrunk(model: Model, p: PropertyResult, budget: int, lasso_budget: int) -> PropertyResult:
+def _shrunk(model: Model, p: PropertyResult, budget: int, lasso_budget: int, limits: Budget) -> PropertyResult:
     if p.lasso is not None:
-        return shrink_lasso(model, p, lasso_budget)
+        return shrink_lasso(model, p, lasso_budget, limits)
     broken = broken_test(model, p)
     if broken is None:
         return p
-    path = shrink_path(model, p.trace.path, broken, budget)  # type: ignore[union-attr]
+    path = shrink_path(model, p.trace.path, broken, budget, limits)  # type: ignore[union-attr]
     if len(path) - 1 < p.trace.length:  # type: ignore[union-attr]
         return dataclasses.replace(p, trace=replay(model, path), shrunk_from=p.trace.length)  # type: ignore[union-attr]
     return p

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Iterator
 
-from checker.history.located import LocatedMap
+from checker.history.located import LocatedMap, number_problem
 
 MAX_DEPTH = 100
 
@@ -115,7 +115,6 @@ _SYMBOL = re.compile(r"""(?:[A-Za-z*!_?$%&=<>.]|[+-](?![0-9]))[A-Za-z0-9*!_?$%&=
 _ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "\\": "\\", '"': '"', "b": "\b", "f": "\f"}
 _CHAR_NAMES = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r", "backspace": "\b", "formfeed": "\f"}
 _CLOSER = {"[": "]", "(": ")", "{": "}", "#{": "}"}
-_MAX_DIGITS = 4000
 CLOSED = object()  # what _Reader.form returns at the closing bracket it was told to expect
 _NOT_READ = object()
 _SKIP = re.compile(r"(?:[\s,]+|;[^\n]*)*")
@@ -292,8 +291,9 @@ def _atom(text: str, start: int) -> object:
 
 
 def _number(text: str, start: int) -> object:
-    if len(text) > _MAX_DIGITS:
-        raise EdnError("this number is too long", start, len(text))
+    problem = number_problem(text, None)
+    if problem:
+        raise EdnError(problem, start, len(text))
     if _INT.fullmatch(text):
         return int(text.rstrip("N"))
     if _RATIO.fullmatch(text):
@@ -303,9 +303,14 @@ def _number(text: str, start: int) -> object:
         return Fraction(int(top), int(bottom))
     if _FLOAT.fullmatch(text):
         try:
-            return Decimal(text[:-1]) if text.endswith("M") else float(text)
+            value = Decimal(text[:-1]) if text.endswith("M") else float(text)
         except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only valid ones
-            pass
+            value = None
+        problem = number_problem(text, value)
+        if problem:
+            raise EdnError(problem, start, len(text))
+        if value is not None:
+            return value
     raise EdnError(f"'{text}' is not a valid number", start, len(text))
 
 

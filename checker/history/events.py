@@ -28,6 +28,7 @@ from checker.errors import SpecError
 from checker.history.located import Locator
 from checker.history.models import CAS, READ, HistoryModel
 from checker.props.operations import OK, UNKNOWN, Operation
+from checker.resources import UNBOUNDED, Budget
 
 TYPES = ("invoke", "ok", "fail", "info")
 NO_KEY = object()
@@ -54,13 +55,20 @@ class Event:
 
 class Reading:
     """One file being read: its name and text, how it writes field names (`:key` in EDN,
-    `"key"` in JSON) and values, and located errors about it."""
+    `"key"` in JSON) and values, and located errors about it; `budget` (the command's,
+    checker/resources.py) bounds the reading: the readers `poll` it as they go."""
 
-    def __init__(self, path: str, text: str, notation: str) -> None:
+    def __init__(self, path: str, text: str, notation: str, budget: Budget = UNBOUNDED) -> None:
         self.path = path
         self.text = text
         self.notation = notation
+        self.budget = budget
         self.locator = Locator(text)
+
+    def poll(self, count: int) -> None:
+        """For the `count`th item read: raise Stopped when the budget has run out (looked at
+        every so often, see Budget.every)."""
+        self.budget.every(count)
 
     def name(self, field_name: str) -> str:
         return f":{field_name}" if self.notation == "edn" else f'"{field_name}"'
@@ -96,6 +104,7 @@ def operations(events: Sequence[Event], model: HistoryModel, reading: Reading,
     busy: dict[Hashable, _Open] = {}
     retired: dict[Hashable, Event] = {}
     for position, event in enumerate(events):
+        reading.poll(position)
         _check_name(event, model, reading)
         who = (type(event.process), event.process)
         if event.type == "invoke":

@@ -28,7 +28,8 @@ def read_events(reading: Reading) -> list[Event]:
     """The events of an EDN history, in file order. Raises SpecError at the first mistake."""
     events = []
     try:
-        for value, start, end in edn.iter_forms(reading.text):
+        for count, (value, start, end) in enumerate(edn.iter_forms(reading.text)):
+            reading.poll(count)
             for event_map in _maps(value, start, end, reading):
                 event = _event(event_map, reading)
                 if event is not None:

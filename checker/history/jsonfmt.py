@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Callable
 
 from checker.diagnostics import did_you_mean, quote_list
 from checker.history.events import NO_KEY, TYPES, Event, Reading
-from checker.history.located import LocatedMap
+from checker.history.located import LocatedMap, number_problem
 
 TOP_FIELDS = ("model", "initial", "operations")
 EVENT_FIELDS = ("process", "type", "f", "value", "key")
@@ -52,9 +53,11 @@ _WORDS = {"true": True, "false": False, "null": None}
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, poll: Callable[[int], None]) -> None:
         self.text = text
         self.pos = 0
+        self.poll = poll
+        self.count = 0
 
     def token(self) -> re.Match | None:
         while self.pos < len(self.text):
@@ -78,6 +81,8 @@ class _Parser:
                          "array or object)", self.pos, len(shown))
 
     def value(self, depth: int, token: re.Match | None = None) -> tuple[object, int, int]:
+        self.count += 1
+        self.poll(self.count)
         token = token or self.token()
         if token is None:
             raise JsonError("the file ends where a value is expected", len(self.text))
@@ -85,7 +90,7 @@ class _Parser:
         if kind == "string":
             return self._string(text, start), start, token.end()
         if kind == "number":
-            return (int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)), start, token.end()
+            return _number(text, start), start, token.end()
         if kind == "word":
             return _WORDS[text], start, token.end()
         if text not in "[{":
@@ -149,9 +154,42 @@ class _Parser:
         return token
 
 
-def parse(text: str) -> tuple[object, int, int]:
-    """The one JSON value of `text`, as (value, start, end). Raises JsonError."""
-    parser = _Parser(text)
+def _number(text: str, start: int) -> int | float:
+    """An integer, or a float for a number with a fraction or exponent; JsonError for one
+    too long to convert or too large for a double."""
+    problem = number_problem(text, None)
+    if problem is None:
+        value = int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+        problem = number_problem(text, value)
+    if problem:
+        raise JsonError(problem, start, len(text))
+    return value
+
+
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def loads(text: str) -> object:
+    """`json.loads(text)` for JSON files that are not histories (traces, reports), with
+    nesting deeper than MAX_DEPTH refused first, as JsonError located at the bracket that
+    goes too deep, so that no reader reaches Python's recursion limit. Malformed JSON
+    raises json's own JSONDecodeError (a ValueError)."""
+    depth = 0
+    for match in _NESTING.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise JsonError(f"nested more than {MAX_DEPTH} levels deep", match.start())
+        elif char in "]}":
+            depth -= 1
+    return json.loads(text)
+
+
+def parse(text: str, poll: Callable[[int], None] = lambda count: None) -> tuple[object, int, int]:
+    """The one JSON value of `text`, as (value, start, end). Raises JsonError. `poll` is
+    called with a count of the values read (to stop a long reading: it may raise)."""
+    parser = _Parser(text, poll)
     result = parser.value(0)
     extra = parser.token()
     if extra is not None:
@@ -173,7 +211,7 @@ class Document:
 def read_document(reading: Reading) -> Document:
     """The document in `reading`. Raises SpecError at the first mistake."""
     try:
-        top, start, end = parse(reading.text)
+        top, start, end = parse(reading.text, reading.poll)
     except JsonError as err:
         reading.fail(err.message, (err.offset, err.offset + err.length))
     if not isinstance(top, LocatedMap):

@@ -6,6 +6,21 @@ import bisect
 
 from checker.diagnostics import Span
 
+MAX_NUMBER_CHARS = 4000
+"""The longest number the readers convert: Python refuses integers of more than 4,300
+digits, and a longer number is no value a recorded history holds."""
+
+
+def number_problem(text: str, value: object) -> str | None:
+    """Why the number written `text` and read as `value` is refused (None: it is not): too
+    long to convert, or a float too large for a double (`1e999999` would read as
+    infinity). Call with `value` None to test the length before converting."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return f"this number is too long ({len(text):,} characters; at most {MAX_NUMBER_CHARS:,})"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "this number is too large for a double-precision float"
+    return None
+
 
 class Locator:
     """Turns character offsets of one text into `Span`s (1-based lines and columns)."""

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from checker.history import edn
 from checker.history.events import NO_KEY, TYPES, Event, Reading
+from checker.history.located import number_problem
 
 _PREFIX = re.compile(r"INFO[ \t]+jepsen\.util[ \t]+-[ \t]+")
 _WORD = re.compile(r"[^ \t]+")
@@ -32,7 +33,8 @@ def read_events(reading: Reading) -> list[Event]:
     events = []
     values: dict[str, object] = {}   # each value text met, read once (values are immutable)
     offset = 0
-    for line in reading.text.split("\n"):
+    for number, line in enumerate(reading.text.split("\n")):
+        reading.poll(number)
         body = line.rstrip("\r \t")
         if body.strip():
             events.append(_event(body, offset, reading, values))
@@ -45,6 +47,9 @@ def _event(line: str, base: int, reading: Reading, values: dict[str, object]) ->
     if match is None or not match["process"].isdigit() or match["type"][1:] not in TYPES \
             or not match["type"].startswith(":") or not _NAME.fullmatch(match["f"]):
         _explain(line, base, reading)
+    problem = number_problem(match["process"], None)  # type: ignore[index]
+    if problem:
+        reading.fail(problem, (base + match.start("process"), base + match.end("process")))  # type: ignore[union-attr]
     text = match["value"]  # type: ignore[index]
     value = values.get(text, values)
     if value is values:

@@ -28,6 +28,8 @@ from checker.history import jepsen, jsonfmt, porcupine
 from checker.history.models import MODELS, HistoryModel, infer_model
 from checker.props.operations import Operation
 from checker.props.objects import SequentialSpec
+from checker.resources import UNBOUNDED, Budget, Stopped, memory_in_use
+from checker.result import MEMORY
 
 FORMATS = ("auto", "porcupine-etcd", "porcupine-kv", "edn", "json")
 NOTATION = {"porcupine-etcd": "edn", "porcupine-kv": "edn", "edn": "edn", "json": "json"}
@@ -54,11 +56,13 @@ class History:
         return NOTATION.get(self.format, "edn")
 
 
-def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = None) -> History:
+def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = None,
+                 budget: Budget = UNBOUNDED) -> History:
     """The history in `data` (the bytes of the file named `path`, as the user wrote it).
 
     Raises SpecError, located in the file, for anything that is not a well-formed history
-    of the model: nothing is skipped silently except what the format says to skip.
+    of the model: nothing is skipped silently except what the format says to skip; and
+    Stopped when `budget` (checker/resources.py) runs out while reading.
     """
     text = decode(path, data)
     chosen = MODELS[model] if model is not None else None
@@ -66,7 +70,7 @@ def read_history(path: str, data: bytes, fmt: str = "auto", model: str | None = 
         fmt = detect(path, text)
     if fmt == "empty":
         return History(path, text, "empty", chosen, chosen.spec() if chosen else None, ())
-    reading = ev.Reading(path, text, NOTATION[fmt])
+    reading = ev.Reading(path, text, NOTATION[fmt], budget)
     if fmt == "json":
         return _read_json(reading, chosen)
     if fmt == "porcupine-etcd":
@@ -151,17 +155,23 @@ def _infer(events: list[ev.Event], reading: ev.Reading) -> HistoryModel:
 MAX_FILE_BYTES = 256 << 20
 
 
-def read_file(path: str) -> bytes:
+def read_file(path: str, budget: Budget = UNBOUNDED) -> bytes:
     """The bytes of the history file at `path`. Raises UsageError when it cannot be read
-    and SpecError when it is larger than MAX_FILE_BYTES (reading at most one byte more)."""
+    and SpecError when it is larger than MAX_FILE_BYTES (reading at most one byte more);
+    Stopped (MEMORY) before reading a file whose bytes and text alone would take the
+    process past `budget`'s memory bound."""
     try:
         with open(path, "rb") as handle:
-            if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(21, "Is a directory")
+            if budget.memory is not None and memory_in_use() + 2 * min(info.st_size, MAX_FILE_BYTES) > budget.memory:
+                raise Stopped(MEMORY)
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read '{path}': {exc.strerror or type(exc).__name__}") from None
     if len(data) > MAX_FILE_BYTES:
+        first = Source(path, data[:80].split(b"\n", 1)[0].decode("utf-8", errors="replace"))
         raise SpecError([Diagnostic(f"history file is too large (the limit is {MAX_FILE_BYTES >> 20} MiB)",
-                                    None)], Source(path, ""))
+                                    first.span_at(0))], first)
     return data

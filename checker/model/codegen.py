@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from checker.errors import InternalError
 from checker.model import values
-from checker.model.emit import Emitter, Path
+from checker.model.emit import Emitter, Path, located
 from checker.model.envgen import EnvironmentSteps
 from checker.model.exprgen import Env, ExprCompiler
 from checker.model.layout import Layout, may_abandon, statements
@@ -282,20 +282,24 @@ class ModelGenerator(EnvironmentSteps):
     # -------------------------------------------------- statements
 
     def block(self, stmts: tuple[ir.Stmt, ...], path: Path, cont) -> None:
-        """Compile `stmts`, then the continuation `cont(path)` on every path that survives."""
-        if not stmts:
-            cont(path)
-            return
-        s, rest = stmts[0], stmts[1:]
-        if isinstance(s, ir.Choose):
-            self._choose(s, rest, path, cont)
-        elif isinstance(s, ir.If) and _branches(s):
-            self._branching_if(s, rest, path, cont)
-        elif isinstance(s, ir.For) and (_branches(s.body) or may_abandon(s.body)):
-            self._generator_for(s, rest, path, cont)
-        else:
-            self.simple(s, path)
-            self.block(rest, path, cont)
+        """Compile `stmts`, then the continuation `cont(path)` on every path that survives.
+        Straight-line statements are compiled in a loop (a body of thousands of them must
+        not reach Python's recursion limit); a statement that splits the path compiles
+        the rest inside each of its branches."""
+        for k, s in enumerate(stmts):
+            rest = stmts[k + 1:]
+            with located(s.span):
+                if isinstance(s, ir.Choose):
+                    self._choose(s, rest, path, cont)
+                    return
+                if isinstance(s, ir.If) and _branches(s):
+                    self._branching_if(s, rest, path, cont)
+                    return
+                if isinstance(s, ir.For) and (_branches(s.body) or may_abandon(s.body)):
+                    self._generator_for(s, rest, path, cont)
+                    return
+                self.simple(s, path)
+        cont(path)
 
     def _choose(self, s: ir.Choose, rest, path: Path, cont) -> None:
         env = path.env
@@ -408,9 +412,10 @@ class ModelGenerator(EnvironmentSteps):
     def _fit(self, value: str, src: Type, dst: Type, s: ir.Stmt, what: str) -> None:
         if values.within(src, dst):
             return
-        message = self.t.const(f"the value {{}} does not fit {what} of type {describe(dst)}")
+        # concatenated, not str.format: the type's text has braces of its own ({0, 2, 4})
+        after = self.t.const(f" does not fit {what} of type {describe(dst)}")
         self.out.line(f"if not _fits({value}, {self.t.const(dst)}): "
-                      f"_fail({self.t.span(s.span)}, {message}.format(_show({value}, {self.t.const(dst)})))")
+                      f"_fail({self.t.span(s.span)}, 'the value ' + _show({value}, {self.t.const(dst)}) + {after})")
 
     def _send(self, s: ir.Send, env: Env) -> None:
         mtype = self.p.message(s.message)

@@ -15,7 +15,7 @@ from typing import Callable, Hashable
 
 from checker.errors import InternalError
 from checker.model import values
-from checker.model.emit import Emitter
+from checker.model.emit import Emitter, located
 from checker.model.exprgen import Env, ExprCompiler
 from checker.props.objects import SequentialSpec
 from checker.semantics import ir
@@ -87,7 +87,8 @@ class _OpWriter:
         if not stmts:
             self.out.line("pass")
         for s in stmts:
-            self.statement(s)
+            with located(s.span):
+                self.statement(s)
 
     def statement(self, s: ir.Stmt) -> None:
         env = Env("l")

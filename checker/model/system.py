@@ -29,6 +29,7 @@ from checker.model import values
 from checker.model.clients import ClientText, observers, reply_helpers, unexplained
 from checker.model.why import why_false
 from checker.model.codegen import ModelGenerator
+from checker.model.emit import TOO_DEEP, TooDeep
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
 from checker.props import kinds
@@ -437,6 +438,8 @@ def compile_model(program: ir.Program) -> Model:
         tables.namespace.update(reply_helpers(program, layout, watching))
         source = gen.module()
         return Model(program, source, gen, tables, watching)
+    except TooDeep:   # nested by the generators themselves (the statements locate their own)
+        raise Unsupported("deeply nested statements", None, reason=TOO_DEEP) from None
     except values.SpecRuntimeError as err:
         err.where = tables.spans[err.span]
         raise

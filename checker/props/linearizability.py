@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Generator, Hashable, Iterator, Sequence
 
-from checker.resources import memory_in_use
+from checker.resources import Budget
 from checker.props.objects import Counter, Log, SequentialSpec
 from checker.props.operations import UNKNOWN, AppendRegister, LinearizabilityResult, Operation, PartResult
 from checker.result import Verdict
@@ -90,10 +90,13 @@ def split_parts(spec: SequentialSpec, operations: Sequence[Operation]) -> list[_
 @dataclass(frozen=True)
 class CheckOptions:
     """Bounds on a check: `timeout` in seconds and `memory` in bytes of resident memory
-    (None: no bound). A bound that is hit makes the undecided parts UNKNOWN."""
+    (None: no bound), within `budget`, the command's (checker/resources.py: its deadline,
+    memory bound and stop request). A bound that is hit makes the undecided parts
+    UNKNOWN."""
 
     timeout: float | None = None
     memory: int | None = None
+    budget: Budget | None = None
 
 
 def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
@@ -111,26 +114,26 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
     longest prefix each had found. Raises UnknownOperation or ValueError for an operation
     the spec does not have (readers validate operations first).
     """
-    deadline = None if options.timeout is None else clock() + options.timeout
+    budget = (options.budget or Budget(clock=clock)).within(options.timeout, options.memory)
     searches = [_PartSearch(part, operations) for part in split_parts(spec, operations)]
     with _collector_paused():
-        stop = _run(searches, options, deadline, clock)
+        stop = _run(searches, budget)
     results = tuple(s.result(stop) for s in searches)
     verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
     return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
 
 
-def _run(searches: list[_PartSearch], options: CheckOptions, deadline: float | None,
-         clock: Callable[[], float]) -> str | None:
+def _run(searches: list[_PartSearch], budget: Budget) -> str | None:
     """Advance the searches in turns until all are done, a bound is hit ('timeout',
-    'memory'), or the turns after a violation are over ('stopped'); the reason, or None."""
+    'memory', 'interrupted': a stop request), or the turns after a violation are over
+    ('stopped'); the reason, or None."""
     running = list(searches)
     turns, last_turn = 0, None
     while running and turns != last_turn:
         turns += 1
         for search in running:
             search.advance()
-            stop = _bound_hit(options, deadline, clock)
+            stop = budget.exceeded()
             if stop is not None:
                 return stop
         running = [s for s in running if s.verdict is None]
@@ -150,14 +153,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _bound_hit(options: CheckOptions, deadline: float | None, clock: Callable[[], float]) -> str | None:
-    if deadline is not None and clock() >= deadline:
-        return "timeout"
-    if options.memory is not None and memory_in_use() > options.memory:
-        return "memory"
-    return None
 
 
 def _typed(value: object) -> Hashable:

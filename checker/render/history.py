@@ -15,7 +15,8 @@ from checker.props.operations import OK, UNKNOWN, LinearizabilityResult, Operati
 from checker.result import Verdict
 
 WORDS = {Verdict.HOLDS: "linearizable", Verdict.VIOLATED: "not linearizable", Verdict.UNKNOWN: "unknown"}
-REASONS = {"timeout": "the time limit was reached", "memory": "the memory limit was reached"}
+REASONS = {"timeout": "the time limit was reached", "memory": "the memory limit was reached",
+           "interrupted": "the check was interrupted"}
 JSON_SCHEMA = 1
 
 

@@ -41,6 +41,8 @@ def detail(result: CheckResult) -> str:
     if reason == MAX_DEPTH:
         return (f"the depth bound of {plural(b.get('max_depth') or 0, 'step')} cut the search: states "
                 f"deeper than that were not explored; {plural(s.distinct_states, 'state')} explored")
+    if result.stopped_during:
+        where = f"during {result.stopped_during}, {where}"
     if reason == TIMEOUT:
         return f"stopped at the time limit of {b.get('timeout') or 0:g} s {where}"
     if reason == MEMORY:
@@ -59,9 +61,13 @@ def _smt_detail(result: CheckResult) -> str:
     if reason == MAX_DEPTH:
         return (f"bounded model checking: no run of up to {plural(bound, 'step')} breaks what is left; "
                 f"longer runs were not searched")
+    searched = f"with runs of up to {plural(depth, 'step')} searched"
     if reason == TIMEOUT:
-        return f"stopped at the time limit of {result.bounds.get('timeout') or 0:g} s with runs of up to " \
-               f"{plural(depth, 'step')} searched"
+        return f"stopped at the time limit of {result.bounds.get('timeout') or 0:g} s {searched}"
+    if reason == MEMORY:
+        return f"stopped at the memory limit of {(result.bounds.get('max_memory') or 0) >> 20:,} MiB {searched}"
+    if reason == INTERRUPTED:
+        return f"interrupted {searched}"
     return f"the spec failed while running, in a run of {plural(depth, 'step')}"
 
 
@@ -221,15 +227,25 @@ def _session_verdict_lines(trace: Trace, kind: str) -> list[str]:
 
     named = {k: op(v) for k, v in found.items() if k != "contradicts"}
     out.append("  " + kinds.of(kind).violation.format(other=op(found["contradicts"]), **named))  # type: ignore[union-attr]
-    last = [(r["client"], r["request"]) for r in trace.steps[-1].action.get("replies", ())]
-    if (found["read"]["client"], found["read"]["request"]) in last:
+    last = trace.steps[-1].action.get("replies", ())
+    if (found["read"]["client"], found["read"]["request"]) in [(r["client"], r["request"]) for r in last]:
         return out
     if "shows" in found:
         out.append("  (the violation became definite at the last step, which settled a write the read's "
                    "explanation depended on)")
-    else:
+    elif any(_no_effect(r, calls) for r in last):
         out.append("  (the last reply says that an operation that could have explained it had no effect)")
+    else:
+        out.append("  (the violation became definite at the last step, whose reply settled that an operation "
+                   "the explanation depended on took effect)")
     return out
+
+
+def _no_effect(reply: dict, calls: dict[str, dict[int, str]]) -> bool:
+    """Whether a reply (as `Model.describe` gives it) says its operation had no effect: an
+    error, or a cas answered false."""
+    call = calls.get(reply["client"], {}).get(reply["request"], "")
+    return reply["result"].startswith('error "') or (call.startswith("cas(") and reply["result"] == "false")
 
 
 def with_values(constants: tuple | None) -> str:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import z3
 
 from checker.errors import InternalError
 from checker.props import kinds
+from checker.resources import Budget, Stopped
 from checker.model import Model
 from checker.model.values import NONE
 from checker.semantics import ir
@@ -65,14 +67,15 @@ class BmcResult:
     reason: str | None = None       # why it stopped before the bound: 'timeout', Z3's reason
 
 
-def capacity(model: Model, depth: int, program: ir.Program | None = None) -> int:
+def capacity(model: Model, depth: int, program: ir.Program | None = None,
+             poll: Callable[[], None] = lambda: None) -> int:
     """The most messages `depth` steps can put into one network slot: `depth` times the most
     one step can send to a slot (found by running every action once on a state of fresh
-    constants, where no condition is decided in advance)."""
+    constants, where no condition is decided in advance). `poll` as for Steps."""
     probe = Shape(model, 1, program)
     state, _ = fresh_state(probe, -1)
     most = 0
-    for action in Steps(probe).actions(state):
+    for action in Steps(probe, poll).actions(state):
         counts: dict[int, int] = {}
         for k, _, _ in action.sends:
             counts[k] = counts.get(k, 0) + 1
@@ -85,17 +88,20 @@ class Bmc:
 
     def __init__(self, model: Model, depth: int, timeout: float | None = None, clock=time.monotonic,
                  shape: Shape | None = None, start: tuple | None = None,
-                 parameters: params.Parameters | None = None) -> None:
+                 parameters: params.Parameters | None = None, budget: Budget | None = None) -> None:
         """`shape` and `start` (an explicit state the runs start from, instead of the initial
         state) are for tests that check the encoding step by step. With `parameters` (a spec
         with symbolic constants) their program is encoded, and `model` is one instance of
-        it, whose layout and tables the encoding shares."""
+        it, whose layout and tables the encoding shares. `budget` (checker/resources.py;
+        None: `timeout` seconds from now on `clock`) bounds the encoding and every check:
+        the run stops with its reason when it runs out."""
+        self.budget = (budget or Budget(clock=clock)).within(timeout)
         self.model = model
         self.depth = depth
         self.parameters = parameters
         program = parameters.program if parameters is not None else model.program
-        self.shape = shape or Shape(model, capacity(model, depth, program), program)
-        self.steps = Steps(self.shape)
+        self.shape = shape or Shape(model, capacity(model, depth, program, self.budget.check), program)
+        self.steps = Steps(self.shape, self.budget.check)
         self.x = Exprs(program, self.shape.dom)
         self.solver = Solver(context=z3.main_ctx())
         self.solver.add(*params.constraints(program))
@@ -105,8 +111,6 @@ class Bmc:
         self.acts: list[z3.ArithRef] = []
         self.actions: list[list[Action]] = []
         self.overflows: list[z3.BoolRef] = []   # per step: a send found no room
-        self.deadline = None if timeout is None else clock() + timeout
-        self.clock = clock
 
     # -------------------------------------------------- the unrolling
 
@@ -129,6 +133,7 @@ class Bmc:
         network = set(self.shape.layout.network_slots())
         overflow = []
         for k in self.shape.keys:
+            self.budget.check()
             if nxt.slots[k] is None:
                 continue
             if k in network:
@@ -240,7 +245,17 @@ class Bmc:
     # -------------------------------------------------- the search
 
     def run(self, props: list[ir.Property]) -> BmcResult:
+        """Look for runs that break `props`, depth by depth up to the bound: every run of d
+        steps is ruled out (or one found) before d + 1. Stops early, with `reason`, when
+        the budget runs out or Z3 answers unknown."""
         out = BmcResult()
+        try:
+            return self._run(props, out)
+        except Stopped as stop:
+            out.reason = stop.reason
+            return out
+
+    def _run(self, props: list[ir.Property], out: BmcResult) -> BmcResult:
         left = list(props)
         for d in range(self.depth + 1):
             if d > 0:
@@ -271,18 +286,18 @@ class Bmc:
 
     def _check(self, bad: z3.BoolRef) -> Outcome:
         """Whether some run of the current depth satisfies `bad`; a SAT answer's model is
-        kept in `_model`, an UNKNOWN's reason in `_reason`."""
+        kept in `_model`, an UNKNOWN's reason in `_reason`. Raises Stopped when the budget
+        runs out, before or during the check (Z3 is told the time left, and interrupted by
+        a stop request)."""
         if z3.is_false(z3.simplify(bad)):
             return Outcome.UNSAT
-        left = None
-        if self.deadline is not None:
-            left = self.deadline - self.clock()
-            if left <= 0:
-                self._reason = "timeout"
-                return Outcome.UNKNOWN
+        self.budget.check()
         with self.solver.scope():
             self.solver.add(bad)
-            answer = self.solver.check(timeout=left)
+            with self.budget.interrupting(self.solver.ctx.interrupt):
+                answer = self.solver.check(timeout=self.budget.remaining())
+            if answer.outcome is Outcome.UNKNOWN:
+                self.budget.check()   # Z3 stopped because the budget ran out
             if answer.model is not None:
                 self._model = answer.model.raw
                 if self.shape.unbounded:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from dataclasses import dataclass
 from typing import Hashable, Sequence
 
@@ -50,6 +49,7 @@ from checker.props.explain import relaxed
 from checker.props.linearizability import CheckOptions, _typed, check_operations, split_parts
 from checker.props.operations import LinearizabilityResult, Operation, PartResult
 from checker.props.objects import SequentialSpec
+from checker.resources import UNBOUNDED, Budget
 from checker.result import Verdict
 from checker.smt.history import (
     DEAD, STATE_LIMIT, Domain, HistoryEncoding, Relaxed, SmtOptions, _deadline, _remaining, decide, domain,
@@ -64,10 +64,12 @@ WINDOW_LIMIT = 10.0   # seconds, with a time limit, for finding one violated par
 
 @dataclass(frozen=True)
 class ExplainOptions:
-    """`timeout`: seconds for the whole explanation (None: no limit); `states`: the most
-    object states the encoding takes."""
+    """`timeout`: seconds for the whole explanation (None: no limit), within `budget` (the
+    command's: checker/resources.py; its stop request interrupts Z3 and the offline
+    checker); `states`: the most object states the encoding takes."""
 
     timeout: float | None = None
+    budget: Budget | None = None
     states: int = STATE_LIMIT
     smallest: float = 10.0      # seconds spent looking for the smallest set before settling for a minimal one
 
@@ -116,7 +118,7 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
         return Explanation(LINEARIZABLE)
     if result.verdict is Verdict.UNKNOWN:
         return Explanation(UNDECIDED, reason=result.reason)
-    deadline = _deadline(SmtOptions(options.timeout))
+    deadline = _deadline(SmtOptions(options.timeout, budget=options.budget))
     violated = len(result.violated)
     try:
         part, part_spec, members, ops, cut, chosen = _easiest(spec, operations, result.violated, deadline)
@@ -132,12 +134,13 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
         left = _remaining(deadline)
         share = options.smallest if left is None else min(options.smallest, left / 3)
         try:
-            found = smallest_core(part_spec, window, target_hint, SmtOptions(share, options.states))
+            found = smallest_core(part_spec, window, target_hint, SmtOptions(share, options.states, deadline))
         except SolverUnknown as stop:
             if stop.reason != "timeout":
                 raise
             minimum = False      # the smallest set takes too long to be sure of: a minimal one
-            found = minimal_core(part_spec, window, target_hint, SmtOptions(_remaining(deadline), options.states))
+            found = minimal_core(part_spec, window, target_hint, SmtOptions(_remaining(deadline), options.states,
+                                                                            deadline))
     except (SolverUnknown, NotEncodable) as stop:
         return Explanation(UNKNOWN_STATUS, reason=getattr(stop, "reason", None) or str(stop), **counts)
     if found is None:
@@ -145,7 +148,7 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
     target = max((k for k in found if window[k].ret == cut), key=lambda k: (window[k].call, k))
     core = tuple(sorted((members[chosen[k]] for k in found), key=lambda i: (operations[i].call, i)))
     states = domain(part_spec, window, options.states)
-    relaxations = Relaxed(part_spec, window, states)
+    relaxations = Relaxed(part_spec, window, states, deadline)
     try:
         verify(relaxations, found, deadline, options.states)
     except SolverUnknown as stop:
@@ -157,25 +160,25 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
 
 
 def _easiest(spec: SequentialSpec, operations: Sequence[Operation], violated: Sequence[PartResult],
-             deadline: float | None) -> tuple[Hashable, SequentialSpec, tuple[int, ...], list[Operation], int, list[int]]:
+             deadline: Budget) -> tuple[Hashable, SequentialSpec, tuple[int, ...], list[Operation], int, list[int]]:
     """Of the violated parts, the one with the smallest window (the first of those): its
     key, its object, members and operations (`_part`), and its window (`_window`). With a
     deadline, a part whose window takes more than WINDOW_LIMIT seconds to find is passed
     over; raises SolverUnknown when every part is."""
     best = None
     for found in violated:
-        if deadline is not None and time.monotonic() >= deadline:
+        if deadline.exceeded() is not None:
             break
         part_spec, members, ops = _part(spec, operations, found)
         try:
-            cut, chosen = _window(part_spec, ops, None if deadline is None else
-                                  min(deadline, time.monotonic() + WINDOW_LIMIT))
+            cut, chosen = _window(part_spec, ops, deadline if deadline.deadline is None else
+                                  deadline.within(WINDOW_LIMIT))
         except SolverUnknown:
             continue
         if best is None or len(chosen) < len(best[-1]):
             best = (found.part, part_spec, members, ops, cut, chosen)
     if best is None:
-        raise SolverUnknown("timeout")
+        raise SolverUnknown(deadline.exceeded() or "timeout")
     return best
 
 
@@ -194,7 +197,7 @@ def prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
     return [o if o.ret is None or o.ret <= cut else relaxed(o) for o in ops if o.call <= cut]
 
 
-def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) -> tuple[int, list[int]]:
+def _window(spec: SequentialSpec, ops: list[Operation], deadline: Budget) -> tuple[int, list[int]]:
     """The first response position after which `ops` (not linearizable) cannot be
     linearized, and the operations called by then (indices into `ops`). Raises
     SolverUnknown when the offline checker does not decide a prefix by `deadline`."""
@@ -202,9 +205,10 @@ def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) 
     low, high = 0, len(cuts) - 1
     while low < high:
         middle = (low + high) // 2
-        verdict = check_operations(spec, prefix(ops, cuts[middle]), CheckOptions(_remaining(deadline))).verdict
+        _remaining(deadline)
+        verdict = check_operations(spec, prefix(ops, cuts[middle]), CheckOptions(budget=deadline)).verdict
         if verdict is Verdict.UNKNOWN:
-            raise SolverUnknown("timeout")
+            raise SolverUnknown(deadline.exceeded() or "timeout")
         if verdict is Verdict.VIOLATED:
             high = middle
         else:
@@ -212,7 +216,7 @@ def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) 
     return cuts[low], [k for k, o in enumerate(ops) if o.call <= cuts[low]]
 
 
-def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = None,
+def verify(relaxations: Relaxed, core: Sequence[int], deadline: Budget = UNBOUNDED,
            states: int = STATE_LIMIT) -> None:
     """Raise InternalError unless the offline checker cannot linearize the window with
     only `core`'s responses kept, and it can be linearized once any one member more is
@@ -223,7 +227,7 @@ def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = N
     spec. Raises SolverUnknown when `deadline` comes first."""
     verdict = relaxations.verdict(core, _remaining(deadline))
     if verdict is Verdict.UNKNOWN:
-        raise SolverUnknown("timeout")
+        raise SolverUnknown(deadline.exceeded() or "timeout")
     if verdict is not Verdict.VIOLATED:
         raise InternalError(f"the offline checker linearizes the core {list(core)} that Z3 found")
     encode = functools.cache(lambda: HistoryEncoding(Solver(), relaxations.spec, relaxations.ops, states))
@@ -235,7 +239,7 @@ def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = N
 
 
 def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: int,
-             deadline: float | None = None) -> tuple[tuple, bool]:
+             deadline: Budget = UNBOUNDED) -> tuple[tuple, bool]:
     """The results operation `target` could give, the rest of `core` as recorded, each
     checked by the offline checker: those it gives from some state of the object; and
     whether that is all of them (no states were merged into DEAD, and every candidate was
@@ -247,9 +251,8 @@ def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: i
             candidates.setdefault(_typed(result), result)
     allowed, complete = [], DEAD not in found.states
     for r in candidates.values():
-        left = None if deadline is None else deadline - time.monotonic()
-        verdict = Verdict.UNKNOWN if left is not None and left <= 0 else relaxations.verdict(
-            core, left, instead={target: dataclasses.replace(recorded, result=r)})
+        verdict = Verdict.UNKNOWN if deadline.exceeded() is not None else relaxations.verdict(
+            core, deadline.remaining(), instead={target: dataclasses.replace(recorded, result=r)})
         if verdict is Verdict.HOLDS:
             allowed.append(r)
         complete = complete and verdict is not Verdict.UNKNOWN

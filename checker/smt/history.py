@@ -39,7 +39,6 @@ InternalError when a model does not replay.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable, Sequence
 
@@ -50,6 +49,7 @@ from checker.props.explain import relaxed
 from checker.props.linearizability import DEAD, CheckOptions, _typed, check_operations, growth
 from checker.props.operations import UNKNOWN, Operation
 from checker.props.objects import SequentialSpec
+from checker.resources import UNBOUNDED, Budget
 from checker.result import Verdict
 from checker.smt.symbolic import NotEncodable
 from checker.smt.solver import Answer, Model, Outcome, Solver, SolverUnknown
@@ -62,10 +62,12 @@ CORE_LIMIT = 5.0   # seconds for Z3's unsat core of a whole window in minimal_co
 @dataclass(frozen=True)
 class SmtOptions:
     """`timeout`: seconds for one check function in all (each Z3 check gets what is left;
-    None: no limit); `states`: the most object states the encoding takes."""
+    None: no limit), within `budget` (the command's: checker/resources.py, whose stop
+    request also interrupts Z3); `states`: the most object states the encoding takes."""
 
     timeout: float | None = None
     states: int = STATE_LIMIT
+    budget: Budget | None = None
 
 
 # ---------------------------------------------------------------- the object's states
@@ -242,10 +244,10 @@ class HistoryEncoding:
         points = [(model.value(self.t[i]), i in writers, i) for i in range(len(self.ops)) if model.value(self.eff[i])]
         return [i for _, _, i in sorted(points)]
 
-    def check(self, kept: Sequence[int], deadline: float | None) -> Answer:
+    def check(self, kept: Sequence[int], deadline: Budget) -> Answer:
         """Whether the operations `kept` (answered ones) are linearizable with every other
         response relaxed. Raises SolverUnknown when Z3 cannot tell, or time is up."""
-        answer = self.solver.check([self.keep[i] for i in kept], _remaining(deadline)).decided()
+        answer = checked(self.solver, [self.keep[i] for i in kept], deadline)
         if answer.outcome is Outcome.SAT:
             replay(self.spec, self.ops, self.order(answer.model), set(kept))  # type: ignore[arg-type]
         return answer
@@ -267,13 +269,25 @@ def _ranks(ops: Sequence[Operation]) -> tuple[list[int], list[int]]:
     return calls, returns
 
 
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise SolverUnknown("timeout")
-    return left
+def _remaining(deadline: Budget) -> float | None:
+    """The seconds left (None: no limit); raises SolverUnknown with the reason ('timeout',
+    'memory', 'interrupted') when the budget has run out."""
+    reason = deadline.exceeded()
+    if reason is not None:
+        raise SolverUnknown(reason)
+    return deadline.remaining()
+
+
+def checked(solver: Solver, assumptions: Sequence[z3.BoolRef], deadline: Budget) -> Answer:
+    """`solver`'s decided answer under `assumptions` within `deadline` (a stop request
+    interrupts Z3). Raises SolverUnknown: Z3 cannot tell, or the budget ran out (its
+    reason)."""
+    left = _remaining(deadline)
+    with deadline.interrupting(solver.ctx.interrupt):
+        answer = solver.check(assumptions, left)
+    if answer.outcome is Outcome.UNKNOWN:
+        _remaining(deadline)
+    return answer.decided()
 
 
 def replay(spec: SequentialSpec, ops: Sequence[Operation], order: Sequence[int], kept: set[int]) -> None:
@@ -326,12 +340,12 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
     deadline = _deadline(options)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    relaxations = Relaxed(spec, ops, encoding.domain)
-    if relaxations.verdict(answered) is Verdict.HOLDS:
+    relaxations = Relaxed(spec, ops, encoding.domain, deadline)
+    if relaxations.verdict(answered, _remaining(deadline)) is Verdict.HOLDS:
         return None
     hitting = _HittingSets(answered, target)
     while True:
-        chosen = hitting.smallest()
+        chosen = hitting.smallest(deadline)
         verdict, _ = decide(relaxations, lambda: encoding, chosen, deadline)
         if verdict is Verdict.VIOLATED:
             return tuple(chosen)
@@ -355,12 +369,12 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
     deadline = _deadline(options)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    relaxations = Relaxed(spec, ops, encoding.domain)
+    relaxations = Relaxed(spec, ops, encoding.domain, deadline)
     whole = relaxations.verdict(answered, _left(deadline, GROW_LIMIT))
     if whole is Verdict.HOLDS:
         return None
     try:
-        answer = encoding.check(answered, min(filter(None, (deadline, time.monotonic() + CORE_LIMIT))))
+        answer = encoding.check(answered, deadline.within(CORE_LIMIT))
     except SolverUnknown:
         if whole is Verdict.UNKNOWN:
             raise
@@ -383,7 +397,7 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
 
 
 def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: list[int],
-           deadline: float | None) -> tuple[Verdict, set[int] | None]:
+           deadline: Budget) -> tuple[Verdict, set[int] | None]:
     """Whether the responses `kept` can all be kept (HOLDS: a linearization, the offline
     checker's or Z3's model replayed on the spec) or not (VIOLATED), and Z3's unsat core
     when Z3 is the one that refutes them. The offline checker and Z3 (`encode()`, called
@@ -396,11 +410,10 @@ def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: li
         verdict = relaxations.verdict(kept, _left(deadline, limit))
         if verdict is not Verdict.UNKNOWN:
             return verdict, None
-        turn = time.monotonic() + limit
         try:
-            answer = encode().check(kept, turn if deadline is None else min(deadline, turn))
+            answer = encode().check(kept, deadline.within(limit))
         except SolverUnknown as stop:
-            if stop.reason != "timeout" or (deadline is not None and time.monotonic() >= deadline):
+            if stop.reason != "timeout" or deadline.exceeded() is not None:
                 raise
             limit *= 4
             continue
@@ -409,15 +422,16 @@ def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: li
         return Verdict.HOLDS, None
 
 
-def _left(deadline: float | None, cap: float) -> float:
+def _left(deadline: Budget, cap: float) -> float:
     """Seconds for one offline check: `cap`, or what is left before `deadline` if less.
     Raises SolverUnknown when time is up."""
     left = _remaining(deadline)
     return cap if left is None else min(cap, left)
 
 
-def _deadline(options: SmtOptions) -> float | None:
-    return None if options.timeout is None else time.monotonic() + options.timeout
+def _deadline(options: SmtOptions) -> Budget:
+    """The budget of one check function: `options.timeout` from now, within its budget."""
+    return (options.budget or UNBOUNDED).within(options.timeout)
 
 
 class Relaxed:
@@ -427,8 +441,10 @@ class Relaxed:
     does one called after the last kept response (it can come after all of them), so both
     are left out, which changes no verdict and spares the checker from placing them."""
 
-    def __init__(self, spec: SequentialSpec, ops: Sequence[Operation], found: Domain) -> None:
+    def __init__(self, spec: SequentialSpec, ops: Sequence[Operation], found: Domain,
+                 budget: Budget = UNBOUNDED) -> None:
         self.spec, self.ops = spec, list(ops)
+        self.budget = budget   # the stop request and memory bound every check honours
         self.reads = {i for i, table in enumerate(found.next) if all(v in (k, None) for k, v in enumerate(table))}
 
     def history(self, kept: Iterable[int], instead: dict[int, Operation] | None = None) -> list[Operation]:
@@ -446,11 +462,12 @@ class Relaxed:
 
     def verdict(self, kept: Iterable[int], timeout: float | None = None,
                 instead: dict[int, Operation] | None = None) -> Verdict:
-        """The offline checker's verdict with only `kept` responses kept."""
-        return check_operations(self.spec, self.history(kept, instead), CheckOptions(timeout)).verdict
+        """The offline checker's verdict with only `kept` responses kept, within `timeout`
+        seconds (None: no limit) and the budget."""
+        return check_operations(self.spec, self.history(kept, instead), CheckOptions(timeout, budget=self.budget)).verdict
 
 
-def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: float | None) -> set[int]:
+def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: Budget) -> set[int]:
     """`kept` (linearizable) grown, one answered operation at a time, to a set that is, by
     the offline checker: refuting a near-complete set is where its memoised search is far
     faster than Z3. An operation it cannot decide within GROW_LIMIT seconds stays out: the
@@ -480,26 +497,27 @@ class _HittingSets:
     def block(self, complement: list[int]) -> None:
         self.solver.add(z3.Or(*[self.chosen[i] for i in complement]))
 
-    def smallest(self) -> list[int]:
-        """The first by position among the smallest sets meeting every blocked set."""
+    def smallest(self, deadline: Budget = UNBOUNDED) -> list[int]:
+        """The first by position among the smallest sets meeting every blocked set. Raises
+        SolverUnknown when `deadline` runs out."""
         every = list(self.chosen.values())
         while True:
             with self.solver.scope():
                 self.solver.add(z3.AtMost(*every, self.size))
-                if self.solver.check().outcome is Outcome.SAT:
-                    return self._first()
+                if checked(self.solver, [], deadline).outcome is Outcome.SAT:
+                    return self._first(deadline)
             self.size += 1
             if self.size > len(self.items):
                 raise InternalError("no set of operations meets every set found linearizable")
 
-    def _first(self) -> list[int]:
+    def _first(self, deadline: Budget) -> list[int]:
         """Items in order, each in the set if a set of the current size can still have it."""
         decided: list[z3.BoolRef] = []
         out: list[int] = []
         for i in self.items:
             if len(out) == self.size:
                 break
-            if self.solver.check(decided + [self.chosen[i]]).outcome is Outcome.SAT:
+            if checked(self.solver, decided + [self.chosen[i]], deadline).outcome is Outcome.SAT:
                 decided.append(self.chosen[i])
                 out.append(i)
             else:

@@ -113,6 +113,7 @@ class Lassos(Bmc):
         kinds = CONTINUES[AVAILABLE]
         loops = self._loops(k, kinds)
         for c in range(self.shape.clients):
+            self.budget.check()
             yield z3.And(self._waiting_up(c, k), self._dead_end(k, kinds)), Ending("dead end", k, None, c)
             if k > 0:
                 yield (z3.And(self._waiting_up(c, k - 1), self._error_reply(c, k - 1, kinds)),
@@ -162,6 +163,7 @@ class Lassos(Bmc):
         out = []
         along = z3.BoolVal(True)
         for j in reversed(range(k)):
+            self.budget.check()
             along = sv.conj([steps[j], along])
             fair = sv.conj([z3.Implies(sv.conj([enabled] + [e for e, _ in rows[j:]]), sv.disj([t for _, t in rows[j:]]))
                          for enabled, rows in classes])
@@ -176,6 +178,7 @@ class Lassos(Bmc):
         for key, payload, enabled, _ in self._groups(k, kinds):
             rows = []
             for i in range(k):
+                self.budget.check()
                 same = [(able, taken, self.equal.values(payload, other))
                         for key2, other, able, taken in self._groups(i, kinds) if key2 == key]
                 rows.append((sv.disj([sv.conj([able, eq]) for able, _, eq in same]),

@@ -27,7 +27,7 @@ from __future__ import annotations
 import z3
 
 from checker.model import values
-from checker.semantics.types import AtomT, BoolT, ClientT, IntT, NodeT, OptionT, TupleT, Type, describe
+from checker.semantics.types import AtomT, BoolT, ClientT, IntT, NodeT, NoneT, OptionT, TupleT, Type, describe
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import NotEncodable, Tup, conj, disj
 
@@ -167,7 +167,10 @@ def code(value: object, t: Type) -> z3.ArithRef:
 
 def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.ArithRef:
     """The index among `table.results` of a reply's value (of IR type `t`), or -1 when it
-    is none of them (no linearization can then explain it)."""
+    is none of them (no linearization can then explain it). A reply of the literal `none`
+    (type NoneT, which no value of the encoding has) is the result none."""
+    if isinstance(t, NoneT):
+        return z3.IntVal(next((i for i, r in enumerate(table.results) if _is_none(r)), -1))
     out: z3.ArithRef = z3.IntVal(-1)
     for i, r in reversed(list(enumerate(table.results))):
         if not _of_type(r, t):
@@ -180,6 +183,10 @@ def result_index(table: ObjectTable, value: object, t, dom: sv.Domains) -> z3.Ar
     return out
 
 
+def _is_none(result: object) -> bool:
+    return type(result) is float and result == values.NONE
+
+
 def _of_type(result: object, t: Type) -> bool:
     """Whether an object's result can be a value of IR type `t` at all, as the explicit
     monitor compares them (props/linearizability.py `_typed`: true is not 1, none is no
@@ -190,7 +197,9 @@ def _of_type(result: object, t: Type) -> bool:
         case IntT() | AtomT() | NodeT() | ClientT():
             return type(result) is int
         case OptionT(inner=inner):
-            return result == values.NONE or _of_type(result, inner)
+            return _is_none(result) or _of_type(result, inner)
+        case NoneT():
+            return _is_none(result)
         case TupleT(elems=elems):
             return type(result) is tuple and len(result) == len(elems) and all(map(_of_type, result, elems))
     return True                           # the others: const() tells

@@ -88,6 +88,7 @@ class Solver:
     def __init__(self, timeout: float | None = None, context: z3.Context | None = None) -> None:
         self.ctx = context if context is not None else z3.Context()
         self._solver = z3.Solver(ctx=self.ctx)
+        self._solver.set("ctrl_c", False)   # SIGINT is the command line's: it interrupts through the budget
         self._literals: dict[str, z3.BoolRef] = {}
         self.timeout = timeout
 

@@ -16,6 +16,7 @@ false is disabled. A body that splits inside an `if` or `for` splits the whole r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import z3
 
@@ -96,7 +97,12 @@ class Working:
 
 
 class Steps:
-    def __init__(self, shape: Shape) -> None:
+    """The actions of a symbolic state. `poll` is called before encoding each handler of
+    each node and each statement (the Bmc's budget check: it raises to stop a long
+    encoding)."""
+
+    def __init__(self, shape: Shape, poll: Callable[[], None] = lambda: None) -> None:
+        self.poll = poll
         self.shape = shape
         self.program = shape.program
         self.layout = shape.layout
@@ -116,6 +122,7 @@ class Steps:
             for node in role.ids:
                 for i, h in enumerate(role.handlers):
                     if h.kind != "restart":
+                        self.poll()
                         out += self._handler(s, h, node.gid, ("step", role.name, i, node.gid))
         out += self._clients(s)
         out += self._faults(s)
@@ -216,6 +223,7 @@ class Steps:
 
     def block(self, stmts, runs: list[Run], s: SymState, gid: int, errors: list, request) -> list[Run]:
         for st in stmts:
+            self.poll()
             nxt: list[Run] = []
             for r in runs:
                 if z3.is_false(r.cond):

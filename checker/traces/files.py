@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from checker.diagnostics import did_you_mean
 from checker.errors import UsageError
 from checker.explore import replay
+from checker.history.jsonfmt import JsonError, loads
+from checker.history.located import Locator
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
 from checker.result import CheckResult, Lasso, Trace, Verdict
@@ -201,7 +203,11 @@ def read_trace(text: str, prop: str | None) -> TraceArgument:
     if _PATH.fullmatch(content.strip()):
         return TraceArgument([int(x) for x in content.strip().split(".")])
     try:
-        data = json.loads(content)
+        data = loads(content)
+    except JsonError as exc:
+        line, column = Locator(content).position(exc.offset)
+        raise UsageError(f"'{text}' is not a trace capcheck reads: line {line}, column {column}: "
+                         f"{exc.message}") from None
     except ValueError as exc:
         raise not_json(text, content, exc) from None
     if is_itf(data):
