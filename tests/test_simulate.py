@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from checker.explore import replay
+from checker.explore.search import first_broken
 from checker.explore.shrink import broken_test, label_core
 from checker.explore.simulate import LIVENESS_REASON, SimulationOptions, _Swarm, simulate
 from checker.pipeline import compile_spec
@@ -118,13 +119,7 @@ def test_violations_are_replayable_and_cut_at_their_first_bad_state(tmp_path: Pa
         assert p.verdict is Verdict.VIOLATED and p.shrunk_from is None
         path = p.trace.path
         assert replay(model, path) == p.trace
-        broken = broken_test(model, p)
-        state = model.init_states()[path[0]]
-        bad = [broken(state)]
-        for a in path[1:]:
-            state = model.successors(state)[a]
-            bad.append(broken(state))
-        assert bad[-1] and not any(bad[:-1])
+        assert first_broken(model, path, broken_test(model, p)) == p.trace.length
 
 
 def test_violations_are_shrunk_by_default(tmp_path: Path) -> None:

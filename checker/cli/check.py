@@ -144,7 +144,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         progress.finish(results[0])
     else:
         results = _engine_results(args, model, deadlock, parameters)
-    results = [dataclasses.replace(r, not_checked=_not_checked(program, model.program)) for r in results]
+    if args.checks:
+        results = [dataclasses.replace(r, not_checked=_not_checked(program, args.checks)) for r in results]
     result = results[0]
     defines = "".join(f" -D {d}" for d in args.defines if not isinstance(parse_define(d).value, Symbolic)) + \
         (f" --faults {faults.text()}" if faults else "")
@@ -170,10 +171,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 
-def _not_checked(program: Program, checked: Program) -> tuple[str, ...]:
-    """The properties of `program` that `--check` left out of `checked`, as reports name them."""
+def _not_checked(program: Program, checks: list[str]) -> tuple[str, ...]:
+    """The properties of `program` that `--check` did not name, as reports name them."""
     return tuple(f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
-                 for p in program.properties if p not in checked.properties)
+                 for p in program.properties if p.name not in checks)
 
 
 def _engine_results(args: argparse.Namespace, model, deadlock: bool | None, parameters=None) -> list[CheckResult]:

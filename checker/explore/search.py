@@ -22,7 +22,7 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from checker.errors import InternalError
 from checker.model import Model
@@ -347,6 +347,19 @@ def final_state(model: Model, path: list[int]) -> tuple:
     for a in path[1:]:
         state = model.successors(state)[a]
     return state
+
+
+def first_broken(model: Model, path: Sequence[int], broken: Callable[[tuple], bool]) -> int | None:
+    """The step (0: the initial state) of the first state along `path` that `broken` says
+    breaks a property, or None when none does."""
+    state = model.init_states()[path[0]]
+    if broken(state):
+        return 0
+    for n, a in enumerate(path[1:], start=1):
+        state = model.successors(state)[a]
+        if broken(state):
+            return n
+    return None
 
 
 def search(model: Model, options: SearchOptions = SearchOptions(),

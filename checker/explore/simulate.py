@@ -55,7 +55,7 @@ from typing import Callable, Iterator
 
 from checker.errors import InternalError
 from checker.explore import liveness
-from checker.explore.search import DEADLOCK, checked_properties, replay, undecided
+from checker.explore.search import DEADLOCK, checked_properties, first_broken, replay, undecided
 from checker.explore.shrink import broken_test, label_core, shrink_result
 from checker.model import Model
 from checker.model.system import Conjunction, compile_model
@@ -193,18 +193,20 @@ class _Swarm:
         self.seed = seed
         self.core = core
         self.rng = rng
-        self.weights: dict[str, float] = {}
+        self.weights: dict[object, float] = {}
 
     def weight(self, label: object) -> float:
-        name = _class_name(self.core(label))
-        w = self.weights.get(name)
+        core = self.core(label)
+        kind = core[0]  # type: ignore[index]
+        key = (kind, core[3]) if kind == "invoke" else kind  # type: ignore[index]
+        w = self.weights.get(key)
         if w is None:
-            draw = random.Random(f"{self.seed}/{name}")  # a str seed is hashed with SHA-512: stable
-            w = self.weights[name] = 0.0 if draw.random() < 0.5 else 1.0 + 7.0 * draw.random()
+            draw = random.Random(f"{self.seed}/{_class_name(core)}")  # a str seed goes through SHA-512: stable
+            w = self.weights[key] = 0.0 if draw.random() < 0.5 else 1.0 + 7.0 * draw.random()
         return w
 
     def __call__(self, pairs: list) -> int:
-        cumulative = list(accumulate(self.weight(label) for label, _ in pairs))
+        cumulative = list(accumulate(map(self.weight, [label for label, _ in pairs])))
         if cumulative[-1] <= 0.0:
             return int(self.rng.random() * len(pairs))
         return min(bisect(cumulative, self.rng.random() * cumulative[-1]), len(pairs) - 1)
@@ -398,11 +400,5 @@ def _verify(model: Model, p: PropertyResult) -> None:
     broken = broken_test(model, p)
     if broken is None:
         raise InternalError(f"simulation reported '{p.name}', which it cannot judge")
-    path = p.trace.path  # type: ignore[union-attr]
-    state = model.init_states()[path[0]]
-    bad = [broken(state)]
-    for a in path[1:]:
-        state = model.successors(state)[a]
-        bad.append(broken(state))
-    if not bad[-1] or any(bad[:-1]):
+    if first_broken(model, p.trace.path, broken) != p.trace.length:  # type: ignore[union-attr]
         raise InternalError(f"a walk's counterexample to '{p.name}' does not end in its first state that breaks it")
