@@ -13,7 +13,10 @@ Nothing is enforced; the figures go to docs/performance.md. Runs that hit the ti
 are expected at the larger sizes: the reductions of issue 22 (symmetry, partial-order
 reduction) are what they need.
 
-Usage: python bench/raft_log.py [--timeout S] [--spec PATH] [NAME=VALUE,... ...]
+`--args "..."` passes more options to every run of the spec (not to the reference), e.g. a
+reduction's switch, so the same sizes can be measured with and without it.
+
+Usage: python bench/raft_log.py [--timeout S] [--spec PATH] [--args "OPTIONS"] [NAME=VALUE,... ...]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -39,12 +43,12 @@ SIZES = (
 )
 
 
-def check(spec: str, size: str, timeout: float) -> dict:
+def check(spec: str, size: str, timeout: float, extra: list[str]) -> dict:
     """One run of `capcheck check` in a fresh process: its JSON report's figures and the
     wall time."""
     defines = [a for d in size.split(",") if d for a in ("-D", d)]
     argv = [sys.executable, "-m", "checker", "check", spec, *defines, "--json", "-", "--no-progress",
-            "--timeout", str(timeout)]
+            "--timeout", str(timeout), *extra]
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
@@ -63,18 +67,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per configuration (default 300)")
     parser.add_argument("--spec", default="specs/raft_log.cap")
+    parser.add_argument("--args", default="", help="more options for every run of the spec")
     parser.add_argument("sizes", nargs="*", default=list(SIZES))
     args = parser.parse_args()
-    ref = check("specs/two_phase.cap", "RM=7", args.timeout)
+    extra = shlex.split(args.args)
+    ref = check("specs/two_phase.cap", "RM=7", args.timeout, [])
     ref_rate = ref["states"] / ref["seconds"]
-    print(f"# python bench/raft_log.py --timeout {args.timeout:g}; {os.cpu_count()} cores, "
+    print(f"# python bench/raft_log.py --timeout {args.timeout:g} {args.args}; {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}; reference: TwoPhase RM=7, {ref['states']:,} states in "
           f"{ref['seconds']:.1f} s ({ref_rate:,.0f} states/s)")
     print("| constants | result | why it stopped | distinct states | depth | every run checked up to | "
           "seconds | MiB | states/s | rate / TwoPhase's |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
-        r = check(args.spec, size, args.timeout)
+        r = check(args.spec, size, args.timeout, extra)
         rate = r["states"] / r["seconds"] if r["seconds"] else 0.0
         complete = "all" if r["reason"] == "complete" else ("-" if r["complete"] is None else r["complete"])
         result = r["result"] + (f" ({', '.join(r['violated'])})" if r["violated"] else "")

@@ -293,9 +293,9 @@ class _Search:
             return self.o.max_depth
         waiting = [self.depths[self.frontier[0][1]]] if self.frontier else []
         e = min(waiting + ([self.partial] if self.partial is not None else []), default=None)
-        if e is None:
-            return None
-        return max(e - 1, 0) if self.deadlock else e
+        if e is not None and self.deadlock:
+            e -= 1
+        return e if e is not None and e >= 0 else None
 
     # -------------------------------------------------- traces
 

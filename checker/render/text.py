@@ -22,14 +22,19 @@ def plural(n: int, word: str, words: str = "") -> str:
     return f"{count(n)} {word if n == 1 else (words or word + 's')}"
 
 
+_LASSO_KINDS = ("available", "converges")   # explore.liveness.KINDS: no run of k steps decides them
+
+
 def detail(result: CheckResult) -> str:
     """Why the run stopped, in one sentence without parentheses; for a breadth-first search
-    that stopped early, up to which depth every run was checked."""
+    that stopped early with a safety property still unknown, up to which depth every run
+    was checked."""
     if result.engine == "smt":
         return _smt_detail(result)
     if result.engine == "simulation":
         return _simulation_detail(result)
-    if result.complete_depth is None or all(p.verdict is not Verdict.UNKNOWN for p in result.properties):
+    open_safety = [p for p in result.properties if p.verdict is Verdict.UNKNOWN and p.kind not in _LASSO_KINDS]
+    if result.complete_depth is None or not open_safety:
         return _search_detail(result)
     other = "other " if any(p.verdict is Verdict.VIOLATED for p in result.properties) else ""
     return f"{_search_detail(result)}; no {other}violation in any run of up to {plural(result.complete_depth, 'step')}"
