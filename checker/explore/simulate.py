@@ -76,7 +76,7 @@ CHUNK = 16          # consecutive walks a worker runs per task
 SWARM_SPREAD = 5    # swarm weights range over 2 ** [-5, 5]
 AHEAD = 2           # chunks in flight per worker
 _TICK = 0.2         # seconds the parent waits for a worker before looking at the clock
-LIVENESS_REASON = "simulation does not decide liveness, which needs the whole state graph: check it without --simulate"
+LIVENESS_REASON = "simulation does not decide liveness, which needs the whole state graph: the exhaustive search does"
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,9 @@ class SimulationOptions:
 
 @dataclass(frozen=True)
 class WalkProgress:
+    """What `simulate` reports to its progress callback: walks merged, steps walked in
+    them, seconds since the run began."""
+
     walks: int
     steps: int
     seconds: float
