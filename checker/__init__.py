@@ -13,14 +13,15 @@ the Python API, the same pipeline the command line runs:
 - specs: `read_spec`, `load_spec` (parse and check: the AST and the IR), `compile_spec`
   (and the compiled explicit model), `compile_symbolic` (for the SMT engine with symbolic
   constants), `constants_of`;
-- the explicit engine: `search` with `SearchOptions`, `replay` (a path to a Trace);
+- the explicit engine: `search` with `SearchOptions`, `replay` (a path to a Trace),
+  `simulate` with `SimulationOptions` (seeded random walks);
 - the SMT engine: `smt_check` with `SmtOptions` (every trace replayed and checked in the
   explicit semantics before it is returned);
 - recorded histories: `read_history`, then `check_operations` with `CheckOptions`;
 - bounds: `Budget` (a deadline, a memory bound, a `StopRequest`) that `search`,
   `smt_check` and `CheckOptions` take to bound a whole run, as the command line does;
 - results: `CheckResult`, `PropertyResult`, `Trace`, `Verdict` (VIOLATED < UNKNOWN <
-  HOLDS); errors: `CheckerError`, `SpecError` (located), `UsageError`, `InternalError`.
+  HOLDS), `Found` (when a violation was found); errors: `CheckerError`, `SpecError` (located), `UsageError`, `InternalError`.
 
 Names are loaded on first use, so `import checker` stays cheap.
 """
@@ -34,10 +35,11 @@ __version__ = "0.1.0"
 _API = {
     "checker.pipeline": ("read_spec", "load_spec", "compile_spec", "compile_symbolic", "constants_of"),
     "checker.explore": ("search", "SearchOptions", "replay"),
+    "checker.explore.simulate": ("simulate", "SimulationOptions"),
     "checker.analysis.verify": ("smt_check", "SmtOptions"),
     "checker.history": ("read_history",),
     "checker.props.linearizability": ("check_operations", "CheckOptions"),
-    "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict"),
+    "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict", "Found"),
     "checker.errors": ("CheckerError", "SpecError", "UsageError", "InternalError"),
     "checker.resources": ("Budget", "StopRequest"),
 }

@@ -3,8 +3,10 @@ compile. The command line, the tests and the benches all go through here.
 
 - `read_spec(path)`: the file's bytes, refusing one over the parser's size limit;
 - `load_spec(path, overrides)`: the parsed protocol and its checked program (IR);
-- `compile_spec(path, overrides, command, faults, data)`: the checked program and its
-  compiled explicit model, with the `-D`, `--faults` and `--values` overrides applied;
+- `compile_spec(path, overrides, command, faults, data, checks)`: the checked program and
+  its compiled explicit model, with the `-D`, `--faults` and `--values` overrides applied
+  and, with `checks` (`--check`), only the properties it names compiled into the model;
+- `select_properties(program, names)`: the program with only the named properties;
 - `compile_symbolic(...)`: the same for the SMT engine when some constants are symbolic;
 - `constants_of(program)`: each constant's value.
 
@@ -14,11 +16,12 @@ UsageError. Nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
-from typing import Callable
+from typing import Callable, Sequence
 
-from checker.diagnostics import Diagnostic, Source
+from checker.diagnostics import Diagnostic, Source, did_you_mean, quote_list
 from checker.dsl import ast, parse_bytes
 from checker.dsl.parser import MAX_FILE_BYTES, too_large
 from checker.errors import SpecError, UsageError
@@ -64,11 +67,33 @@ def load_spec(path: str, overrides: Overrides | None = None) -> tuple[ast.Protoc
     return protocol, check(protocol, source, overrides or {})
 
 
+DEADLOCK_FREE = "deadlock_free"
+"""A property every spec can be checked for (`--deadlock`), declared or not."""
+
+
+def select_properties(program: Program, names: Sequence[str] | None) -> Program:
+    """`program` with only the properties `names` names (`--check`: an invariant's name or
+    a check's kind), in the spec's order; `program` itself for None. `deadlock_free` is
+    always a valid name (the engines check deadlocks when asked, declared or not). An
+    unknown name is a UsageError that says which names there are, with "did you mean"."""
+    if names is None:
+        return program
+    known = [p.name for p in program.properties]
+    for name in names:
+        if name not in known and name != DEADLOCK_FREE:
+            choices = sorted(set(known) | {DEADLOCK_FREE})
+            raise UsageError(f"--check {name}: the spec declares no such property{did_you_mean(name, choices)}; "
+                             f"its properties are {quote_list(choices, 'and')}")
+    return dataclasses.replace(program, properties=tuple(p for p in program.properties if p.name in names))
+
+
 def compile_spec(path: str, overrides: Overrides | None = None, command: str = "check",
-                 faults: FaultOverride | None = None, data: frozenset | None = None) -> tuple[Program, Model]:
+                 faults: FaultOverride | None = None, data: frozenset | None = None,
+                 checks: Sequence[str] | None = None) -> tuple[Program, Model]:
     """Read, check (with the `-D`, `--faults` and `--values` overrides) and compile a spec
     for the explicit engine. `command` names the command in messages ("use --engine smt
-    with check").
+    with check"). With `checks`, the model is compiled from `select_properties(program,
+    checks)` (its `program` has only those properties; the program returned has all).
 
     Raises UsageError or SpecError; a construct the engine cannot run yet, or an initial
     value that does not fit its type, is a located SpecError. A symbolic `-D` (`W=?`) is a
@@ -81,7 +106,7 @@ def compile_spec(path: str, overrides: Overrides | None = None, command: str = "
     program = check(protocol, source, concrete, faults, _data_for(protocol, data))
     if len(concrete) < len(overrides):
         raise UsageError(_needs_values(program, [k for k in overrides if k not in concrete], command))
-    return program, _compiled(program, source, command)
+    return program, _compiled(select_properties(program, checks), source, command)
 
 
 def _data_for(protocol, data: frozenset | None) -> frozenset | None:
@@ -93,21 +118,25 @@ def _data_for(protocol, data: frozenset | None) -> frozenset | None:
 
 
 def compile_symbolic(path: str, overrides: Overrides, command: str = "check",
-                     faults: FaultOverride | None = None) -> tuple[Program, Model, object]:
+                     faults: FaultOverride | None = None,
+                     checks: Sequence[str] | None = None) -> tuple[Program, Model, object]:
     """For the SMT engine: the spec's program with the symbolic `-D` constants left
     symbolic, its explicit model with the spec's own values for them (the layout and
     tables the encoding shares), and the `Parameters` (smt/params.py) that compile it with
-    the values the solver chooses. Raises as `compile_spec` does."""
+    the values the solver chooses; the models have only the properties `checks` names
+    (all for None). Raises as `compile_spec` does."""
     from checker.smt.params import Parameters, seed  # z3 is loaded only by the SMT engine's users
     protocol, source = parse_bytes(read_spec(path), path)
     program = check(protocol, source, overrides, faults)
+    chosen = select_properties(program, checks)
     concrete = {k: v for k, v in overrides.items() if not isinstance(v, Symbolic)}
 
     def at(values: dict, data: frozenset | None = None) -> Model:
-        return _compiled(check(protocol, source, {**concrete, **values}, faults, data), source, command)
+        at_values = check(protocol, source, {**concrete, **values}, faults, data)
+        return _compiled(select_properties(at_values, checks), source, command)
 
     return program, at({}, seed(program) if program.object is not None and program.object.unbounded else None), \
-        Parameters(program, at)
+        Parameters(chosen, at)
 
 
 def _needs_values(program: Program, names: list[str], command: str) -> str:

@@ -30,8 +30,11 @@ TIMEOUT = "timeout"
 MEMORY = "memory"
 INTERRUPTED = "interrupted"
 RUNTIME_ERROR = "runtime_error"
+FIRST_VIOLATION = "first_violation"   # --stop-at-first: stopped at the first violation found
+WALKS = "walks"                  # simulation: every walk asked for was run
 
-EXIT_REASONS = (COMPLETE, ALL_DECIDED, MAX_STATES, MAX_DEPTH, TIMEOUT, MEMORY, INTERRUPTED, RUNTIME_ERROR)
+EXIT_REASONS = (COMPLETE, ALL_DECIDED, MAX_STATES, MAX_DEPTH, TIMEOUT, MEMORY, INTERRUPTED, RUNTIME_ERROR,
+                FIRST_VIOLATION, WALKS)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,20 @@ class Lasso:
 
 
 @dataclass(frozen=True)
+class Found:
+    """When an engine found a violation: after `states` states (the explicit search: the
+    distinct states numbered so far; a simulation: the steps walked so far, over every
+    earlier walk and this one) and `seconds` after the run began (a measurement: it
+    differs from run to run). A simulation also gives the `walk` (numbered from 0) and
+    that walk's own `seed`: `--simulate --seed SEED --walks 1` walks it again alone."""
+
+    states: int
+    seconds: float
+    walk: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class PropertyResult:
     """A property's verdict. `reason` explains an UNKNOWN that is not the run's own stop
     reason (a check this engine does not decide); None otherwise. A violated liveness
@@ -91,7 +108,8 @@ class PropertyResult:
     this counterexample, as (name, value) pairs; None without symbolic constants. `data`
     are the object values of the explicit model an SMT counterexample of an object of
     `values = int` is replayed in (the integers it uses, ascending: `--values`); None
-    otherwise."""
+    otherwise. `found` says when the engine found the violation (None when it does not
+    say: the SMT engine)."""
 
     name: str
     kind: str
@@ -102,6 +120,7 @@ class PropertyResult:
     shrunk_from: int | None = None
     constants: tuple[tuple[str, int | bool], ...] | None = None
     data: tuple[int, ...] | None = None
+    found: Found | None = None
 
 
 @dataclass(frozen=True)
@@ -128,14 +147,35 @@ class RuntimeFailure:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """What a simulation did: `walks` walks run of the `requested` (all of them, or up to
+    the walk after which nothing was left to look for), each of up to `max_depth` steps,
+    the run's `seed` (walk k's seed is seed + k), whether step weights varied per walk
+    (`swarm`), and the `steps` walked in all."""
+
+    walks: int
+    requested: int
+    max_depth: int
+    seed: int
+    swarm: bool
+    steps: int
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
-    `max_memory` in bytes) and the engine that ran it ('explicit', or 'smt': bounded model
-    checking, whose `stats` count no states and whose `max_depth` is the depth checked).
-    `stopped_during` names the phase after the search that a bound or a stop request cut
-    short (`exit_reason` is then that bound's), e.g. "the analysis of the state graph";
-    None when nothing after the search was cut."""
+    `max_memory` in bytes) and the engine that ran it ('explicit'; 'smt': bounded model
+    checking, whose `stats` count no states and whose `max_depth` is the depth checked;
+    'simulation': random walks, whose `stats` count steps as generated states and no
+    distinct ones, and which says what it did in `simulation`).
+
+    `complete_depth`: when a breadth-first search stopped on a bound, the number of steps
+    up to which every run was checked (None otherwise). `not_checked`: the properties the
+    spec declares that the run was told to leave out (`--check`). `stopped_during` names
+    the phase after the search that a bound or a stop request cut short (`exit_reason` is
+    then that bound's), e.g. "the analysis of the state graph"; None when nothing after
+    the search was cut."""
 
     exit_reason: str
     stats: Stats
@@ -144,6 +184,9 @@ class CheckResult:
     bounds: dict = field(default_factory=dict)
     engine: str = "explicit"
     stopped_during: str | None = None
+    complete_depth: int | None = None
+    simulation: Simulation | None = None
+    not_checked: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:

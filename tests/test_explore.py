@@ -852,11 +852,11 @@ def test_exit_codes(run_cli, workdir: Path) -> None:
 
 
 def _assert_schema(data: dict) -> None:
-    assert data["schema"] == 4
+    assert data["schema"] == 5
     assert isinstance(data["faults"], dict)
     assert data["result"] in ("holds", "violated", "unknown", "error")
     assert data["exit_reason"] in ("complete", "all_violated", "max_states", "max_depth", "timeout",
-                                   "memory", "interrupted", "runtime_error")
+                                   "memory", "interrupted", "runtime_error", "first_violation", "walks")
     stats = data["stats"]
     for key in ("distinct_states", "generated_states", "max_depth", "queue", "memory_bytes"):
         assert isinstance(stats[key], int) and stats[key] >= 0, key

@@ -1,10 +1,13 @@
-"""`capcheck check SPEC`: explore a spec with the engines `--engine` names and report every
-property's verdict, with the counterexamples as text, JSON, ITF, diagrams or an HTML report.
+"""`capcheck check SPEC`: explore a spec with the engines `--engine` names, or walk it at
+random (`--simulate`), and report every property's verdict (of the properties `--check`
+names, when given), with the counterexamples as text, JSON, ITF, diagrams or an HTML
+report.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from checker.cli import engines
@@ -13,23 +16,28 @@ from checker.cli.options import (
     add_define_option,
     add_faults_option,
     add_json_option,
+    add_run_control_options,
+    add_simulation_options,
     add_values_option,
     fault_override_of,
     natural_int,
     overrides_of,
     parse_define,
+    run_deadlock,
     search_options,
+    simulation_options,
 )
 from checker.cli.output import REPORT_GRACE, EXIT_USAGE, emit, exit_code, located, replay_command, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
+from checker.explore.simulate import WalkProgress, simulate
 from checker.pipeline import compile_spec, compile_symbolic, constants_of
 from checker.render import json as json_report
 from checker.render import text as text_report
 from checker.render.text import count
 from checker.result import CheckResult
-from checker.semantics.ir import Symbolic
+from checker.semantics.ir import Program, Symbolic
 from checker.traces.files import itf_documents, write_itf
 
 
@@ -46,6 +54,8 @@ def add_check_command(commands) -> None:
     add_faults_option(cmd)
     add_values_option(cmd)
     add_bounds_options(cmd)
+    add_run_control_options(cmd)
+    add_simulation_options(cmd)
     cmd.add_argument("--dfs", action="store_true",
                      help="search depth-first (counterexamples are then not always the shortest)")
     deadlock = cmd.add_mutually_exclusive_group()
@@ -87,13 +97,16 @@ class ProgressLine:
         self.width = 0
         self.last = 0.0
 
-    def __call__(self, p: Progress) -> None:
+    def __call__(self, p: Progress | WalkProgress) -> None:
         if not self.on or p.seconds < 1.0 or p.seconds - self.last < 0.5:
             return
         self.last = p.seconds
-        rate = int(p.distinct / p.seconds) if p.seconds else 0
-        text = (f"{count(p.distinct)} states, {count(p.queue)} queued, depth {p.depth}, "
-                f"{count(rate)} states/s, {p.memory >> 20} MiB, {p.seconds:.0f} s")
+        if isinstance(p, WalkProgress):
+            text = f"{count(p.walks)} walks, {count(p.steps)} steps, {p.seconds:.0f} s"
+        else:
+            rate = int(p.distinct / p.seconds) if p.seconds else 0
+            text = (f"{count(p.distinct)} states, {count(p.queue)} queued, depth {p.depth}, "
+                    f"{count(rate)} states/s, {p.memory >> 20} MiB, {p.seconds:.0f} s")
         self.stream.write("\r" + text.ljust(self.width))
         self.stream.flush()
         self.width = len(text)
@@ -102,9 +115,12 @@ class ProgressLine:
         if not self.on or not self.width:
             return
         s = result.stats
-        rate = int(s.distinct_states / s.seconds) if s.seconds else 0
-        text = (f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s, "
-                f"{s.memory_bytes >> 20:,} MiB)")
+        if result.simulation is not None:
+            text = f"{count(result.simulation.walks)} walks, {count(s.generated_states)} steps in {s.seconds:.1f} s"
+        else:
+            rate = int(s.distinct_states / s.seconds) if s.seconds else 0
+            text = (f"{count(s.distinct_states)} states in {s.seconds:.1f} s ({count(rate)} states/s, "
+                    f"{s.memory_bytes >> 20:,} MiB)")
         self.stream.write("\r" + text.ljust(self.width) + "\n")
         self.stream.flush()
 
@@ -114,25 +130,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     engines.check_engine_options(args)
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
+    deadlock = run_deadlock(args)
+    simulation = simulation_options(args, deadlock)
     if args.engine == "smt" and args.values is None:
-        program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults)
+        program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults, args.checks)
         if program.params() or (program.object is not None and program.object.unbounded):
             engines.symbolic_outputs(args)
         else:
             parameters = None
     else:
-        program, model = compile_spec(args.spec, overrides, "check", faults, args.values)
-    results = _engine_results(args, model, parameters)
+        program, model = compile_spec(args.spec, overrides, "check", faults, args.values, args.checks)
+    if simulation is not None:
+        progress = ProgressLine(sys.stderr, args.progress)
+        results = [simulate(model, simulation, progress if progress.on else None)]
+        progress.finish(results[0])
+    else:
+        results = _engine_results(args, model, deadlock, parameters)
+    if args.checks:
+        results = [dataclasses.replace(r, not_checked=_not_checked(program, args.checks)) for r in results]
     result = results[0]
     hint = replay_command(args.spec, [d for d in args.defines if not isinstance(parse_define(d).value, Symbolic)],
                           faults.text() if faults else None)
     data = [json_report.report_data(r, args.spec, program.name, constants_of(program),
-                                    faults=program.faults.nonzero()) for r in results]
+                                    faults=program.faults.nonzero(), times=args.times) for r in results]
     write_json(args.json, json_report.dumps(data[0] if len(data) == 1 else {
         "schema": json_report.SCHEMA_VERSION, "command": "check", "engines": data}))
     if args.json != "-":
         emit("\n".join((f"engine: {r.engine}\n" if len(results) > 1 else "")
-                       + text_report.report(r, args.spec, hint, traces=not args.quiet) for r in results))
+                       + text_report.report(r, args.spec, hint, traces=not args.quiet, times=args.times)
+                       for r in results))
     if args.itf:
         write_itf(args.itf, itf_documents(
             model, result, args.spec, program.name, constants_of(program), program.faults.nonzero()))
@@ -148,14 +174,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 
-def _engine_results(args: argparse.Namespace, model, parameters=None) -> list[CheckResult]:
+def _not_checked(program: Program, checks: list[str]) -> tuple[str, ...]:
+    """The properties of `program` that `--check` did not name, as reports name them."""
+    return tuple(f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
+                 for p in program.properties if p.name not in checks)
+
+
+def _engine_results(args: argparse.Namespace, model, deadlock: bool | None, parameters=None) -> list[CheckResult]:
     """The results of the engines `--engine` names, explicit first (see cli/engines.py);
-    `parameters`: the symbolic constants the SMT engine chooses (smt/params.py)."""
+    `deadlock` as `run_deadlock` says; `parameters`: the symbolic constants the SMT engine
+    chooses (smt/params.py)."""
     out = []
     if args.engine in ("explicit", "both"):
         if args.engine == "both" and args.max_depth is None:
             args.max_depth = args.depth if args.depth is not None else engines.DEFAULT_DEPTH
-        options = search_options(args, "dfs" if args.dfs else "bfs", args.deadlock)
+        options = search_options(args, "dfs" if args.dfs else "bfs", deadlock)
         progress = ProgressLine(sys.stderr, args.progress)
         result = search(model, options, progress if progress.on else None, budget=args.budget)
         progress.finish(result)

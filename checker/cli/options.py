@@ -1,11 +1,13 @@
 """The command line's values and the options several commands share: `-D NAME=VALUE`,
-`--faults KIND=N,...`, `--values`, `--json`, the search bounds; each parsed once into a
-value (a Define, a FaultOverride, SearchOptions) that is passed down. Pure: nothing here
-prints or reads files."""
+`--faults KIND=N,...`, `--values`, `--json`, the search bounds, run control (`--check`,
+`--stop-at-first`, `--times`) and simulation (`--simulate`, `--walks`, ...); each parsed
+once into a value (a Define, a FaultOverride, SearchOptions, SimulationOptions) that is
+passed down. Pure: nothing here prints or reads files."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -13,6 +15,8 @@ from typing import Sequence
 from checker.diagnostics import did_you_mean, quote_list
 from checker.errors import UsageError
 from checker.explore import SearchOptions
+from checker.explore.simulate import DEFAULT_DEPTH, DEFAULT_WALKS, SimulationOptions
+from checker.pipeline import DEADLOCK_FREE
 from checker.resources import Budget, StopRequest, default_memory_limit
 from checker.semantics.faults import FaultOverride
 from checker.semantics.ir import FAULT_KINDS, Symbolic
@@ -143,8 +147,10 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
-    """The search bounds of a command's `add_bounds_options` arguments."""
-    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock)
+    """The search bounds of a command's `add_bounds_options` arguments (and `--stop-at-first`
+    where the command has it)."""
+    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock,
+                         getattr(args, "stop_at_first", False))
 
 
 def memory_bound(args: argparse.Namespace) -> int | None:
@@ -160,6 +166,81 @@ def budget_of(args: argparse.Namespace, stop: StopRequest | None = None, elapsed
     `--max-memory` where it takes them (see memory_bound), and `stop`, the request a
     signal makes."""
     return Budget.start(getattr(args, "timeout", None), memory_bound(args), stop=stop, elapsed=elapsed)
+
+
+def add_run_control_options(cmd: argparse.ArgumentParser) -> None:
+    """--check NAME (repeatable), --stop-at-first and --times (see `run_deadlock`)."""
+    cmd.add_argument("--check", dest="checks", metavar="NAME", action="append",
+                     help="decide only this property (an invariant's name, or a check such as linearizable "
+                          "or deadlock_free); repeatable; the others are listed as not checked")
+    cmd.add_argument("--stop-at-first", action="store_true",
+                     help="stop at the first violation of any property; the others are then unknown")
+    cmd.add_argument("--times", action="store_true",
+                     help="also say how many seconds into the run each violation was found (a measurement: "
+                          "the report then differs from run to run)")
+
+
+def run_deadlock(args: argparse.Namespace) -> bool | None:
+    """Whether to check deadlocks: --deadlock / --no-deadlock, or `--check deadlock_free`
+    (which contradicts --no-deadlock); None: as the spec and `--check` leave it."""
+    named = args.checks is not None and DEADLOCK_FREE in args.checks
+    if named and args.deadlock is False:
+        raise UsageError("--check deadlock_free and --no-deadlock contradict each other")
+    return True if named else args.deadlock
+
+
+def add_simulation_options(cmd: argparse.ArgumentParser) -> None:
+    """--simulate and the options that shape it (see `simulation_options`)."""
+    cmd.add_argument("--simulate", action="store_true",
+                     help="walk the spec at random instead of exploring every state: finds deep violations "
+                          "in state spaces too large to exhaust, never proves a property (the verdict is then "
+                          "unknown)")
+    cmd.add_argument("--walks", type=positive_int, metavar="N",
+                     help=f"with --simulate: walk N times (default {DEFAULT_WALKS:,}); with --max-depth D each "
+                          f"walk takes at most D steps (default {DEFAULT_DEPTH})")
+    cmd.add_argument("--seed", type=natural_int, metavar="S",
+                     help="with --simulate: walk k uses seed S + k (default 0); the same seed gives the same walks")
+    cmd.add_argument("--swarm", action="store_true",
+                     help="with --simulate: each walk leaves out some kinds of steps and weighs the others "
+                          "its own way (swarm testing)")
+    cmd.add_argument("--workers", type=positive_int, metavar="N",
+                     help="with --simulate: walk in N processes (default: one per core); the result does "
+                          "not depend on it")
+    cmd.add_argument("--no-shrink", action="store_true",
+                     help="with --simulate: report each walk's counterexample as it was found, unshrunk")
+
+
+_SIMULATION_ONLY = ("walks", "seed", "swarm", "workers", "no_shrink")
+_SEARCH_ONLY = ("max_states", "dfs", "shrink")
+
+
+def simulation_options(args: argparse.Namespace, deadlock: bool | None) -> SimulationOptions | None:
+    """The SimulationOptions of `--simulate` and its options; None without `--simulate`.
+    A simulation option without `--simulate`, or one of the exhaustive search's
+    (`--max-states`, `--dfs`, `--shrink`, `--engine`) with it, is a UsageError."""
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-")
+    if not args.simulate:
+        for name in _SIMULATION_ONLY:
+            if getattr(args, name) not in (None, False):
+                raise UsageError(f"{flag(name)} is an option of --simulate")
+        return None
+    for name in _SEARCH_ONLY:
+        if getattr(args, name) not in (None, False):
+            raise UsageError(f"{flag(name)} is not an option of --simulate (a simulation shrinks by default)"
+                             if name == "shrink" else f"{flag(name)} does not apply to --simulate")
+    if args.engine != "explicit":
+        raise UsageError("--simulate runs the explicit engine's model; it does not combine with --engine "
+                         f"{args.engine}")
+    return SimulationOptions(args.walks or DEFAULT_WALKS, DEFAULT_DEPTH if args.max_depth is None else args.max_depth,
+                             args.seed or 0, args.swarm, args.workers or _cores(), args.timeout, deadlock,
+                             args.stop_at_first, not args.no_shrink)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
 def add_json_option(cmd: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from checker.render.cap import fault_text
 from checker.render.images import HOW_TO_INSTALL, DotMissing, DotTimedOut, image
 from checker.resources import UNBOUNDED, Budget
 from checker.render.sequence import caption_lines
-from checker.render.text import detail, path_text, plural
+from checker.render.text import detail, path_text, plural, summary
 from checker.result import CheckResult
 from checker.semantics import ir
 from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
@@ -76,13 +76,10 @@ def check_report(model: Model, result: CheckResult, spec: str, program: ir.Progr
     say when `dot` was missing or out of time (None: nothing)."""
     drawing = _Drawing(budget)
     cxs = drawing.counterexamples(model, result, spec, hint)
-    s = result.stats
     rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
-    summary = (*_about(program, constants),
-               f"{plural(s.distinct_states, 'distinct state')}, {s.generated_states:,} generated, depth {s.max_depth}",
-               f"result: {result.result} ({detail(result)})")
+    about = (*_about(program, constants), summary(result), f"result: {result.result} ({detail(result)})")
     table = html.Table(("property", "verdict", "counterexample", "note"), rows)
-    text = html.page(f"capcheck check {spec}", summary, (("verdicts", table),), (), tuple(cxs))
+    text = html.page(f"capcheck check {spec}", about, (("verdicts", table),), (), tuple(cxs))
     return text, drawing.missing
 
 

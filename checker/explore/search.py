@@ -11,7 +11,10 @@ Every bound (states, depth, time, memory) and a stop request (Ctrl-C, SIGTERM: t
 properties not yet violated are then UNKNOWN, never HOLDS. The budget is looked at before
 the first state, so a run that starts over its memory bound explores nothing; the
 analysis of the state graph after a search for `available` or `converges` runs under the
-same budget.
+same budget. A breadth-first run that stops early says up to which depth every run was
+checked (`CheckResult.complete_depth`). The run stops as soon as every property it checks
+is violated, or at the first violation with `stop_at_first`; each violation records when
+it was found (`Found`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from checker.errors import InternalError
 from checker.model import Model
@@ -31,8 +34,8 @@ from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
 from checker.result import (
-    ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
-    CheckResult, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
+    ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR,
+    TIMEOUT, CheckResult, Found, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
 )
 from checker.props import kinds
 from checker.semantics import ir
@@ -49,7 +52,9 @@ GRAPH_TIME_SHARE, GRAPH_MEMORY_SHARE = 0.7, 0.7
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """How to search. None means no bound. `deadlock` None: as the spec says."""
+    """How to search. None means no bound. `deadlock` None: as the spec says.
+    `stop_at_first`: end the run at the first violation of any property, leaving the
+    others UNKNOWN (by default the search goes on until every property is decided)."""
 
     policy: str = "bfs"
     max_states: int | None = None
@@ -57,6 +62,7 @@ class SearchOptions:
     timeout: float | None = None
     max_memory: int | None = None
     deadlock: bool | None = None
+    stop_at_first: bool = False
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -104,6 +110,8 @@ class _Search:
         self.cut_by_depth = False
         self.invariants = list(model.invariants)
         self.violations: dict[str, int] = {}     # property name -> state number
+        self.found: dict[str, Found] = {}        # property name -> when it was violated
+        self.partial: int | None = None          # the depth of a state left half expanded
         self.deadlock = options.deadlock if options.deadlock is not None else any(
             p.kind == DEADLOCK for p in model.program.properties)
         self.failure: tuple[int, SpecRuntimeError] | None = None
@@ -127,12 +135,28 @@ class _Search:
             if fp not in self.visited:
                 n = self._add(fp, -1, i, 0, s)
                 if self._check_new(s, n):
-                    return RUNTIME_ERROR if self.failure else ALL_DECIDED
+                    return self._stopped()
                 self.frontier.append((s, n))
         try:
             return self._loop()
         except KeyboardInterrupt:
             return INTERRUPTED
+
+    def _violated(self, name: str, num: int) -> None:
+        """Record that state `num` breaks property `name`, and when that was found."""
+        self.violations[name] = num
+        self.found[name] = Found(len(self.parents), self.clock() - self.start)
+
+    def _stopped(self) -> str:
+        """Why a run ends that has nothing left to look for: a failure of the spec, the
+        first violation under `stop_at_first` while other properties are open, or every
+        property violated."""
+        if self.failure is not None:
+            return RUNTIME_ERROR
+        return FIRST_VIOLATION if self.invariants or self._deadlock_open() else ALL_DECIDED
+
+    def _deadlock_open(self) -> bool:
+        return self.deadlock and DEADLOCK not in self.violations
 
     def _add(self, fp: int, parent: int, action: int, depth: int, state: tuple) -> int:
         """Number a new state (its fingerprint, parent, action index and depth); the number."""
@@ -146,12 +170,14 @@ class _Search:
         return n
 
     def _pending(self) -> int:
-        """How many properties are still open; -1 when the search must run to the end anyway
-        (there were none to begin with, so it counts the states; or a visitor needs the whole
-        graph)."""
+        """How many properties are still open; 0 after a violation under `stop_at_first`;
+        -1 when the search must run to the end anyway (there were none to begin with, so it
+        counts the states; or a visitor needs the whole graph)."""
+        if self.o.stop_at_first and self.violations:
+            return 0
         if self.visitor is not None or (not self.model.invariants and not self.deadlock):
             return -1
-        return len(self.invariants) + (1 if self.deadlock and DEADLOCK not in self.violations else 0)
+        return len(self.invariants) + (1 if self._deadlock_open() else 0)
 
     def _conjunction(self) -> None:
         """The open invariants as one Conjunction with a shared cache (None when none is open)."""
@@ -167,7 +193,7 @@ class _Search:
                 self.failure = (num, err)
                 return True
             if not ok:
-                self.violations[inv.prop.name] = num
+                self._violated(inv.prop.name, num)
         self.invariants = [i for i in self.invariants if i.prop.name not in self.violations]
         self._conjunction()
         return self._pending() == 0
@@ -196,7 +222,7 @@ class _Search:
         push = frontier.append
         max_depth = o.max_depth
         limit = o.max_states if o.max_states is not None else sys.maxsize
-        expanded = generated = 0
+        expanded = generated = d = 0
         labels: tuple = ()
         try:
             while frontier:
@@ -213,9 +239,10 @@ class _Search:
                 if visitor is not None:
                     labels, succ = zip(*succ) if succ else ((), ())
                 if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
-                    self.violations[DEADLOCK] = num
+                    self._violated(DEADLOCK, num)
                     if self._pending() == 0:
-                        return ALL_DECIDED
+                        self.partial = d
+                        return self._stopped()
                 generated += len(succ)
                 if max_depth is not None and d >= max_depth:
                     if any(fingerprint(t) not in visited for t in succ):
@@ -228,6 +255,7 @@ class _Search:
                         continue
                     n = len(parents)
                     if n >= limit:
+                        self.partial = d
                         return MAX_STATES
                     t = succ[i]
                     visited[fp] = n
@@ -237,7 +265,8 @@ class _Search:
                     if visitor is not None:
                         visitor.add_state(t)
                     if self.conj is not None and self._judge(t, n):
-                        return RUNTIME_ERROR if self.failure else ALL_DECIDED
+                        self.partial = d
+                        return self._stopped()
                     push((t, n))
                 if visitor is not None:
                     visitor.expanded(num, labels, [visited[fp] for fp in fps])
@@ -248,6 +277,9 @@ class _Search:
                     if reason:
                         return reason
             return MAX_DEPTH if self.cut_by_depth else COMPLETE
+        except KeyboardInterrupt:
+            self.partial = d
+            raise
         finally:
             self.generated = generated
 
@@ -265,6 +297,21 @@ class _Search:
             self.progress(Progress(len(self.parents), self.generated, len(self.frontier),
                                    self.depths[-1], now - self.start, self.memory))
         return None
+
+    def complete_depth(self, reason: str) -> int | None:
+        """Up to how many steps every run was checked, for a breadth-first run that ended
+        early (None otherwise). Every state at depth e or less has been numbered and judged
+        when the next state to expand (or one left half expanded) is at depth e; with
+        deadlock checking, only those at depth e - 1 or less have been expanded."""
+        if self.o.policy != "bfs" or reason in (COMPLETE, RUNTIME_ERROR):
+            return None
+        if reason == MAX_DEPTH:
+            return self.o.max_depth
+        waiting = [self.depths[self.frontier[0][1]]] if self.frontier else []
+        e = min(waiting + ([self.partial] if self.partial is not None else []), default=None)
+        if e is not None and self.deadlock:
+            e -= 1
+        return e if e is not None and e >= 0 else None
 
     # -------------------------------------------------- traces
 
@@ -318,6 +365,19 @@ def final_state(model: Model, path: list[int]) -> tuple:
     return state
 
 
+def first_broken(model: Model, path: Sequence[int], broken: Callable[[tuple], bool]) -> int | None:
+    """The step (0: the initial state) of the first state along `path` that `broken` says
+    breaks a property, or None when none does."""
+    state = model.init_states()[path[0]]
+    if broken(state):
+        return 0
+    for n, a in enumerate(path[1:], start=1):
+        state = model.successors(state)[a]
+        if broken(state):
+            return n
+    return None
+
+
 def search(model: Model, options: SearchOptions = SearchOptions(),
            progress: Callable[[Progress], None] | None = None, clock=time.monotonic,
            budget: Budget | None = None) -> CheckResult:
@@ -357,9 +417,10 @@ def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> C
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
     bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
               "timeout": budget.timeout, "max_memory": budget.memory}
+    depth = run.complete_depth(reason)
     if stopped is not None and reason not in (TIMEOUT, MEMORY, INTERRUPTED):
-        return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS)
-    return CheckResult(reason, stats, props, failure, bounds)
+        return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS, complete_depth=depth)
+    return CheckResult(reason, stats, props, failure, bounds, complete_depth=depth)
 
 
 def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tuple[tuple[PropertyResult, ...], str | None]:
@@ -367,7 +428,7 @@ def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tupl
     stopped (None: it was not); once stopped, the liveness properties left are UNKNOWN."""
     props = []
     stopped = None
-    for prop in _decided(model.program, run.deadlock):
+    for prop in checked_properties(model.program, run.deadlock):
         if prop.kind not in kinds.LIVENESS:
             props.append(_property_result(model, run, prop, complete))
             continue
@@ -381,7 +442,9 @@ def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tupl
     return tuple(props), stopped
 
 
-def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
+def checked_properties(program: ir.Program, deadlock: bool) -> list[ir.Property]:
+    """The properties a run reports on: the program's, with deadlock freedom added when
+    `deadlock` is on and removed when it is off."""
     props = list(program.properties)
     if deadlock and not any(p.kind == DEADLOCK for p in props):
         props.append(ir.Property(DEADLOCK, DEADLOCK))
@@ -390,16 +453,24 @@ def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
     return props
 
 
-def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
+def undecided(model: Model, prop: ir.Property) -> str | None:
+    """Why the explicit engine cannot decide `prop` (a safety property: an invariant, a
+    deadlock or a watcher of the client history), or None when it can."""
     decided = (kinds.INVARIANT.name, DEADLOCK) + tuple(i.prop.kind for i in model.invariants)
     if prop.kind not in decided:
-        return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN,
-                              reason=f"'check {prop.kind}' is not decided by the explicit-state search yet")
+        return f"'check {prop.kind}' is not decided by the explicit-state search yet"
+    return None
+
+
+def _property_result(model: Model, run: _Search, prop: ir.Property, complete: bool) -> PropertyResult:
+    reason = undecided(model, prop)
+    if reason is not None:
+        return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN, reason=reason)
     num = run.violations.get(prop.name)
     if num is not None:
         trace = replay(model, run.path_to(num))
         _verify(model, run, trace, num)
-        return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace)
+        return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace, found=run.found[prop.name])
     if complete and run.failure is None:
         return PropertyResult(prop.name, prop.kind, Verdict.HOLDS)
     return PropertyResult(prop.name, prop.kind, Verdict.UNKNOWN)
@@ -425,7 +496,8 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     if cx.loop is not None and end != cx.states[cx.loop]:
         raise InternalError("a replayed liveness counterexample does not close its loop")
     return PropertyResult(prop.name, prop.kind, Verdict.VIOLATED, trace,
-                          lasso=liveness.lasso(cx, len(stem) - 1))
+                          lasso=liveness.lasso(cx, len(stem) - 1),
+                          found=Found(len(run.parents), run.clock() - run.start))
 
 
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:

@@ -123,7 +123,7 @@ class _Liveness:
 
     def __init__(self, model: Model, name: str, ending: str, limits: Budget = UNBOUNDED) -> None:
         self.model = model
-        self.core = _core(model)
+        self.core = label_core(model)
         self.prop = next(p for p in model.program.properties if p.name == name)
         self.ending = ending
         self.limits = limits
@@ -150,7 +150,7 @@ class _FromState:
         self._state = state
         self.program = dataclasses.replace(model.program, properties=(prop,))
         self.invariants: list = []
-        core = _core(model)
+        core = label_core(model)
         self._keeps: Callable[[object], bool] = lambda label: liveness.continues(prop.kind, core(label))
 
     def __getattr__(self, name: str):
@@ -216,7 +216,7 @@ class _Runner:
         self.goal = goal
         self.left = budget
         self.limits = limits
-        self.core = _core(model)
+        self.core = label_core(model)
         self.tried: dict[tuple, _Run | None] = {}
 
     def labels(self, path: Sequence[int]) -> tuple:
@@ -285,7 +285,7 @@ def _find(core: Callable, pairs: list, want) -> int | None:
     return next((k for k, (label, _) in enumerate(pairs) if core(label) == want), None)
 
 
-def _core(model: Model) -> Callable[[object], object]:
+def label_core(model: Model) -> Callable[[object], object]:
     """A step's label without the replies it gave (the labels of a spec with clients are
     (core, replies) pairs)."""
     return (lambda label: label[0]) if model.program.clients is not None else (lambda label: label)

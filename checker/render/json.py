@@ -2,7 +2,8 @@
 
 `report_data` builds plain data; `dumps` turns it into text with sorted keys, so the same
 result always gives the same bytes apart from the two measurements `stats.seconds` and
-`stats.memory_bytes`.
+`stats.memory_bytes` (and each violation's `found.seconds`, only given when asked for:
+`times`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import json
 
 from checker.render.text import detail
-from checker.result import CheckResult, PropertyResult, Trace, Verdict
+from checker.result import CheckResult, Found, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def trace_data(trace: Trace) -> dict:
@@ -30,10 +31,23 @@ def trace_data(trace: Trace) -> dict:
     }
 
 
-def property_data(p: PropertyResult) -> dict:
+def found_data(found: Found, times: bool = False) -> dict:
+    """When a violation was found: `states` (distinct states, or a simulation's steps), a
+    simulation's `walk` and `seed`, and with `times` the `seconds`."""
+    out: dict = {"states": found.states}
+    if found.walk is not None:
+        out.update(walk=found.walk, seed=found.seed)
+    if times:
+        out["seconds"] = round(found.seconds, 3)
+    return out
+
+
+def property_data(p: PropertyResult, times: bool = False) -> dict:
     out: dict = {"name": p.name, "kind": p.kind, "verdict": p.verdict.word}
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
         out.update(trace_data(p.trace))
+        if p.found is not None:
+            out["found"] = found_data(p.found, times)
         if p.shrunk_from is not None:
             out["shrunk_from"] = p.shrunk_from
         if p.lasso is not None:
@@ -49,10 +63,12 @@ def property_data(p: PropertyResult) -> dict:
 
 
 def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
-                faults: dict | None = None) -> dict:
+                faults: dict | None = None, times: bool = False) -> dict:
     """The JSON report of a check: `constants` and `faults` (the budgets a run used, after
-    `--faults`; kind -> bound, None for unbounded) are what a replay must match."""
+    `--faults`; kind -> bound, None for unbounded) are what a replay must match; with
+    `times`, each violation's `found` gives its seconds."""
     s = result.stats
+    sim = result.simulation
     data: dict = {
         "schema": SCHEMA_VERSION,
         "spec": spec,
@@ -68,7 +84,11 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         "stats": {"distinct_states": s.distinct_states, "generated_states": s.generated_states,
                   "max_depth": s.max_depth, "queue": s.queue, "seconds": round(s.seconds, 3),
                   "memory_bytes": s.memory_bytes},
-        "properties": [property_data(p) for p in result.properties],
+        "complete_depth": result.complete_depth,
+        **({"simulation": {"walks": sim.walks, "requested": sim.requested, "max_depth": sim.max_depth,
+                           "seed": sim.seed, "swarm": sim.swarm, "steps": sim.steps}} if sim is not None else {}),
+        **({"not_checked": list(result.not_checked)} if result.not_checked else {}),
+        "properties": [property_data(p, times) for p in result.properties],
     }
     if result.failure is not None:
         f = result.failure

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from checker.props import kinds
 from checker.result import (
-    ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, CheckResult,
-    Lasso, PropertyResult, Trace, Verdict,
+    ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS,
+    CheckResult, Found, Lasso, PropertyResult, Trace, Verdict,
 )
 
 
@@ -24,10 +24,23 @@ def plural(n: int, word: str, words: str = "") -> str:
 
 
 def detail(result: CheckResult) -> str:
-    """Why the run stopped, in one sentence without parentheses."""
-    s, b = result.stats, result.bounds
+    """Why the run stopped, in one sentence without parentheses; for a breadth-first search
+    that stopped early with a safety property still unknown, up to which depth every run
+    was checked."""
     if result.engine == "smt":
         return _smt_detail(result)
+    if result.engine == "simulation":
+        return _simulation_detail(result)
+    open_safety = [p for p in result.properties if p.verdict is Verdict.UNKNOWN and p.kind not in kinds.LIVENESS]
+    if result.complete_depth is None or not open_safety:
+        return _search_detail(result)
+    other = "other " if any(p.verdict is Verdict.VIOLATED for p in result.properties) else ""
+    return f"{_search_detail(result)}; no {other}violation in any run of up to {plural(result.complete_depth, 'step')}"
+
+
+def _search_detail(result: CheckResult) -> str:
+    """Why an explicit-state search stopped, in one sentence."""
+    s, b = result.stats, result.bounds
     waiting = f"at depth {s.max_depth}, with {plural(s.queue, 'state')} waiting"
     where = f"after {plural(s.distinct_states, 'state')}, {waiting}"
     reason = result.exit_reason
@@ -36,6 +49,8 @@ def detail(result: CheckResult) -> str:
     if reason == ALL_DECIDED:
         return (f"every property it decides was violated; the search stopped after "
                 f"{plural(s.distinct_states, 'state')}")
+    if reason == FIRST_VIOLATION:
+        return f"stopped at the first violation, after {plural(s.distinct_states, 'state')}"
     if reason == MAX_STATES:
         return f"stopped at the bound of {plural(b.get('max_states') or 0, 'state')}, {waiting}"
     if reason == MAX_DEPTH:
@@ -50,6 +65,26 @@ def detail(result: CheckResult) -> str:
     if reason == INTERRUPTED:
         return f"interrupted {where}"
     return f"the spec failed while running, after {plural(s.distinct_states, 'state')}"
+
+
+_WALK_SENTENCES = {
+    ALL_DECIDED: "every property it decides was violated, in {walks}",
+    FIRST_VIOLATION: "stopped at the first violation, in {walks}",
+    TIMEOUT: "stopped at the time limit of {timeout:g} s, after {walks}",
+    INTERRUPTED: "interrupted after {walks}",
+}
+
+
+def _simulation_detail(result: CheckResult) -> str:
+    """What a simulation did, in one sentence."""
+    sim = result.simulation
+    assert sim is not None
+    walks = f"{plural(sim.walks, 'walk')} of up to {plural(sim.max_depth, 'step')}"
+    if result.exit_reason == WALKS:
+        other = "other " if any(p.verdict is Verdict.VIOLATED for p in result.properties) else ""
+        return f"no {other}violation in {walks}"
+    sentence = _WALK_SENTENCES.get(result.exit_reason, "the spec failed while running, in {walks}")
+    return sentence.format(walks=walks, timeout=result.bounds.get("timeout") or 0)
 
 
 def _smt_detail(result: CheckResult) -> str:
@@ -275,11 +310,23 @@ def _property_heading(p: PropertyResult) -> str:
     return f"{what}: {p.verdict.word}"
 
 
-def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
+def found_text(found: Found, times: bool = False) -> str:
+    """When a violation was found: `found after 158 distinct states`, or for a simulation
+    `found by walk 37 (seed 37) after 3,412 steps`; with `times`, also the seconds."""
+    when = f" in {found.seconds:.2f} s" if times else ""
+    if found.walk is None:
+        return f"found after {plural(found.states, 'distinct state')}{when}"
+    return f"found by walk {found.walk} (seed {found.seed}) after {plural(found.states, 'step')}{when}"
+
+
+def property_lines(p: PropertyResult, replay_hint: str, found: bool = False, times: bool = False) -> list[str]:
     """A property's verdict, and under a violation its trace, what it shows and how to
-    replay it (`replay_hint` as for `report`)."""
+    replay it (`replay_hint` as for `report`); with `found`, when the engine found it
+    (`found_text`, with the seconds when `times`)."""
     out = [_property_heading(p)]
     if p.verdict is Verdict.VIOLATED and p.trace is not None:
+        if found and p.found is not None:
+            out.append(f"  {found_text(p.found, times)}")
         if p.lasso is not None:
             out.append(f"  {_liveness_sentence(p)}")
         out += trace_lines(p.trace, lasso=p.lasso)
@@ -296,22 +343,34 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
     return out
 
 
-def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True) -> str:
-    """The whole text report of `capcheck check`. `replay_hint` is the command that replays
-    a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
-    verdicts are given, not the runs behind them."""
+def summary(result: CheckResult) -> str:
+    """What the run explored, in one line: states and depth, the runs bounded model checking
+    searched, or the walks of a simulation."""
     s = result.stats
     if result.engine == "smt":
         symbolic = result.bounds.get("symbolic") or {}
         chosen = ", the solver choosing " + " and ".join(f"{k} in {v}" if ".." in v else f"{k} ({v})"
                                                          for k, v in symbolic.items()) if symbolic else ""
-        out = [f"{spec}: bounded model checking with Z3, runs of up to {plural(s.max_depth, 'step')} "
-               f"searched{chosen}"]
-    else:
-        out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
-               f"depth {s.max_depth}"]
+        return f"bounded model checking with Z3, runs of up to {plural(s.max_depth, 'step')} searched{chosen}"
+    sim = result.simulation
+    if sim is not None:
+        swarm = ", swarm" if sim.swarm else ""
+        return (f"simulation, {plural(sim.walks, 'random walk')} of up to {plural(sim.max_depth, 'step')} "
+                f"(seed {sim.seed}{swarm}), {plural(sim.steps, 'step')} in all")
+    return f"{plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, depth {s.max_depth}"
+
+
+def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True, times: bool = False) -> str:
+    """The whole text report of `capcheck check`. `replay_hint` is the command that replays
+    a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
+    verdicts are given, not the runs behind them; with `times`, the seconds after which
+    each violation was found (a measurement, so not by default: the report is otherwise
+    the same bytes on every run)."""
+    out = [f"{spec}: {summary(result)}"]
     for p in result.properties:
-        out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
+        out += property_lines(p, replay_hint, True, times) if traces else [_property_heading(p)]
+    if result.not_checked:
+        out.append(f"not checked (--check): {', '.join(result.not_checked)}")
     if result.failure is not None:
         f = result.failure
         out.append(f"the spec failed while running{with_values(f.constants)}: {f.message}")
