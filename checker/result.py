@@ -128,11 +128,30 @@ class RuntimeFailure:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """What a search said about one state-space reduction the spec asks for (`kind`
+    'symmetry'): whether it was `used`, `over` what (e.g. 'rm (3 nodes)') and, when it was
+    not used or only in part, the `reason`."""
+
+    kind: str
+    used: bool
+    over: tuple[str, ...] = ()
+    reason: str | None = None
+
+    def text(self) -> str:
+        """'symmetry: rm (3 nodes)', 'symmetry: off (--no-symmetry)'."""
+        if not self.used:
+            return f"{self.kind}: off ({self.reason})"
+        return f"{self.kind}: {', '.join(self.over)}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
     `max_memory` in bytes) and the engine that ran it ('explicit', or 'smt': bounded model
-    checking, whose `stats` count no states and whose `max_depth` is the depth checked)."""
+    checking, whose `stats` count no states and whose `max_depth` is the depth checked);
+    `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none)."""
 
     exit_reason: str
     stats: Stats
@@ -140,6 +159,7 @@ class CheckResult:
     failure: RuntimeFailure | None = None
     bounds: dict = field(default_factory=dict)
     engine: str = "explicit"
+    symmetry: Reduction | None = None
 
     @property
     def verdict(self) -> Verdict:

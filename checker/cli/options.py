@@ -142,10 +142,19 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
                           "available at the start)")
 
 
+def add_reduction_options(cmd: argparse.ArgumentParser) -> None:
+    """--no-symmetry (see `search_options`)."""
+    cmd.add_argument("--no-symmetry", dest="symmetry", action="store_false",
+                     help="explore every permutation of the sets the spec declares symmetric as a state "
+                          "of its own (to compare state counts, or to rule out the reduction)")
+
+
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
-    """The search bounds of a command's `add_bounds_options` arguments."""
+    """The search bounds of a command's `add_bounds_options` arguments, and the reductions of
+    its `add_reduction_options` ones (on when the command has none)."""
     memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
-    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock)
+    return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock,
+                         symmetry=getattr(args, "symmetry", True))
 
 
 def add_json_option(cmd: argparse.ArgumentParser) -> None:

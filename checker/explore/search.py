@@ -28,7 +28,7 @@ from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR, TIMEOUT,
-    CheckResult, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
+    CheckResult, PropertyResult, Reduction, RuntimeFailure, Stats, Step, Trace, Verdict,
 )
 from checker.semantics import ir
 
@@ -48,6 +48,7 @@ class SearchOptions:
     timeout: float | None = None
     max_memory: int | None = None
     deadlock: bool | None = None
+    symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (see `_key`)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -99,6 +100,7 @@ class _Search:
         self.failure: tuple[int, SpecRuntimeError] | None = None
         self.frontier: deque = deque()
         self.memory = 0
+        self.key, self.symmetry = _key(model, options, visitor is not None)
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -107,7 +109,7 @@ class _Search:
         start = self.clock()
         self.start = start
         for i, s in enumerate(self.model.init_states()):
-            fp = self.model.fingerprint(s)
+            fp = self.key(s)
             if fp not in self.visited:
                 n = self._add(fp, -1, i, 0, s)
                 if self._check_new(s, n):
@@ -173,7 +175,7 @@ class _Search:
     def _loop(self) -> str:
         o, model, visitor = self.o, self.model, self.visitor
         expand = model.labeled if visitor is not None else model.successors
-        quiet, fingerprint = model.quiet, model.fingerprint
+        quiet, fingerprint = model.quiet, self.key
         visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
         frontier = self.frontier
         pop = frontier.popleft if o.policy == "bfs" else frontier.pop
@@ -335,7 +337,27 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
     bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
               "timeout": options.timeout, "max_memory": options.max_memory}
-    return CheckResult(reason, stats, tuple(props), failure, bounds)
+    return CheckResult(reason, stats, tuple(props), failure, bounds, symmetry=run.symmetry)
+
+
+def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[tuple], int], Reduction | None]:
+    """The fingerprint the visited table uses, and what the report says about symmetry
+    (None: the spec declares none). The canonical key of model/symmetry.py merges each
+    orbit of the symmetric sets into one state, which decides invariants, the history
+    checks and deadlocks exactly (each is invariant under the symmetries); `available` and
+    `converges` are decided on the state graph with fairness over each node's steps, which
+    the quotient does not keep, so a run that checks them searches the full graph."""
+    sym = model.symmetry
+    if sym is None:
+        return model.fingerprint, None
+    over = tuple(s.text() for s in sym.sets)
+    if not options.symmetry:
+        return model.fingerprint, Reduction("symmetry", False, over, "--no-symmetry")
+    if graph:
+        kinds = sorted({p.kind for p in model.program.properties if p.kind in liveness.KINDS})
+        return model.fingerprint, Reduction("symmetry", False, over,
+                                            f"check {' and '.join(kinds)} needs the full state graph")
+    return model.key, Reduction("symmetry", True, over, "; ".join(sym.notes) or None)
 
 
 def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:
@@ -375,7 +397,7 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     stem = run.path_to(cx.start)
     path = stem + [graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
     trace = replay(model, path)
-    end = run.visited.get(model.fingerprint(final_state(model, path)))
+    end = run.visited.get(run.key(final_state(model, path)))
     if end != cx.states[-1]:
         raise InternalError("a replayed liveness counterexample does not reach the state the search found")
     if cx.loop is not None and end != cx.states[cx.loop]:
@@ -387,5 +409,5 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
     """The replayed trace must end in the state the search numbered `num`."""
     state = final_state(model, list(trace.path))
-    if run.visited.get(model.fingerprint(state)) != num:
+    if run.visited.get(run.key(state)) != num:
         raise InternalError("a replayed counterexample does not reach the state the search found")

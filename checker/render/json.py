@@ -69,6 +69,9 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
                   "memory_bytes": s.memory_bytes},
         "properties": [property_data(p) for p in result.properties],
     }
+    if result.symmetry is not None:
+        r = result.symmetry
+        data["symmetry"] = {"used": r.used, "sets": list(r.over), "reason": r.reason}
     if result.failure is not None:
         f = result.failure
         where = None

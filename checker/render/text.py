@@ -31,7 +31,8 @@ def detail(result: CheckResult) -> str:
     where = f"after {plural(s.distinct_states, 'state')}, {waiting}"
     reason = result.exit_reason
     if reason == COMPLETE:
-        return f"explored all {plural(s.distinct_states, 'reachable state')}"
+        reduced = " up to symmetry" if result.symmetry is not None and result.symmetry.used else ""
+        return f"explored all {plural(s.distinct_states, 'reachable state')}{reduced}"
     if reason == ALL_DECIDED:
         return (f"every property it decides was violated; the search stopped after "
                 f"{plural(s.distinct_states, 'state')}")
@@ -301,6 +302,8 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     else:
         out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
                f"depth {s.max_depth}"]
+    if result.symmetry is not None:
+        out.append(result.symmetry.text())
     for p in result.properties:
         out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
     if result.failure is not None:

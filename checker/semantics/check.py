@@ -16,7 +16,7 @@ from typing import Iterator, Mapping
 from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, quote_list
 from checker.dsl import ast
 from checker.errors import SpecError, UsageError
-from checker.semantics import ir
+from checker.semantics import ir, symmetry
 from checker.semantics.exprs import (
     BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, OPERATION, PROPERTY, Ctx,
     ExprLowering, Frame,
@@ -128,13 +128,17 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         properties = self._properties(clients)
         if self.diagnostics:
             raise SpecError(_unique(self.diagnostics), self.source)
-        return ir.Program(
+        program = ir.Program(
             name=str(self.protocol.name), doc=self.protocol.doc, constants=tuple(self.const_list),
             atoms=tuple(sorted(self.atoms)), roles=tuple(roles),
             messages=tuple(self.messages.values()), object=self.object, clients=clients,
             routing=routing, addresses=tuple(self.addresses.values()), network=network,
             faults=faults, properties=properties, text=self.source.text,
         )
+        broken = symmetry.problems(program, self.protocol)
+        if broken:
+            raise SpecError(_unique(broken), self.source)
+        return program
 
     def _singletons(self) -> None:
         first: dict[str, ast.Decl] = {}
@@ -378,7 +382,7 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
                 named[key] = h
             handlers.append(self._handler(role, h))
         return ir.Role(role, len(self.node_ids[role]), d.count is None, self.node_ids[role],
-                       variables, tuple(handlers), span=d.span)
+                       variables, tuple(handlers), span=d.span, symmetric=d.symmetric)
 
     def _handler(self, role: str, h: ast.Handler) -> ir.Handler:
         frame = Frame()
@@ -475,7 +479,7 @@ class Checker(ExprLowering, StmtLowering, TypeResolution, ObjectDeclarations):
         ops = self.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
         if self.object is None and not self._declares_object():
             self.error("clients need an 'object' declaration: what they read and write", d.span)
-        return ir.Clients(count or 1, ops or 1)
+        return ir.Clients(count or 1, ops or 1, d.symmetric)
 
     def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
         decls = self._of(ast.Route)

@@ -440,7 +440,8 @@ class Handler:
 
 @dataclass(frozen=True)
 class Role:
-    """`node name[count]`: nodes `ids` (single: one node named like the role)."""
+    """`node name[count]`: nodes `ids` (single: one node named like the role); `symmetric`:
+    declared interchangeable, which checker/semantics/symmetry.py has checked the spec keeps."""
 
     name: str
     count: int
@@ -449,6 +450,7 @@ class Role:
     vars: tuple[VarDecl, ...]
     handlers: tuple[Handler, ...]
     span: Span | None = span_field()
+    symmetric: bool = False     # its nodes are interchangeable (`node name[N] symmetric`)
 
     def var(self, name: str) -> VarDecl | None:
         for v in self.vars:
@@ -509,6 +511,7 @@ class ObjectSpec:
 class Clients:
     count: int
     ops: int
+    symmetric: bool = False     # the clients are interchangeable (`clients N symmetric`)
 
 
 @dataclass(frozen=True)
