@@ -95,7 +95,7 @@ def problems(program: ir.Program, protocol: ast.Protocol) -> list[Diagnostic]:
     out += _environment(program, protocol, sets)
     for role in program.roles:
         for v in role.vars:
-            out += _expr_problems(v.init, sets, program)
+            out += _initial_problem(v, sets, program) or _expr_problems(v.init, sets, program)
         for h in role.handlers:
             if h.guard is not None:
                 out += _expr_problems(h.guard, sets, program)
@@ -104,6 +104,17 @@ def problems(program: ir.Program, protocol: ast.Protocol) -> list[Diagnostic]:
         if prop.expr is not None:
             out += _expr_problems(prop.expr, sets, program)
     return out
+
+
+def _initial_problem(v: ir.VarDecl, sets: _Sets, program: ir.Program) -> list[Diagnostic]:
+    """An initial value (written or the type's default) that is particular members."""
+    init = v.init
+    if not isinstance(init, ir.Lit) or not sets.holds_ids(init.type) or _invariant(init.value, sets, program):
+        return []
+    return [Diagnostic(
+        f"the initial value of '{v.name}' is {_shown(init.value)}, which singles out members of a symmetric "
+        f"set; start every member alike (an 'option' variable starts at none, a set at {{}})",
+        init.span, sets.declared(v.type))]
 
 
 def _environment(program: ir.Program, protocol: ast.Protocol, sets: _Sets) -> list[Diagnostic]:
@@ -175,8 +186,9 @@ def _block_problems(body: tuple[ir.Stmt, ...], sets: _Sets, program: ir.Program)
 def _expr_problem(e: ir.Expr, sets: _Sets, program: ir.Program) -> list[Diagnostic]:
     """The problems of one expression node (its children are visited by the caller)."""
     if isinstance(e, ir.NodeAt) and e.role in sets.roles:
+        text = program.text[e.span.start:e.span.end] if e.span is not None and program.text else f"{e.role}[...]"
         return [Diagnostic(
-            f"'{e.role}[...]' names one member of the symmetric role '{e.role}'; a symmetric spec refers "
+            f"'{text}' names one member of the symmetric role '{e.role}'; a symmetric spec refers "
             f"to its members only through 'self', senders, variables, quantifiers and the set '{e.role}'",
             e.span, sets.declared(e.type))]
     if isinstance(e, ir.Lit) and sets.holds_ids(e.type) and not _invariant(e.value, sets, program):
@@ -220,74 +232,74 @@ def _for_problem(s: ir.For, sets: _Sets) -> list[Diagnostic]:
     """A `for` over ids of a symmetric set runs in id order: refused unless its body ends the
     same whatever the order (`_commutes`)."""
     t = s.domain.type
-    if not sets.holds_ids(t) or isinstance(t, SeqT) or _commutes(s.body, s.local, _assigned(s.body), sets.fifo):
+    if not sets.holds_ids(t) or isinstance(t, SeqT) or _commutes(s.body, s.local, sets.fifo):
         return []
     return [Diagnostic(
         f"this loop runs over {sets.names(t)} in id order, and its body may end differently in another "
-        f"order, which breaks their symmetry; a symmetric spec's loops over members may only send "
-        f"messages (to the loop's member on a fifo network), update a map at the member "
-        f"('m[x] = ...'), or add to and remove from a set ('v = v | {{...}}') that nothing else in "
-        f"the loop reads", s.span, sets.declared(t))]
+        f"order, which breaks their symmetry; in a loop over members, a variable the loop changes may "
+        f"only be changed at the member ('m[x] = ...', 'v = v | {{x}}') and read there ('m[x]', "
+        f"'x in v'), or be a set that the loop adds to or removes from and never reads; on a fifo "
+        f"network each iteration may only send to its member", s.span, sets.declared(t))]
 
 
-def _assigned(body: tuple[ir.Stmt, ...]) -> set[str]:
-    return {n.target.name for st in body for n in _walk(st)  # type: ignore[attr-defined]
-            if isinstance(n, ir.Assign) and isinstance(n.target, (ir.StateVar, ir.ObjectVar))}
+def _commutes(body: tuple[ir.Stmt, ...], local: ir.Local, fifo: bool) -> bool:
+    """Whether any two iterations of a loop over `local` commute, so the loop ends the same
+    in every order. Each iteration may change a variable only *at its member* (`m[x] = e`,
+    `v = v | {x}`, `v = v - {x}`: the variable is then `own` and readable as `m[x]` and
+    `x in v`, the parts no other iteration touches), or by a set update that commutes with
+    every other (`v = v | e`, `&`, `-`) of a variable the loop never reads (integer sums
+    are left out: they may leave their range in one order and not in another, a run-time
+    error); it may send (a multiset keeps no order; on a fifo network only to its member);
+    `let`, `require`, `choose`, `if` and inner `for`s combine these. No `reply` or `take`."""
+    assignments = [n for st in body for n in _walk(st) if isinstance(n, ir.Assign)]
+    assigned = {a.target.name for a in assignments}  # type: ignore[attr-defined]
+    own = {v for v in assigned
+           if all(_own_update(a, local) for a in assignments if a.target.name == v)}  # type: ignore[attr-defined]
+    return all(_commuting(st, local, assigned, own, fifo) for st in body)
 
 
-def _reads(node: object) -> set[str]:
-    return {n.name for n in _walk(node) if isinstance(n, ir.StateVar)}
+def _own_update(a: ir.Assign, local: ir.Local) -> bool:
+    if a.path:
+        return a.path[0].kind == "index" and a.path[0].index == local
+    v = a.value
+    return (isinstance(v, ir.Binary) and v.op in ("union", "diff") and v.left == a.target
+            and isinstance(v.right, ir.SetLit) and v.right.elems == (local,))
 
 
-def _commutes(body: tuple[ir.Stmt, ...], local: ir.Local, assigned: set[str], fifo: bool) -> bool:
-    """Whether every iteration's statements commute with another's: sends (unordered and
-    duplicating networks keep a multiset; on a fifo link, each iteration sends to its own
-    member), map updates at the loop's member, and set updates (`v = v | e`, `&`, `-`) of
-    variables that nothing else in the body reads; plus `let`, `require`,
-    `choose` and `if`s and `for`s made of these."""
-    for st in body:
-        match st:
-            case ir.Let() | ir.Require() | ir.Choose():
-                if _reads(st) & assigned:
-                    return False
-            case ir.Send():
-                if _reads(st) & assigned or (fifo and st.dest != local):
-                    return False
-            case ir.If(arms=arms, orelse=orelse):
-                if any(_reads(c) & assigned or not _commutes(b, local, assigned, fifo) for c, b in arms):
-                    return False
-                if not _commutes(orelse, local, assigned, fifo):
-                    return False
-            case ir.For(domain=domain, body=inner):
-                if _reads(domain) & assigned or not _commutes(inner, local, assigned, fifo):
-                    return False
-            case ir.Assign():
-                if not _commuting_assign(st, local, assigned):
-                    return False
-            case _:
-                return False
-    return True
+def _commuting(st: ir.Stmt, local: ir.Local, assigned: set[str], own: set[str], fifo: bool) -> bool:
+    def ok(node: object) -> bool:
+        return _permitted(node, local, assigned, own)
+
+    match st:
+        case ir.Let() | ir.Require() | ir.Choose():
+            return ok(st)
+        case ir.Send():
+            return ok(st) and not (fifo and st.dest != local)
+        case ir.If(arms=arms, orelse=orelse):
+            return all(ok(c) and all(_commuting(x, local, assigned, own, fifo) for x in b) for c, b in arms) \
+                and all(_commuting(x, local, assigned, own, fifo) for x in orelse)
+        case ir.For(domain=domain, body=inner):
+            return ok(domain) and all(_commuting(x, local, assigned, own, fifo) for x in inner)
+        case ir.Assign(target=target, value=value, path=path):
+            if target.name in own:  # type: ignore[attr-defined]
+                # `v = v | {x}` is the whole update; `m[x] = e` reads what e reads
+                return not path or (ok(value) and all(p.index is None or ok(p.index) for p in path))
+            return (not path and isinstance(value, ir.Binary) and value.op in _COMMUTING
+                    and value.left == target and ok(value.right))
+    return False
 
 
-def _commuting_assign(st: ir.Assign, local: ir.Local, assigned: set[str]) -> bool:
-    name = st.target.name  # type: ignore[attr-defined]
-    others = assigned - {name}
-    if st.path and st.path[0].kind == "index" and st.path[0].index == local:
-        return not (_reads(st.value) & others) and all(
-            _reads(p.index) & assigned == set() for p in st.path[1:] if p.index is not None) and \
-            _reads_only_at(st.value, name, local)
-    v = st.value
-    return (not st.path and isinstance(v, ir.Binary) and v.op in _COMMUTING and v.left == st.target
-            and not (_reads(v.right) & assigned))
-
-
-def _reads_only_at(e: ir.Expr, name: str, local: ir.Local) -> bool:
-    """Whether e reads variable `name` only as `name[local]`."""
-    if isinstance(e, ir.Index) and isinstance(e.obj, ir.StateVar) and e.obj.name == name:
-        return e.index == local
-    if isinstance(e, ir.StateVar) and e.name == name:
-        return False
-    return all(_reads_only_at(c, name, local) for c in _children(e) if isinstance(c, ir.Expr))
+def _permitted(node: object, local: ir.Local, assigned: set[str], own: set[str]) -> bool:
+    """Whether `node` reads the variables the loop assigns only at the loop's member:
+    `m[x]` and `x in v` of `own` variables."""
+    if isinstance(node, ir.Index) and isinstance(node.obj, ir.StateVar) and node.obj.name in own:
+        return node.index == local
+    if isinstance(node, ir.Binary) and node.op in ("in", "not in") and isinstance(node.right, ir.StateVar) \
+            and node.right.name in own:
+        return node.left == local
+    if isinstance(node, ir.StateVar):
+        return node.name not in assigned
+    return all(_permitted(c, local, assigned, own) for c in _children(node))
 
 
 # ---------------------------------------------------------------- constant values
