@@ -134,15 +134,24 @@ class _Types:
         return None
 
     def fields(self, types: list[Type], abstract: bool, first: int = 0) -> Renamer:
-        """A renamer of tuples whose items from `first` on have `types` (earlier ones kept)."""
-        parts = [(first + i, f) for i, f in enumerate(self.renamer(t, abstract) for t in types) if f is not None]
-
-        def rename(v, n, c):
-            out = list(v)
-            for i, f in parts:
-                out[i] = f(v[i], n, c)
-            return tuple(out)
-        return rename
+        """A renamer of tuples of `first + len(types)` items whose items from `first` on have
+        `types` (earlier ones kept). Compiled to one expression (`v[0], n[v[1]], f2(v[2],
+        n, c)`): messages and records are renamed in the hottest part of the key."""
+        items, namespace = [], {}
+        for i in range(first):
+            items.append(f"v[{i}]")
+        for i, t in enumerate(types, start=first):
+            f = self.renamer(t, abstract)
+            if f is None:
+                items.append(f"v[{i}]")
+            elif isinstance(t, NodeT):
+                items.append(f"n[v[{i}]]")
+            elif isinstance(t, ClientT):
+                items.append(f"c[v[{i}]]")
+            else:
+                namespace[f"f{i}"] = f
+                items.append(f"f{i}(v[{i}], n, c)")
+        return eval(f"lambda v, n, c: ({', '.join(items)},)", namespace)  # noqa: S307 - our own text, no spec text
 
     def _set(self, elem: Type, abstract: bool) -> Renamer:
         f = self.renamer(elem, abstract)
@@ -276,11 +285,12 @@ class Symmetry:
         per_set = []
         total = 1
         for i, ss in enumerate(self.sets):
-            order, classes = self._sorted(state, i)
+            colours = {m: self._colour(state, i, m) for m in ss.members}
+            order, classes = _ranked(colours)
             flat = True
             if classes:
                 refs, flat = self._references(state, i)
-                order, classes = self._sorted(state, i, refs)
+                order, classes = _ranked({m: hash((col, tuple(sorted(refs[m])))) for m, col in colours.items()})
             options: list[tuple[int, ...]] = [tuple(order)]
             for lo, hi in classes:
                 if not flat and not self._automorphic(state, i, order[lo:hi]):
@@ -291,22 +301,6 @@ class Symmetry:
             self.inexact += 1
             return [tuple(options[0] for options in per_set)]
         return list(itertools.product(*per_set))
-
-    def _sorted(self, state: tuple, i: int, refs: dict | None = None) -> tuple[list[int], list[tuple[int, int]]]:
-        """Set i's members sorted by colour (ties by id), and the [lo, hi) ranges of ties.
-        With `refs` (`_references`), each colour also covers where else the member appears."""
-        colours = {m: self._colour(state, i, m) for m in self.sets[i].members}
-        if refs is not None:
-            colours = {m: hash((col, tuple(sorted(refs[m])))) for m, col in colours.items()}
-        order = sorted(colours, key=lambda m: (colours[m], m))
-        classes = []
-        lo = 0
-        for hi in range(1, len(order) + 1):
-            if hi == len(order) or colours[order[hi]] != colours[order[lo]]:
-                if hi - lo > 1:
-                    classes.append((lo, hi))
-                lo = hi
-        return order, classes
 
     def _abstraction(self, i: int) -> dict[int, tuple[list[int], list[int]]]:
         """For each member m of set i, the maps of ids that colour m: m -> SELF, the rest
@@ -389,6 +383,19 @@ class Symmetry:
                     if image[k] != state[k]:
                         return k, first, other
         return None
+
+
+def _ranked(colours: dict[int, int]) -> tuple[list[int], list[tuple[int, int]]]:
+    """The members sorted by colour (ties by id), and the [lo, hi) ranges of ties."""
+    order = sorted(colours, key=lambda m: (colours[m], m))
+    classes = []
+    lo = 0
+    for hi in range(1, len(order) + 1):
+        if hi == len(order) or colours[order[hi]] != colours[order[lo]]:
+            if hi - lo > 1:
+                classes.append((lo, hi))
+            lo = hi
+    return order, classes
 
 
 class _Spy:

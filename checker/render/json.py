@@ -12,7 +12,7 @@ import json
 from checker.render.text import detail
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def trace_data(trace: Trace) -> dict:
