@@ -129,20 +129,16 @@ class RuntimeFailure:
 
 @dataclass(frozen=True)
 class Reduction:
-    """What a search said about one state-space reduction the spec asks for (`kind`
-    'symmetry'): whether it was `used`, `over` what (e.g. 'rm (3 nodes)') and, when it was
-    not used or only in part, the `reason`."""
+    """What a search said about one state-space reduction (`kind` 'symmetry' or 'partial-order
+    reduction'): whether it was `used`, `over` what (symmetry: e.g. 'rm (3 nodes)'), the
+    `reason` it was off or only partly used, and (partial-order reduction) how many `states`
+    were expanded through an ample set."""
 
     kind: str
     used: bool
     over: tuple[str, ...] = ()
     reason: str | None = None
-
-    def text(self) -> str:
-        """'symmetry: rm (3 nodes)', 'symmetry: off (--no-symmetry)'."""
-        if not self.used:
-            return f"{self.kind}: off ({self.reason})"
-        return f"{self.kind}: {', '.join(self.over)}" + (f" ({self.reason})" if self.reason else "")
+    states: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +147,8 @@ class CheckResult:
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
     `max_memory` in bytes) and the engine that ran it ('explicit', or 'smt': bounded model
     checking, whose `stats` count no states and whose `max_depth` is the depth checked);
-    `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none)."""
+    `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none);
+    `partial_order`: likewise for partial-order reduction (None: no state could have used it)."""
 
     exit_reason: str
     stats: Stats
@@ -160,6 +157,7 @@ class CheckResult:
     bounds: dict = field(default_factory=dict)
     engine: str = "explicit"
     symmetry: Reduction | None = None
+    partial_order: Reduction | None = None
 
     @property
     def verdict(self) -> Verdict:

@@ -143,10 +143,13 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def add_reduction_options(cmd: argparse.ArgumentParser) -> None:
-    """--no-symmetry (see `search_options`)."""
+    """--no-symmetry and --no-por (see `search_options`)."""
     cmd.add_argument("--no-symmetry", dest="symmetry", action="store_false",
                      help="explore every permutation of the sets the spec declares symmetric as a state "
                           "of its own (to compare state counts, or to rule out the reduction)")
+    cmd.add_argument("--no-por", dest="por", action="store_false",
+                     help="explore every order of independent steps (no partial-order reduction); "
+                          "breadth-first counterexamples are then shortest")
 
 
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
@@ -154,7 +157,7 @@ def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool
     its `add_reduction_options` ones (on when the command has none)."""
     memory = args.max_memory << 20 if args.max_memory else default_memory_limit()
     return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory, deadlock,
-                         symmetry=getattr(args, "symmetry", True))
+                         symmetry=getattr(args, "symmetry", True), por=getattr(args, "por", True))
 
 
 def add_json_option(cmd: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ statistics so far; properties not yet violated are then UNKNOWN, never HOLDS.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 import time
@@ -49,6 +50,7 @@ class SearchOptions:
     max_memory: int | None = None
     deadlock: bool | None = None
     symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (see `_key`)
+    por: bool = True            # partial-order reduction, where sound (see `_ample`)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -101,6 +103,8 @@ class _Search:
         self.frontier: deque = deque()
         self.memory = 0
         self.key, self.symmetry = _key(model, options, visitor is not None)
+        self.ample, self.partial_order = _ample(model, options, visitor is not None)
+        self.partial = 0                          # states expanded through an ample set
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -173,8 +177,8 @@ class _Search:
         return not ok and self._check_new(t, n)
 
     def _loop(self) -> str:
-        o, model, visitor = self.o, self.model, self.visitor
-        expand = model.labeled if visitor is not None else model.successors
+        o, model, visitor, ample = self.o, self.model, self.visitor, self.ample
+        expand = model.labeled if visitor is not None or ample is not None else model.successors
         quiet, fingerprint = model.quiet, self.key
         visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
         frontier = self.frontier
@@ -196,7 +200,7 @@ class _Search:
                         continue
                     self.failure = (num, err)
                     return RUNTIME_ERROR
-                if visitor is not None:
+                if visitor is not None or ample is not None:
                     labels, succ = zip(*succ) if succ else ((), ())
                 if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
                     self.violations[DEADLOCK] = num
@@ -208,8 +212,9 @@ class _Search:
                         self.cut_by_depth = True
                     continue
                 d1 = d + 1
-                fps = list(map(fingerprint, succ))
-                for i, fp in enumerate(fps):
+                chosen = self._chosen(s, labels, succ) if ample is not None else None
+                fps = list(map(fingerprint, succ)) if chosen is None else chosen[1]
+                for i, fp in zip(range(len(fps)) if chosen is None else chosen[0], fps):
                     if fp in visited:
                         continue
                     n = len(parents)
@@ -236,6 +241,19 @@ class _Search:
             return MAX_DEPTH if self.cut_by_depth else COMPLETE
         finally:
             self.generated = generated
+
+    def _chosen(self, s: tuple, labels: tuple, succ: tuple) -> tuple[list[int], list[int]] | None:
+        """The ample set of s to expand (its action indices and their keys), or None for all
+        of s's steps: none is ample, or (the cycle proviso) one of its successors was
+        already visited."""
+        indices = self.ample(s, labels, succ)  # type: ignore[misc]
+        if indices is None:
+            return None
+        keys = [self.key(succ[i]) for i in indices]
+        if any(k in self.visited for k in keys):
+            return None
+        self.partial += 1
+        return indices, keys
 
     def _bounds(self, expanded: int) -> str | None:
         now = self.clock()
@@ -337,7 +355,10 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
     bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
               "timeout": options.timeout, "max_memory": options.max_memory}
-    return CheckResult(reason, stats, tuple(props), failure, bounds, symmetry=run.symmetry)
+    por = run.partial_order   # said only when off for a reason, or when it left out some steps
+    if por is not None and por.used:
+        por = dataclasses.replace(por, states=run.partial) if run.partial else None
+    return CheckResult(reason, stats, tuple(props), failure, bounds, symmetry=run.symmetry, partial_order=por)
 
 
 def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[tuple], int], Reduction | None]:
@@ -358,6 +379,23 @@ def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[t
         return model.fingerprint, Reduction("symmetry", False, over,
                                             f"check {' and '.join(kinds)} needs the full state graph")
     return model.key, Reduction("symmetry", True, over, "; ".join(sym.notes) or None)
+
+
+def _ample(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable | None, Reduction | None]:
+    """The ample-set chooser of partial-order reduction (model/por.py), or None, and what
+    the report says about it (None: no state of the spec could ever have an ample set).
+    The reduction keeps every invariant, history-check and deadlock verdict; `available`
+    and `converges` are decided on the whole state graph, so a run that checks them does
+    without it."""
+    if not model.por.applicable:
+        return None, None
+    if not options.por:
+        return None, Reduction("partial-order reduction", False, (), "--no-por")
+    if graph:
+        kinds = sorted({p.kind for p in model.program.properties if p.kind in liveness.KINDS})
+        return None, Reduction("partial-order reduction", False, (),
+                               f"check {' and '.join(kinds)} needs the full state graph")
+    return model.por.ample, Reduction("partial-order reduction", True)
 
 
 def _decided(program: ir.Program, deadlock: bool) -> list[ir.Property]:

@@ -22,11 +22,16 @@ class Emitter:
 
     @contextmanager
     def block(self, header: str):
+        """A header and the lines written inside the `with`, indented; `pass` when none
+        were (a node whose every handler waits for a message nobody sends)."""
         self.line(header)
         self.depth += 1
+        written = len(self.lines)
         try:
             yield
         finally:
+            if len(self.lines) == written:
+                self.line("pass")
             self.depth -= 1
 
     def name(self, prefix: str) -> str:

@@ -31,6 +31,7 @@ from checker.model.why import why_false
 from checker.model.codegen import ModelGenerator
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
+from checker.model.por import PartialOrder, build_partial_order
 from checker.model.symmetry import Symmetry, build_symmetry
 from checker.props.sessions import SESSION_KINDS
 from checker.semantics import ir
@@ -124,6 +125,9 @@ class Model:
                 finished = self._finished_test()
                 self.invariants.append(Invariant(prop, _consistent_when_finished(
                     self._watching[slot], slot, finished), (slot,) + self._clients))
+        # Which steps of a state suffice (model/por.py): ample sets for partial-order reduction.
+        self.por: PartialOrder = build_partial_order(
+            program, self.layout, self.handlers, set().union(*(inv.slots for inv in self.invariants)))
 
     # -------------------------------------------------- the contract
 

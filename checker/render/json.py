@@ -72,6 +72,9 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
     if result.symmetry is not None:
         r = result.symmetry
         data["symmetry"] = {"used": r.used, "sets": list(r.over), "reason": r.reason}
+    if result.partial_order is not None:
+        r = result.partial_order
+        data["partial_order"] = {"used": r.used, "states_expanded_in_part": r.states, "reason": r.reason}
     if result.failure is not None:
         f = result.failure
         where = None

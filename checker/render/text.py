@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checker.result import (
     ALL_DECIDED, COMPLETE, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, CheckResult,
-    Lasso, PropertyResult, Trace, Verdict,
+    Lasso, PropertyResult, Reduction, Trace, Verdict,
 )
 
 
@@ -288,6 +288,17 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
     return out
 
 
+def reduction_line(r: Reduction) -> str:
+    """'symmetry: rm (3 nodes)', 'symmetry: off (--no-symmetry)', 'partial-order reduction:
+    12 states expanded in part; ...'."""
+    if not r.used:
+        return f"{r.kind}: off ({r.reason})"
+    if r.states is not None:
+        return (f"{r.kind}: {plural(r.states, 'state')} expanded in part; a counterexample may be longer "
+                f"than the shortest (--shrink shortens it)")
+    return f"{r.kind}: {', '.join(r.over)}" + (f" ({r.reason})" if r.reason else "")
+
+
 def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
     a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
@@ -302,8 +313,7 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     else:
         out = [f"{spec}: {plural(s.distinct_states, 'distinct state')}, {count(s.generated_states)} generated, "
                f"depth {s.max_depth}"]
-    if result.symmetry is not None:
-        out.append(result.symmetry.text())
+    out += [reduction_line(r) for r in (result.symmetry, result.partial_order) if r is not None]
     for p in result.properties:
         out += property_lines(p, replay_hint) if traces else [_property_heading(p)]
     if result.failure is not None:
