@@ -170,6 +170,81 @@ def test_the_cycle_proviso_expands_a_state_whose_ample_successors_were_seen() ->
     assert reduced.partial_order.used
 
 
+CLIENT_WORK = """
+protocol client_work:
+    object register(values = {{1, 2}}, initial = 0)
+    clients 2, ops 1
+    route clients to any server
+    network unordered
+    faults {faults}
+    message copy(v: Value)
+
+    node server[2]:
+        var value: Value = 0
+
+        request write(v):
+            value = v
+            send copy(v) to others
+            reply ok
+
+        request read():
+            reply value
+
+        on copy(v) from s:
+            value = v
+
+    node janitor[2]:
+        var swept: 0..2 = 0
+
+        action sweep when swept < 2:
+            swept += 1
+
+    check linearizable
+    invariant bounded: all(x in server: x.value <= 2)
+"""
+
+
+@pytest.mark.parametrize("faults", ["none", "give_up <= 1"])
+def test_history_checks_with_clients_get_the_full_searchs_verdicts(faults: str) -> None:
+    """The janitors' sweeping is invisible and nothing arrives at them; the servers' steps
+    reply (visible) and requests still arrive: only the janitors are ever ample."""
+    model = _model(CLIENT_WORK.format(faults=faults))
+    reduced, full = search(model), search(model, SearchOptions(por=False))
+    assert reduced.partial_order.used and reduced.stats.distinct_states < full.stats.distinct_states
+    assert _verdicts(reduced) == _verdicts(full) == {"linearizable": "violated", "bounded": "holds"}
+
+
+UNBOUNDED = """
+protocol unbounded:
+    message ping(v: 0..1)
+
+    node a[2]:
+        var x: 0..1 = 0
+
+        action go:
+            if x < 1:
+                x += 1
+            send ping(x) to a
+
+    invariant not_both: a[0].x + a[1].x != 2
+"""
+
+
+def test_bounds_and_infinite_spaces() -> None:
+    """a[0] can send pings for ever, an invisible step whose every successor is new: the
+    reduced search may follow it and put a[1]'s step off past any bound. A depth bound
+    therefore turns the reduction off (it promises every run up to it), and a run that
+    stops on another bound says what the reduction may have put off; it never says holds."""
+    model = _model(UNBOUNDED)
+    bounded = search(model, SearchOptions(max_depth=4))
+    assert _verdicts(bounded) == {"not_both": "violated"}
+    assert bounded.partial_order.reason == "a depth bound: the reduced search does not try every run up to it"
+    stopped = search(model, SearchOptions(max_states=200))
+    assert stopped.result == "unknown" and stopped.partial_order.states == 198
+    assert stopped.partial_order.reason.startswith("the search stopped before the end")
+    assert _verdicts(search(model, SearchOptions(max_states=200, por=False))) == {"not_both": "violated"}
+
+
 # ---------------------------------------------------------------- generated specs
 
 _WORKER_STEPS = [

@@ -105,6 +105,7 @@ class _Search:
         self.key, self.symmetry = _key(model, options, visitor is not None)
         self.ample, self.partial_order = _ample(model, options, visitor is not None)
         self.partial = 0                          # states expanded through an ample set
+        self.inexact = model.symmetry.inexact if model.symmetry is not None else 0
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -357,8 +358,23 @@ def search(model: Model, options: SearchOptions = SearchOptions(),
               "timeout": options.timeout, "max_memory": options.max_memory}
     por = run.partial_order   # said only when off for a reason, or when it left out some steps
     if por is not None and por.used:
-        por = dataclasses.replace(por, states=run.partial) if run.partial else None
-    return CheckResult(reason, stats, tuple(props), failure, bounds, symmetry=run.symmetry, partial_order=por)
+        por = dataclasses.replace(por, states=run.partial, reason=None if complete else (
+            "the search stopped before the end: the reduced search may put off a node's steps, "
+            "and so a violation, that the full one reaches sooner; --no-por")) if run.partial else None
+    return CheckResult(reason, stats, tuple(props), failure, bounds, symmetry=_inexact(model, run),
+                       partial_order=por)
+
+
+def _inexact(model: Model, run: _Search) -> Reduction | None:
+    """The run's symmetry report, saying so when some states had too many tied members to
+    try every order (model/symmetry.py): an orbit may then count as two states."""
+    sym = run.symmetry
+    if sym is None or not sym.used or model.symmetry is None or model.symmetry.inexact == run.inexact:
+        return sym
+    n = model.symmetry.inexact - run.inexact
+    note = (f"{n:,} state{'s' if n != 1 else ''} had too many interchangeable-looking members to try "
+            f"every order: some orbits may count twice")
+    return dataclasses.replace(sym, reason="; ".join(x for x in (sym.reason, note) if x))
 
 
 def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[tuple], int], Reduction | None]:
@@ -384,13 +400,18 @@ def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[t
 def _ample(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable | None, Reduction | None]:
     """The ample-set chooser of partial-order reduction (model/por.py), or None, and what
     the report says about it (None: no state of the spec could ever have an ample set).
-    The reduction keeps every invariant, history-check and deadlock verdict; `available`
-    and `converges` are decided on the whole state graph, so a run that checks them does
-    without it."""
+    The reduction keeps every invariant, history-check and deadlock verdict of a complete
+    search; `available` and `converges` are decided on the whole state graph, and a depth
+    bound promises every run up to it, so runs that need either do without it."""
     if not model.por.applicable:
         return None, None
     if not options.por:
         return None, Reduction("partial-order reduction", False, (), "--no-por")
+    if options.max_depth is not None:
+        # A reduced search reaches some states only through a longer reordering, and may
+        # put off a node's steps until the bound: it does not judge every run up to it.
+        return None, Reduction("partial-order reduction", False, (),
+                               "a depth bound: the reduced search does not try every run up to it")
     if graph:
         kinds = sorted({p.kind for p in model.program.properties if p.kind in liveness.KINDS})
         return None, Reduction("partial-order reduction", False, (),

@@ -295,7 +295,7 @@ def reduction_line(r: Reduction) -> str:
         return f"{r.kind}: off ({r.reason})"
     if r.states is not None:
         return (f"{r.kind}: {plural(r.states, 'state')} expanded in part; a counterexample may be longer "
-                f"than the shortest (--shrink shortens it)")
+                f"than the shortest (--shrink shortens it)" + (f"; {r.reason}" if r.reason else ""))
     return f"{r.kind}: {', '.join(r.over)}" + (f" ({r.reason})" if r.reason else "")
 
 
