@@ -213,9 +213,12 @@ class _Search:
                         self.cut_by_depth = True
                     continue
                 d1 = d + 1
-                chosen = self._chosen(s, labels, succ) if ample is not None else None
-                fps = list(map(fingerprint, succ)) if chosen is None else chosen[1]
-                for i, fp in zip(range(len(fps)) if chosen is None else chosen[0], fps):
+                if ample is None:
+                    fps = list(map(fingerprint, succ))
+                    steps = enumerate(fps)
+                else:
+                    fps, steps = self._chosen(s, labels, succ)
+                for i, fp in steps:
                     if fp in visited:
                         continue
                     n = len(parents)
@@ -243,18 +246,18 @@ class _Search:
         finally:
             self.generated = generated
 
-    def _chosen(self, s: tuple, labels: tuple, succ: tuple) -> tuple[list[int], list[int]] | None:
-        """The ample set of s to expand (its action indices and their keys), or None for all
-        of s's steps: none is ample, or (the cycle proviso) one of its successors was
-        already visited."""
+    def _chosen(self, s: tuple, labels: tuple, succ: tuple):
+        """The keys of s's successors and the (action index, key) pairs to follow: those of
+        an ample set, or all of them when none is ample or (the cycle proviso) a successor
+        of the ample set was already visited."""
         indices = self.ample(s, labels, succ)  # type: ignore[misc]
-        if indices is None:
-            return None
-        keys = [self.key(succ[i]) for i in indices]
-        if any(k in self.visited for k in keys):
-            return None
-        self.partial += 1
-        return indices, keys
+        if indices is not None:
+            keys = [self.key(succ[i]) for i in indices]
+            if not any(k in self.visited for k in keys):
+                self.partial += 1
+                return keys, list(zip(indices, keys))
+        fps = list(map(self.key, succ))
+        return fps, list(enumerate(fps))
 
     def _bounds(self, expanded: int) -> str | None:
         now = self.clock()
