@@ -117,6 +117,8 @@ class _Types:
                 return lambda v, n, c: c[v]  # type: ignore[index]
             case HandleT():
                 return lambda v, n, c: (c[v[0]], v[1])  # type: ignore[index]
+            case OptionT(inner=NodeT()):
+                return lambda v, n, c: v if v == NONE else n[v]  # type: ignore[index]
             case OptionT(inner=inner):
                 f = self.renamer(inner, abstract)
                 return lambda v, n, c: v if v == NONE else f(v, n, c)  # type: ignore[misc]
@@ -154,6 +156,10 @@ class _Types:
         return eval(f"lambda v, n, c: ({', '.join(items)},)", namespace)  # noqa: S307 - our own text, no spec text
 
     def _set(self, elem: Type, abstract: bool) -> Renamer:
+        if isinstance(elem, NodeT):   # the common case, without a call per element
+            if abstract:
+                return lambda v, n, c: tuple(sorted([n[x] for x in v]))  # type: ignore[union-attr]
+            return lambda v, n, c: frozenset([n[x] for x in v])  # type: ignore[union-attr]
         f = self.renamer(elem, abstract)
         if abstract:
             order = _sorter(elem)
