@@ -436,7 +436,8 @@ def build_symmetry(program: ir.Program, layout: Layout, watching: dict, fingerpr
         stuck = sorted(slot.name or slot.kind for k, slot in enumerate(layout.slots)
                        if k in watching and not hasattr(watching[k], "rename_clients"))
         if stuck:
-            notes.append(f"clients not reduced: check {', '.join(stuck)} keeps per-client state that is not renamed")
+            notes.append(f"clients not reduced: check {', '.join(stuck)} {'keeps' if len(stuck) == 1 else 'keep'} "
+                         f"per-client state that is not renamed")
         else:
             sets.append(SymmetricSet("clients", "clients", tuple(range(clients.count))))
     if not sets:
