@@ -139,21 +139,27 @@ class _Types:
         """A renamer of tuples of `first + len(types)` items whose items from `first` on have
         `types` (earlier ones kept). Compiled to one expression (`v[0], n[v[1]], f2(v[2],
         n, c)`): messages and records are renamed in the hottest part of the key."""
-        items, namespace = [], {}
-        for i in range(first):
-            items.append(f"v[{i}]")
+        namespace: dict = {}
+        return eval(f"lambda v, n, c: {self.fields_text(types, abstract, first, 'v', namespace)}",  # noqa: S307
+                    namespace)  # our own text, no spec text
+
+    def fields_text(self, types: list[Type], abstract: bool, first: int, var: str, namespace: dict) -> str:
+        """The expression `fields` compiles, over the tuple named `var`; the renamers it
+        calls are put into `namespace`."""
+        items = [f"{var}[{i}]" for i in range(first)]
         for i, t in enumerate(types, start=first):
             f = self.renamer(t, abstract)
             if f is None:
-                items.append(f"v[{i}]")
+                items.append(f"{var}[{i}]")
             elif isinstance(t, NodeT):
-                items.append(f"n[v[{i}]]")
+                items.append(f"n[{var}[{i}]]")
             elif isinstance(t, ClientT):
-                items.append(f"c[v[{i}]]")
+                items.append(f"c[{var}[{i}]]")
             else:
-                namespace[f"f{i}"] = f
-                items.append(f"f{i}(v[{i}], n, c)")
-        return eval(f"lambda v, n, c: ({', '.join(items)},)", namespace)  # noqa: S307 - our own text, no spec text
+                name = f"f{len(namespace)}"
+                namespace[name] = f
+                items.append(f"{name}({var}[{i}], n, c)")
+        return f"({', '.join(items)},)"
 
     def _set(self, elem: Type, abstract: bool) -> Renamer:
         if isinstance(elem, NodeT):   # the common case, without a call per element
@@ -212,6 +218,10 @@ class Symmetry:
         self._memo: dict[int, int] = {}     # plain fingerprint -> key
         self._nodes, self._clients, self._width = nodes, clients, width
         self._moving = [(s.k, s.dest, s.rename) for s in slots if s.dest is not None or s.rename is not None]
+        self._moved = [k for k, _, _ in self._moving]
+        self._renames = [rename for _, _, rename in self._moving]
+        self._dests: dict[tuple, list[int]] = {}
+        self._apply = self._compile_apply()
         self._own: list[dict[int, list[tuple[int, Renamer | None]]]] = [
             {m: [(s.k, s.abstract) for s in slots if s.owner == (i, m)] for m in ss.members}
             for i, ss in enumerate(sets)]
@@ -237,11 +247,33 @@ class Symmetry:
     def apply(self, state: tuple, nodes: Sequence[int], clients: Sequence[int]) -> tuple:
         """π(state), for π mapping node g to nodes[g] and client c to clients[c] (a
         permutation of each symmetric set, the identity elsewhere). Pure."""
-        out = list(state)
-        for k, dest, rename in self._moving:
-            v = state[k]
-            out[k if dest is None else dest(nodes, clients)] = v if rename is None else rename(v, nodes, clients)
-        return tuple(out)
+        return self._apply(state, nodes, clients, self._where(nodes, clients))
+
+    def _compile_apply(self) -> Callable:
+        """`apply` unrolled over the moving slots (one line each, no loop): it is half the
+        cost of a key."""
+        namespace: dict = {}
+        lines = ["def apply(s, n, c, d):", "    out = list(s)"]
+        for j, (k, rename) in enumerate(zip(self._moved, self._renames)):
+            if rename is None:
+                lines.append(f"    out[d[{j}]] = s[{k}]")
+            else:
+                namespace[f"r{j}"] = rename
+                lines.append(f"    out[d[{j}]] = r{j}(s[{k}], n, c)")
+        lines.append("    return tuple(out)")
+        exec("\n".join(lines), namespace)  # noqa: S102 - our own text, no spec text
+        return namespace["apply"]
+
+    def _where(self, nodes: Sequence[int], clients: Sequence[int]) -> list[int]:
+        """Where each moving slot's value goes under the permutation; remembered per
+        permutation (a search meets the same few again and again)."""
+        key = (tuple(nodes), tuple(clients))
+        found = self._dests.get(key)
+        if found is None:
+            if len(self._dests) >= MEMO_LIMIT:
+                self._dests.clear()
+            found = self._dests[key] = [k if dest is None else dest(nodes, clients) for k, dest, _ in self._moving]
+        return found
 
     def permutations(self) -> list[tuple[list[int], list[int]]]:
         """Every symmetry of the model (the product of each set's permutations), the
@@ -609,13 +641,13 @@ class _Plan:
         return lambda v, n, c: rename(v, c)
 
     def _inbox(self, abstract: bool) -> Renamer | None:
-        f = self._message(src=True, abstract=abstract)
-        if f is None:
+        text, namespace = self._message_text(src=True, abstract=abstract)
+        if text is None:
             return None
         if self.p.network.mode == "duplicating" and not abstract:
-            return lambda v, n, c: frozenset([f(m, n, c) for m in v])  # type: ignore[union-attr]
-        order = self._message_order()
-        return lambda v, n, c: tuple(order([f(m, n, c) for m in v]))  # type: ignore[union-attr]
+            return eval(f"lambda v, n, c: frozenset([{text} for m in v])", namespace)  # noqa: S307 - our own text
+        namespace["order"] = self._message_order()
+        return eval(f"lambda v, n, c: tuple(order([{text} for m in v]))", namespace)  # noqa: S307 - our own text
 
     def _message_order(self) -> Callable[[list], list]:
         fields = [t for m in self.p.messages for _, t in m.fields]
@@ -623,17 +655,23 @@ class _Plan:
 
     def _message(self, src: bool, abstract: bool) -> Renamer | None:
         """A message `(number, source, field, ...)` (inboxes) or `(number, field, ...)` (links)."""
+        text, namespace = self._message_text(src, abstract)
+        return None if text is None else eval(f"lambda m, n, c: {text}", namespace)  # noqa: S307 - our own text
+
+    def _message_text(self, src: bool, abstract: bool) -> tuple[str | None, dict]:
+        """An expression renaming the message `m`: one branch per message type that holds
+        ids (`(... if m[0] == 0 else ... if m[0] == 2 else m)`); None when none does."""
         senders = self._senders()
-        per_type = []
+        namespace: dict = {}
+        branches = []
         for mid, m in enumerate(self.p.messages):
             types = [NodeT(senders.get(m.name, ()))] if src else []
             types += [t for _, t in m.fields]
-            per_type.append(self.types.fields(types, abstract, first=1)
-                            if any(self.types.holds_ids(t) for t in types) else None)
-        if not any(per_type):
-            return None
-        table = tuple(per_type)
-        return lambda m, n, c: m if table[m[0]] is None else table[m[0]](m, n, c)  # type: ignore[index, misc]
+            if any(self.types.holds_ids(t) for t in types):
+                branches.append(f"{self.types.fields_text(types, abstract, 1, 'm', namespace)} if m[0] == {mid} else ")
+        if not branches:
+            return None, namespace
+        return "(" + "".join(branches) + "m)", namespace
 
     def _senders(self) -> dict[str, tuple[str, ...]]:
         """For each message, the roles whose handlers send it (the roles of its sources)."""
