@@ -162,6 +162,20 @@ class Simulation:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """What a search said about one state-space reduction (`kind` 'symmetry' or 'partial-order
+    reduction'): whether it was `used`, `over` what (symmetry: e.g. 'rm (3 nodes)'), the
+    `reason` it was off or only partly used, and (partial-order reduction) how many `states`
+    were expanded through an ample set."""
+
+    kind: str
+    used: bool
+    over: tuple[str, ...] = ()
+    reason: str | None = None
+    states: int | None = None
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
@@ -175,7 +189,10 @@ class CheckResult:
     spec declares that the run was told to leave out (`--check`). `stopped_during` names
     the phase after the search that a bound or a stop request cut short (`exit_reason` is
     then that bound's), e.g. "the analysis of the state graph"; None when nothing after
-    the search was cut."""
+    the search was cut.
+
+    `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none);
+    `partial_order`: likewise for partial-order reduction (None: no state could have used it)."""
 
     exit_reason: str
     stats: Stats
@@ -187,6 +204,8 @@ class CheckResult:
     complete_depth: int | None = None
     simulation: Simulation | None = None
     not_checked: tuple[str, ...] = ()
+    symmetry: Reduction | None = None
+    partial_order: Reduction | None = None
 
     @property
     def verdict(self) -> Verdict:

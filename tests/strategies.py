@@ -130,11 +130,11 @@ handlers = st.one_of(
 )
 
 
-def _node(name, count, variables, hs, doc):
+def _node(name, count, variables, hs, doc, symmetric=False):
     """A node declaration; the grammar needs at least one variable or handler."""
     if not variables and not hs:
         hs = (ast.Action(ast.Ident("a"), None, (ast.Pass(),)),)
-    return ast.NodeDecl(name, count, variables, hs, doc)
+    return ast.NodeDecl(name, count, variables, hs, doc, symmetric)
 
 
 def _user_object(name, variables, ops, doc):
@@ -151,13 +151,14 @@ decls = st.one_of(
     st.builds(ast.Def, names, _tuples(names), exprs),
     st.builds(ast.BuiltinObject, names, _tuples(st.builds(ast.KwArg, names, exprs))),
     st.builds(_user_object, names, _tuples(var_decls, 0, 2), _tuples(op_decls, 0, 2), docs),
-    st.builds(ast.Clients, exprs, st.none() | exprs),
+    st.builds(ast.Clients, exprs, st.none() | exprs, st.booleans()),
     st.builds(ast.Route, st.sampled_from(("fixed", "any")), exprs),
     st.builds(ast.Address, names, exprs),
     st.builds(ast.Network, _tuples(names, 1)),
     st.builds(ast.Faults, _tuples(st.builds(ast.Budget, names, st.sampled_from(("<=", "<", "==")), exprs))),
     st.builds(ast.Message, names, params),
-    st.builds(_node, names, st.none() | exprs, _tuples(var_decls, 0, 2), _tuples(handlers, 0, 2), docs),
+    st.builds(_node, names, st.none() | exprs, _tuples(var_decls, 0, 2), _tuples(handlers, 0, 2), docs,
+              st.booleans()),
     st.builds(ast.Invariant, names, exprs),
     st.builds(ast.Check, names),
 )

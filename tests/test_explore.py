@@ -55,9 +55,11 @@ def _write(directory: Path, name: str, text: str) -> str:
 
 
 def _explore(path: str, overrides: dict | None = None, **options) -> CheckResult:
-    """Compile the spec at `path` and search it in-process with SearchOptions(**options)."""
+    """Compile the spec at `path` and search it in-process with SearchOptions(**options),
+    without partial-order reduction unless asked: the counts and shortest runs here are the
+    full state graph's (tests/test_por.py tests the reduction)."""
     _, model = compile_spec(path, overrides or {}, "check")
-    return search(model, SearchOptions(**options))
+    return search(model, SearchOptions(**{"por": False, **options}))
 
 
 def _prop(result: CheckResult, name: str) -> PropertyResult:

@@ -55,3 +55,15 @@ def test_choices_nested_deeper_than_python_compiles_are_a_located_error(tmp_path
     assert code == 2, err
     assert f"{spec}:22:13: error: this nests choices, loops and branches too deeply for the explicit engine" in err
     assert run_cli(["parse", str(spec)])[0] == 2          # parse compiles too
+
+
+def test_a_set_of_tuples_with_an_empty_range_is_unencodable_not_a_crash(tmp_path, run_cli):
+    """`j in 0..-1` gives j an unbounded integer type; a set of tuples holding it reached
+    the SMT engine's domain of the tuple type, which assumed bounds (TypeError, exit 70)."""
+    spec = tmp_path / "pairs.cap"
+    spec.write_text("protocol p:\n    node n:\n        var pairs: set[(0..2, 0..2)] = {}\n"
+                    "        action a:\n            pairs = {(i, j) for i in 0..2, j in 0..-1 if i < j}\n")
+    code, _, err = run_cli(["check", str(spec), "--engine", "smt", "--depth", "2"])
+    assert code == 2, err
+    assert (f"{spec}:5:21: error: the SMT engine cannot encode a set or map of (0..2, int) values "
+            "(they hold unbounded integers) yet") in err

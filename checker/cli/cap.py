@@ -13,6 +13,7 @@ from checker.analysis.cap import CapOptions, NotApplicable, analyse
 from checker.cli import report as html_report
 from checker.cli.options import (
     add_bounds_options,
+    add_reduction_options,
     add_define_option,
     add_faults_option,
     add_json_option,
@@ -46,6 +47,7 @@ def add_cap_command(commands) -> None:
     add_define_option(cmd)
     add_faults_option(cmd)
     add_bounds_options(cmd)
+    add_reduction_options(cmd)
     cmd.add_argument("--scale", metavar="[NAME=]V1,V2,...",
                      help=f"also measure the costs with the constant NAME (default {DEFAULT_SCALE_CONSTANT}) "
                           "set to each value, e.g. --scale N=3,5,7")

@@ -13,6 +13,7 @@ import sys
 from checker.cli import engines
 from checker.cli.options import (
     add_bounds_options,
+    add_reduction_options,
     add_define_option,
     add_faults_option,
     add_json_option,
@@ -56,6 +57,7 @@ def add_check_command(commands) -> None:
     add_bounds_options(cmd)
     add_run_control_options(cmd)
     add_simulation_options(cmd)
+    add_reduction_options(cmd)
     cmd.add_argument("--dfs", action="store_true",
                      help="search depth-first (counterexamples are then not always the shortest)")
     deadlock = cmd.add_mutually_exclusive_group()

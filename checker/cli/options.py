@@ -146,11 +146,23 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
                           "available at the start)")
 
 
+def add_reduction_options(cmd: argparse.ArgumentParser) -> None:
+    """--no-symmetry and --no-por (see `search_options`)."""
+    cmd.add_argument("--no-symmetry", dest="symmetry", action="store_false",
+                     help="explore every permutation of the sets the spec declares symmetric as a state "
+                          "of its own (to compare state counts, or to rule out the reduction)")
+    cmd.add_argument("--no-por", dest="por", action="store_false",
+                     help="explore every order of independent steps (no partial-order reduction); "
+                          "breadth-first counterexamples are then shortest")
+
+
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
-    """The search bounds of a command's `add_bounds_options` arguments (and `--stop-at-first`
-    where the command has it)."""
+    """The search bounds of a command's `add_bounds_options` arguments, `--stop-at-first`
+    where the command has it, and the reductions of its `add_reduction_options` ones (on
+    when the command has none)."""
     return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock,
-                         getattr(args, "stop_at_first", False))
+                         getattr(args, "stop_at_first", False),
+                         symmetry=getattr(args, "symmetry", True), por=getattr(args, "por", True))
 
 
 def memory_bound(args: argparse.Namespace) -> int | None:
@@ -229,6 +241,9 @@ def simulation_options(args: argparse.Namespace, deadlock: bool | None) -> Simul
         if getattr(args, name) not in (None, False):
             raise UsageError(f"{flag(name)} is not an option of --simulate (a simulation shrinks by default)"
                              if name == "shrink" else f"{flag(name)} does not apply to --simulate")
+    for name in ("symmetry", "por"):
+        if getattr(args, name) is False:
+            raise UsageError(f"--no-{name} does not apply to --simulate (random walks use no reduction)")
     if args.engine != "explicit":
         raise UsageError("--simulate runs the explicit engine's model; it does not combine with --engine "
                          f"{args.engine}")

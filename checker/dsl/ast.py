@@ -517,8 +517,12 @@ class UserObject(Decl):
 
 @dataclass(frozen=True)
 class Clients(Decl):
+    """`clients N[, ops M]`; `symmetric`: the clients are interchangeable (symmetry reduction)."""
+
     count: Expr
     ops: Expr | None = None
+    symmetric: bool = False
+    symmetric_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)  # `symmetric`
 
 
 @dataclass(frozen=True)
@@ -615,13 +619,16 @@ class OnRestart(Handler):
 
 @dataclass(frozen=True)
 class NodeDecl(Decl):
-    """`node name[count]:` (count None: a single node called `name`)."""
+    """`node name[count]:` (count None: a single node called `name`); `symmetric`: its
+    nodes are interchangeable (`node name[count] symmetric:`, symmetry reduction)."""
 
     name: Ident
     count: Expr | None
     vars: tuple[VarDecl, ...]
     handlers: tuple[Handler, ...]
     doc: str | None = None
+    symmetric: bool = False
+    symmetric_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)  # `symmetric`
 
 
 @dataclass(frozen=True)

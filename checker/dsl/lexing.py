@@ -104,10 +104,16 @@ def lark_parser() -> Lark:
     )
 
 
+# Keywords that only appear where no name can (after a node's count, after the number of
+# clients), so the contextual lexer reads them as names everywhere else: specs written before
+# they existed keep working (`invariant symmetric: ...`).
+SOFT_KEYWORDS = frozenset({"symmetric"})
+
+
 @functools.lru_cache(maxsize=1)
 def reserved_words() -> frozenset[str]:
-    """Every keyword of the grammar: none of them may name a declared thing."""
+    """Every keyword of the grammar but the soft ones: none of them may name a declared thing."""
     return frozenset(
         t.pattern.value for t in lark_parser().terminals
         if t.pattern.type == "str" and t.pattern.value.isidentifier()
-    )
+    ) - SOFT_KEYWORDS

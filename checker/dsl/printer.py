@@ -309,8 +309,9 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
         case ast.UserObject(name=name, vars=vs, ops=ops, doc=doc):
             body = _members(doc, vs, [_op(o, indent + INDENT) for o in ops], indent + INDENT)
             return [f"{indent}object {name}:"] + body
-        case ast.Clients(count=count, ops=ops):
-            return [f"{indent}clients {format_expr(count)}" + (f", ops {format_expr(ops)}" if ops else "")]
+        case ast.Clients(count=count, ops=ops, symmetric=symmetric):
+            return [f"{indent}clients {format_expr(count)}" + (" symmetric" if symmetric else "")
+                    + (f", ops {format_expr(ops)}" if ops else "")]
         case ast.Route(mode=mode, target=target):
             return [f"{indent}route clients to {'any ' if mode == 'any' else ''}{format_expr(target)}"]
         case ast.Address(name=name, init=init):
@@ -323,10 +324,10 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
             return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}" for b in budgets)]
         case ast.Message(name=name, params=ps):
             return [f"{indent}message {name}({_params(ps)})"]
-        case ast.NodeDecl(name=name, count=count, vars=vs, handlers=hs, doc=doc):
+        case ast.NodeDecl(name=name, count=count, vars=vs, handlers=hs, doc=doc, symmetric=symmetric):
             size = f"[{format_expr(count)}]" if count is not None else ""
             body = _members(doc, vs, [_handler(h, indent + INDENT) for h in hs], indent + INDENT)
-            return [f"{indent}node {name}{size}:"] + body
+            return [f"{indent}node {name}{size}{' symmetric' if symmetric else ''}:"] + body
         case ast.Invariant(name=name, expr=e):
             return [f"{indent}invariant {name}: {format_expr(e)}"]
         case ast.Check(name=name):

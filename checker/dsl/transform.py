@@ -135,8 +135,9 @@ class ToAst(Transformer):
         doc, stmts = body
         return ast.OpDecl(_declared(name), params or (), result, guard, stmts, doc, span=self._span(meta))
 
-    def clients_decl(self, meta, count, ops):
-        return ast.Clients(count, ops, span=self._span(meta))
+    def clients_decl(self, meta, count, symmetric, ops):
+        return ast.Clients(count, ops, symmetric is not None,
+                           symmetric_span=_keyword_span(symmetric), span=self._span(meta))
 
     def route_decl(self, meta, target):
         mode, expr = target
@@ -166,10 +167,11 @@ class ToAst(Transformer):
     def message_decl(self, meta, name, params):
         return ast.Message(_declared(name), params or (), span=self._span(meta))
 
-    def node_decl(self, meta, name, count, doc, *items):
+    def node_decl(self, meta, name, count, symmetric, doc, *items):
         variables = tuple(i for i in items if isinstance(i, ast.VarDecl))
         handlers = tuple(i for i in items if isinstance(i, ast.Handler))
-        return ast.NodeDecl(_declared(name), count, variables, handlers, doc, span=self._span(meta))
+        return ast.NodeDecl(_declared(name), count, variables, handlers, doc, symmetric is not None,
+                            symmetric_span=_keyword_span(symmetric), span=self._span(meta))
 
     def var_decl(self, meta, *children):
         *mods, name, typ, init = children
@@ -483,3 +485,8 @@ class ToAst(Transformer):
 
     def quant_count(self, meta, binders, body):
         return ast.Quant("count", binders, body, span=self._span(meta))
+
+
+def _keyword_span(tok) -> Span | None:
+    """The span of an optional keyword token (None when it is not written)."""
+    return token_span(tok) if tok is not None else None

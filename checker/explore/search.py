@@ -19,6 +19,7 @@ it was found (`Found`).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 import time
@@ -35,7 +36,7 @@ from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR,
-    TIMEOUT, CheckResult, Found, PropertyResult, RuntimeFailure, Stats, Step, Trace, Verdict,
+    TIMEOUT, CheckResult, Found, PropertyResult, Reduction, RuntimeFailure, Stats, Step, Trace, Verdict,
 )
 from checker.props import kinds
 from checker.semantics import ir
@@ -63,6 +64,8 @@ class SearchOptions:
     max_memory: int | None = None
     deadlock: bool | None = None
     stop_at_first: bool = False
+    symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (see `_key`)
+    por: bool = True            # partial-order reduction, where sound (see `_ample`)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -118,6 +121,10 @@ class _Search:
         self.frontier: deque = deque()
         self.memory = 0
         self.initial = 0       # initial states generated (none when the budget ran out first)
+        self.key, self.symmetry = _key(model, options, visitor is not None)
+        self.ample, self.partial_order = _ample(model, options, visitor is not None)
+        self.reduced = 0                          # states expanded through an ample set
+        self.inexact = model.symmetry.inexact if model.symmetry is not None else 0
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -131,7 +138,7 @@ class _Search:
             return early
         self.initial = len(self.model.init_states())
         for i, s in enumerate(self.model.init_states()):
-            fp = self.model.fingerprint(s)
+            fp = self.key(s)
             if fp not in self.visited:
                 n = self._add(fp, -1, i, 0, s)
                 if self._check_new(s, n):
@@ -213,9 +220,9 @@ class _Search:
         return not ok and self._check_new(t, n)
 
     def _loop(self) -> str:
-        o, model, visitor = self.o, self.model, self.visitor
-        expand = model.labeled if visitor is not None else model.successors
-        quiet, fingerprint = model.quiet, model.fingerprint
+        o, model, visitor, ample = self.o, self.model, self.visitor, self.ample
+        expand = model.labeled if visitor is not None or ample is not None else model.successors
+        quiet, fingerprint = model.quiet, self.key
         visited, parents, actions, depths = self.visited, self.parents, self.actions, self.depths
         frontier = self.frontier
         pop = frontier.popleft if o.policy == "bfs" else frontier.pop
@@ -236,7 +243,7 @@ class _Search:
                         continue
                     self.failure = (num, err)
                     return RUNTIME_ERROR
-                if visitor is not None:
+                if visitor is not None or ample is not None:
                     labels, succ = zip(*succ) if succ else ((), ())
                 if not succ and self.deadlock and DEADLOCK not in self.violations and not quiet(s):
                     self._violated(DEADLOCK, num)
@@ -249,8 +256,12 @@ class _Search:
                         self.cut_by_depth = True
                     continue
                 d1 = d + 1
-                fps = list(map(fingerprint, succ))
-                for i, fp in enumerate(fps):
+                if ample is None:
+                    fps = list(map(fingerprint, succ))
+                    steps = enumerate(fps)
+                else:
+                    fps, steps = self._chosen(s, labels, succ)
+                for i, fp in steps:
                     if fp in visited:
                         continue
                     n = len(parents)
@@ -283,6 +294,19 @@ class _Search:
         finally:
             self.generated = generated
 
+    def _chosen(self, s: tuple, labels: tuple, succ: tuple):
+        """The keys of s's successors and the (action index, key) pairs to follow: those of
+        an ample set, or all of them when none is ample or (the cycle proviso) a successor
+        of the ample set was already visited."""
+        indices = self.ample(s, labels, succ)  # type: ignore[misc]
+        if indices is not None:
+            keys = [self.key(succ[i]) for i in indices]
+            if not any(k in self.visited for k in keys):
+                self.reduced += 1
+                return keys, list(zip(indices, keys))
+        fps = list(map(self.key, succ))
+        return fps, list(enumerate(fps))
+
     def _bounds(self, expanded: int) -> str | None:
         budget = self.budget
         reason = budget.exceeded(memory=False)
@@ -302,8 +326,10 @@ class _Search:
         """Up to how many steps every run was checked, for a breadth-first run that ended
         early (None otherwise). Every state at depth e or less has been numbered and judged
         when the next state to expand (or one left half expanded) is at depth e; with
-        deadlock checking, only those at depth e - 1 or less have been expanded."""
-        if self.o.policy != "bfs" or reason in (COMPLETE, RUNTIME_ERROR):
+        deadlock checking, only those at depth e - 1 or less have been expanded. Not after
+        partial-order reduction left out steps: the reduced search reaches some states only
+        through longer reorderings, so it promises no depth."""
+        if self.o.policy != "bfs" or reason in (COMPLETE, RUNTIME_ERROR) or self.reduced:
             return None
         if reason == MAX_DEPTH:
             return self.o.max_depth
@@ -408,7 +434,8 @@ def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> C
     run = _Search(model, options, progress, own, liveness.Recorder(model) if live else None)
     reason = run.run()
     seconds = budget.clock() - run.start
-    props, stopped = _results(model, run, reason in (COMPLETE, ALL_DECIDED), budget)
+    complete = reason in (COMPLETE, ALL_DECIDED)
+    props, stopped = _results(model, run, complete, budget)
     stats = Stats(len(run.parents), run.generated + run.initial, max(run.depths, default=0), seconds,
                   len(run.frontier), max(run.memory, memory_in_use()))
     failure = None
@@ -417,10 +444,69 @@ def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> C
         failure = RuntimeFailure(err.message, model.spans[err.span], replay(model, run.path_to(num)))
     bounds = {"max_states": options.max_states, "max_depth": options.max_depth,
               "timeout": budget.timeout, "max_memory": budget.memory}
-    depth = run.complete_depth(reason)
+    por = run.partial_order   # said only when off for a reason, or when it left out some steps
+    if por is not None and por.used:
+        por = dataclasses.replace(por, states=run.reduced, reason=None if complete else (
+            "the search stopped before the end: the reduced search may put off a node's steps, "
+            "and so a violation, that the full one reaches sooner; --no-por")) if run.reduced else None
+    said = {"complete_depth": run.complete_depth(reason), "symmetry": _inexact(model, run), "partial_order": por}
     if stopped is not None and reason not in (TIMEOUT, MEMORY, INTERRUPTED):
-        return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS, complete_depth=depth)
-    return CheckResult(reason, stats, props, failure, bounds, complete_depth=depth)
+        return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS, **said)
+    return CheckResult(reason, stats, props, failure, bounds, **said)
+
+
+def _inexact(model: Model, run: _Search) -> Reduction | None:
+    """The run's symmetry report, saying so when some states had too many tied members to
+    try every order (model/symmetry.py): an orbit may then count as two states."""
+    sym = run.symmetry
+    if sym is None or not sym.used or model.symmetry is None or model.symmetry.inexact == run.inexact:
+        return sym
+    n = model.symmetry.inexact - run.inexact
+    note = (f"{n:,} state{'s' if n != 1 else ''} had too many interchangeable-looking members to try "
+            f"every order: some orbits may count twice")
+    return dataclasses.replace(sym, reason="; ".join(x for x in (sym.reason, note) if x))
+
+
+def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[tuple], int], Reduction | None]:
+    """The fingerprint the visited table uses, and what the report says about symmetry
+    (None: the spec declares none). The canonical key of model/symmetry.py merges each
+    orbit of the symmetric sets into one state, which decides invariants, the history
+    checks and deadlocks exactly (each is invariant under the symmetries); `available` and
+    `converges` are decided on the state graph with fairness over each node's steps, which
+    the quotient does not keep, so a run that checks them searches the full graph."""
+    sym = model.symmetry
+    if sym is None:
+        return model.fingerprint, None
+    over = tuple(s.text() for s in sym.sets)
+    if not options.symmetry:
+        return model.fingerprint, Reduction("symmetry", False, over, "--no-symmetry")
+    if graph:
+        names = sorted({p.kind for p in model.program.properties if p.kind in kinds.LIVENESS})
+        return model.fingerprint, Reduction("symmetry", False, over,
+                                            f"check {' and '.join(names)} needs the full state graph")
+    return model.key, Reduction("symmetry", True, over, "; ".join(sym.notes) or None)
+
+
+def _ample(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable | None, Reduction | None]:
+    """The ample-set chooser of partial-order reduction (model/por.py), or None, and what
+    the report says about it (None: no state of the spec could ever have an ample set).
+    The reduction keeps every invariant, history-check and deadlock verdict of a complete
+    search; `available` and `converges` are decided on the whole state graph, and a depth
+    bound promises every run up to it, so runs that need either do without it."""
+    if not model.por.applicable:
+        return None, None
+    if not options.por:
+        return None, Reduction("partial-order reduction", False, (), "--no-por")
+    if options.max_depth is not None:
+        # A reduced search reaches some states only through a longer reordering, and may
+        # put off a node's steps until the bound: it does not judge every run up to it.
+        return None, Reduction("partial-order reduction", False, (),
+                               "a depth bound: the reduced search does not try every run up to it")
+    if graph:
+        names = sorted({p.kind for p in model.program.properties if p.kind in kinds.LIVENESS})
+        return None, Reduction("partial-order reduction", False, (),
+                               f"check {' and '.join(names)} needs the full state graph")
+    return model.por.ample, Reduction("partial-order reduction", True)
 
 
 def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tuple[tuple[PropertyResult, ...], str | None]:
@@ -490,7 +576,7 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
     stem = run.path_to(cx.start)
     path = stem + [graph.action(a, b) for a, b in zip(cx.states, cx.states[1:])]
     trace = replay(model, path)
-    end = run.visited.get(model.fingerprint(final_state(model, path)))
+    end = run.visited.get(run.key(final_state(model, path)))
     if end != cx.states[-1]:
         raise InternalError("a replayed liveness counterexample does not reach the state the search found")
     if cx.loop is not None and end != cx.states[cx.loop]:
@@ -503,5 +589,5 @@ def _liveness_result(model: Model, run: _Search, prop: ir.Property, complete: bo
 def _verify(model: Model, run: _Search, trace: Trace, num: int) -> None:
     """The replayed trace must end in the state the search numbered `num`."""
     state = final_state(model, list(trace.path))
-    if run.visited.get(model.fingerprint(state)) != num:
+    if run.visited.get(run.key(state)) != num:
         raise InternalError("a replayed counterexample does not reach the state the search found")

@@ -51,7 +51,8 @@ class Emitter:
     @contextmanager
     def block(self, header: str):
         """A block under `header`; one the body leaves empty (a fault budget with no nodes
-        to apply it to) gets `pass`, so the source always compiles."""
+        to apply it to, a node whose every handler waits for a message nobody sends) gets
+        `pass`, so the source always compiles."""
         loop = header.startswith(_LOOPS)
         if self.depth >= MAX_DEPTH or (loop and self.loops >= MAX_LOOPS):
             raise TooDeep(header)

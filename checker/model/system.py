@@ -32,6 +32,8 @@ from checker.model.codegen import ModelGenerator
 from checker.model.emit import TOO_DEEP, TooDeep
 from checker.model.exprgen import ExprCompiler, Tables, Unsupported, reads
 from checker.model.layout import Layout, Slot, build_layout
+from checker.model.por import PartialOrder, build_partial_order
+from checker.model.symmetry import Symmetry, build_symmetry
 from checker.props import kinds
 from checker.semantics import ir
 
@@ -106,6 +108,10 @@ class Model:
         declared += [t for m in program.messages for _, t in m.fields]
         self.fingerprint: Callable[[tuple], int] = (
             values.separated_hash if any(map(values.admits_negative, declared)) else hash)
+        # The symmetric sets (model/symmetry.py), None when the spec declares none; `key` is
+        # the fingerprint the search's visited table uses: one per orbit under them.
+        self.symmetry: Symmetry | None = build_symmetry(program, self.layout, self._watching, self.fingerprint)
+        self.key: Callable[[tuple], int] = self.symmetry.key if self.symmetry is not None else self.fingerprint
         self._var_types = {(r.name, v.name): v.type for r in program.roles for v in r.vars}
         self._client_text = ClientText(program, self.codec)
         for prop in program.properties:
@@ -119,6 +125,9 @@ class Model:
                 finished = self._finished_test()
                 self.invariants.append(Invariant(prop, _consistent_when_finished(
                     self._watching[slot], slot, finished), (slot,) + self._clients))
+        # Which steps of a state suffice (model/por.py): ample sets for partial-order reduction.
+        self.por: PartialOrder = build_partial_order(
+            program, self.layout, self.handlers, set().union(*(inv.slots for inv in self.invariants)))
 
     # -------------------------------------------------- the contract
 
@@ -437,10 +446,38 @@ def compile_model(program: ir.Program) -> Model:
         watching = observers(program, layout, exprs)
         tables.namespace.update(reply_helpers(program, layout, watching))
         source = gen.module()
-        return Model(program, source, gen, tables, watching)
+        model = Model(program, source, gen, tables, watching)
     except TooDeep:   # nested by the generators themselves (the statements locate their own)
         raise Unsupported("deeply nested statements", None, reason=TOO_DEEP) from None
     except values.SpecRuntimeError as err:
         err.where = tables.spans[err.span]
         raise
+    _check_symmetric_start(model)
+    return model
 
+
+def _check_symmetric_start(model: Model) -> None:
+    """Raise SpecRuntimeError (located) when the initial state tells members of a symmetric
+    set apart. checker/semantics/symmetry.py refuses what singles a member out in the text;
+    this is the check on the value itself, which the reduction's soundness rests on."""
+    if model.symmetry is None:
+        return
+    found = model.symmetry.asymmetry(model.init_states()[0])
+    if found is None:
+        return
+    k, a, b = found
+    slot = model.layout.slots[k]
+    ss = next(x for x in model.symmetry.sets if a in x.members)
+    if ss.kind == "clients":
+        names, where = (f"client[{a}]", f"client[{b}]"), None
+    else:
+        names, where = (model.node_name(a), model.node_name(b)), model.program.role(model.program.nodes[a].role).span  # type: ignore[union-attr]
+    what = model._slot_name(slot)
+    if slot.kind == "var":
+        var = model.program.role(model.program.nodes[slot.node].role).var(slot.name)  # type: ignore[union-attr]
+        where, what = var.span, f"the initial value of '{slot.name}'"  # type: ignore[union-attr]
+    err = values.SpecRuntimeError(-1, f"{what} tells {names[0]} and {names[1]} apart, but {ss.name} "
+                                      f"{'are' if ss.kind == 'clients' else 'is'} declared symmetric: the initial "
+                                      f"state must look the same after any permutation of the members")
+    err.where = where
+    raise err

@@ -29,7 +29,7 @@ from typing import Iterable
 from checker.semantics import ir
 from checker.semantics.types import (
     AtomT, BoolT, ClientT, EmptyT, HandleT, IntT, MapT, NodeT, NoneT, OptionT, RecordT, SeqT, SetT,
-    TupleT, Type,
+    TupleT, Type, some_part,
 )
 
 NONE = float("-inf")
@@ -80,22 +80,6 @@ def admits_negative(t: Type) -> bool:
     """Whether a value of type t can hold a negative integer anywhere inside it."""
     return some_part(t, lambda x: isinstance(x, IntT) and (
         min(x.values, default=0) < 0 if x.values is not None else x.lo is None or x.lo < 0))
-
-
-def some_part(t: Type, test) -> bool:
-    """Whether `test` holds for t or for a type nested in it (elements, keys, fields)."""
-    if test(t):
-        return True
-    match t:
-        case OptionT(inner=x) | SetT(elem=x) | SeqT(elem=x):
-            return some_part(x, test)
-        case MapT(key=k, value=v):
-            return some_part(k, test) or some_part(v, test)
-        case RecordT(fields=fields):
-            return any(some_part(f, test) for _, f in fields)
-        case TupleT(elems=elems):
-            return any(some_part(e, test) for e in elems)
-    return False
 
 
 # ---------------------------------------------------------------- ordering

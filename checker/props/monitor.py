@@ -70,6 +70,14 @@ class Monitor:
         kept = frozenset(c for c in configs if not any(e[:2] == target for e in c[1]))
         return (tuple(p for p in pending if p[:2] != target), kept)
 
+    @staticmethod
+    def rename_clients(m: tuple, clients) -> tuple:
+        """The monitor of the same history with client c called `clients[c]` (a permutation:
+        symmetry reduction, checker/model/symmetry.py). Pure."""
+        pending, configs = m
+        return (tuple(sorted((clients[c], seq, op, args) for c, seq, op, args in pending)),
+                frozenset((obj, frozenset((clients[c], seq, r) for c, seq, r in placed)) for obj, placed in configs))
+
     def _closure(self, pending: tuple, configs: frozenset, target: tuple[int, int]):
         """Every configuration reachable by placing pending operations, stopping at those
         that have placed `target` (placing more after it is the next response's business)."""
@@ -126,6 +134,11 @@ class PartitionedMonitor:
         return (self._with(m, part, sub), where)
 
     abandon = Monitor.abandon
+
+    def rename_clients(self, m: tuple, clients) -> tuple:
+        """As `Monitor.rename_clients`, part by part."""
+        parts = tuple((part, self.part.rename_clients(pm, clients)) for part, pm in m[0])
+        return (parts, tuple(sorted((((clients[c], seq), part) for (c, seq), part in m[1]), key=repr)))
 
     def _part_of(self, m: tuple, client: int, seq: int) -> object:
         return next(p for key, p in m[1] if key == (client, seq))

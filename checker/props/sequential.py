@@ -53,6 +53,15 @@ class SequentialHistories:
     def abandon(self, h: tuple, client: int, seq: int) -> tuple:
         return self._set(h, client, seq, ABANDONED)
 
+    @staticmethod
+    def rename_clients(h: tuple, clients) -> tuple:
+        """The same histories with client c called `clients[c]` (a permutation: symmetry
+        reduction, checker/model/symmetry.py). Pure."""
+        out = list(h)
+        for c, mine in enumerate(h):
+            out[clients[c]] = mine
+        return tuple(out)
+
     def consistent(self, h: tuple) -> bool:
         """Whether some order of the operations keeps each client's order and explains
         every answered result. A pending operation counts as abandoned. Deterministic."""

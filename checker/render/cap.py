@@ -5,7 +5,7 @@ from __future__ import annotations
 from checker.analysis.cap import CapReport, Row
 from checker.explore.cost import OperationCost, Quantity, SizeCost
 from checker.props import kinds
-from checker.render.text import detail, plural, property_lines
+from checker.render.text import detail, plural, property_lines, reduction_line
 from checker.result import Verdict
 from checker.semantics import ir
 
@@ -54,6 +54,10 @@ def report(rep: CapReport, spec: str, faults: ir.Faults, replay_hint: str) -> st
     out += table(("property", "verdict", "counterexample", "states"), rows)
     if any(r.added for r in rep.rows):
         out.append("  (added: not declared in the spec; checked because it applies)")
+    for name, run in (("safety", rep.runs[0]), ("liveness", rep.runs[1])):
+        if run is not None:
+            out += [f"  the {name} search: {reduction_line(r)}" for r in (run.symmetry, run.partial_order)
+                    if r is not None]
     out.append("")
     out.append(f"classification: {rep.classification.label}")
     out += [f"  - {why}" for why in rep.classification.reasons]

@@ -90,6 +90,12 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         **({"not_checked": list(result.not_checked)} if result.not_checked else {}),
         "properties": [property_data(p, times) for p in result.properties],
     }
+    if result.symmetry is not None:
+        r = result.symmetry
+        data["symmetry"] = {"used": r.used, "sets": list(r.over), "reason": r.reason}
+    if result.partial_order is not None:
+        r = result.partial_order
+        data["partial_order"] = {"used": r.used, "states_expanded_in_part": r.states, "reason": r.reason}
     if result.failure is not None:
         f = result.failure
         where = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from checker.props import kinds
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS,
-    CheckResult, Found, Lasso, PropertyResult, Trace, Verdict,
+    CheckResult, Found, Lasso, PropertyResult, Reduction, Trace, Verdict,
 )
 
 
@@ -45,7 +45,8 @@ def _search_detail(result: CheckResult) -> str:
     where = f"after {plural(s.distinct_states, 'state')}, {waiting}"
     reason = result.exit_reason
     if reason == COMPLETE:
-        return f"explored all {plural(s.distinct_states, 'reachable state')}"
+        reduced = " up to symmetry" if result.symmetry is not None and result.symmetry.used else ""
+        return f"explored all {plural(s.distinct_states, 'reachable state')}{reduced}"
     if reason == ALL_DECIDED:
         return (f"every property it decides was violated; the search stopped after "
                 f"{plural(s.distinct_states, 'state')}")
@@ -343,6 +344,18 @@ def property_lines(p: PropertyResult, replay_hint: str, found: bool = False, tim
     return out
 
 
+def reduction_line(r: Reduction) -> str:
+    """'symmetry: rm (3 nodes)', 'symmetry: off (--no-symmetry)', 'partial-order reduction:
+    12 states expanded in part; ...'."""
+    if not r.used:
+        return f"{r.kind}: off ({r.reason})"
+    if r.states is not None:
+        return (f"{r.kind}: {plural(r.states, 'state')} expanded in part; a counterexample may be longer "
+                f"than the shortest (--shrink shortens it)" + (f"; {r.reason}" if r.reason else ""))
+    return f"{r.kind}: {', '.join(r.over)}" + (f" ({r.reason})" if r.reason else "")
+
+
+
 def summary(result: CheckResult) -> str:
     """What the run explored, in one line: states and depth, the runs bounded model checking
     searched, or the walks of a simulation."""
@@ -367,6 +380,7 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     each violation was found (a measurement, so not by default: the report is otherwise
     the same bytes on every run)."""
     out = [f"{spec}: {summary(result)}"]
+    out += [reduction_line(r) for r in (result.symmetry, result.partial_order) if r is not None]
     for p in result.properties:
         out += property_lines(p, replay_hint, True, times) if traces else [_property_heading(p)]
     if result.not_checked:

@@ -16,7 +16,7 @@ from checker.diagnostics import Diagnostic, Note, Source, Span, did_you_mean, qu
 from checker.dsl import ast
 from checker.errors import SpecError, UsageError
 from checker.props import kinds
-from checker.semantics import ir
+from checker.semantics import ir, symmetry
 from checker.semantics.exprs import ExprLowering
 from checker.semantics.faults import FaultOverride, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations, names_int
@@ -86,13 +86,17 @@ class Checker:
         properties = self._properties(clients)
         if self.tables.diagnostics:
             raise SpecError(_unique(self.tables.diagnostics), self.tables.source)
-        return ir.Program(
+        program = ir.Program(
             name=str(self.tables.protocol.name), doc=self.tables.protocol.doc, constants=tuple(self.tables.const_list),
             atoms=tuple(sorted(self.tables.atoms)), roles=tuple(roles),
             messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
             routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
             faults=faults, properties=properties, text=self.tables.source.text,
         )
+        broken = symmetry.problems(program, self.tables.protocol)
+        if broken:
+            raise SpecError(_unique(broken), self.tables.source)
+        return program
 
     def _singletons(self) -> None:
         first: dict[str, ast.Decl] = {}
@@ -290,7 +294,7 @@ class Checker:
                 named[key] = h
             handlers.append(self._handler(role, h))
         return ir.Role(role, len(self.tables.node_ids[role]), d.count is None, self.tables.node_ids[role],
-                       variables, tuple(handlers), span=d.span)
+                       variables, tuple(handlers), span=d.span, symmetric=d.symmetric)
 
     def _handler(self, role: str, h: ast.Handler) -> ir.Handler:
         frame = Frame()
@@ -387,7 +391,7 @@ class Checker:
         ops = self.exprs.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
         if self.tables.object is None and not self.tables.declares_object():
             self.tables.error("clients need an 'object' declaration: what they read and write", d.span)
-        return ir.Clients(count or 1, ops or 1)
+        return ir.Clients(count or 1, ops or 1, d.symmetric)
 
     def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
         decls = self.tables.of(ast.Route)

@@ -168,7 +168,7 @@ def dump_program(p: ir.Program) -> str:
             out.append(f"    op {op.name}({args}) -> {describe(op.result)}" + ("" if op.writes else "  (read-only)"))
             out += _block(op.body, "      ") if op.body else []
     if p.clients is not None:
-        out.append(f"  clients {p.clients.count}, ops {p.clients.ops}")
+        out.append(f"  clients {p.clients.count}, ops {p.clients.ops}" + (" symmetric" if p.clients.symmetric else ""))
     if p.routing is not None:
         target = p.routing.address or ", ".join(str(n) for n in p.routing.nodes)
         out.append(f"  route {p.routing.mode} {target}")
@@ -180,7 +180,7 @@ def dump_program(p: ir.Program) -> str:
     for m in p.messages:
         out.append(f"  message {m.name}(" + ", ".join(f"{n}: {describe(t)}" for n, t in m.fields) + ")")
     for r in p.roles:
-        out.append(f"  role {r.name}: " + ", ".join(str(n) for n in r.ids))
+        out.append(f"  role {r.name}: " + ", ".join(str(n) for n in r.ids) + (" (symmetric)" if r.symmetric else ""))
         for v in r.vars:
             mods = "".join(w + " " for w, on in (("durable", v.durable), ("replicated", v.replicated)) if on)
             out.append(f"    {mods}var {v.name}: {describe(v.type)} = {expr_text(v.init)}")

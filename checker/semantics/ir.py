@@ -439,7 +439,8 @@ class Handler:
 
 @dataclass(frozen=True)
 class Role:
-    """`node name[count]`: nodes `ids` (single: one node named like the role)."""
+    """`node name[count]`: nodes `ids` (single: one node named like the role); `symmetric`:
+    declared interchangeable, which checker/semantics/symmetry.py has checked the spec keeps."""
 
     name: str
     count: int
@@ -448,6 +449,7 @@ class Role:
     vars: tuple[VarDecl, ...]
     handlers: tuple[Handler, ...]
     span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+    symmetric: bool = False     # its nodes are interchangeable (`node name[N] symmetric`)
 
     def var(self, name: str) -> VarDecl | None:
         for v in self.vars:
@@ -508,6 +510,7 @@ class ObjectSpec:
 class Clients:
     count: int
     ops: int
+    symmetric: bool = False     # the clients are interchangeable (`clients N symmetric`)
 
 
 @dataclass(frozen=True)

@@ -333,3 +333,19 @@ def element_type(t: Type) -> Type | None:
         case MapT(key=key):
             return key
     return None
+
+
+def some_part(t: Type, test) -> bool:
+    """Whether `test` holds for t or for a type nested in it (elements, keys, fields)."""
+    if test(t):
+        return True
+    match t:
+        case OptionT(inner=x) | SetT(elem=x) | SeqT(elem=x):
+            return some_part(x, test)
+        case MapT(key=k, value=v):
+            return some_part(k, test) or some_part(v, test)
+        case RecordT(fields=fields):
+            return any(some_part(f, test) for _, f in fields)
+        case TupleT(elems=elems):
+            return any(some_part(e, test) for e in elems)
+    return False

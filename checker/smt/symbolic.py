@@ -30,7 +30,7 @@ import z3
 from checker.model import values
 from checker.semantics.types import (
     AtomT, BoolT, ClientT, HandleT, IntT, MapT, NodeT, OptionT, RecordT, SeqT, SetT,
-    TupleT, Type, describe,
+    TupleT, Type, describe, some_part,
 )
 
 MAX_DOMAIN = 512        # elements of a set's element type, keys of a map's key type
@@ -102,6 +102,8 @@ class Domains:
                 raise NotEncodable("a set or map of unbounded integers")
             case SetT() | MapT() | SeqT():
                 raise NotEncodable(f"a set or map of {describe(t)} values")
+        if some_part(t, lambda x: isinstance(x, IntT) and not x.bounded and x.values is None):
+            raise NotEncodable(f"a set or map of {describe(t)} values (they hold unbounded integers)")
         try:
             out = values.domain(t, self.codec)
         except ValueError:
