@@ -4,7 +4,6 @@ verdicts with their shortest counterexample lengths, and the cost of a write."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from checker.analysis.cap import analyse
 from checker.pipeline import compile_spec
 from checker.model import compile_model
 
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "cap.md"
+from support import DOCS, SPECS
+
+DOC = DOCS / "cap.md"
 CONSTANTS = {"abd_register.cap": {"CLIENTS": 1, "OPS": 1}}   # as the page says
 
 
@@ -29,7 +29,7 @@ ROWS = _rows()
 
 def test_the_map_covers_every_client_spec_of_the_library():
     named = {re.fullmatch(r"`(.+)`", r[0]).group(1) for r in ROWS}  # type: ignore[union-attr]
-    with_clients = {p.name for p in (REPO / "specs").glob("*.cap") if "\n    clients " in p.read_text()
+    with_clients = {p.name for p in SPECS.glob("*.cap") if "\n    clients " in p.read_text()
                     and not p.name.startswith("abd_no_writeback")}
     assert named == with_clients
 
@@ -52,7 +52,7 @@ def _cost(report) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=[r[0].strip("`") for r in ROWS])
 def test_the_map_row_is_what_cap_reports(row):
     name = row[0].strip("`")
-    program, _ = compile_spec(str(REPO / "specs" / name), CONSTANTS.get(name, {}), "cap")
+    program, _ = compile_spec(str(SPECS / name), CONSTANTS.get(name, {}), "cap")
     report = analyse(program, compile_model)
     got = [report.classification.label] + [_cell(report, k) for k in ("linearizable", "available", "converges",
                                                                       "durable")] + [_cost(report)]

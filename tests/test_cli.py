@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from checker.cli.output import emit
 from checker.dsl import parse
 from checker.errors import UsageError
 
-from conftest import REPO_ROOT
+from support import LOCATED, REPO_ROOT, write
 
 # The example of the project brief: a well-formed spec (it must also pass the semantic checker).
 EXAMPLE = '''\
@@ -63,20 +62,6 @@ protocol async_primary_backup:
     invariant one_primary: count(r in replica: up(r) and r.role == primary) <= 1
 '''
 SUMMARY = "(1 role, 2 nodes, 1 message, 4 handlers, 2 properties)"
-LOCATED = re.compile(r"^(?P<path>[^\n:]+):(?P<line>[0-9]+):(?P<col>[0-9]+): error: \S")
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty current directory, so that paths in messages are short and relative."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _write(directory: Path, name: str, content: str | bytes) -> str:
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    (directory / name).write_bytes(data)
-    return name
 
 
 def _assert_clean_failure(code: int, out: str, err: str, path: str) -> None:
@@ -124,7 +109,7 @@ def test_usage_errors_exit_2(run_cli, workdir: Path, argv: list[str]) -> None:
 
 
 def test_parse_prints_one_summary_line(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, err = run_cli(["parse", path])
     assert (code, err) == (0, "")
     assert out.count("\n") == 1
@@ -133,12 +118,12 @@ def test_parse_prints_one_summary_line(run_cli, workdir: Path) -> None:
 
 
 def test_parse_output_is_deterministic(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     assert run_cli(["parse", path]) == run_cli(["parse", path])
 
 
 def test_main_reads_sys_argv_by_default(run_cli, workdir: Path, monkeypatch) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     monkeypatch.setattr(sys, "argv", ["capcheck", "parse", path])
     code, out, _ = run_cli(None)
     assert code == 0 and out.startswith("example.cap: protocol ")
@@ -146,20 +131,20 @@ def test_main_reads_sys_argv_by_default(run_cli, workdir: Path, monkeypatch) -> 
 
 def test_paths_are_shown_as_given(run_cli, workdir: Path) -> None:
     (workdir / "sub").mkdir()
-    _write(workdir / "sub", "example.cap", EXAMPLE)
+    write(workdir / "sub", "example.cap", EXAMPLE)
     code, out, _ = run_cli(["parse", "./sub/../sub/example.cap"])
     assert code == 0 and out.startswith("./sub/../sub/example.cap: protocol ")
 
 
 def test_define_changes_the_node_count(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, err = run_cli(["parse", path, "-D", "N=3"])
     assert (code, err) == (0, "")
     assert "3 nodes" in out
 
 
 def test_define_attached_form(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, _ = run_cli(["parse", "-DN=1", path])
     assert code == 0 and "1 node," in out
 
@@ -189,14 +174,14 @@ def test_parse_define_rejects(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["N", "=3", "N=", "3N=1", "N=x", "N=3.5", "N=True"])
 def test_malformed_define_is_a_usage_error(run_cli, workdir: Path, text: str) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, err = run_cli(["parse", path, "-D", text])
     assert code == 2 and out == ""
     assert err.startswith("capcheck: error: -D ") and err.count("\n") == 1
 
 
 def test_define_without_equals_shows_the_form(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     _, _, err = run_cli(["parse", path, "-D", "N"])
     assert err == "capcheck: error: -D expects NAME=VALUE, e.g. -D N=3 (got 'N')\n"
 
@@ -225,7 +210,7 @@ def test_directory_as_spec(run_cli, workdir: Path) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read anything")
 def test_unreadable_file(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "secret.cap", EXAMPLE)
+    path = write(workdir, "secret.cap", EXAMPLE)
     (workdir / path).chmod(0)
     code, _, err = run_cli(["parse", path])
     assert code == 2 and err == "capcheck: error: cannot read 'secret.cap': Permission denied\n"
@@ -243,7 +228,7 @@ def test_endless_device_is_refused_without_reading_it_all(run_cli) -> None:
 
 
 def test_spec_error_is_rendered_exactly(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "bad.cap", "protocol p:\n    const N = 3 +\n")
+    path = write(workdir, "bad.cap", "protocol p:\n    const N = 3 +\n")
     code, out, err = run_cli(["parse", path])
     assert (code, out) == (2, "")
     assert err == (
@@ -254,7 +239,7 @@ def test_spec_error_is_rendered_exactly(run_cli, workdir: Path) -> None:
 
 
 def test_spec_error_in_a_crlf_file_has_no_carriage_return(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "bad.cap", b"protocol p:\r\n    const N = 3 +\r\n    const M = 1\r\n")
+    path = write(workdir, "bad.cap", b"protocol p:\r\n    const N = 3 +\r\n    const M = 1\r\n")
     code, _, err = run_cli(["parse", path])
     assert code == 2 and "\r" not in err
     assert err.startswith("bad.cap:2:18: error: ")
@@ -264,14 +249,14 @@ def test_spec_error_in_a_crlf_file_has_no_carriage_return(run_cli, workdir: Path
 
 
 def test_print_gives_text_that_parses_to_the_same_protocol(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, err = run_cli(["parse", "--print", path])
     assert (code, err) == (0, "")
     assert parse(out, "printed.cap") == parse(EXAMPLE, "example.cap")
 
 
 def test_ir_is_printed(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "example.cap", EXAMPLE)
+    path = write(workdir, "example.cap", EXAMPLE)
     code, out, err = run_cli(["parse", "--ir", path])
     assert (code, err) == (0, "") and out.strip()
     assert run_cli(["parse", "--ir", path])[1] == out
@@ -297,7 +282,7 @@ def test_internal_error_is_reported_not_raised(run_cli, workdir: Path, monkeypat
 
     monkeypatch.setattr("checker.cli.parse.load_spec", broken)
     monkeypatch.delenv("CAPCHECK_TRACEBACK", raising=False)
-    code, out, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
+    code, out, err = run_cli(["parse", write(workdir, "example.cap", EXAMPLE)])
     assert (code, out) == (70, "")
     assert err.startswith("capcheck: internal error: RuntimeError: boom\n")
     assert "report" in err and "Traceback" not in err
@@ -309,7 +294,7 @@ def test_internal_error_traceback_on_request(run_cli, workdir: Path, monkeypatch
 
     monkeypatch.setattr("checker.cli.parse.load_spec", broken)
     monkeypatch.setenv("CAPCHECK_TRACEBACK", "1")
-    code, _, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
+    code, _, err = run_cli(["parse", write(workdir, "example.cap", EXAMPLE)])
     assert code == 70 and "Traceback" in err
 
 
@@ -318,7 +303,7 @@ def test_ctrl_c(run_cli, workdir: Path, monkeypatch) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("checker.cli.parse.load_spec", interrupted)
-    code, out, err = run_cli(["parse", _write(workdir, "example.cap", EXAMPLE)])
+    code, out, err = run_cli(["parse", write(workdir, "example.cap", EXAMPLE)])
     assert (code, out) == (130, "")
     assert err.strip() == "capcheck: interrupted"
 
@@ -404,7 +389,7 @@ MUST_FAIL = {"empty", "only_spaces", "only_comments", "open_parens_100k", "brack
 
 @pytest.mark.parametrize("case", sorted(ROBUSTNESS_CASES))
 def test_hostile_input(run_cli, workdir: Path, case: str) -> None:
-    path = _write(workdir, f"{case}.cap", ROBUSTNESS_CASES[case])
+    path = write(workdir, f"{case}.cap", ROBUSTNESS_CASES[case])
     started = time.monotonic()
     code, out, err = run_cli(["parse", path])
     elapsed = time.monotonic() - started
@@ -425,7 +410,7 @@ def test_hostile_input(run_cli, workdir: Path, case: str) -> None:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_random_binary_garbage(run_cli, workdir: Path, seed: int) -> None:
-    path = _write(workdir, f"garbage{seed}.cap", _garbage(seed))
+    path = write(workdir, f"garbage{seed}.cap", _garbage(seed))
     code, out, err = run_cli(["parse", path])
     _assert_clean_failure(code, out, err, path)
 
@@ -440,12 +425,12 @@ def _assert_parses_or_fails_cleanly(run_cli, path: str) -> None:
 
 @pytest.mark.parametrize("seed", range(300))
 def test_token_soup(run_cli, workdir: Path, seed: int) -> None:
-    _assert_parses_or_fails_cleanly(run_cli, _write(workdir, "soup.cap", _token_soup(seed)))
+    _assert_parses_or_fails_cleanly(run_cli, write(workdir, "soup.cap", _token_soup(seed)))
 
 
 @pytest.mark.parametrize("seed", range(300))
 def test_one_character_mutants_of_a_good_spec(run_cli, workdir: Path, seed: int) -> None:
-    _assert_parses_or_fails_cleanly(run_cli, _write(workdir, "mutant.cap", _mutant(seed)))
+    _assert_parses_or_fails_cleanly(run_cli, write(workdir, "mutant.cap", _mutant(seed)))
 
 
 GOAL_SECONDS = 5
@@ -468,7 +453,7 @@ def test_large_valid_file_parses_in_bounded_time(run_cli, workdir: Path) -> None
     Known: the LALR parser needs well over GOAL_SECONDS for this, so the test reports
     xfail until the parser (or its size limit) changes; 60 s catches pathological slowdowns.
     """
-    path = _write(workdir, "big.cap", _many_constants(1_500_000))
+    path = write(workdir, "big.cap", _many_constants(1_500_000))
     started = time.monotonic()
     code, out, err = run_cli(["parse", path])
     elapsed = time.monotonic() - started

@@ -4,7 +4,6 @@ online linearizability check, with hand-counted state spaces and exact shortest 
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -12,19 +11,7 @@ from checker.cli import main
 from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, search
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def run(tmp_path: Path, text: str, **options):
-    spec = tmp_path / "spec.cap"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    _, model = compile_spec(str(spec), {}, "check")
-    return search(model, SearchOptions(**options))
-
-
-def prop(result, kind: str):
-    return next(p for p in result.properties if p.kind == kind)
-
+from support import REPO_ROOT, explore_text, of_kind
 
 ONE_SERVER = """\
     protocol one_server:
@@ -49,14 +36,14 @@ ONE_SERVER = """\
 def test_one_client_one_operation(tmp_path):
     # The initial state; after invoking read() or write(1) (the request waits at the
     # server); after the server answered each: 1 + 2 + 2 = 5 states, all linearizable.
-    result = run(tmp_path, ONE_SERVER.replace("FAULTS", ""))
+    result = explore_text(tmp_path, ONE_SERVER.replace("FAULTS", ""))
     assert result.stats.distinct_states == 5 and result.result == "holds"
 
 
 def test_a_client_that_gives_up_leaves_its_request_behind(tmp_path):
     # Four more states: for each operation, given up (the request still waits at the
     # server, one give-up used), then handled anyway (the reply goes nowhere).
-    result = run(tmp_path, ONE_SERVER.replace("FAULTS", "faults give_up <= 1"))
+    result = explore_text(tmp_path, ONE_SERVER.replace("FAULTS", "faults give_up <= 1"))
     assert result.stats.distinct_states == 9 and result.result == "holds"
 
 
@@ -79,9 +66,9 @@ def test_requests_go_where_the_routing_rule_says(tmp_path):
         """
     # any server: each invocation may go to either of 2 servers (1 + 4 states), then the
     # answered read leaves the same state wherever it was served (1), the write not (2): 8
-    assert run(tmp_path, text.replace("ROUTE", "route clients to any server")).stats.distinct_states == 8
+    assert explore_text(tmp_path, text.replace("ROUTE", "route clients to any server")).stats.distinct_states == 8
     # a fixed server: 5 states, as with one server
-    assert run(tmp_path, text.replace("ROUTE", "route clients to server[1]")).stats.distinct_states == 5
+    assert explore_text(tmp_path, text.replace("ROUTE", "route clients to server[1]")).stats.distinct_states == 5
 
 
 ERROR_REPLY = """\
@@ -104,10 +91,10 @@ ERROR_REPLY = """\
 
 def test_an_error_reply_is_an_operation_without_effect(tmp_path):
     honest = ERROR_REPLY.replace("BODY", 'reply error "read-only"')
-    assert run(tmp_path, honest).result == "holds"
+    assert explore_text(tmp_path, honest).result == "holds"
     lying = ERROR_REPLY.replace("BODY", 'value = v\n                reply error "read-only"')
-    result = run(tmp_path, lying)
-    trace = prop(result, "linearizable").trace
+    result = explore_text(tmp_path, lying)
+    trace = of_kind(result, "linearizable").trace
     assert result.result == "violated"
     # the write is refused but applied, and a read sees it: 4 steps
     assert [s.action["action"] for s in trace.steps[1:]] == [
@@ -130,15 +117,15 @@ ASYNC_TRACE = [
 
 
 def test_async_primary_backup_loses_an_acknowledged_write():
-    _, model = compile_spec(str(REPO / "specs" / "async_primary_backup.cap"), {}, "check")
+    _, model = compile_spec(str(REPO_ROOT / "specs" / "async_primary_backup.cap"), {}, "check")
     result = search(model)
-    lin = prop(result, "linearizable")
+    lin = of_kind(result, "linearizable")
     assert lin.verdict.word == "violated"
     assert [s.action["action"] for s in lin.trace.steps[1:]] == ASYNC_TRACE
     assert lin.trace.steps[-1].action["replies"] == [{"client": "client[0]", "request": 2, "result": "0"}]
     # no shorter run breaks it
     short = search(model, SearchOptions(max_depth=5))
-    assert prop(short, "linearizable").verdict.word == "unknown"
+    assert of_kind(short, "linearizable").verdict.word == "unknown"
 
 
 def test_the_report_shows_the_history_and_the_unexplained_response(capsys):
@@ -152,8 +139,8 @@ def test_the_report_shows_the_history_and_the_unexplained_response(capsys):
 
 
 def test_sync_primary_backup_is_linearizable():
-    _, model = compile_spec(str(REPO / "specs" / "sync_primary_backup.cap"), {}, "check")
-    assert prop(search(model), "linearizable").verdict.word == "holds"
+    _, model = compile_spec(str(REPO_ROOT / "specs" / "sync_primary_backup.cap"), {}, "check")
+    assert of_kind(search(model), "linearizable").verdict.word == "holds"
 
 
 def test_a_reply_to_none_is_a_located_error(tmp_path, capsys):
@@ -183,10 +170,10 @@ def test_client_traces_are_the_same_under_any_hash_seed(seed, tmp_path):
 
     env = dict(os.environ, PYTHONHASHSEED=seed)
     out = subprocess.run([sys.executable, "-m", "checker", "check", "specs/async_primary_backup.cap"],
-                         capture_output=True, text=True, env=env, cwd=REPO).stdout
+                         capture_output=True, text=True, env=env, cwd=REPO_ROOT).stdout
     reference = subprocess.run([sys.executable, "-m", "checker", "check", "specs/async_primary_backup.cap"],
                                capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="1"),
-                               cwd=REPO).stdout
+                               cwd=REPO_ROOT).stdout
     assert out == reference and "violated after 6 steps" in out
 
 
@@ -223,9 +210,9 @@ LOCK = """\
 
 
 def test_a_user_defined_object_is_a_sequential_spec(tmp_path):
-    assert run(tmp_path, LOCK.replace("GUARD", " when not locked")).result == "holds"
-    result = run(tmp_path, LOCK.replace("GUARD", ""))
-    trace = prop(result, "linearizable").trace
+    assert explore_text(tmp_path, LOCK.replace("GUARD", " when not locked")).result == "holds"
+    result = explore_text(tmp_path, LOCK.replace("GUARD", ""))
+    trace = of_kind(result, "linearizable").trace
     # acquire twice with no release between: the second cannot take effect (its guard)
     assert result.result == "violated" and trace.length == 4
     assert [r["result"] for s in trace.steps for r in s.action.get("replies", ())] == ["ok", "ok"]

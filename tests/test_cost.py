@@ -6,21 +6,13 @@ next to it, on toy specs written here, then pinned for the library's specs.
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from checker.pipeline import compile_spec
 from checker.explore.cost import CostLimits, Quantity, Status, by_size, for_models, measure
 
-from conftest import REPO_ROOT
-
-
-def compile_text(tmp_path: Path, text: str, overrides: dict | None = None):
-    spec = tmp_path / "spec.cap"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    return compile_spec(str(spec), dict(overrides or {}), "check")[1]
+from support import SPECS, compile_text
 
 
 def costs(model, **limits) -> dict[str, tuple]:
@@ -294,7 +286,7 @@ def test_a_duplicating_network_is_not_measured(tmp_path):
 
 
 def test_a_spec_without_clients_has_no_operations(tmp_path):
-    assert measure(compile_spec(str(REPO_ROOT / "specs" / "two_phase.cap"), {}, "check")[1]) == []
+    assert measure(compile_spec(str(SPECS / "two_phase.cap"), {}, "check")[1]) == []
 
 
 def test_a_quantity_is_either_measured_or_explained():
@@ -315,7 +307,7 @@ def test_deterministic(tmp_path):
 
 
 def library(name: str, **overrides):
-    return compile_spec(str(REPO_ROOT / "specs" / f"{name}.cap"), overrides, "check")[1]
+    return compile_spec(str(SPECS / f"{name}.cap"), overrides, "check")[1]
 
 
 def test_library_sync_primary_backup():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SPECS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.cap"))
-ERRORS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests/golden/errors").glob("sem_*.cap"))
+from support import GOLDEN, REPO_ROOT, SPECS
+
+LIBRARY = sorted(str(p.relative_to(REPO_ROOT)) for p in SPECS.glob("*.cap"))
+ERRORS = sorted(str(p.relative_to(REPO_ROOT)) for p in (GOLDEN / "errors").glob("sem_*.cap"))
 
 SCRIPT = """
 import sys
@@ -24,15 +24,15 @@ for path in sys.argv[1:]:
 
 def _run(seed: str, paths: list[str]) -> tuple[str, str]:
     env = dict(os.environ, PYTHONHASHSEED=seed)
-    done = subprocess.run([sys.executable, "-c", SCRIPT, *paths], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", SCRIPT, *paths], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     return done.stdout, done.stderr
 
 
 @pytest.mark.slow
 def test_ir_print_and_errors_do_not_depend_on_the_hash_seed():
-    first = _run("1", SPECS + ERRORS)
-    second = _run("4242", SPECS + ERRORS)
+    first = _run("1", LIBRARY + ERRORS)
+    second = _run("4242", LIBRARY + ERRORS)
     assert first == second
     assert "role replica" in first[0] and "error:" in first[1]
 
@@ -46,7 +46,7 @@ def test_the_cap_report_does_not_depend_on_the_hash_seed(spec):
     # liveness (components, fair loops, lassos), every history check and the costs
     def run(seed: str) -> str:
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        done = subprocess.run([sys.executable, "-m", "checker.cli", "cap", spec, "--json", "-"], cwd=ROOT, env=env,
+        done = subprocess.run([sys.executable, "-m", "checker.cli", "cap", spec, "--json", "-"], cwd=REPO_ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
         return done.stdout
     first = run("3")

@@ -1,7 +1,8 @@
 """The examples in the documentation are specs, and they must stay correct.
 
 Every fenced block in docs/*.md (and in README.md when it has `cap` blocks) is read by a
-small fence parser; its info string says what it is:
+small fence parser (support.fenced_blocks, which scripts/update_doc_outputs.py uses too); its
+info string says what it is:
 
 - `cap`: a complete spec that parses and type-checks;
 - `cap-error`: a complete spec that must be rejected with a SpecError (by the parser or the
@@ -24,9 +25,7 @@ Test ids are `FILE:LINE`, the line of the opening fence, so a failure points at 
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,81 +35,15 @@ from checker.cli import main
 from checker.errors import SpecError
 from checker.semantics import check
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DOCS_DIR = REPO_ROOT / "docs"
-FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
-FILE_NAME_LINE = re.compile(r"^#\s*(?P<name>[A-Za-z0-9_./-]+\.cap)\s*$")
+from support import (DOCS, REPO_ROOT, Block, Command, console_commands, documents, fenced_blocks, prepare_workdir,
+                     shown_spec, spec_args)
+
 ERROR_HEAD = re.compile(r"^(?P<path>\S+\.cap):\d+:\d+: error: ")
 ERROR_COMMENT = re.compile(r"^\s*#\s*error:\s*(?P<text>.+?)\s*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced block: the document, the line of its opening fence (1-based), the first
-    word of its info string ('' when none) and its text (ending in a newline unless empty)."""
-
-    doc: Path
-    line: int
-    info: str
-    text: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.doc.name}:{self.line}"
-
-    @property
-    def file_name(self) -> str | None:
-        """The file a spec block names on its first line (`# register.cap`), if any."""
-        first = self.text.split("\n", 1)[0]
-        match = FILE_NAME_LINE.match(first)
-        return match.group("name") if match else None
-
-
-def fenced_blocks(doc: Path) -> list[Block]:
-    """The fenced code blocks of a markdown file, in order.
-
-    Follows CommonMark closely enough for documentation: a fence is three or more backticks
-    or tildes indented by at most three spaces; it is closed by a line of the same character
-    at least as long and with nothing after it; the opening indentation is removed from the
-    content lines; an unclosed fence runs to the end of the file.
-    """
-    lines = doc.read_text(encoding="utf-8").splitlines()
-    blocks: list[Block] = []
-    i = 0
-    while i < len(lines):
-        match = FENCE_OPEN.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        fence, indent = match.group("fence"), len(match.group("indent"))
-        words = match.group("info").split()
-        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        body: list[str] = []
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j]):
-            line = lines[j]
-            strip = len(line) - len(line.lstrip(" "))
-            body.append(line[min(indent, strip):])
-            j += 1
-        text = "\n".join(body) + ("\n" if body else "")
-        blocks.append(Block(doc, i + 1, words[0] if words else "", text))
-        i = j + 1
-    return blocks
-
-
-def documents() -> list[Path]:
-    """Every markdown file of docs/, and README.md when it contains `cap` blocks."""
-    docs = sorted(DOCS_DIR.glob("*.md"))
-    readme = REPO_ROOT / "README.md"
-    if readme.exists() and any(b.info in ("cap", "cap-error") for b in fenced_blocks(readme)):
-        docs.append(readme)
-    return docs
-
 
 ALL_BLOCKS = tuple(b for doc in documents() for b in fenced_blocks(doc))
 CAP = tuple(b for b in ALL_BLOCKS if b.info == "cap")
 CAP_ERROR = tuple(b for b in ALL_BLOCKS if b.info == "cap-error")
-CONSOLE = tuple(b for b in ALL_BLOCKS if b.info == "console")
 
 
 def _path_for(block: Block) -> str:
@@ -205,66 +138,28 @@ def test_shown_error_is_what_capcheck_prints(block: Block) -> None:
 # ---------------------------------------------------------------- terminal sessions
 
 
-@dataclass(frozen=True)
-class Command:
-    """One `$ capcheck ...` line of a console block and the output lines shown under it."""
-
-    block: Block
-    argv: tuple[str, ...]
-    output: str
-
-
-def commands(block: Block) -> list[Command]:
-    """The `$ capcheck ...` commands of a console block, each with the lines shown under it
-    (up to the next `$ ` line); other commands (`$ make demo`) are ignored."""
-    out: list[Command] = []
-    for chunk in re.split(r"^(?=\$ )", block.text, flags=re.MULTILINE):
-        if not chunk.startswith("$ "):
-            continue
-        first, _, rest = chunk.partition("\n")
-        argv = tuple(shlex.split(first[2:]))
-        if argv and argv[0] in ("capcheck", ".venv/bin/capcheck"):
-            out.append(Command(block, argv[1:], rest.rstrip("\n")))
-    return out
-
-
-COMMANDS = tuple(c for b in CONSOLE for c in commands(b))
+COMMANDS = console_commands()
 SLOW_DOCS = ("cap.md",)  # its `capcheck cap` runs search whole library specs: seconds each
 
 
 def _param(command: Command):
     slow = command.block.doc.name in SLOW_DOCS and command.argv[:1] == ("cap",)
-    return pytest.param(command, id=_command_id(command), marks=(pytest.mark.slow,) if slow else ())
+    return pytest.param(command, id=command.id, marks=(pytest.mark.slow,) if slow else ())
 
 
-def _shown_spec(command: Command, name: str) -> Block | None:
-    """The last spec block above the command, in its document, that names file `name`."""
-    above = [b for b in ALL_BLOCKS if b.doc == command.block.doc and b.line < command.block.line
-             and b.info in ("cap", "cap-error") and b.file_name == name]
-    return above[-1] if above else None
-
-
-def _spec_args(command: Command) -> list[str]:
-    return [a for a in command.argv if a.endswith(".cap")]
-
-
-def _command_id(command: Command) -> str:
-    return f"{command.block.id}:{' '.join(command.argv)}"
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=[_command_id(c) for c in COMMANDS])
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.id for c in COMMANDS])
 def test_console_command_names_a_real_spec(command: Command) -> None:
-    if command.argv[:1] == ("render",) and not _spec_args(command):
+    if command.argv[:1] == ("render",) and not spec_args(command):
         trace = command.argv[1]          # a report that names its spec
         assert (REPO_ROOT / trace).is_file(), f"{command.block.id}: '{trace}' is not a file of the repository"
         return
-    specs = _spec_args(command)
+    specs = spec_args(command)
     assert specs, f"{command.block.id}: 'capcheck {' '.join(command.argv)}' names no .cap file"
     for name in specs:
         if f"cannot read '{name}'" in command.output:
             assert not (REPO_ROOT / name).exists(), f"{command.block.id}: '{name}' exists"
             continue
-        assert (REPO_ROOT / name).is_file() or _shown_spec(command, name) is not None, (
+        assert (REPO_ROOT / name).is_file() or shown_spec(command, name) is not None, (
             f"{command.block.id}: '{name}' is neither a file of the repository nor a spec shown "
             f"above in {command.block.doc.name} (a spec block names its file with a first line "
             f"'# {name}')")
@@ -274,22 +169,6 @@ def _draws(argv: tuple[str, ...]) -> bool:
     """Whether a command runs Graphviz (its output then depends on `dot` being installed)."""
     return "--render" in argv or "--report" in argv or (
         argv[:1] == ("render",) and any(a.endswith((".svg", ".png")) for a in argv))
-
-
-def prepare_workdir(command: Command, scratch: Path) -> Path:
-    """Fill the empty directory `scratch` for running `command`: the specs the document
-    shows, and links to the repository's `specs/` and `docs/`, so that what a command writes
-    (`--render DIR`, `--report FILE`, `--json FILE`) lands in the scratch directory."""
-    shown = {name: _shown_spec(command, name) for name in _spec_args(command)}
-    for name, spec in shown.items():
-        if spec is not None:
-            target = scratch / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(spec.text, encoding="utf-8")
-    for shared in ("specs", "docs"):
-        if not (scratch / shared).exists():
-            (scratch / shared).symlink_to(REPO_ROOT / shared, target_is_directory=True)
-    return scratch
 
 
 @pytest.mark.parametrize("command", [_param(c) for c in COMMANDS])
@@ -313,7 +192,7 @@ def test_console_output_is_what_capcheck_prints(command: Command, tmp_path: Path
 def test_reserved_words_listed_in_the_reference_are_the_grammar_s() -> None:
     from checker.dsl.lexing import reserved_words
 
-    doc = DOCS_DIR / "language.md"
+    doc = DOCS / "language.md"
     lines = doc.read_text(encoding="utf-8").splitlines()
     heading = next(i for i, line in enumerate(lines) if re.match(r"^#+ [\d.]* *Reserved words$", line))
     block = next(b for b in fenced_blocks(doc) if b.line > heading and b.info == "text")
@@ -336,7 +215,7 @@ def _anchors(doc: Path) -> set[str]:
 LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 
 
-@pytest.mark.parametrize("doc", [d for d in documents() if d.parent == DOCS_DIR], ids=lambda d: d.name)
+@pytest.mark.parametrize("doc", [d for d in documents() if d.parent == DOCS], ids=lambda d: d.name)
 def test_relative_links_resolve(doc: Path) -> None:
     """Links to other files of the repository exist, and `#anchors` name real headings."""
     for match in LINK.finditer(doc.read_text(encoding="utf-8")):

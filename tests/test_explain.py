@@ -22,7 +22,7 @@ from checker.props.linearizability import Operation, ReadWriteRegister, split_pa
 from checker.render.text import contradiction_lines
 from checker.result import Verdict
 
-from conftest import REPO_ROOT
+from support import SPECS
 from linearizability_oracle import histories, linearizable
 
 
@@ -96,7 +96,7 @@ def test_a_read_is_not_blamed_for_the_write_it_saw():
 
 @functools.cache
 def _linearizable_cx(name: str):
-    program, model = compile_spec(str(REPO_ROOT / "specs" / f"{name}.cap"), {}, "check")
+    program, model = compile_spec(str(SPECS / f"{name}.cap"), {}, "check")
     result = search(model, SearchOptions("bfs", max_states=100_000))
     return next(p for p in result.properties if p.kind == "linearizable" and p.verdict is Verdict.VIOLATED)
 

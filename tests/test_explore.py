@@ -29,46 +29,15 @@ import pytest
 
 from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
-from checker.result import CheckResult, PropertyResult, Trace, Verdict
+from checker.result import Verdict
 
-from conftest import REPO_ROOT
+from support import LOCATED, SPECS, actions, counts, explore, named, write
 
-TWO_PHASE = str(REPO_ROOT / "specs" / "two_phase.cap")
-TWO_PHASE_BROKEN = str(REPO_ROOT / "specs" / "two_phase_broken.cap")
-LOCATED = re.compile(r"^(?P<path>[^\n:]+):(?P<line>[0-9]+):(?P<col>[0-9]+): error: (?P<message>.*)$",
-                     re.MULTILINE)
+TWO_PHASE = str(SPECS / "two_phase.cap")
+TWO_PHASE_BROKEN = str(SPECS / "two_phase_broken.cap")
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty current directory, so that paths in reports are short and relative."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _write(directory: Path, name: str, text: str) -> str:
-    (directory / name).write_text(text, encoding="utf-8")
-    return name
-
-
-def _explore(path: str, overrides: dict | None = None, **options) -> CheckResult:
-    """Compile the spec at `path` and search it in-process with SearchOptions(**options)."""
-    _, model = compile_spec(path, overrides or {}, "check")
-    return search(model, SearchOptions(**options))
-
-
-def _prop(result: CheckResult, name: str) -> PropertyResult:
-    found = [p for p in result.properties if p.name == name]
-    assert len(found) == 1, [p.name for p in result.properties]
-    return found[0]
-
-
-def _actions(trace: Trace) -> list[str]:
-    """The action texts of a trace, without the initial state."""
-    return [step.action["action"] for step in trace.steps[1:]]
 
 
 def _check_json(run_cli, *args: str) -> tuple[int, dict, str]:
@@ -82,11 +51,6 @@ def _json_prop(data: dict, name: str) -> dict:
     found = [p for p in data["properties"] if p["name"] == name]
     assert len(found) == 1, data["properties"]
     return found[0]
-
-
-def _counts(result: CheckResult) -> tuple[int, int, int]:
-    s = result.stats
-    return s.distinct_states, s.generated_states, s.max_depth
 
 
 def _bfs(init, successors) -> tuple[dict, int, int]:
@@ -127,24 +91,24 @@ protocol counter:
 @pytest.mark.parametrize("k", [0, 1, 5, 40])
 def test_counter_has_k_plus_one_states(workdir: Path, k: int) -> None:
     # x = 0, 1, ..., K: one chain of K + 1 states, each with one successor but the last.
-    result = _explore(_write(workdir, "counter.cap", COUNTER), {"K": k})
+    result = explore(write(workdir, "counter.cap", COUNTER), {"K": k})
     assert result.result == "holds" and result.exit_reason == "complete"
-    assert _counts(result) == (k + 1, k + 1, k)  # generated: the initial state + K increments
+    assert counts(result) == (k + 1, k + 1, k)  # generated: the initial state + K increments
     assert {p.name: p.verdict for p in result.properties} == {"bounded": Verdict.HOLDS,
                                                             "avoid": Verdict.HOLDS}
 
 
 @pytest.mark.parametrize("target", [0, 1, 3, 7])
 def test_counter_shortest_trace_to_a_value(workdir: Path, target: int) -> None:
-    result = _explore(_write(workdir, "counter.cap", COUNTER), {"K": 7, "T": target})
-    avoid = _prop(result, "avoid")
+    result = explore(write(workdir, "counter.cap", COUNTER), {"K": 7, "T": target})
+    avoid = named(result, "avoid")
     assert avoid.verdict is Verdict.VIOLATED
     assert avoid.trace.length == target
-    assert _actions(avoid.trace) == ["c: action inc"] * target
+    assert actions(avoid.trace) == ["c: action inc"] * target
     assert avoid.trace.path == (0,) * (target + 1)   # always the one and only successor
     assert avoid.trace.steps[-1].state["nodes"]["c"]["x"] == target
     # 'bounded' keeps the search going after 'avoid' is violated: all 8 states are seen.
-    assert _prop(result, "bounded").verdict is Verdict.HOLDS
+    assert named(result, "bounded").verdict is Verdict.HOLDS
     assert result.stats.distinct_states == 8 and result.exit_reason == "complete"
 
 
@@ -178,13 +142,13 @@ protocol binary_clock:
 def test_binary_clock_counts_to_seven_and_wraps(workdir: Path) -> None:
     # b2 b1 b0 counts 000, 001, ..., 111, then wraps to 000: a cycle of 8 states, one tick
     # enabled in each (8 generated + the initial state), the last new state at depth 7.
-    result = _explore(_write(workdir, "clock.cap", BINARY_CLOCK))
-    assert _counts(result) == (8, 9, 7)
+    result = explore(write(workdir, "clock.cap", BINARY_CLOCK))
+    assert counts(result) == (8, 9, 7)
     assert result.exit_reason == "complete" and result.result == "violated"
-    seven = _prop(result, "never_seven")
-    assert seven.trace.length == 7 and _actions(seven.trace) == ["clock: action tick"] * 7
+    seven = named(result, "never_seven")
+    assert seven.trace.length == 7 and actions(seven.trace) == ["clock: action tick"] * 7
     assert seven.trace.steps[-1].state["nodes"]["clock"] == {"b0": True, "b1": True, "b2": True}
-    assert _prop(result, "bits_are_bools").verdict is Verdict.HOLDS
+    assert named(result, "bits_are_bools").verdict is Verdict.HOLDS
 
 
 EXPLICIT_GRAPH = """\
@@ -221,12 +185,12 @@ protocol explicit_graph:
 def test_explicit_graph(workdir: Path) -> None:
     # Edges 0->1, 0->2, 1->3, 2->3, 3->0, 3->3 (a self-loop), 4->5 (never reached).
     # Reachable: {0, 1, 2, 3} at depths 0, 1, 1, 2. Out-degrees 2, 1, 1, 2: generated 1 + 6.
-    result = _explore(_write(workdir, "graph.cap", EXPLICIT_GRAPH))
-    assert _counts(result) == (4, 7, 2)
-    assert _prop(result, "never_four").verdict is Verdict.HOLDS
-    three = _prop(result, "never_three")
+    result = explore(write(workdir, "graph.cap", EXPLICIT_GRAPH))
+    assert counts(result) == (4, 7, 2)
+    assert named(result, "never_four").verdict is Verdict.HOLDS
+    three = named(result, "never_three")
     # Two shortest paths reach 3 (via 1 and via 2); BFS takes the first successor first.
-    assert _actions(three.trace) == ["g: action a01", "g: action a13"]
+    assert actions(three.trace) == ["g: action a01", "g: action a13"]
     assert three.trace.path == (0, 0, 0)
 
 
@@ -257,10 +221,10 @@ def test_choose_gives_one_successor_per_candidate(workdir: Path) -> None:
     # 0 -> 1, 3, 4 (three candidates); 1 -> 3, 5 (odd values other than 1); at 3 no candidate
     # survives the `require`, so 'blocked' is never enabled; 4 and 5 have no step.
     # Reachable {0, 1, 3, 4, 5}; generated 1 + 3 + 2.
-    result = _explore(_write(workdir, "choices.cap", CHOICES))
-    assert _counts(result) == (5, 6, 2)
-    five = _prop(result, "not_five")
-    assert _actions(five.trace) == ["g: action spread", "g: action odd"]
+    result = explore(write(workdir, "choices.cap", CHOICES))
+    assert counts(result) == (5, 6, 2)
+    five = named(result, "not_five")
+    assert actions(five.trace) == ["g: action spread", "g: action odd"]
     # Candidates are tried in increasing order: spread's 0th successor is x = 1, odd's 1st x = 5.
     assert five.trace.path == (0, 0, 1)
     assert [s.state["nodes"]["g"]["x"] for s in five.trace.steps] == [0, 1, 5]
@@ -287,8 +251,8 @@ def test_require_disables_the_whole_step(workdir: Path) -> None:
     # set_y assigns y before its `require`; while x == 0 the step must not happen at all, so
     # (x, y) = (0, 1) is unreachable. Reachable: (0,0) -> (1,0) -> (1,1) -> (1,1) (a self-loop):
     # 3 states, one step enabled in each.
-    result = _explore(_write(workdir, "require.cap", REQUIRE))
-    assert _counts(result) == (3, 4, 2)
+    result = explore(write(workdir, "require.cap", REQUIRE))
+    assert counts(result) == (3, 4, 2)
     assert result.result == "holds"
 
 
@@ -317,8 +281,8 @@ def test_choose_and_require_inside_for(workdir: Path) -> None:
     # adds 0, 1, 2 to an empty s, and is disabled once any is in. total in {0, 2, 3, 4} and
     # s in {{}, {0, 1, 2}} independently: 8 states. Generated: (0, {}) 4 + 1, (0, full) 4,
     # (2|3|4, {}) 1 each, the rest 0: 1 + 5 + 4 + 3 = 13.
-    result = _explore(_write(workdir, "loops.cap", LOOPS))
-    assert _counts(result) == (8, 13, 2)
+    result = explore(write(workdir, "loops.cap", LOOPS))
+    assert counts(result) == (8, 13, 2)
     assert result.result == "holds"
 
 
@@ -338,16 +302,16 @@ protocol negative:
 
 def test_negative_values_are_distinct_states(workdir: Path) -> None:
     # x = 0, -1, -2, -3: a chain of 4 states; x = -2 is 2 steps away.
-    result = _explore(_write(workdir, "negative.cap", NEGATIVE))
-    assert _counts(result) == (4, 4, 3)
-    assert _prop(result, "not_minus_two").trace.length == 2
+    result = explore(write(workdir, "negative.cap", NEGATIVE))
+    assert counts(result) == (4, 4, 3)
+    assert named(result, "not_minus_two").trace.length == 2
 
 
 def test_dfs_finds_the_same_states(workdir: Path) -> None:
-    for name, text, counts in [("graph.cap", EXPLICIT_GRAPH, 4), ("choices.cap", CHOICES, 5),
+    for name, text, states in [("graph.cap", EXPLICIT_GRAPH, 4), ("choices.cap", CHOICES, 5),
                                ("clock.cap", BINARY_CLOCK, 8)]:
-        result = _explore(_write(workdir, name, text), policy="dfs")
-        assert result.stats.distinct_states == counts, name
+        result = explore(write(workdir, name, text), policy="dfs")
+        assert result.stats.distinct_states == states, name
         assert result.exit_reason == "complete"
 
 
@@ -453,23 +417,23 @@ def _two_message_oracle(mode: str, budget: int | None) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("mode, faults", list(NETWORK_COUNTS), ids=lambda v: v.replace(" ", "") or "-")
 def test_network_modes(workdir: Path, mode: str, faults: str) -> None:
-    path = _write(workdir, "net.cap", TWO_MESSAGES.format(mode=mode, faults=faults))
-    result = _explore(path)
+    path = write(workdir, "net.cap", TWO_MESSAGES.format(mode=mode, faults=faults))
+    result = explore(path)
     budget = 1 if faults else None
     assert result.result == "holds" and result.exit_reason == "complete"
     assert result.stats.distinct_states == NETWORK_COUNTS[(mode, faults)]
-    assert _counts(result) == _two_message_oracle(mode, budget)
+    assert counts(result) == _two_message_oracle(mode, budget)
 
 
 def test_fifo_delivers_in_sending_order(workdir: Path) -> None:
     # In a fifo network the receiver never logs 2 before 1; unordered, 3 steps suffice.
     text = TWO_MESSAGES.replace("invariant short_log: len(receiver.log) <= 3",
                                 "invariant in_order: len(receiver.log) == 0 or receiver.log[0] == 1")
-    fifo = _explore(_write(workdir, "fifo.cap", text.format(mode="fifo", faults="")))
+    fifo = explore(write(workdir, "fifo.cap", text.format(mode="fifo", faults="")))
     assert fifo.result == "holds" and fifo.stats.distinct_states == 6
-    unordered = _explore(_write(workdir, "unordered.cap", text.format(mode="unordered", faults="")))
-    trace = _prop(unordered, "in_order").trace
-    assert _actions(trace) == ["sender: action send_one", "sender: action send_two",
+    unordered = explore(write(workdir, "unordered.cap", text.format(mode="unordered", faults="")))
+    trace = named(unordered, "in_order").trace
+    assert actions(trace) == ["sender: action send_one", "sender: action send_two",
                                "receiver: on val(2) from sender"]
 
 
@@ -497,8 +461,8 @@ protocol identical:
 def test_identical_messages_are_one_delivery_step(workdir: Path) -> None:
     # States (n, got) with got <= n: 6. Two equal pings in flight (n = 2, got = 0) make one
     # delivery step, not two: generated = 1 + 1 (0,0) + 2 (1,0) + 1 (1,1) + 1 (2,0) + 1 (2,1).
-    result = _explore(_write(workdir, "identical.cap", IDENTICAL_MESSAGES))
-    assert _counts(result) == (6, 7, 4)
+    result = explore(write(workdir, "identical.cap", IDENTICAL_MESSAGES))
+    assert counts(result) == (6, 7, 4)
     assert result.result == "holds"
 
 
@@ -547,10 +511,10 @@ def _rm_follows_tm(s) -> bool:
 
 @pytest.mark.parametrize("rm, states", [(3, 288), (5, 8_832)])
 def test_two_phase_state_counts(rm: int, states: int) -> None:
-    result = _explore(TWO_PHASE, {"RM": rm})
+    result = explore(TWO_PHASE, {"RM": rm})
     dist, generated, _ = _two_phase_oracle(rm)
     assert len(dist) == states
-    assert _counts(result) == (states, generated, max(dist.values()))
+    assert counts(result) == (states, generated, max(dist.values()))
     assert result.result == "holds" and result.exit_reason == "complete"
     assert [(p.name, p.verdict) for p in result.properties] == [
         ("consistent", Verdict.HOLDS), ("rm_follows_tm", Verdict.HOLDS)]
@@ -560,13 +524,13 @@ def test_two_phase_state_counts(rm: int, states: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("rm, states", [(7, 296_448), (8, 1_745_408)])
 def test_two_phase_state_counts_large(rm: int, states: int) -> None:
-    result = _explore(TWO_PHASE, {"RM": rm})
+    result = explore(TWO_PHASE, {"RM": rm})
     assert result.stats.distinct_states == states
     assert result.result == "holds"
 
 
 def test_two_phase_dfs_finds_the_same_states() -> None:
-    result = _explore(TWO_PHASE, {"RM": 3}, policy="dfs")
+    result = explore(TWO_PHASE, {"RM": 3}, policy="dfs")
     assert result.stats.distinct_states == 288 and result.result == "holds"
 
 
@@ -592,15 +556,15 @@ BROKEN_TRACES = {
 
 
 def test_two_phase_broken_shortest_traces() -> None:
-    result = _explore(TWO_PHASE_BROKEN)
+    result = explore(TWO_PHASE_BROKEN)
     assert result.result == "violated"
     dist, _, _ = _two_phase_oracle(3, broken=True)
     for name, holds in [("consistent", _consistent), ("rm_follows_tm", _rm_follows_tm)]:
-        prop = _prop(result, name)
-        actions, path = BROKEN_TRACES[name]
+        prop = named(result, name)
+        expected, path = BROKEN_TRACES[name]
         assert prop.verdict is Verdict.VIOLATED
-        assert prop.trace.length == len(actions) == min(d for s, d in dist.items() if not holds(s))
-        assert _actions(prop.trace) == actions
+        assert prop.trace.length == len(expected) == min(d for s, d in dist.items() if not holds(s))
+        assert actions(prop.trace) == expected
         assert prop.trace.path == path
 
 
@@ -632,9 +596,9 @@ def test_two_phase_broken_text_report(run_cli) -> None:
 def test_two_phase_broken_dfs_trace_is_valid_and_not_shorter() -> None:
     _, model = compile_spec(TWO_PHASE_BROKEN, {}, "check")
     result = search(model, SearchOptions(policy="dfs"))
-    for name, (actions, _) in BROKEN_TRACES.items():
-        trace = _prop(result, name).trace
-        assert trace.length >= len(actions)
+    for name, (expected, _) in BROKEN_TRACES.items():
+        trace = named(result, name).trace
+        assert trace.length >= len(expected)
         last = replay(model, trace.path).steps[-1].state
         assert last == trace.steps[-1].state
         rms = [last["nodes"][f"rm[{i}]"]["state"] for i in range(3)]
@@ -703,7 +667,7 @@ def _run_with_seed(seed: str, cwd: Path, *args: str) -> tuple[int, str, str]:
 
 
 def test_output_does_not_depend_on_the_hash_seed(workdir: Path) -> None:
-    _write(workdir, "faulty.cap", FAULTY)
+    write(workdir, "faulty.cap", FAULTY)
     (workdir / "two_phase_broken.cap").write_bytes(Path(TWO_PHASE_BROKEN).read_bytes())
     runs = {}
     for seed in ("0", "4242"):
@@ -754,27 +718,27 @@ def test_max_states_gives_unknown(run_cli) -> None:
 def test_max_states_at_the_total_count(workdir: Path) -> None:
     # The counter at K = 5 has 6 states. A bound of 6 stores them all and the search still
     # ends by itself: holds. A bound of 5 stops before x = 5 is stored: unknown.
-    path = _write(workdir, "counter.cap", COUNTER)
-    assert _explore(path, max_states=7).result == "holds"
-    assert _explore(path, max_states=6).result == "holds"
-    result = _explore(path, max_states=5)
+    path = write(workdir, "counter.cap", COUNTER)
+    assert explore(path, max_states=7).result == "holds"
+    assert explore(path, max_states=6).result == "holds"
+    result = explore(path, max_states=5)
     assert (result.result, result.exit_reason, result.stats.distinct_states) == ("unknown", "max_states", 5)
 
 
 def test_max_depth_gives_unknown_then_holds(workdir: Path) -> None:
     # The counter at K = 5 is 5 steps deep.
-    path = _write(workdir, "counter.cap", COUNTER)
+    path = write(workdir, "counter.cap", COUNTER)
     for depth, (result, reason, states) in {
         0: ("unknown", "max_depth", 1), 4: ("unknown", "max_depth", 5),
         5: ("holds", "complete", 6), 6: ("holds", "complete", 6), 100: ("holds", "complete", 6),
     }.items():
-        r = _explore(path, max_depth=depth)
+        r = explore(path, max_depth=depth)
         assert (r.result, r.exit_reason, r.stats.distinct_states) == (result, reason, states), depth
         assert r.stats.max_depth == min(depth, 5)
 
 
 def test_timeout_gives_unknown(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "big.cap", BIG)      # a million states: far more than 1 ms of work
+    path = write(workdir, "big.cap", BIG)      # a million states: far more than 1 ms of work
     code, data, _ = _check_json(run_cli, path, "--timeout", "0.001")
     assert (code, data["result"], data["exit_reason"]) == (3, "unknown", "timeout")
     assert _json_prop(data, "fine")["verdict"] == "unknown"
@@ -783,13 +747,13 @@ def test_timeout_gives_unknown(run_cli, workdir: Path) -> None:
 
 def test_timeout_with_a_fake_clock(workdir: Path) -> None:
     ticks = iter(range(0, 10**9, 10))
-    _, model = compile_spec(_write(workdir, "big.cap", BIG), {}, "check")
+    _, model = compile_spec(write(workdir, "big.cap", BIG), {}, "check")
     result = search(model, SearchOptions(timeout=5), clock=lambda: next(ticks))
     assert (result.result, result.exit_reason) == ("unknown", "timeout")
 
 
 def test_max_memory_gives_unknown(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "big.cap", BIG)      # the interpreter alone uses more than 1 MiB
+    path = write(workdir, "big.cap", BIG)      # the interpreter alone uses more than 1 MiB
     code, data, _ = _check_json(run_cli, path, "--max-memory", "1")
     assert (code, data["result"], data["exit_reason"]) == (3, "unknown", "memory")
 
@@ -801,7 +765,7 @@ def test_interrupt_gives_unknown_and_exit_130(run_cli, workdir: Path, monkeypatc
     from checker.explore.search import _Search  # the module, not the function the package exports
 
     monkeypatch.setattr(_Search, "_bounds", interrupt)
-    code, data, _ = _check_json(run_cli, _write(workdir, "big.cap", BIG))
+    code, data, _ = _check_json(run_cli, write(workdir, "big.cap", BIG))
     assert (code, data["result"], data["exit_reason"]) == (130, "unknown", "interrupted")
 
 
@@ -823,7 +787,7 @@ protocol early:
 def test_violation_found_before_a_bound_is_still_violated(run_cli, workdir: Path) -> None:
     # x = 3 is the 4th state, 3 steps deep: each of these bounds lets the search reach it,
     # and stops it long before x = 900.
-    path = _write(workdir, "early.cap", TWO_INVARIANTS)
+    path = write(workdir, "early.cap", TWO_INVARIANTS)
     for bound in (["--max-states", "10"], ["--max-depth", "20"], ["--max-depth", "3"]):
         code, data, _ = _check_json(run_cli, path, *bound)
         assert (code, data["result"]) == (1, "violated"), bound
@@ -838,7 +802,7 @@ def test_violation_found_before_a_bound_is_still_violated(run_cli, workdir: Path
 
 
 def test_exit_codes(run_cli, workdir: Path) -> None:
-    bad = _write(workdir, "bad.cap", "protocol p:\n    const N = 3 +\n")
+    bad = write(workdir, "bad.cap", "protocol p:\n    const N = 3 +\n")
     assert run_cli(["check", TWO_PHASE, "--no-progress"])[0] == 0
     assert run_cli(["check", TWO_PHASE_BROKEN, "--no-progress"])[0] == 1
     assert run_cli(["check", bad, "--no-progress"])[0] == 2
@@ -883,9 +847,9 @@ def test_json_report_to_stdout(run_cli) -> None:
     assert data["spec"] == TWO_PHASE_BROKEN and data["protocol"] == "two_phase_broken"
     assert data["constants"] == {"RM": 3}
     assert (data["result"], data["exit_reason"]) == ("violated", "all_violated")
-    for name, (actions, path) in BROKEN_TRACES.items():
+    for name, (expected, path) in BROKEN_TRACES.items():
         trace = _json_prop(data, name)["trace"]
-        assert [s["action"] for s in trace] == ["initial state"] + actions
+        assert [s["action"] for s in trace] == ["initial state"] + expected
         assert _json_prop(data, name)["path"] == ".".join(map(str, path))
     last = _json_prop(data, "rm_follows_tm")["trace"][-1]["state"]
     assert last["nodes"] == {"tm": {"state": "committed", "tm_prepared": ["rm[0]"]},
@@ -935,7 +899,7 @@ def test_convergence_is_decided_after_a_full_search(run_cli, workdir: Path) -> N
     # (r[0].value, r[1].value, in flight): (0,0,-); one writes: (1,0,m01), (0,1,m10); the
     # other receives it: (1,1,-); or both write: (1,1,m01 m10), then (1,1,m10), (1,1,m01):
     # 7 states; every message is delivered in the end and the replicas agree.
-    code, data, _ = _check_json(run_cli, _write(workdir, "conv.cap", CONVERGES))
+    code, data, _ = _check_json(run_cli, write(workdir, "conv.cap", CONVERGES))
     assert (code, data["result"], data["exit_reason"]) == (0, "holds", "complete")
     assert data["stats"]["distinct_states"] == 7
     assert _json_prop(data, "converges")["verdict"] == "holds"
@@ -961,14 +925,14 @@ def test_replay_of_a_printed_path_reaches_the_same_state(run_cli) -> None:
     _, out, _ = run_cli(["check", TWO_PHASE_BROKEN, "--no-progress"])
     sections = out.split("\ninvariant ")[1:]
     assert [s.split(":")[0] for s in sections] == ["consistent", "rm_follows_tm"]
-    for section, (actions, path) in zip(sections, BROKEN_TRACES.values()):
+    for section, (expected, path) in zip(sections, BROKEN_TRACES.values()):
         hint = re.search(r"^  replay: capcheck replay (\S+) (\S+)$", section, re.MULTILINE)
         assert hint and hint[1] == TWO_PHASE_BROKEN and hint[2] == ".".join(map(str, path))
         code, replayed, err = run_cli(["replay", hint[1], hint[2]])
         assert (code, err) == (0, "")
-        assert replayed.startswith(f"{TWO_PHASE_BROKEN}: a trace of {len(actions)} steps\n")
+        assert replayed.startswith(f"{TWO_PHASE_BROKEN}: a trace of {len(expected)} steps\n")
         assert _state_rows(replayed.splitlines()) == _state_rows(section.splitlines())
-        assert all(f"  {a}" in replayed for a in actions)
+        assert all(f"  {a}" in replayed for a in expected)
 
 
 def test_replay_hint_repeats_the_defines(run_cli) -> None:
@@ -989,7 +953,7 @@ def test_replay_api_reaches_the_reported_state() -> None:
     for p in result.properties:
         again = replay(model, p.trace.path)
         assert [s.state for s in again.steps] == [s.state for s in p.trace.steps]
-        assert _actions(again) == _actions(p.trace)
+        assert actions(again) == actions(p.trace)
 
 
 def test_replay_of_a_path_file_and_a_json_report(run_cli, workdir: Path) -> None:
@@ -1041,14 +1005,14 @@ def test_replay_rejects_a_changed_spec(run_cli, workdir: Path) -> None:
     abort = text.index("        action choose_to_abort")
     on_commit = text.index("        # RMRcvCommitMsg")
     swapped = text[:prepare] + text[abort:on_commit] + text[prepare:abort] + text[on_commit:]
-    _write(workdir, "swapped.cap", swapped)
+    write(workdir, "swapped.cap", swapped)
     code, _, err = run_cli(["replay", "swapped.cap", "report.json"])
     assert code == 2
     assert "step 1 is 'rm[0]: action prepare' in the trace but 'rm[0]: action choose_to_abort'" in err
 
 
 def test_replay_rejects_what_is_not_a_trace(run_cli, workdir: Path) -> None:
-    _write(workdir, "junk.txt", "hello")
+    write(workdir, "junk.txt", "hello")
     run_cli(["check", TWO_PHASE, "--json", "holds.json", "--no-progress"])
     run_cli(["check", TWO_PHASE_BROKEN, "--json", "report.json", "--no-progress"])
     for trace, message in [
@@ -1087,15 +1051,15 @@ protocol crash_detect:
 def test_crash_budget_and_up(workdir: Path) -> None:
     # crash <= 1: (noticed, down) = (F, {}), (F, {a}), (F, {b}), (T, {b}): a crashed a takes
     # no step; with b down, a notices. Generated: 1 + 2 (crash a, crash b) + 1 (notice).
-    path = _write(workdir, "crash.cap", CRASH)
-    result = _explore(path)
-    assert _counts(result) == (4, 4, 2)
-    assert _prop(result, "sound").verdict is Verdict.HOLDS
-    assert _actions(_prop(result, "quiet").trace) == ["b: crash", "a: action notice"]
-    assert _actions(_prop(result, "b_up").trace) == ["b: crash"]
+    path = write(workdir, "crash.cap", CRASH)
+    result = explore(path)
+    assert counts(result) == (4, 4, 2)
+    assert named(result, "sound").verdict is Verdict.HOLDS
+    assert actions(named(result, "quiet").trace) == ["b: crash", "a: action notice"]
+    assert actions(named(result, "b_up").trace) == ["b: crash"]
     # crash <= 2 adds (F, {a, b}) (from either order) and (T, {a, b}) (a crashes after
     # noticing): 6 states.
-    assert _explore(path, {"C": 2}).stats.distinct_states == 6
+    assert explore(path, {"C": 2}).stats.distinct_states == 6
 
 
 AMNESIA = """\
@@ -1120,11 +1084,11 @@ def test_restart_resets_volatile_and_keeps_durable(workdir: Path) -> None:
     #   (0,0,up,0,0) -set-> (1,1,up,0,0) -crash-> (1,1,down,1,0) -restart-> (1,0,up,1,1)
     #   (0,0,up,0,0) -crash-> (0,0,down,1,0) -restart-> (0,0,up,1,1) -set-> (1,1,up,1,1)
     # 7 states, one step out of each but two out of the first and none out of the two ends.
-    result = _explore(_write(workdir, "amnesia.cap", AMNESIA.format(restart="")))
-    assert _counts(result) == (7, 7, 3)
-    assert _prop(result, "volatile_le_durable").verdict is Verdict.HOLDS
-    same = _prop(result, "same")
-    assert _actions(same.trace) == ["n: action set_both", "n: crash", "n: restart"]
+    result = explore(write(workdir, "amnesia.cap", AMNESIA.format(restart="")))
+    assert counts(result) == (7, 7, 3)
+    assert named(result, "volatile_le_durable").verdict is Verdict.HOLDS
+    same = named(result, "same")
+    assert actions(same.trace) == ["n: action set_both", "n: crash", "n: restart"]
     assert same.trace.steps[-1].state["nodes"]["n"] == {"d": 1, "v": 0}
     assert same.trace.steps[-1].state["down"] == []
 
@@ -1133,9 +1097,9 @@ def test_on_restart_runs_after_the_reset(workdir: Path) -> None:
     # `on restart: v = d` restores v, so the restart after set_both lands on (1,1,up,1,1),
     # which the other branch also reaches: 6 states, and v == d always holds.
     handler = "\n        on restart:\n            v = d\n"
-    result = _explore(_write(workdir, "amnesia.cap", AMNESIA.format(restart=handler)))
+    result = explore(write(workdir, "amnesia.cap", AMNESIA.format(restart=handler)))
     assert result.stats.distinct_states == 6
-    assert _prop(result, "same").verdict is Verdict.HOLDS
+    assert named(result, "same").verdict is Verdict.HOLDS
 
 
 PARTITION = """\
@@ -1175,11 +1139,11 @@ def test_partition_and_reachable(workdir: Path) -> None:
     # observed (5). The ping is not sent, in flight or delivered (3). Delivery is blocked
     # under the cut, but it can come before the partition, so all 3 x 5 = 15 are reachable;
     # b.bad stays false (a delivery across the cut would set it).
-    result = _explore(_write(workdir, "split.cap", PARTITION))
+    result = explore(write(workdir, "split.cap", PARTITION))
     assert result.stats.distinct_states == 15
-    assert _prop(result, "never_across_a_cut").verdict is Verdict.HOLDS
-    split = _prop(result, "never_split")
-    assert _actions(split.trace) == ["network: partition {a} | {b}", "a: action observe"]
+    assert named(result, "never_across_a_cut").verdict is Verdict.HOLDS
+    split = named(result, "never_split")
+    assert actions(split.trace) == ["network: partition {a} | {b}", "a: action observe"]
 
 
 THREE_NODES = """\
@@ -1209,13 +1173,13 @@ protocol three:
 ])
 def test_three_cuts_with_three_nodes(workdir: Path, fault: str, bc_action: str) -> None:
     # No cut; one of 3 cuts (budget used); healed (budget used): 5 states.
-    result = _explore(_write(workdir, "three.cap", THREE_NODES.format(fault=fault)))
+    result = explore(write(workdir, "three.cap", THREE_NODES.format(fault=fault)))
     # Generated: 1 + 3 cuts from the start + 1 heal from each cut; healed, nothing is left.
-    assert _counts(result) == (5, 1 + 3 + 3, 2)
-    assert _prop(result, "self_reachable").verdict is Verdict.HOLDS
+    assert counts(result) == (5, 1 + 3 + 3, 2)
+    assert named(result, "self_reachable").verdict is Verdict.HOLDS
     ab = "network: partition {a} | {b, c}" if fault == "partition" else "network: cut link a <-> b"
-    assert _actions(_prop(result, "ab").trace) == [ab]
-    assert _actions(_prop(result, "bc").trace) == [bc_action]
+    assert actions(named(result, "ab").trace) == [ab]
+    assert actions(named(result, "bc").trace) == [bc_action]
 
 
 PAUSE = """\
@@ -1236,8 +1200,8 @@ def test_pause_stops_a_node_until_it_resumes(workdir: Path) -> None:
     # x in 0..2 times (running, budget unused), (paused), (resumed): 9 states. Generated:
     # 1 + running (inc for x < 2, pause: 2+2+1) + paused (resume: 3) + resumed (inc: 2) = 11.
     # Deepest: inc, inc, pause, resume = 4 steps.
-    result = _explore(_write(workdir, "pause.cap", PAUSE))
-    assert _counts(result) == (9, 11, 4)
+    result = explore(write(workdir, "pause.cap", PAUSE))
+    assert counts(result) == (9, 11, 4)
 
 
 # ---------------------------------------------------------------- 9. deadlocks
@@ -1275,7 +1239,7 @@ protocol stuck:
 def test_deadlock_with_a_stuck_message(run_cli, workdir: Path) -> None:
     # n = 0, 1, 2, then either ping; ping(false) is never accepted: no step is enabled and a
     # message is in flight, 3 steps in. No shorter path sends anything.
-    path = _write(workdir, "stuck.cap", STUCK.format(check="    check deadlock_free"))
+    path = write(workdir, "stuck.cap", STUCK.format(check="    check deadlock_free"))
     code, data, _ = _check_json(run_cli, path)
     assert (code, data["result"]) == (1, "violated")
     deadlock = _json_prop(data, "deadlock_free")
@@ -1288,14 +1252,14 @@ def test_deadlock_with_a_stuck_message(run_cli, workdir: Path) -> None:
 
 def test_no_deadlock_switches_it_off(run_cli, workdir: Path) -> None:
     # Without deadlock detection: n 0..2 (3), each ping in flight (2), ping(true) delivered: 6.
-    path = _write(workdir, "stuck.cap", STUCK.format(check="    check deadlock_free"))
+    path = write(workdir, "stuck.cap", STUCK.format(check="    check deadlock_free"))
     code, data, _ = _check_json(run_cli, path, "--no-deadlock")
     assert (code, data["result"], data["stats"]["distinct_states"]) == (0, "holds", 6)
     assert [p["name"] for p in data["properties"]] == ["got_after_sent"]
 
 
 def test_deadlock_option_switches_it_on(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "stuck.cap", STUCK.format(check=""))
+    path = write(workdir, "stuck.cap", STUCK.format(check=""))
     assert _check_json(run_cli, path)[0] == 0
     code, data, _ = _check_json(run_cli, path, "--deadlock")
     assert code == 1 and _json_prop(data, "deadlock_free")["length"] == 3
@@ -1307,7 +1271,7 @@ def test_a_quiescent_end_is_not_a_deadlock(run_cli, workdir: Path) -> None:
     text = STUCK.format(check="    check deadlock_free")
     start = text.index("        action send_bad")
     text = text[:start] + text[text.index("    node b:"):]
-    code, data, _ = _check_json(run_cli, _write(workdir, "quiet.cap", text))
+    code, data, _ = _check_json(run_cli, write(workdir, "quiet.cap", text))
     assert (code, data["result"], data["stats"]["distinct_states"]) == (0, "holds", 5)
     assert _json_prop(data, "deadlock_free")["verdict"] == "holds"
 
@@ -1340,9 +1304,9 @@ def test_fifo_head_of_line_blocking_is_a_deadlock(workdir: Path) -> None:
     # fifo: entry(2) heads the link and is never accepted, so entry(1) behind it never
     # arrives: a deadlock after the one send step. unordered: 1 then 2 are applied:
     # init, {1,2} in flight, {2} in flight, nothing in flight: 4 states.
-    fifo = _explore(_write(workdir, "fifo.cap", REORDER.format(mode="fifo")))
-    assert _actions(_prop(fifo, "deadlock_free").trace) == ["p: action ship"]
-    unordered = _explore(_write(workdir, "unordered.cap", REORDER.format(mode="unordered")))
+    fifo = explore(write(workdir, "fifo.cap", REORDER.format(mode="fifo")))
+    assert actions(named(fifo, "deadlock_free").trace) == ["p: action ship"]
+    unordered = explore(write(workdir, "unordered.cap", REORDER.format(mode="unordered")))
     assert unordered.result == "holds" and unordered.stats.distinct_states == 4
 
 
@@ -1352,19 +1316,19 @@ def test_duplicating_network_deadlocks_only_when_no_step_is_enabled(workdir: Pat
     # it again is still enabled (a step that changes nothing); after ping(false), nothing is.
     text = STUCK.format(check="    check deadlock_free").replace(
         "protocol stuck:", "protocol stuck:\n    network duplicating")
-    result = _explore(_write(workdir, "dup.cap", text))
-    deadlock = _prop(result, "deadlock_free")
-    assert _actions(deadlock.trace) == ["a: action step", "a: action step", "a: action send_bad"]
+    result = explore(write(workdir, "dup.cap", text))
+    deadlock = named(result, "deadlock_free")
+    assert actions(deadlock.trace) == ["a: action step", "a: action step", "a: action send_bad"]
     assert deadlock.trace.steps[-1].state["network"] == ["ping(false) from a to b"]
     # Without send_bad: n 0..2, ping(true) sent, delivered (and deliverable again): 5 states.
     start = text.index("        action send_bad")
-    result = _explore(_write(workdir, "dup_good.cap", text[:start] + text[text.index("    node b:"):]))
+    result = explore(write(workdir, "dup_good.cap", text[:start] + text[text.index("    node b:"):]))
     assert result.result == "holds" and result.stats.distinct_states == 5
 
 
 def test_two_phase_is_deadlock_free() -> None:
     # Every end state of TwoPhase has a decision message that can be received again.
-    result = _explore(TWO_PHASE, deadlock=True)
+    result = explore(TWO_PHASE, deadlock=True)
     assert result.stats.distinct_states == 288
     assert [(p.name, p.verdict) for p in result.properties] == [
         ("consistent", Verdict.HOLDS), ("rm_follows_tm", Verdict.HOLDS), ("deadlock_free", Verdict.HOLDS)]
@@ -1376,7 +1340,7 @@ def test_deadlock_at_the_depth_bound_is_not_holds(run_cli, workdir: Path) -> Non
     text = STUCK.format(check="    check deadlock_free")
     start = text.index("        action send_good")
     text = text[:start] + text[text.index("        action send_bad"):]
-    path = _write(workdir, "stuck.cap", text)
+    path = write(workdir, "stuck.cap", text)
     assert _check_json(run_cli, path)[0] == 1
     code, data, _ = _check_json(run_cli, path, "--max-depth", "3")
     assert _json_prop(data, "deadlock_free")["verdict"] != "holds"
@@ -1398,7 +1362,7 @@ protocol overflow:
 
 
 def test_value_out_of_range_is_a_located_error(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "overflow.cap", OVERFLOW)
+    path = write(workdir, "overflow.cap", OVERFLOW)
     code, out, err = run_cli(["check", path, "--no-progress"])
     assert code == 2
     assert err == ("overflow.cap:6:13: error: the value 3 does not fit variable 'x' of type 0..2\n"
@@ -1411,7 +1375,7 @@ def test_value_out_of_range_is_a_located_error(run_cli, workdir: Path) -> None:
 
 
 def test_value_out_of_range_in_json(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "overflow.cap", OVERFLOW)
+    path = write(workdir, "overflow.cap", OVERFLOW)
     code, data, err = _check_json(run_cli, path)
     assert code == 2 and LOCATED.match(err)
     assert (data["result"], data["exit_reason"]) == ("error", "runtime_error")
@@ -1422,7 +1386,7 @@ def test_value_out_of_range_in_json(run_cli, workdir: Path) -> None:
 
 
 def test_plus_equals_out_of_range(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "overflow.cap", OVERFLOW.replace("x = x + 1", "x += 2"))
+    path = write(workdir, "overflow.cap", OVERFLOW.replace("x = x + 1", "x += 2"))
     code, _, err = run_cli(["check", path, "--no-progress"])
     # x = 0 -> 2 -> fails with 4.
     assert code == 2
@@ -1447,7 +1411,7 @@ protocol field:
         on m(v) from s:
             last = v
 """
-    code, _, err = run_cli(["check", _write(workdir, "field.cap", text), "--no-progress"])
+    code, _, err = run_cli(["check", write(workdir, "field.cap", text), "--no-progress"])
     # n = 1 fits, n = 2 does not: the error is at the send, on the second go.
     assert code == 2
     match = LOCATED.match(err)
@@ -1458,14 +1422,14 @@ protocol field:
 def test_error_in_the_initial_state_has_the_runtime_error_reason(run_cli, workdir: Path) -> None:
     text = ("protocol seqerr:\n    node c:\n        var s: seq[0..1, 2] = []\n\n"
             "    invariant first: c.s[0] == 0\n")
-    code, data, err = _check_json(run_cli, _write(workdir, "seqerr.cap", text))
+    code, data, err = _check_json(run_cli, write(workdir, "seqerr.cap", text))
     assert code == 2 and err.startswith("seqerr.cap:5:22: error: index 0 is outside the sequence")
     assert (data["result"], data["exit_reason"]) == ("error", "runtime_error")
 
 
 def test_initial_value_out_of_range_is_located(run_cli, workdir: Path) -> None:
     text = "protocol initerr:\n    const K = 3\n\n    node c:\n        var x: 0..2 = K\n"
-    code, _, err = run_cli(["check", _write(workdir, "initerr.cap", text), "--no-progress"])
+    code, _, err = run_cli(["check", write(workdir, "initerr.cap", text), "--no-progress"])
     assert code == 2
     match = LOCATED.match(err)
     assert match and (match["path"], match["line"]) == ("initerr.cap", "5"), err
@@ -1484,7 +1448,7 @@ protocol counter_only:
 
 
 def test_a_spec_without_properties_is_explored_fully(run_cli, workdir: Path) -> None:
-    code, data, _ = _check_json(run_cli, _write(workdir, "none.cap", NO_PROPERTIES))
+    code, data, _ = _check_json(run_cli, write(workdir, "none.cap", NO_PROPERTIES))
     assert data["stats"]["distinct_states"] == 6
     assert (code, data["result"], data["exit_reason"]) == (0, "holds", "complete")
 
@@ -1492,6 +1456,6 @@ def test_a_spec_without_properties_is_explored_fully(run_cli, workdir: Path) -> 
 def test_no_deadlock_on_the_only_property(run_cli, workdir: Path) -> None:
     text = STUCK.format(check="    check deadlock_free")
     text = text.replace("    invariant got_after_sent: b.got => a.sent\n", "")
-    code, data, _ = _check_json(run_cli, _write(workdir, "stuck.cap", text), "--no-deadlock")
+    code, data, _ = _check_json(run_cli, write(workdir, "stuck.cap", text), "--no-deadlock")
     assert data["stats"]["distinct_states"] == 6
     assert (code, data["result"]) == (0, "holds")

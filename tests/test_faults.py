@@ -19,13 +19,7 @@ from checker.model import values
 from checker.result import CheckResult, Verdict
 from checker.semantics.faults import FaultOverride
 
-from test_explore import _actions, _counts, _prop, _write
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+from support import actions, counts, named, write
 
 
 def _explore(path: str, faults: str | None = None) -> CheckResult:
@@ -97,11 +91,11 @@ def test_one_way_cut_state_counts(workdir: Path) -> None:
     # or healed, 3 under either cut (18); 2 cuts from each of the 9 uncut states (18); one
     # heal from each of the 18 cut states (18): 78, plus the initial state.
     # Deepest: both pings delivered, then cut, then healed: 6 steps.
-    result = _explore(_write(workdir, "pp.cap", PING_PONG))
-    assert _counts(result) == (36, 79, 6)
-    assert _actions(_prop(result, "a_to_b").trace) == ["network: cut one way a -> b"]
-    assert _actions(_prop(result, "b_to_a").trace) == ["network: cut one way b -> a"]
-    assert _prop(result, "one_way_only").verdict is Verdict.HOLDS   # one cut: one direction
+    result = _explore(write(workdir, "pp.cap", PING_PONG))
+    assert counts(result) == (36, 79, 6)
+    assert actions(named(result, "a_to_b").trace) == ["network: cut one way a -> b"]
+    assert actions(named(result, "b_to_a").trace) == ["network: cut one way b -> a"]
+    assert named(result, "one_way_only").verdict is Verdict.HOLDS   # one cut: one direction
 
 
 def test_a_one_way_cut_blocks_delivery_in_its_direction_only(workdir: Path) -> None:
@@ -111,9 +105,9 @@ def test_a_one_way_cut_blocks_delivery_in_its_direction_only(workdir: Path) -> N
     # a can only get b's ping under the cut b -> a if it was delivered before the cut; the
     # invariant looks for a.got while b -> a is cut and b has not got a's ping: reachable by
     # b go, a receives, cut b -> a (3 steps). Under a -> b, a's ping to b cannot arrive.
-    result = _explore(_write(workdir, "pp.cap", blocked))
-    trace = _prop(result, "a_hears_b_under_the_cut").trace
-    assert _actions(trace) == ["b: action go", "a: on ping() from b", "network: cut one way b -> a"]
+    result = _explore(write(workdir, "pp.cap", blocked))
+    trace = named(result, "a_hears_b_under_the_cut").trace
+    assert actions(trace) == ["b: action go", "a: on ping() from b", "network: cut one way b -> a"]
     assert trace.steps[-1].state["cuts"] == ["b -> a"]
     assert list(trace.steps[-1].changes) == ["cuts: {} -> {b -> a}", "oneway faults used: 0 -> 1"]
 
@@ -140,19 +134,19 @@ protocol three:
 def test_one_way_cuts_with_three_nodes(workdir: Path) -> None:
     # No cut; one of the 6 ordered pairs cut (budget used); healed: 8 states.
     # Generated: the initial state, 6 cuts from it, one heal from each cut: 13.
-    result = _explore(_write(workdir, "three.cap", THREE.format(faults="oneway <= 1")))
-    assert _counts(result) == (8, 13, 2)
+    result = _explore(write(workdir, "three.cap", THREE.format(faults="oneway <= 1")))
+    assert counts(result) == (8, 13, 2)
     # Ordered pairs in order a->b, a->c, b->a, b->c, c->a, c->b: a->c is the first to
     # break transitivity (a -> b and b -> c still flow) and symmetry.
-    assert _actions(_prop(result, "transitive").trace) == ["network: cut one way a -> c"]
-    assert _actions(_prop(result, "symmetric").trace) == ["network: cut one way a -> c"]
+    assert actions(named(result, "transitive").trace) == ["network: cut one way a -> c"]
+    assert actions(named(result, "symmetric").trace) == ["network: cut one way a -> c"]
 
 
 def test_a_non_transitive_partition_with_a_link_cut(workdir: Path) -> None:
     # The undirected link a <-> c: a-b and b-c still work, a-c does not; symmetric holds.
-    result = _explore(_write(workdir, "three.cap", THREE.format(faults="link <= 1")))
-    assert _actions(_prop(result, "transitive").trace) == ["network: cut link a <-> c"]
-    assert _prop(result, "symmetric").verdict is Verdict.HOLDS
+    result = _explore(write(workdir, "three.cap", THREE.format(faults="link <= 1")))
+    assert actions(named(result, "transitive").trace) == ["network: cut link a <-> c"]
+    assert named(result, "symmetric").verdict is Verdict.HOLDS
 
 
 RELAY = """\
@@ -193,8 +187,8 @@ def test_a_message_goes_around_a_cut_through_a_third_node(workdir: Path) -> None
     # Cut a -> c and c -> a (two one-way cuts: a and c cannot talk, b talks to both); a's
     # direct message stays in flight while the hop goes a -> b -> c: 2 cuts + go + 2
     # deliveries = 5 steps, and no shorter run sets c.relayed under both cuts.
-    result = _explore(_write(workdir, "relay.cap", RELAY))
-    trace = _prop(result, "relayed_around_the_cut").trace
+    result = _explore(write(workdir, "relay.cap", RELAY))
+    trace = named(result, "relayed_around_the_cut").trace
     assert trace.length == 5
     final = trace.steps[-1].state
     assert sorted(final["cuts"]) == ["a -> c", "c -> a"]
@@ -202,8 +196,8 @@ def test_a_message_goes_around_a_cut_through_a_third_node(workdir: Path) -> None
     assert final["network"] == ["direct() from a to c"]
     # c can get a's direct message under a cut only if it was delivered before: go,
     # deliver, cut a -> c (3 steps), never by delivery across the cut.
-    direct = _prop(result, "direct_across_a_cut").trace
-    assert _actions(direct) == ["a: action go", "c: on direct() from a", "network: cut one way a -> c"]
+    direct = named(result, "direct_across_a_cut").trace
+    assert actions(direct) == ["a: action go", "c: on direct() from a", "network: cut one way a -> c"]
 
 
 # ---------------------------------------------------------------- duplication
@@ -233,7 +227,7 @@ protocol dup:
 """
 
 
-@pytest.mark.parametrize("k, counts", [
+@pytest.mark.parametrize("k, expected", [
     # k=0: initial, sent, delivered: 3 states, 3 generated, depth 2.
     (0, (3, 3, 2)),
     # k=1: after `go`, with b copies made (0..1) and g pings delivered (0..b+1), b+1-g in
@@ -248,15 +242,15 @@ protocol dup:
     # deliveries: 6.
     (2, (10, 11, 6)),
 ])
-def test_duplication_state_counts(workdir: Path, k: int, counts: tuple) -> None:
-    result = _explore(_write(workdir, "dup.cap", DUPLICATION.format(k=k)))
-    assert _counts(result) == counts
+def test_duplication_state_counts(workdir: Path, k: int, expected: tuple) -> None:
+    result = _explore(write(workdir, "dup.cap", DUPLICATION.format(k=k)))
+    assert counts(result) == expected
 
 
 def test_a_duplicated_message_is_delivered_twice(workdir: Path) -> None:
-    result = _explore(_write(workdir, "dup.cap", DUPLICATION.format(k=1)))
-    trace = _prop(result, "once").trace
-    assert _actions(trace) == ["sender: action go", "network: duplicate ping() from sender to receiver",
+    result = _explore(write(workdir, "dup.cap", DUPLICATION.format(k=1)))
+    trace = named(result, "once").trace
+    assert actions(trace) == ["sender: action go", "network: duplicate ping() from sender to receiver",
                                "receiver: on ping() from sender", "receiver: on ping() from sender"]
     copy = trace.steps[2]
     assert copy.action["kind"] == "duplicate" and copy.action["message"] == "ping() from sender to receiver"
@@ -273,7 +267,7 @@ def test_duplication_and_loss_together(workdir: Path) -> None:
     # loss=1, in flight 1-g for g in 0..1 (2 states); then deliveries reach (b=1, loss=1,
     # g=1, nothing in flight), already counted as g=1. Copy after a loss needs a ping in
     # flight, and none is left. 6 + 1 + 2 = 9.
-    result = _explore(_write(workdir, "dup.cap", spec))
+    result = _explore(write(workdir, "dup.cap", spec))
     assert result.stats.distinct_states == 9
 
 
@@ -305,21 +299,21 @@ def test_faults_override_refuses_malformed_text(text: str, message: str) -> None
 
 
 def test_faults_override_replaces_adds_and_clears(workdir: Path) -> None:
-    path = _write(workdir, "pp.cap", PING_PONG)
-    assert _counts(_explore(path, "oneway=0"))[0] == 9        # only the pings: 3 x 3
-    assert _counts(_explore(path, "none"))[0] == 9
+    path = write(workdir, "pp.cap", PING_PONG)
+    assert counts(_explore(path, "oneway=0"))[0] == 9        # only the pings: 3 x 3
+    assert counts(_explore(path, "none"))[0] == 9
     # Adding a kind the spec does not declare: one crash of a or b (or none) on top.
     assert _explore(path, "crash=1").stats.distinct_states > 36
     # none, then a link cut: as the one-way count, with 1 link instead of 2 directions:
     # 9 x 3 network states (uncut, cut, healed).
-    assert _counts(_explore(path, "none,link=1"))[0] == 27
+    assert counts(_explore(path, "none,link=1"))[0] == 27
     program, _ = compile_spec(path, {}, "check", faults_override("none,link=1"))
     assert program.faults.nonzero() == {"link": 1}
 
 
 def test_faults_none_on_a_lossy_network_loses_nothing(workdir: Path) -> None:
     spec = DUPLICATION.format(k=0).replace("    faults duplicate <= 0", "    network unordered, lossy")
-    path = _write(workdir, "lossy.cap", spec)
+    path = write(workdir, "lossy.cap", spec)
     program, _ = compile_spec(path, {}, "check")
     assert program.faults.nonzero() == {"loss": None}          # no budget: any number
     program, _ = compile_spec(path, {}, "check", faults_override("none"))
@@ -343,13 +337,13 @@ def test_faults_none_on_a_lossy_network_loses_nothing(workdir: Path) -> None:
 ])
 def test_an_override_the_spec_cannot_take_is_a_usage_error(run_cli, workdir: Path, spec: str,
                                                            faults: str, message: str) -> None:
-    path = _write(workdir, "spec.cap", spec)
+    path = write(workdir, "spec.cap", spec)
     code, out, err = run_cli(["check", path, "--faults", faults])
     assert (code, out, err) == (2, "", f"capcheck: error: {message}\n")
 
 
 def test_unknown_kind_on_the_command_line(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "pp.cap", PING_PONG)
+    path = write(workdir, "pp.cap", PING_PONG)
     code, out, err = run_cli(["check", path, "--faults", "one_way=1"])
     assert (code, out) == (2, "")
     assert err.startswith("capcheck: error: --faults: unknown fault 'one_way' (did you mean 'oneway'?)")
@@ -357,13 +351,13 @@ def test_unknown_kind_on_the_command_line(run_cli, workdir: Path) -> None:
 
 
 def test_spec_errors_come_before_override_errors(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "bad.cap", DUPLICATION.format(k=1).replace("duplicate <= 1", "loss <= 1"))
+    path = write(workdir, "bad.cap", DUPLICATION.format(k=1).replace("duplicate <= 1", "loss <= 1"))
     code, _, err = run_cli(["check", path, "--faults", "restart=1"])
     assert code == 2 and err.startswith("bad.cap:2:12: error: a 'loss' budget needs a lossy network")
 
 
 def test_the_report_records_the_budgets_and_replay_compares_them(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "pp.cap", PING_PONG)
+    path = write(workdir, "pp.cap", PING_PONG)
     code, out, _ = run_cli(["check", path, "--faults", "oneway=2,crash=1", "--json", "-"])
     data = json.loads(out)
     assert code == 1 and data["faults"] == {"crash": 1, "oneway": 2}
@@ -378,7 +372,7 @@ def test_the_report_records_the_budgets_and_replay_compares_them(run_cli, workdi
 
 
 def test_the_replay_hint_repeats_the_override(run_cli, workdir: Path) -> None:
-    path = _write(workdir, "pp.cap", PING_PONG)
+    path = write(workdir, "pp.cap", PING_PONG)
     code, out, _ = run_cli(["check", path, "--faults", "none", "--faults", "link=1", "--no-progress"])
     assert code == 1
     hint = next(line for line in out.splitlines() if "replay:" in line)
@@ -389,7 +383,7 @@ def test_the_replay_hint_repeats_the_override(run_cli, workdir: Path) -> None:
 
 def test_an_unbounded_loss_is_recorded_as_null(run_cli, workdir: Path) -> None:
     spec = DUPLICATION.format(k=0).replace("    faults duplicate <= 0", "    network unordered, lossy")
-    path = _write(workdir, "lossy.cap", spec)
+    path = write(workdir, "lossy.cap", spec)
     code, out, _ = run_cli(["check", path, "--json", "-"])
     assert json.loads(out)["faults"] == {"loss": None}
 
@@ -413,5 +407,5 @@ protocol loss0:
 def test_a_lossy_network_with_a_loss_budget_of_zero_loses_nothing(workdir: Path) -> None:
     # the initial state, the ping in flight, the ping delivered: no loss step anywhere
     # (this used to crash in the generated code: no budget slot for a budget of 0)
-    result = _explore(_write(workdir, "loss0.cap", LOSSLESS_LOSSY))
+    result = _explore(write(workdir, "loss0.cap", LOSSLESS_LOSSY))
     assert result.stats.distinct_states == 3 and result.exit_reason == "complete"

@@ -13,16 +13,14 @@ review `git diff tests/golden` before committing.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from conftest import REPO_ROOT
+from support import GOLDEN, REPO_ROOT, UPDATE_GOLDEN
 
-GOLDEN_DIR = REPO_ROOT / "tests" / "golden" / "errors"
+GOLDEN_DIR = GOLDEN / "errors"
 CASES = sorted(p.stem for p in GOLDEN_DIR.glob("*.cap"))
-UPDATE = os.environ.get("CAPCHECK_UPDATE_GOLDEN") == "1"
 CARET_LINE = re.compile(r"^ +\| *\^+$", re.MULTILINE)
 
 
@@ -46,7 +44,7 @@ def test_golden_error(name: str, run_cli, monkeypatch: pytest.MonkeyPatch) -> No
     assert out == ""
     assert "Traceback" not in err and "internal error" not in err
     expect_path = GOLDEN_DIR / f"{name}.expect"
-    if UPDATE:
+    if UPDATE_GOLDEN:
         expect_path.write_text(err, encoding="utf-8", newline="")
         return
     assert expect_path.exists(), f"no {expect_path.name}; run with CAPCHECK_UPDATE_GOLDEN=1 to create it"

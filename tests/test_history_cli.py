@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT
+from support import REPO_ROOT
 
 STALE = "docs/examples/stale_read.edn"
 SYNC = "docs/examples/sync_read.edn"

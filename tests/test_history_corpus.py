@@ -16,9 +16,9 @@ import pytest
 from checker.history import read_history
 from checker.props.linearizability import check_operations
 from checker.result import Verdict
-from conftest import REPO_ROOT
+from support import PORCUPINE
 
-CORPUS = REPO_ROOT.parent / "shared" / "histories" / "porcupine"
+CORPUS = PORCUPINE
 EXPECTED = CORPUS / "EXPECTED.md"
 ROW = re.compile(r"^\| `(?P<file>(?:jepsen|kv)/[\w.-]+)` \|.*\| (?P<verdict>\*\*linearizable\*\*|NOT linearizable) \|")
 pytestmark = pytest.mark.skipif(not EXPECTED.exists(), reason=f"the Porcupine corpus is not at {CORPUS}")

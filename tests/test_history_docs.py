@@ -15,19 +15,12 @@ import pytest
 
 from checker.cli import main
 from checker.history import read_history
-from conftest import REPO_ROOT
-from test_docs import COMMANDS as ALL_COMMANDS
-from test_docs import Command, commands, fenced_blocks
+from support import DOCS, EXAMPLES, REPO_ROOT, Command, console_commands, fenced_blocks
 
-DOCS = [REPO_ROOT / "docs" / "cli.md", REPO_ROOT / "docs" / "history_format.md"]
-SESSIONS = tuple(b for doc in DOCS for b in fenced_blocks(doc) if b.info == "shell-session")
-COMMANDS = tuple(c for b in SESSIONS for c in commands(b))
-FORMAT_EXAMPLES = tuple(b for b in fenced_blocks(DOCS[1]) if b.info in ("json", "clojure")
+PAGES = [DOCS / "cli.md", DOCS / "history_format.md"]
+COMMANDS = console_commands("shell-session", PAGES)
+FORMAT_EXAMPLES = tuple(b for b in fenced_blocks(PAGES[1]) if b.info in ("json", "clojure")
                         or (b.info == "text" and b.text.startswith("INFO")))
-
-
-def _id(command: Command) -> str:
-    return f"{command.block.id}:{' '.join(command.argv)}"
 
 
 def test_the_history_section_has_examples() -> None:
@@ -35,7 +28,7 @@ def test_the_history_section_has_examples() -> None:
     assert len(FORMAT_EXAMPLES) >= 4
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[_id(c) for c in COMMANDS])
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.id for c in COMMANDS])
 def test_session_output_is_what_capcheck_prints(command: Command, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     files = [a for a in command.argv[1:] if not a.startswith("-") and "/" in a]
@@ -58,7 +51,7 @@ def test_format_example_is_a_readable_history(block) -> None:
 
 
 def test_docs_examples_exist() -> None:
-    for path in sorted((REPO_ROOT / "docs" / "examples").glob("*")):
+    for path in sorted(EXAMPLES.glob("*")):
         if path.suffix in (".edn", ".json", ".log"):
-            assert any(path.name in " ".join(c.argv) for c in COMMANDS + ALL_COMMANDS), \
+            assert any(path.name in " ".join(c.argv) for c in COMMANDS + console_commands()), \
                 f"{path.name} is shown nowhere"

@@ -28,11 +28,9 @@ from checker.smt import history as smt_history
 from checker.smt.history import minimal_core, smallest_core
 from checker.smt.solver import Solver
 
-from conftest import REPO_ROOT
+from support import EXAMPLES, PORCUPINE
 from linearizability_oracle import histories, linearizable
 
-EXAMPLES = REPO_ROOT / "docs" / "examples"
-CORPUS = REPO_ROOT.parent / "shared" / "histories" / "porcupine"
 
 
 def keeping(operations, kept) -> list:
@@ -148,9 +146,9 @@ def test_render_needs_explain(run_cli, tmp_path):
 
 
 def test_a_time_limit_gives_an_unknown_explanation_never_a_wrong_one():
-    if not (CORPUS / "jepsen" / "etcd_000.log").exists():
+    if not (PORCUPINE / "jepsen" / "etcd_000.log").exists():
         pytest.skip("the Porcupine corpus is not beside the repository")
-    path = str(CORPUS / "jepsen" / "etcd_000.log")
+    path = str(PORCUPINE / "jepsen" / "etcd_000.log")
     history = read_history(path, read_file(path), "auto", None)
     result = check_operations(history.spec, history.operations)
     e = explain(history.spec, history.operations, result, ExplainOptions(timeout=0.01, smallest=0.005))
@@ -171,7 +169,7 @@ def test_scopes_are_undone_when_an_exception_escapes():
 @pytest.mark.parametrize("name", ["jepsen/etcd_001.log", "jepsen/etcd_003.log", "jepsen/etcd_010.log",
                                   "kv/c50-bad.txt"])
 def test_corpus_histories_get_a_verified_core(name):
-    path = CORPUS / name
+    path = PORCUPINE / name
     if not path.exists():
         pytest.skip("the Porcupine corpus is not beside the repository")
     history = read_history(str(path), read_file(str(path)), "auto", None)
@@ -184,7 +182,7 @@ def test_corpus_histories_get_a_verified_core(name):
 def test_etcd_057_gets_a_smallest_core_of_13():
     """The window of 78 operations that no search decided within ten minutes before the
     offline checker required each step after an indeterminate one to depend on it."""
-    path = CORPUS / "jepsen" / "etcd_057.log"
+    path = PORCUPINE / "jepsen" / "etcd_057.log"
     if not path.exists():
         pytest.skip("the Porcupine corpus is not beside the repository")
     history = read_history(str(path), read_file(str(path)), "auto", None)

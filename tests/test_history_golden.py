@@ -12,16 +12,14 @@ then read the new .expect files and review `git diff tests/golden/history`.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from conftest import REPO_ROOT
+from support import GOLDEN, REPO_ROOT, UPDATE_GOLDEN
 
-GOLDEN_DIR = REPO_ROOT / "tests" / "golden" / "history"
+GOLDEN_DIR = GOLDEN / "history"
 CASES = sorted(p.name for p in GOLDEN_DIR.iterdir() if p.suffix != ".expect")
-UPDATE = os.environ.get("CAPCHECK_UPDATE_GOLDEN") == "1"
 HEAD = re.compile(r"^tests/golden/history/[\w.]+:\d+:\d+: error: .+$")
 
 
@@ -43,7 +41,7 @@ def test_golden_history_error(name: str, run_cli, monkeypatch: pytest.MonkeyPatc
     assert code == 2, f"expected exit 2, got {code}; stdout: {out!r}"
     assert out == ""
     assert "Traceback" not in err and "internal error" not in err
-    if UPDATE:
+    if UPDATE_GOLDEN:
         _expect(name).write_text(err, encoding="utf-8", newline="")
         return
     assert _expect(name).exists(), f"no {_expect(name).name}; run with CAPCHECK_UPDATE_GOLDEN=1 to create it"

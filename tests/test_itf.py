@@ -7,7 +7,6 @@ can be wrong, each with its exact message."""
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 
@@ -23,9 +22,8 @@ from checker.traces import itf
 from checker.semantics import ir
 from checker.semantics.types import AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT
 
-from conftest import REPO_ROOT
+from support import REPO_ROOT, SPECS, library_model
 
-SPECS = REPO_ROOT / "specs"
 FIXTURES = REPO_ROOT / "tests" / "itf"
 TWO_PHASE_BROKEN = str(SPECS / "two_phase_broken.cap")
 
@@ -189,7 +187,7 @@ def test_a_value_of_the_wrong_shape_is_named(v, t, message):
 
 
 def test_what_capcheck_writes_fits_its_own_types():
-    model = _model("async_primary_backup")
+    model = library_model("async_primary_backup")
     render = itf.Renderer(model)
     for s in model.successors(model.init_states()[0]):
         for name, v in render.state(s).items():
@@ -197,11 +195,6 @@ def test_what_capcheck_writes_fits_its_own_types():
 
 
 # ---------------------------------------------------------------- reading: files without a capcheck path
-
-
-@functools.cache
-def _model(name: str):
-    return compile_spec(str(SPECS / f"{name}.cap"), {}, "check")[1]
 
 
 def _library_round_trips(spec: str) -> int:
@@ -316,7 +309,7 @@ def test_random_walks_without_meta_match_back(spec, choices, seed, keep, actions
     """Random prefixes of random walks, written as ITF without the capcheck block, each state
     keeping a random subset of its variables (and its action text or not), integers plain or
     not, sets and maps shuffled: a path is found, and its states agree with the file's."""
-    model, rng = _model(spec), random.Random(seed)
+    model, rng = library_model(spec), random.Random(seed)
     path = _walk(model, choices)
     doc = itf.document(model, path, [s.action["action"] for s in replay(model, path).steps], {})
     for state in doc["states"]:
@@ -428,7 +421,7 @@ def test_a_malformed_itf_file_is_refused_with_what_is_wrong(run_cli, tmp_path, c
 
 
 def test_matching_gives_up_when_the_budget_runs_out():
-    model = _model("two_phase_broken")
+    model = library_model("two_phase_broken")
     trace = read_itf(_fixture(a=lambda d: [s.clear() for s in d["states"]]) | {"vars": []}, "x")["itf"]
     trace.rows[-1]["tm.state"] = ("str", "nowhere")
     trace.states[-1]["tm.state"] = "nowhere"

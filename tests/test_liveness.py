@@ -14,7 +14,7 @@ from checker.cli import main
 from checker.explore.liveness import Graph, _distances_to_bad, _View, find_unanswered
 from checker.result import Verdict
 
-from test_clients import prop, run
+from support import ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR, explore_text, of_kind
 
 
 # ------------------------------------------------------------------ the graph analysis
@@ -158,100 +158,37 @@ def test_unanswered_requests_agree_with_brute_force(case):
 
 
 # ------------------------------------------------------------------ availability
-
-WAITING_PAIR = """\
-    protocol waiting_pair:
-        "A node that answers a write only once its peer acknowledged it."
-        object register(values = {1}, initial = 0)
-        clients 1, ops 1
-        route clients to site[0]
-        network unordered
-        faults partition <= 1
-
-        message copy(v: Value)
-        message ack()
-
-        node site[2]:
-            replicated var value: Value = 0
-            var waiting: option handle = none
-
-            request write(v) as h:
-                value = v
-                waiting = h
-                send copy(v) to site[1]
-
-            request read():
-                reply value
-
-            on copy(v) from p:
-                value = v
-                send ack() to p
-
-            on ack() from p when waiting != none:
-                reply ok to waiting
-                waiting = none
-
-        check available
-        check converges
-    """
+# (the toy specs WAITING_PAIR, SPINNER, ERROR_SPINNER and LOSSY_PAIR are in support.py:
+# test_shrink.py and test_smt_lasso.py use them too)
 
 
 def test_a_request_waiting_for_a_cut_off_peer_is_a_dead_end(tmp_path):
-    result = run(tmp_path, WAITING_PAIR)
-    p = prop(result, "available")
+    result = explore_text(tmp_path, WAITING_PAIR)
+    p = of_kind(result, "available")
     assert p.verdict is Verdict.VIOLATED
     # invoke, partition, the write is handled and waits: nothing more can happen
     assert p.trace.length == 3 and p.lasso.start == 2 and p.lasso.ending == "dead end"
     assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "partition", "request"]
     assert p.lasso.subject == "client[0]#1 write(1) waits at site[0], which is up"
     # healing is fair in convergence's continuation: the copy gets through in the end
-    assert prop(result, "converges").verdict is Verdict.HOLDS
+    assert of_kind(result, "converges").verdict is Verdict.HOLDS
 
 
 def test_without_partitions_the_same_pair_is_available(tmp_path):
-    result = run(tmp_path, WAITING_PAIR.replace("faults partition <= 1", ""))
-    assert prop(result, "available").verdict is Verdict.HOLDS
-
-
-SPINNER = """\
-    protocol spinner:
-        "A server that keeps busy while it cannot reach its peer, and answers once it can."
-        object register(values = {1}, initial = 0)
-        clients 1, ops 1
-        route clients to server
-        faults partition <= 1
-
-        node server:
-            var waiting: option handle = none
-            var busy: bool = false
-
-            request read() as h:
-                waiting = h
-
-            action spin when waiting != none:
-                busy = not busy
-
-            timeout answer when waiting != none and reachable(self, peer):
-                reply 0 to waiting
-                waiting = none
-
-        node peer:
-            var x: bool = false
-
-        check available
-    """
+    result = explore_text(tmp_path, WAITING_PAIR.replace("faults partition <= 1", ""))
+    assert of_kind(result, "available").verdict is Verdict.HOLDS
 
 
 def test_fairness_forces_a_step_enabled_all_along(tmp_path):
     # Without a partition, `spin` could loop forever, but `answer` stays enabled through the
     # loop, so a fair run takes it: available.
-    result = run(tmp_path, SPINNER.replace("faults partition <= 1", ""))
-    assert prop(result, "available").verdict is Verdict.HOLDS
+    result = explore_text(tmp_path, SPINNER.replace("faults partition <= 1", ""))
+    assert of_kind(result, "available").verdict is Verdict.HOLDS
 
 
 def test_a_fair_loop_that_never_answers(tmp_path):
-    result = run(tmp_path, SPINNER)
-    p = prop(result, "available")
+    result = explore_text(tmp_path, SPINNER)
+    p = of_kind(result, "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
     # invoke, partition, take the request (stem ends there or earlier), then spin twice
     kinds = [s.action["kind"] for s in p.trace.steps[1:]]
@@ -260,19 +197,8 @@ def test_a_fair_loop_that_never_answers(tmp_path):
     assert p.trace.steps[-1].state == p.trace.steps[p.lasso.loop].state
 
 
-# the spinner answering with an error while it cannot reach its peer
-ERROR_SPINNER = SPINNER.replace("""            request read() as h:
-                waiting = h
-""", """            request read() as h:
-                if reachable(self, peer):
-                    waiting = h
-                else:
-                    reply error "cannot reach the peer"
-""")
-
-
 def test_an_error_reply_is_not_an_answer(tmp_path):
-    p = prop(run(tmp_path, ERROR_SPINNER), "available")
+    p = of_kind(explore_text(tmp_path, ERROR_SPINNER), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "error reply"
     assert p.trace.length == 3 and p.trace.steps[-1].action["replies"][0]["result"].startswith("error")
 
@@ -282,47 +208,20 @@ def test_a_request_at_a_crashed_node_is_not_owed_an_answer(tmp_path):
     # which is about nodes that are up.
     spec = SPINNER.replace("faults partition <= 1", "faults crash <= 1").replace(
         " and reachable(self, peer)", "")
-    assert prop(run(tmp_path, spec), "available").verdict is Verdict.HOLDS
+    assert of_kind(explore_text(tmp_path, spec), "available").verdict is Verdict.HOLDS
 
 
 def test_a_bound_leaves_a_pass_unknown_but_finds_violations(tmp_path):
-    assert prop(run(tmp_path, SPINNER.replace("faults partition <= 1", ""), max_states=4),
+    assert of_kind(explore_text(tmp_path, SPINNER.replace("faults partition <= 1", ""), max_states=4),
                 "available").verdict is Verdict.UNKNOWN
-    assert prop(run(tmp_path, WAITING_PAIR, max_states=60), "available").verdict is Verdict.VIOLATED
+    assert of_kind(explore_text(tmp_path, WAITING_PAIR, max_states=60), "available").verdict is Verdict.VIOLATED
 
 
 # ------------------------------------------------------------------ convergence
 
-LOSSY_PAIR = """\
-    protocol lossy_pair:
-        "Writes are copied once to the other replica, over a network that may lose them."
-        object register(values = {1}, initial = 0)
-        clients 1, ops 1
-        network unordered, lossy
-        faults loss <= 1
-
-        message copy(v: Value)
-
-        node replica[2]:
-            replicated var value: Value = 0
-
-            request write(v):
-                value = v
-                send copy(v) to others
-                reply ok
-
-            request read():
-                reply value
-
-            on copy(v) from p:
-                value = v
-
-        check converges
-    """
-
 
 def test_a_lost_update_never_converges(tmp_path):
-    p = prop(run(tmp_path, LOSSY_PAIR), "converges")
+    p = of_kind(explore_text(tmp_path, LOSSY_PAIR), "converges")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end"
     assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "request", "lose"]
     assert p.lasso.start == 3
@@ -331,7 +230,7 @@ def test_a_lost_update_never_converges(tmp_path):
 
 def test_a_reliable_network_converges(tmp_path):
     spec = LOSSY_PAIR.replace("network unordered, lossy", "network unordered").replace("faults loss <= 1", "")
-    assert prop(run(tmp_path, spec), "converges").verdict is Verdict.HOLDS
+    assert of_kind(explore_text(tmp_path, spec), "converges").verdict is Verdict.HOLDS
 
 
 def test_the_cli_marks_the_lasso(tmp_path, capsys):
@@ -367,10 +266,10 @@ def test_a_restart_that_forgets_a_taken_request_owes_the_answer(tmp_path):
 
             check available
         """
-    p = prop(run(tmp_path, spec.replace("KIND ", "")), "available")
+    p = of_kind(explore_text(tmp_path, spec.replace("KIND ", "")), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end"
     assert [s.action["kind"] for s in p.trace.steps[1:]] == ["invoke", "request", "crash", "restart"]
-    assert prop(run(tmp_path, spec.replace("KIND ", "durable ")), "available").verdict is Verdict.HOLDS
+    assert of_kind(explore_text(tmp_path, spec.replace("KIND ", "durable ")), "available").verdict is Verdict.HOLDS
 
 
 def test_the_continuation_shown_keeps_the_request_pending(tmp_path):
@@ -405,7 +304,7 @@ def test_the_continuation_shown_keeps_the_request_pending(tmp_path):
 
             check available
         """
-    p = prop(run(tmp_path, spec), "available")
+    p = of_kind(explore_text(tmp_path, spec), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
     assert [s.action["action"] for s in p.trace.steps[2:]] == [
         "server: request #1 read() from client[0]", "server: action stall", "server: action enter",

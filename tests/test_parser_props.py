@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,9 +15,9 @@ from checker.dsl import parse, parse_bytes
 from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from strategies import protocols
+from support import SPECS
 
-ROOT = Path(__file__).resolve().parent.parent
-SPECS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "specs").glob("*.cap"))]
+LIBRARY = [p.read_text(encoding="utf-8") for p in sorted(SPECS.glob("*.cap"))]
 SETTINGS = settings(max_examples=250, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -77,7 +76,7 @@ def _mutate(text: str, data: st.DataObject) -> str:
 @SETTINGS
 @given(st.data())
 def test_mutated_specs_parse_or_give_a_located_error(data):
-    text = _mutate(data.draw(st.sampled_from(SPECS)), data)
+    text = _mutate(data.draw(st.sampled_from(LIBRARY)), data)
     try:
         parse(text, "mutant.cap")
     except SpecError as err:

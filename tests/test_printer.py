@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from checker.dsl import ast, parse
 from checker.dsl.printer import format_expr, format_protocol, format_type
-from test_docs import DOCS_DIR, fenced_blocks
-
-ROOT = Path(__file__).resolve().parent.parent
+from support import DOCS, SPECS, fenced_blocks
 
 
 def expr(text: str) -> ast.Expr:
@@ -65,8 +62,8 @@ def test_multiline_docstrings_print_in_triple_quotes():
 
 
 def _examples() -> list[tuple[str, str]]:
-    out = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "specs").glob("*.cap"))]
-    for doc in sorted(DOCS_DIR.glob("*.md")):
+    out = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SPECS.glob("*.cap"))]
+    for doc in sorted(DOCS.glob("*.md")):
         out += [(b.id, b.text) for b in fenced_blocks(doc) if b.info == "cap"]
     return out
 

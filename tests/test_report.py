@@ -21,7 +21,7 @@ from checker.render import html as html_report
 from checker.render import images
 from checker.result import Step, Trace
 
-from conftest import REPO_ROOT
+from support import SPECS
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -64,7 +64,7 @@ def assert_safe(page: Page) -> None:
 
 def _report(run_cli, tmp_path, command: str, spec: str, *extra: str) -> tuple[int, str, str]:
     out = tmp_path / "report.html"
-    code, _, err = run_cli([command, str(REPO_ROOT / "specs" / spec), "--report", str(out), *extra])
+    code, _, err = run_cli([command, str(SPECS / spec), "--report", str(out), *extra])
     return code, out.read_text(encoding="utf-8"), err
 
 
@@ -120,7 +120,7 @@ def test_the_report_is_deterministic(run_cli, tmp_path):
 
 
 def test_an_unwritable_report_is_a_usage_error(run_cli, tmp_path):
-    code, _, err = run_cli(["check", str(REPO_ROOT / "specs" / "two_phase.cap"), "--report",
+    code, _, err = run_cli(["check", str(SPECS / "two_phase.cap"), "--report",
                             str(tmp_path / "missing" / "r.html")])
     assert code == 2 and "--report: cannot write" in err
 
@@ -161,7 +161,7 @@ def test_markup_in_a_spec_and_its_file_name_is_text_in_the_report(run_cli, tmp_p
 
 @functools.cache
 def _trace() -> tuple:
-    _, model = compile_spec(str(REPO_ROOT / "specs" / "async_primary_backup.cap"), {}, "check")
+    _, model = compile_spec(str(SPECS / "async_primary_backup.cap"), {}, "check")
     result = search(model, SearchOptions())
     prop = next(p for p in result.properties if p.name == "linearizable")
     return model, prop

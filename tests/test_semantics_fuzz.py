@@ -8,9 +8,6 @@ with wrong names, types and arities.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,9 +17,8 @@ from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from checker.semantics import check, ir
 from strategies import protocols
+from support import SPECS, mutate_tokens
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|==|!=|<=|>=|//|\.\.|=>|->|\+=|-=|\S")
 
 SAMPLE = """\
 protocol sample:
@@ -81,13 +77,7 @@ protocol sample:
 """
 
 
-def _corpus() -> list[str]:
-    texts = [SAMPLE]
-    texts += [p.read_text() for p in sorted((ROOT / "specs").glob("*.cap"))]
-    return texts
-
-
-CORPUS = _corpus()
+CORPUS = [SAMPLE] + [p.read_text() for p in sorted(SPECS.glob("*.cap"))]
 
 
 def test_the_sample_itself_checks():
@@ -95,28 +85,10 @@ def test_the_sample_itself_checks():
     assert isinstance(program, ir.Program)
 
 
-def _mutate(text: str, data: st.DataObject) -> str:
-    spans = [m.span() for m in TOKEN.finditer(text)]
-    words = sorted({text[a:b] for a, b in spans})
-    for _ in range(data.draw(st.integers(1, 3))):
-        i = data.draw(st.integers(0, len(spans) - 1))
-        a, b = spans[i]
-        kind = data.draw(st.sampled_from(["replace", "drop", "duplicate"]))
-        if kind == "replace":
-            new = data.draw(st.sampled_from(words))
-        elif kind == "drop":
-            new = ""
-        else:
-            new = text[a:b] + " " + text[a:b]
-        text = text[:a] + new + text[b:]
-        spans = [m.span() for m in TOKEN.finditer(text)]
-    return text
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_checker_returns_a_program_or_a_located_spec_error(data):
-    text = _mutate(data.draw(st.sampled_from(CORPUS)), data)
+    text = mutate_tokens(data.draw(st.sampled_from(CORPUS)), data)
     try:
         protocol = parse(text)
     except SpecError:

@@ -24,10 +24,9 @@ from checker.explore import SearchOptions, search
 from checker.traces.traffic import traffic
 from checker.render.dot import Graph, quote, write
 
-from conftest import REPO_ROOT
+from support import GOLDEN, REPO_ROOT, SPECS, UPDATE_GOLDEN
 
-GOLDEN = REPO_ROOT / "tests" / "golden" / "dot"
-UPDATE = os.environ.get("CAPCHECK_UPDATE_GOLDEN") == "1"
+GOLDEN_DOT = GOLDEN / "dot"
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
 
@@ -37,7 +36,7 @@ CASES = [("two_phase_broken", "consistent"), ("async_primary_backup", "lineariza
 
 
 def _counterexample(spec: str, name: str):
-    _, model = compile_spec(str(REPO_ROOT / "specs" / f"{spec}.cap"), {}, "check")
+    _, model = compile_spec(str(SPECS / f"{spec}.cap"), {}, "check")
     result = search(model, SearchOptions())
     prop = next(p for p in result.properties if p.name == name)
     assert prop.trace is not None
@@ -144,8 +143,8 @@ def test_traffic_connects_sends_and_deliveries() -> None:
 def test_golden_dot(spec: str, name: str) -> None:
     model, prop = _counterexample(spec, name)
     text = diagram(model, prop.trace, prop, f"specs/{spec}.cap: {name}")
-    path = GOLDEN / f"{spec}.{name}.dot"
-    if UPDATE:
+    path = GOLDEN_DOT / f"{spec}.{name}.dot"
+    if UPDATE_GOLDEN:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="ascii")
     assert path.exists(), f"no {path.name}; run with CAPCHECK_UPDATE_GOLDEN=1 to create it"
@@ -175,7 +174,7 @@ def test_svg_from_dot() -> None:
 
 
 def test_check_render_writes_every_counterexample(run_cli, tmp_path) -> None:
-    spec = str(REPO_ROOT / "specs" / "two_phase_broken.cap")
+    spec = str(SPECS / "two_phase_broken.cap")
     code, out, err = run_cli(["check", spec, "--render", str(tmp_path / "d")])
     assert code == 1
     names = sorted(os.listdir(tmp_path / "d"))
@@ -252,7 +251,7 @@ def test_session_counterexample_marks_both_replies() -> None:
 
 
 def test_cap_render_draws_each_search_with_its_model(run_cli, tmp_path) -> None:
-    spec = str(REPO_ROOT / "specs" / "async_primary_backup.cap")
+    spec = str(SPECS / "async_primary_backup.cap")
     code, _, err = run_cli(["cap", spec, "--render", str(tmp_path / "d")])
     assert code == 0
     dots = sorted(p for p in os.listdir(tmp_path / "d") if p.endswith(".dot"))

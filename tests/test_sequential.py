@@ -16,6 +16,8 @@ from checker.props.monitor import history_ok
 from checker.props.objects import Register
 from checker.props.sequential import history_consistent
 
+from support import REPLICAS
+
 REG = Register(0, "ok")
 STALE_READ = [("invoke", 0, 0, "write", (1,)), ("ok", 0, 0, "ok"),
               ("invoke", 1, 0, "read", ()), ("ok", 1, 0, 0)]
@@ -121,32 +123,6 @@ def test_the_check_agrees_with_brute_force(clients):
 
 
 # ---------------------------------------------------------------- in the explorer
-
-
-REPLICAS = """\
-    protocol eventual_pair:
-        object register(values = {1, 2}, initial = 0)
-        clients 2, ops 2
-        ROUTE
-
-        message update(v: Value)
-
-        node replica[2]:
-            var value: Value = 0
-
-            request write(v):
-                value = v
-                send update(v) to others
-                reply ok
-
-            request read():
-                reply value
-
-            on update(v) from p:
-                value = v
-
-        check sequential
-    """
 
 
 def test_reading_another_replica_breaks_sequential_consistency(tmp_path):

@@ -16,6 +16,7 @@ from checker.explore import search
 from checker.props.monitor import feed
 from checker.props.sessions import SESSION_KINDS, watcher_for
 from sessions_oracle import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
+from support import REPO_ROOT
 
 
 def _watcher(check: str, kind: str):
@@ -184,7 +185,6 @@ def test_a_single_value_object_has_no_write_order_watcher():
 
 # -------------------------------------------------------------------- protocols end to end
 
-REPO = Path(__file__).resolve().parent.parent
 
 # Two replicas: writes at replica[0], which ships them to replica[1] asynchronously; reads
 # at READERS. A client that reads at replica[1] may miss what replica[0] acknowledged.
@@ -281,7 +281,7 @@ def test_the_report_names_the_write_the_read_shows_and_the_one_it_misses(tmp_pat
 
 def _only(path: str, kind: str, tmp_path: Path) -> Path:
     """A copy of the spec at `path` checking only `kind` (the others cost time here)."""
-    lines = [line for line in (REPO / path).read_text(encoding="utf-8").splitlines()
+    lines = [line for line in (REPO_ROOT / path).read_text(encoding="utf-8").splitlines()
              if not line.strip().startswith("check ")]
     copy = tmp_path / Path(path).name
     copy.write_text("\n".join(lines + [f"    check {kind}"]) + "\n", encoding="utf-8")
@@ -333,7 +333,7 @@ def test_the_output_is_the_same_under_any_hash_seed(seed, check, steps, tmp_path
 
     def run(hash_seed: str) -> str:
         return subprocess.run([sys.executable, "-m", "checker", "check", spec], capture_output=True, text=True,
-                              env=dict(os.environ, PYTHONHASHSEED=hash_seed), cwd=REPO).stdout
+                              env=dict(os.environ, PYTHONHASHSEED=hash_seed), cwd=REPO_ROOT).stdout
 
     out = run(seed)
     assert out == run("1") and f"check {check}: violated after {steps} steps" in out

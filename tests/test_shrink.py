@@ -8,13 +8,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import random
-import textwrap
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
 from checker.explore.liveness import continues
 from checker.explore.search import final_state
@@ -22,29 +20,23 @@ from checker.explore.shrink import broken_test, lasso_after, shrink_lasso, shrin
 from checker.model.clients import is_error_reply
 from checker.result import PropertyResult, Verdict
 
-from conftest import REPO_ROOT
-from test_liveness import SPINNER
-
-
-@functools.cache
-def _model(name: str, defines: tuple = ()):
-    return compile_spec(str(REPO_ROOT / "specs" / f"{name}.cap"), dict(defines), "check")[1]
+from support import SPECS, SPINNER, compile_text, library_model
 
 
 @functools.cache
 def _dfs(name: str, defines: tuple = ()):
-    return search(_model(name, defines), SearchOptions("dfs"))
+    return search(library_model(name, **dict(defines)), SearchOptions("dfs"))
 
 
 @functools.cache
 def _bfs(name: str):
-    return search(_model(name), SearchOptions("bfs"))
+    return search(library_model(name), SearchOptions("bfs"))
 
 
 def _lengths(name: str, defines: tuple = ()) -> dict[str, tuple[int, int]]:
     """Each shrunk safety counterexample of the depth-first search, (old length, new
     length), each checked to be sound."""
-    model = _model(name, defines)
+    model = library_model(name, **dict(defines))
     shrunk = shrink_result(model, _dfs(name, defines))
     out = {}
     for p in shrunk.properties:
@@ -84,7 +76,7 @@ def test_chain_replication_any_reads_dfs_traces_shrink_to_the_shortest():
 
 
 def test_a_path_that_does_not_break_the_property_is_refused():
-    model = _model("two_phase_broken")
+    model = library_model("two_phase_broken")
     prop = next(p for p in _dfs("two_phase_broken").properties if p.name == "consistent")
     with pytest.raises(ValueError):
         shrink_path(model, (0,), broken_test(model, prop))
@@ -99,7 +91,7 @@ def _check_shrunk(model, path, broken, shortest: int) -> None:
 
 @pytest.mark.parametrize("spec", ["two_phase_broken", "best_effort_broadcast", "gossip_anti_entropy"])
 def test_every_dfs_counterexample_shrinks_soundly(spec):
-    model, bfs = _model(spec), _bfs(spec)
+    model, bfs = library_model(spec), _bfs(spec)
     shortest = {p.name: p.trace.length for p in bfs.properties if p.trace is not None}
     for p in _dfs(spec).properties:
         broken = broken_test(model, p) if p.trace is not None else None
@@ -131,7 +123,7 @@ def _random_violating_path(model, broken, rng, walks: int = 400, steps: int = 30
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(seed=st.integers(0, 1 << 32), which=st.integers(0, 7))
 def test_random_violating_walks_shrink_soundly(spec, seed, which):
-    model = _model(spec)
+    model = library_model(spec)
     props = [p for p in _bfs(spec).properties if p.trace is not None and broken_test(model, p) is not None]
     prop = props[which % len(props)]
     broken = broken_test(model, prop)
@@ -141,7 +133,7 @@ def test_random_violating_walks_shrink_soundly(spec, seed, which):
 
 
 def test_check_shrink_reports_the_old_length(run_cli, tmp_path):
-    spec = str(REPO_ROOT / "specs" / "two_phase_broken.cap")
+    spec = str(SPECS / "two_phase_broken.cap")
     code, out, _ = run_cli(["check", spec, "--dfs", "--shrink", "--json", str(tmp_path / "r.json")])
     assert code == 1
     assert "invariant consistent: violated after 5 steps (shrunk from 6)" in out
@@ -189,12 +181,6 @@ def _check_lasso(model, before: PropertyResult, after: PropertyResult) -> None:
     assert lasso_after(model, _ir(model, after.name), path[:lasso.start + 1]) == (path, lasso)
 
 
-def _spec(tmp_path, text: str):
-    spec = tmp_path / "spec.cap"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    return compile_spec(str(spec), {}, "check")[1]
-
-
 def _label_path(model, actions: list[str]) -> tuple[int, ...]:
     """The path that takes the steps described as `actions` (Model.describe's text)."""
     state, path = model.init_states()[0], [0]
@@ -206,7 +192,7 @@ def _label_path(model, actions: list[str]) -> tuple[int, ...]:
 
 
 def test_a_loop_after_a_long_stem_shrinks_and_stays_a_loop(tmp_path):
-    model = _spec(tmp_path, SPINNER)
+    model = compile_text(tmp_path, SPINNER)
     stem = _label_path(model, ["network: partition {server} | {peer}", "client[0]: invoke #1 read() at server",
                                "server: request #1 read() from client[0]"] + ["server: action spin"] * 4)
     before = _lasso(model, "available", stem)
@@ -218,7 +204,7 @@ def test_a_loop_after_a_long_stem_shrinks_and_stays_a_loop(tmp_path):
 
 def test_an_error_reply_after_a_long_stem_shrinks_and_stays_an_error_reply(tmp_path):
     # Two operations; the stem runs the first to its error reply and invokes the second.
-    model = _spec(tmp_path, SPINNER.replace("clients 1, ops 1", "clients 1, ops 2").replace(
+    model = compile_text(tmp_path, SPINNER.replace("clients 1, ops 1", "clients 1, ops 2").replace(
         """            request read() as h:
                 waiting = h
 """, """            request read() as h:
@@ -265,7 +251,7 @@ def _walk_to_lasso(model, name: str, choose, least: int = 3, steps: int = 40) ->
     ("active_passive_fencing", "available", (11, 6), (4, 3)),
 ])
 def test_a_walk_to_a_library_lasso_shrinks_to_the_shortest(spec, name, before, after):
-    model = _model(spec)
+    model = library_model(spec)
     walked = _walk_to_lasso(model, name, lambda n, k: (2 * n + 1) % k, least=6)
     assert (walked.trace.length, walked.lasso.start) == before
     shrunk = shrink_lasso(model, walked)
@@ -274,7 +260,7 @@ def test_a_walk_to_a_library_lasso_shrinks_to_the_shortest(spec, name, before, a
 
 
 def test_shrink_result_shrinks_lassos_and_a_spent_budget_keeps_them(tmp_path):
-    model = _spec(tmp_path, SPINNER)
+    model = compile_text(tmp_path, SPINNER)
     result = search(model, SearchOptions("dfs"))
     stem = _label_path(model, ["network: partition {server} | {peer}", "client[0]: invoke #1 read() at server",
                                "server: request #1 read() from client[0]", "server: action spin"])
@@ -290,7 +276,7 @@ def test_shrink_result_shrinks_lassos_and_a_spent_budget_keeps_them(tmp_path):
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(seed=st.integers(0, 1 << 32))
 def test_random_walks_to_lassos_shrink_soundly(spec, name, seed):
-    model = _model(spec)
+    model = library_model(spec)
     rng = random.Random(seed)
     walked = _walk_to_lasso(model, name, lambda n, k: rng.randrange(k))
     assume(walked is not None)

@@ -12,68 +12,19 @@
 
 from __future__ import annotations
 
-import functools
 import random
 
 import pytest
 import z3
 
 from checker.pipeline import compile_spec
-from checker.diagnostics import Source
-from checker.dsl import parse
 from checker.explore import SearchOptions, search
-from checker.model import compile_model
-from checker.model.values import SpecRuntimeError
 from checker.result import Verdict
-from checker.semantics import check
-from checker.smt.bmc import Bmc
-from checker.smt.state import Shape, decode
+from checker.smt.state import Shape
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
-from test_explore_fuzz import CORPUS
-
-
-@functools.cache
-def _model(name: str, **defines):
-    return compile_spec(str(REPO_ROOT / "specs" / f"{name}.cap"), dict(defines), "check")[1]
-
-
-def _walk_states(model, rng: random.Random, walks: int, steps: int) -> list[tuple]:
-    out = []
-    for _ in range(walks):
-        state = model.init_states()[0]
-        for _ in range(rng.randrange(steps + 1)):
-            succ = model.successors(state)
-            if not succ:
-                break
-            state = succ[rng.randrange(len(succ))]
-        out.append(state)
-    return out
-
-
-def _smt_successors(model, state: tuple) -> tuple[set, bool]:
-    """The explicit states (on the encoded slots) the encoding steps to from `state`, and
-    whether it says computing them fails."""
-    most = max((len(state[k]) for k in model.layout.network_slots()), default=0)
-    shape = Shape(model, most + 4)
-    bmc = Bmc(model, 1, shape=shape, start=state)
-    failing = bmc._check(bmc.failing(0)) == z3.sat
-    bmc._extend()
-    out = set()
-    for a in range(len(bmc.actions[0])):
-        if bmc._check(bmc.acts[0] == a) == z3.sat:
-            decoded = decode(shape, bmc._model, bmc.states[1])
-            out.add(tuple(sorted(decoded.items())))
-    return out, failing
-
-
-def _explicit_successors(model, state: tuple, keys) -> tuple[set, bool]:
-    try:
-        succ = model.successors(state)
-    except SpecRuntimeError:
-        return set(), True
-    return {tuple((k, t[k]) for k in keys) for t in succ}, False
+from support import (SPECS, explicit_successors, library_model, model_of, smt_successors, spec_corpus,
+                     violated_lengths, walk_states)
 
 
 ONE_STEP = ["two_phase_broken", "async_primary_backup", "active_passive_heartbeat", "best_effort_broadcast",
@@ -81,12 +32,12 @@ ONE_STEP = ["two_phase_broken", "async_primary_backup", "active_passive_heartbea
 
 
 def _agree_on_one_step(spec: str, walks: int, steps: int) -> None:
-    model = _model(spec)
+    model = library_model(spec)
     rng = random.Random(spec)
     keys = Shape(model, 1).compared
-    for state in _walk_states(model, rng, walks, steps):
-        got, failing = _smt_successors(model, state)
-        want, fails = _explicit_successors(model, state, keys)
+    for state in walk_states(model, rng, walks, steps):
+        got, failing = smt_successors(model, state)
+        want, fails = explicit_successors(model, state, keys)
         assert failing == fails
         if not fails:
             assert got == want, (len(got), len(want))
@@ -103,30 +54,24 @@ def test_one_step_equals_the_explicit_successors_slow(spec):
     _agree_on_one_step(spec, walks=8, steps=12)
 
 
-def _lengths(result) -> dict[str, int]:
-    """The shortest counterexample of each violated invariant."""
-    return {p.name: p.trace.length for p in result.properties if p.verdict is Verdict.VIOLATED
-            and p.kind == "invariant"}
-
-
 def test_two_phase_broken_shortest_counterexamples():
-    model = _model("two_phase_broken")
+    model = library_model("two_phase_broken")
     result = smt_check(model, SmtOptions(depth=6))
-    assert _lengths(result) == {"consistent": 5, "rm_follows_tm": 4}
+    assert violated_lengths(result, "invariant") == {"consistent": 5, "rm_follows_tm": 4}
     assert result.engine == "smt" and result.verdict is Verdict.VIOLATED
 
 
 @pytest.mark.parametrize("spec, depth", [("active_passive_heartbeat", 5), ("active_passive_fencing", 5),
                                          ("two_phase_broken", 5)])
 def test_library_counterexamples_have_the_explicit_lengths(spec, depth):
-    model = _model(spec)
+    model = library_model(spec)
     explicit = search(model, SearchOptions("bfs", max_depth=depth))
     smt = smt_check(model, SmtOptions(depth=depth))
-    assert _lengths(smt) == _lengths(explicit)
+    assert violated_lengths(smt, "invariant") == violated_lengths(explicit, "invariant")
 
 
 def test_no_violation_within_the_depth_is_unknown_never_holds():
-    result = smt_check(_model("two_phase"), SmtOptions(depth=3))
+    result = smt_check(library_model("two_phase"), SmtOptions(depth=3))
     assert {p.verdict for p in result.properties} == {Verdict.UNKNOWN}
     assert result.exit_reason == "max_depth"
 
@@ -151,7 +96,7 @@ def test_a_counter_reaches_its_target_in_exactly_that_many_steps(tmp_path, targe
     path = tmp_path / "counter.cap"
     path.write_text(COUNTER, encoding="utf-8")
     _, model = compile_spec(str(path), {"T": target}, "check")
-    assert _lengths(smt_check(model, SmtOptions(depth=6))) == {"avoid": target}
+    assert violated_lengths(smt_check(model, SmtOptions(depth=6)), "invariant") == {"avoid": target}
 
 
 OVERFLOW = """\
@@ -176,13 +121,13 @@ def test_a_value_that_does_not_fit_is_the_explicit_engines_runtime_failure(tmp_p
 
 
 def test_a_timeout_is_unknown_with_the_reason():
-    result = smt_check(_model("abd_register"), SmtOptions(depth=8, timeout=0.5))
+    result = smt_check(library_model("abd_register"), SmtOptions(depth=8, timeout=0.5))
     assert result.exit_reason == "timeout"
     assert all(p.verdict is Verdict.UNKNOWN for p in result.properties)
 
 
 def test_check_engine_smt_and_both_on_the_command_line(run_cli):
-    spec = str(REPO_ROOT / "specs" / "two_phase_broken.cap")
+    spec = str(SPECS / "two_phase_broken.cap")
     code, out, _ = run_cli(["check", spec, "--engine", "smt", "--depth", "6", "-q"])
     assert code == 1
     assert "bounded model checking with Z3" in out and "invariant consistent: violated after 5 steps" in out
@@ -255,7 +200,7 @@ def test_the_linearizability_formula_agrees_with_brute_force(kind):
 
 
 def _check_lengths(spec: str, depth: int) -> dict[str, int]:
-    result = smt_check(_model(spec), SmtOptions(depth=depth))
+    result = smt_check(library_model(spec), SmtOptions(depth=depth))
     return {p.name: p.trace.length for p in result.properties if p.verdict is Verdict.VIOLATED}
 
 
@@ -275,7 +220,7 @@ def test_a_cas_result_true_is_not_the_read_result_one():
     """Regression: the single register of docs/language.md, whose cas returns a bool and
     read an integer: result_index took true for 1, recorded a read of 1 as true's index, and
     the replay check refused the 'violation' as an internal error."""
-    text = next(t for t in CORPUS if "protocol single_register" in t)
-    model = compile_model(check(parse(text), Source("<doc>", text)))
+    text = next(t for t in spec_corpus() if "protocol single_register" in t)
+    model = model_of(text, "<doc>")
     result = smt_check(model, SmtOptions(depth=4))
     assert [p.verdict for p in result.properties] == [Verdict.UNKNOWN]

@@ -31,10 +31,8 @@ from checker.smt.state import SYMBOLIC, Shape
 from checker.smt.symbolic import Tup
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
 from linearizability_oracle import histories, linearizable
-
-SPECS = REPO_ROOT / "specs"
+from support import ONE_NODE_SPECS, SPECS, library_model, model_of, violated_lengths
 
 
 def _unbounded(name: str, tmp_path) -> str:
@@ -195,16 +193,12 @@ def _smt(text: str, depth: int, name: str = "<spec>"):
     return smt_check(model, SmtOptions(depth=depth), parameters=params.Parameters(program, at))
 
 
-def _lengths(result) -> dict[str, int]:
-    return {p.name: p.trace.length for p in result.properties if p.verdict is Verdict.VIOLATED}
-
-
 def test_a_stale_read_of_a_map_is_found_with_unbounded_values():
     result = _smt(KV, 5)
     finite = KV.replace("values = int", "values = {1}")
     from checker.explore import SearchOptions, search
-    explicit = search(compile_model(check(parse(finite), Source("<kv>", finite))), SearchOptions(max_depth=5))
-    assert _lengths(result) == _lengths(explicit) == {"linearizable": 4}
+    explicit = search(model_of(finite, "<kv>"), SearchOptions(max_depth=5))
+    assert violated_lengths(result) == violated_lengths(explicit) == {"linearizable": 4}
     lin = next(p for p in result.properties if p.name == "linearizable")
     assert lin.data is not None and 0 in lin.data
 
@@ -215,9 +209,9 @@ def test_durability_and_read_your_writes_of_a_map_break_with_unbounded_values_as
     text = KV + "    check durable\n    check read_your_writes\n"
     finite = text.replace("values = int", "values = {1}")
     from checker.explore import SearchOptions, search
-    explicit = _lengths(search(compile_model(check(parse(finite), Source("<kv>", finite))), SearchOptions(max_depth=5)))
+    explicit = violated_lengths(search(model_of(finite, "<kv>"), SearchOptions(max_depth=5)))
     assert set(explicit) == {"linearizable", "durable", "read_your_writes"}
-    assert _lengths(_smt(text, 5)) == explicit
+    assert violated_lengths(_smt(text, 5)) == explicit
 
 
 @pytest.mark.slow
@@ -228,10 +222,9 @@ def test_library_registers_with_unbounded_values_break_as_with_two(spec, depth, 
     in as many steps as with the values {1, 2} (each protocol only copies and compares
     values, so two distinct ones are as good as any), and so do their invariants."""
     from checker.explore import SearchOptions, search
-    from test_smt import _model
     text = open(_unbounded(spec, tmp_path)).read()
-    explicit = _lengths(search(_model(spec), SearchOptions(max_depth=depth)))
-    smt = _lengths(_smt(text, depth, spec))
+    explicit = violated_lengths(search(library_model(spec), SearchOptions(max_depth=depth)))
+    smt = violated_lengths(_smt(text, depth, spec))
     assert "linearizable" in explicit
     assert {k: v for k, v in smt.items()} == {k: v for k, v in explicit.items() if k in smt}
     assert smt["linearizable"] == explicit["linearizable"]
@@ -356,8 +349,7 @@ def _sessions_object(kind: str):
     """The unbounded shape of test_smt_sessions' one-node `kind` spec with `values = int`,
     and the finite spec and operations of its explicit watcher (values 0, 1, 2)."""
     from checker.smt import sessions
-    from test_smt_sessions import OBJECTS
-    body = OBJECTS[kind].replace("values = {1, 2}", "values = int").replace("values = {1}", "values = int")
+    body = ONE_NODE_SPECS[kind].replace("values = {1, 2}", "values = int").replace("values = {1}", "values = int")
     text = f"protocol {kind}_data:{body}\n    check durable\n    check read_your_writes\n    check monotonic_reads\n"
     program = check(parse(text), Source("<data>", text))
     model = compile_model(check(parse(text), Source("<data>", text), data=frozenset(DATA_VALUES)))

@@ -26,7 +26,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli.engines import compare
 from checker.diagnostics import Source
 from checker.dsl import parse
 from checker.errors import SpecError
@@ -39,9 +38,9 @@ from checker.semantics import check
 from checker.smt.symbolic import NotEncodable
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
-from test_explore_fuzz import CORPUS, _mutate
-from test_smt import _lengths, _model
+from support import SPECS, library_model, mutate_tokens, spec_corpus, violated_lengths
+
+CORPUS = spec_corpus()
 
 # ---------------------------------------------------------------- the agreement
 
@@ -68,7 +67,7 @@ def assert_agree(model, depth: int, explicit: CheckResult, smt: CheckResult) -> 
     """The explicit search's and the SMT engine's results on `model`, both bounded by
     `depth` steps, say the same about every run both of them judged (see the module's
     docstring). The SMT engine has already replayed what it found (verify.py)."""
-    mine, theirs = _lengths(explicit), _lengths(smt)
+    mine, theirs = violated_lengths(explicit, "invariant"), violated_lengths(smt, "invariant")
     for name in mine.keys() & theirs.keys():
         assert mine[name] == theirs[name], f"'{name}': shortest counterexamples of {mine[name]} and {theirs[name]}"
     for name, length in mine.items():
@@ -95,7 +94,7 @@ def _assert_failures_agree(model, depth: int, explicit: CheckResult, smt: CheckR
     # The explicit search never expands the states at the depth bound, and stops once every
     # invariant is broken: at depth L, part way through expanding depth L - 1.
     expands = _expansion_fails(model, smt.failure.trace.path)
-    last = max(_lengths(explicit).values(), default=0)
+    last = max(violated_lengths(explicit, "invariant").values(), default=0)
     stopped = explicit.exit_reason == ALL_DECIDED and (theirs >= last or theirs == last - 1 and expands)
     assert stopped or theirs == depth and expands, f"a run-time failure at depth {theirs} that the explicit search misses"
 
@@ -320,18 +319,18 @@ LIBRARY_SLOW = [("raft_election", 5), ("abd_register", 4), ("chain_replication",
 
 @pytest.mark.parametrize("spec, depth", LIBRARY)
 def test_library_specs_agree_within_the_depth(spec, depth):
-    differ(_model(spec), depth)
+    differ(library_model(spec), depth)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spec, depth", LIBRARY_SLOW)
 def test_heavier_library_specs_agree_within_the_depth(spec, depth):
-    differ(_model(spec), depth)
+    differ(library_model(spec), depth)
 
 
 @pytest.mark.parametrize("spec, depth, code", [("two_phase_broken", 6, 1), ("two_phase", 4, 3)])
 def test_check_engine_both_agrees_on_the_command_line(run_cli, spec, depth, code):
-    got, _, err = run_cli(["check", str(REPO_ROOT / "specs" / f"{spec}.cap"), "--engine", "both",
+    got, _, err = run_cli(["check", str(SPECS / f"{spec}.cap"), "--engine", "both",
                            "--depth", str(depth), "-q"])
     assert got == code, err
 
@@ -372,14 +371,14 @@ def test_many_generated_specs_agree(text):
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_specs_agree_or_are_refused(data):
-    _agree_on(_mutate(data.draw(st.sampled_from(CORPUS)), data), 3)
+    _agree_on(mutate_tokens(data.draw(st.sampled_from(CORPUS)), data), 3)
 
 
 @pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_many_mutated_specs_agree_or_are_refused(data):
-    _agree_on(_mutate(data.draw(st.sampled_from(CORPUS)), data), 4)
+    _agree_on(mutate_tokens(data.draw(st.sampled_from(CORPUS)), data), 4)
 
 
 # ---------------------------------------------------------------- regressions found here
@@ -406,7 +405,7 @@ def test_a_loss_or_duplication_budget_without_messages(fault):
     for a loss or duplication budget on a spec that sends no message."""
     model = _compile(QUIET_LOSSY.replace("FAULT", fault))
     explicit, smt = differ(model, 4)
-    assert _lengths(explicit) == _lengths(smt) == {"small": 2}
+    assert violated_lengths(explicit, "invariant") == violated_lengths(smt, "invariant") == {"small": 2}
 
 
 ABSENT_NODE = """\

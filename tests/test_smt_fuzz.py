@@ -21,8 +21,9 @@ from checker.model.values import SpecRuntimeError
 from checker.semantics import check
 from checker.smt.state import Shape
 
-from test_explore_fuzz import CORPUS, _mutate
-from test_smt import _explicit_successors, _smt_successors, _walk_states
+from support import explicit_successors, mutate_tokens, smt_successors, spec_corpus, walk_states
+
+CORPUS = spec_corpus()
 
 
 def agree_or_refuse(text: str, seed: int, walks: int = 3) -> str:
@@ -35,18 +36,18 @@ def agree_or_refuse(text: str, seed: int, walks: int = 3) -> str:
     rng = random.Random(seed)
     try:
         keys = Shape(model, 1).compared
-        states = _walk_states(model, rng, walks, 6)
+        states = walk_states(model, rng, walks, 6)
     except SpecRuntimeError:
         return "explicit"
     for state in states:
         if sum(len(state[k]) for k in model.layout.network_slots()) > 24:
             continue
         try:
-            got, failing = _smt_successors(model, state)
+            got, failing = smt_successors(model, state)
         except Unsupported as exc:
             assert exc.what, "a refusal names the construct"
             return "smt"
-        want, fails = _explicit_successors(model, state, keys)
+        want, fails = explicit_successors(model, state, keys)
         assert failing == fails, "a run-time failure in one engine only"
         if not fails:
             assert got == want
@@ -62,7 +63,7 @@ def test_every_corpus_spec_agrees_or_is_refused():
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_specs_agree_or_are_refused(data):
-    agree_or_refuse(_mutate(data.draw(st.sampled_from(CORPUS)), data), data.draw(st.integers(0, 1 << 16)), walks=2)
+    agree_or_refuse(mutate_tokens(data.draw(st.sampled_from(CORPUS)), data), data.draw(st.integers(0, 1 << 16)), walks=2)
 
 
 def test_a_reply_of_one_shape_against_results_of_another():

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.pipeline import compile_spec
 from checker.errors import InternalError
 from checker.explore import SearchOptions, search
 from checker.explore.liveness import check_lasso
@@ -30,14 +28,8 @@ from checker.result import CheckResult, Lasso, PropertyResult, Stats, Verdict
 from checker.cli.engines import compare
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
-from test_liveness import ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR
-
-
-def _model(tmp_path: Path, text: str):
-    spec = tmp_path / "spec.cap"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    return compile_spec(str(spec), {}, "check")[1]
+from support import (ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR, actions, compile_text, library_model, model_of,
+                     of_kind)
 
 
 def _only(model, kinds=("available", "converges")):
@@ -46,58 +38,52 @@ def _only(model, kinds=("available", "converges")):
     return compile_model(dataclasses.replace(model.program, properties=props))
 
 
-def _prop(result: CheckResult, kind: str) -> PropertyResult:
-    return next(p for p in result.properties if p.kind == kind)
-
-
 def _smt(model, depth: int) -> CheckResult:
     return smt_check(model, SmtOptions(depth))
 
 
-def _steps(p: PropertyResult) -> list[str]:
-    return [s.action["action"] for s in p.trace.steps[1:]]  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ toy specs, each ending
 
 
 def test_a_request_waiting_for_a_cut_off_peer_is_a_dead_end(tmp_path):
-    model = _model(tmp_path, WAITING_PAIR)
-    p = _prop(_smt(model, 4), "available")
+    model = compile_text(tmp_path, WAITING_PAIR)
+    p = of_kind(_smt(model, 4), "available")
     assert p.verdict is Verdict.VIOLATED and p.trace.length == 3
     assert p.lasso.ending == "dead end" and p.lasso.loop is None
     assert p.lasso.subject == "client[0]#1 write(1) waits at site[0], which is up"
     assert sorted(s.action["kind"] for s in p.trace.steps[1:]) == ["invoke", "partition", "request"]
     # the continuation starts as early as the run allows, as the explicit search shows it
-    explicit = _prop(search(model, SearchOptions()), "available")
+    explicit = of_kind(search(model, SearchOptions()), "available")
     assert (p.trace.length, p.lasso.ending) == (explicit.trace.length, explicit.lasso.ending)
 
 
 def test_no_lasso_within_the_depth_is_unknown_never_holds(tmp_path):
-    model = _model(tmp_path, WAITING_PAIR)
+    model = compile_text(tmp_path, WAITING_PAIR)
     result = _smt(model, 2)
     assert all(p.verdict is Verdict.UNKNOWN for p in result.properties)
-    assert _prop(result, "available").reason == "no run of up to 2 steps breaks it"
+    assert of_kind(result, "available").reason == "no run of up to 2 steps breaks it"
     # without partitions the pair is available (the explicit search proves it): still UNKNOWN
-    fine = _model(tmp_path, WAITING_PAIR.replace("faults partition <= 1", ""))
-    assert _prop(search(fine, SearchOptions()), "available").verdict is Verdict.HOLDS
-    assert _prop(_smt(fine, 5), "available").verdict is Verdict.UNKNOWN
+    fine = compile_text(tmp_path, WAITING_PAIR.replace("faults partition <= 1", ""))
+    assert of_kind(search(fine, SearchOptions()), "available").verdict is Verdict.HOLDS
+    assert of_kind(_smt(fine, 5), "available").verdict is Verdict.UNKNOWN
 
 
 def test_a_fair_loop_that_never_answers(tmp_path):
-    p = _prop(_smt(_model(tmp_path, SPINNER), 6), "available")
+    p = of_kind(_smt(compile_text(tmp_path, SPINNER), 6), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
     assert p.trace.length == 5 and p.lasso.loop == 3
     assert p.trace.steps[-1].state == p.trace.steps[p.lasso.loop].state
-    assert _steps(p)[-2:] == ["server: action spin", "server: action spin"]
+    assert actions(p.trace)[-2:] == ["server: action spin", "server: action spin"]
 
 
 def test_a_loop_with_a_step_enabled_all_along_and_never_taken_is_not_reported(tmp_path):
     # Without the partition `answer` stays enabled while `spin` loops: the loop is unfair.
     # The same loop with `answer` disabled by the cut is found (previous test), so only
     # fairness rules it out here.
-    model = _model(tmp_path, SPINNER.replace("faults partition <= 1", ""))
-    assert _prop(_smt(model, 7), "available").verdict is Verdict.UNKNOWN
+    model = compile_text(tmp_path, SPINNER.replace("faults partition <= 1", ""))
+    assert of_kind(_smt(model, 7), "available").verdict is Verdict.UNKNOWN
 
 
 MESSENGER = """\
@@ -139,10 +125,10 @@ MESSENGER = """\
 def test_a_message_deliverable_all_along_must_be_delivered(tmp_path):
     # `spin` could loop forever while `go` (and then `done`) waits, but each delivery is
     # enabled throughout such a loop: unfair. With the partition they are not deliverable.
-    fine = _model(tmp_path, MESSENGER.replace("faults partition <= 1", ""))
-    assert _prop(search(fine, SearchOptions()), "available").verdict is Verdict.HOLDS
-    assert _prop(_smt(fine, 7), "available").verdict is Verdict.UNKNOWN
-    p = _prop(_smt(_model(tmp_path, MESSENGER), 6), "available")
+    fine = compile_text(tmp_path, MESSENGER.replace("faults partition <= 1", ""))
+    assert of_kind(search(fine, SearchOptions()), "available").verdict is Verdict.HOLDS
+    assert of_kind(_smt(fine, 7), "available").verdict is Verdict.UNKNOWN
+    p = of_kind(_smt(compile_text(tmp_path, MESSENGER), 6), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending in ("loop", "dead end")
 
 
@@ -172,27 +158,27 @@ TWO_SPINNERS = """\
 
 
 def test_a_fair_loop_takes_every_step_enabled_all_along(tmp_path):
-    p = _prop(_smt(_model(tmp_path, TWO_SPINNERS), 8), "available")
+    p = of_kind(_smt(compile_text(tmp_path, TWO_SPINNERS), 8), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
-    loop = _steps(p)[p.lasso.loop:]
+    loop = actions(p.trace)[p.lasso.loop:]
     assert {"server: action left", "server: action right"} <= set(loop)
     # the shortest fair loop flips each bit twice: 4 steps after invoke and request
     assert p.trace.length == 6
 
 
 def test_an_error_reply_is_not_an_answer(tmp_path):
-    p = _prop(_smt(_model(tmp_path, ERROR_SPINNER), 4), "available")
+    p = of_kind(_smt(compile_text(tmp_path, ERROR_SPINNER), 4), "available")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "error reply"
     assert p.trace.length == 3 and p.trace.steps[-1].action["replies"][0]["result"].startswith("error")
 
 
 def test_a_request_at_a_crashed_node_is_not_owed_an_answer(tmp_path):
     spec = SPINNER.replace("faults partition <= 1", "faults crash <= 1").replace(" and reachable(self, peer)", "")
-    assert _prop(_smt(_model(tmp_path, spec), 6), "available").verdict is Verdict.UNKNOWN
+    assert of_kind(_smt(compile_text(tmp_path, spec), 6), "available").verdict is Verdict.UNKNOWN
 
 
 def test_a_lost_update_never_converges(tmp_path):
-    p = _prop(_smt(_model(tmp_path, LOSSY_PAIR), 4), "converges")
+    p = of_kind(_smt(compile_text(tmp_path, LOSSY_PAIR), 4), "converges")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "dead end" and p.trace.length == 3
     assert sorted(s.action["kind"] for s in p.trace.steps[1:]) == ["invoke", "lose", "request"]
     assert p.lasso.subject.startswith("up replicas differ: value: ")
@@ -207,11 +193,11 @@ def test_replicas_that_differ_while_a_node_keeps_busy_never_converge(tmp_path):
             action spin when value != 0:
                 busy = not busy
 """).replace("replicated var value: Value = 0", "replicated var value: Value = 0\n            var busy: bool = false")
-    model = _model(tmp_path, spec)
-    p = _prop(_smt(model, 6), "converges")
+    model = compile_text(tmp_path, spec)
+    p = of_kind(_smt(model, 6), "converges")
     assert p.verdict is Verdict.VIOLATED and p.lasso.ending == "loop"
     assert p.lasso.start == p.lasso.loop and p.trace.steps[-1].state == p.trace.steps[p.lasso.loop].state
-    assert _prop(search(model, SearchOptions()), "converges").verdict is Verdict.VIOLATED
+    assert of_kind(search(model, SearchOptions()), "converges").verdict is Verdict.VIOLATED
 
 
 # ------------------------------------------------------------------ the library
@@ -224,24 +210,24 @@ LIBRARY = [("sync_primary_backup", {}, 4), ("abd_register", {"CLIENTS": 1, "OPS"
 
 @pytest.mark.parametrize("spec, defines, depth", LIBRARY)
 def test_the_library_availability_violations_are_found(spec, defines, depth):
-    model = _only(compile_spec(str(REPO_ROOT / "specs" / f"{spec}.cap"), defines, "check")[1])
-    p = _prop(_smt(model, depth), "available")
+    model = _only(library_model(spec, **defines))
+    p = of_kind(_smt(model, depth), "available")
     assert p.verdict is Verdict.VIOLATED, p.reason
     assert p.lasso.ending == "dead end" and p.trace.length == 3   # a request, a cut, and the wait
-    explicit = _prop(search(model, SearchOptions()), "available")
+    explicit = of_kind(search(model, SearchOptions()), "available")
     assert explicit.verdict is Verdict.VIOLATED and explicit.trace.length == p.trace.length
 
 
 def test_the_fencing_pair_is_unavailable_too():
-    model = _only(compile_spec(str(REPO_ROOT / "specs" / "active_passive_fencing.cap"), {}, "check")[1])
-    p = _prop(_smt(model, 4), "available")
+    model = _only(library_model("active_passive_fencing"))
+    p = of_kind(_smt(model, 4), "available")
     assert p.verdict is Verdict.VIOLATED and p.trace.length == 4
 
 
 def test_a_lost_broadcast_never_converges_in_the_library():
-    model = _only(compile_spec(str(REPO_ROOT / "specs" / "best_effort_broadcast.cap"), {}, "check")[1],
+    model = _only(library_model("best_effort_broadcast"),
                   ("converges",))
-    p = _prop(_smt(model, 3), "converges")
+    p = of_kind(_smt(model, 3), "converges")
     assert p.verdict is Verdict.VIOLATED and p.trace.length == 3 and p.lasso.ending == "dead end"
 
 
@@ -293,15 +279,12 @@ def pairs(draw) -> str:
 
 
 def _agree(text: str, depth: int) -> None:
-    from checker.diagnostics import Source
-    from checker.dsl import parse
-    from checker.semantics import check
-    model = compile_model(check(parse(text), Source("<pair>", text)))
+    model = model_of(text, "<pair>")
     explicit = search(model, SearchOptions())
     smt = _smt(model, depth)
     compare(explicit, smt)
     for kind in ("available", "converges"):
-        p, q = _prop(explicit, kind), _prop(smt, kind)
+        p, q = of_kind(explicit, kind), of_kind(smt, kind)
         assert q.verdict is not Verdict.HOLDS
         if q.verdict is Verdict.VIOLATED:
             assert p.verdict is Verdict.VIOLATED, (kind, text)
@@ -341,8 +324,8 @@ def test_many_generated_pairs_agree_with_the_explicit_search(text):
 
 
 def test_the_judge_refuses_lassos_that_do_not_hold(tmp_path):
-    model = _model(tmp_path, SPINNER)
-    p = _prop(_smt(model, 6), "available")
+    model = compile_text(tmp_path, SPINNER)
+    p = of_kind(_smt(model, 6), "available")
     path, start, loop = p.trace.path, p.lasso.start, p.lasso.loop
     assert check_lasso(model, "available", path, "loop", start, loop, 0) == p.lasso
     with pytest.raises(ValueError, match="does not return"):
@@ -352,7 +335,7 @@ def test_the_judge_refuses_lassos_that_do_not_hold(tmp_path):
     with pytest.raises(ValueError, match="no step of the continuation"):
         check_lasso(model, "available", path, "loop", 1, loop, 0)   # the invocation is no continuation step
     # without the partition `answer` is enabled all along the spinning loop
-    fine = _model(tmp_path, SPINNER.replace("faults partition <= 1", ""))
+    fine = compile_text(tmp_path, SPINNER.replace("faults partition <= 1", ""))
     with pytest.raises(ValueError, match="unfair"):
         check_lasso(fine, "available", _spin_path(fine), "loop", 2, 2, 0)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +27,7 @@ from checker.result import Verdict
 from checker.semantics.ir import Symbolic
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
+from support import SPECS, spec_file
 
 TOY = """\
 protocol toy:
@@ -42,12 +41,6 @@ protocol toy:
     invariant missed: all(i in n: i.x != TARGET)
     invariant gap: all(i in n: i.x <= GAP + 2)
 """
-
-
-def _write(tmp_path: Path, text: str, name: str = "spec.cap") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
 
 
 # ---------------------------------------------------------------- the command line
@@ -71,7 +64,7 @@ def test_define_errors(text, message):
 
 
 def test_explicit_engine_refuses_symbolic_constants(tmp_path, run_cli):
-    spec = _write(tmp_path, TOY)
+    spec = spec_file(tmp_path, TOY)
     code, out, err = run_cli(["check", spec, "-D", "TARGET=0..4"])
     assert code == 2 and out == ""
     assert err.strip() == ("capcheck: error: the explicit engine needs a value for TARGET; give -D TARGET=3, "
@@ -83,12 +76,12 @@ def test_explicit_engine_refuses_symbolic_constants(tmp_path, run_cli):
 
 
 def test_unknown_symbolic_name(tmp_path, run_cli):
-    code, _, err = run_cli(["check", _write(tmp_path, TOY), "-D", "TARGT=?", "--engine", "smt"])
+    code, _, err = run_cli(["check", spec_file(tmp_path, TOY), "-D", "TARGT=?", "--engine", "smt"])
     assert code == 2 and "there is no constant 'TARGT' (did you mean 'TARGET'?)" in err
 
 
 def test_outputs_that_need_one_model_are_refused(tmp_path, run_cli):
-    code, _, err = run_cli(["check", _write(tmp_path, TOY), "-D", "TARGET=?", "--engine", "smt",
+    code, _, err = run_cli(["check", spec_file(tmp_path, TOY), "-D", "TARGET=?", "--engine", "smt",
                             "--render", str(tmp_path / "out")])
     assert code == 2 and "--render needs every constant's value" in err
 
@@ -112,7 +105,7 @@ protocol bounds:
 
 
 def test_uses_that_need_a_value_are_located_errors(tmp_path):
-    path = _write(tmp_path, LOCATED)
+    path = spec_file(tmp_path, LOCATED)
     with pytest.raises(SpecError) as info:
         compile_symbolic(path, {"W": Symbolic(1, 3)}, "check")
     text = info.value.render()
@@ -131,7 +124,7 @@ def test_uses_that_need_a_value_are_located_errors(tmp_path):
 
 
 def test_a_boolean_constant_takes_no_range(tmp_path):
-    path = _write(tmp_path, "protocol b:\n    const FAST = false\n    node n:\n        var x: 0..1 = 0\n"
+    path = spec_file(tmp_path, "protocol b:\n    const FAST = false\n    node n:\n        var x: 0..1 = 0\n"
                             "    invariant slow: not FAST\n")
     with pytest.raises(SpecError, match="'FAST' is a boolean constant; -D FAST=\\? lets the solver choose"):
         compile_symbolic(path, {"FAST": Symbolic(0, 1)}, "check")
@@ -142,7 +135,7 @@ def test_a_boolean_constant_takes_no_range(tmp_path):
 
 
 def test_parse_ir_shows_symbolic_constants(tmp_path, run_cli):
-    code, out, _ = run_cli(["parse", "--ir", _write(tmp_path, TOY), "-D", "TARGET=0..4"])
+    code, out, _ = run_cli(["parse", "--ir", spec_file(tmp_path, TOY), "-D", "TARGET=0..4"])
     assert code == 0
     assert "  const TARGET = symbolic 0..4  (from -D)\n  const GAP = TARGET - 1\n" in out
     assert "invariant missed: all(i#0 in n: (i#0.x) != TARGET)" in out
@@ -183,7 +176,7 @@ def _agrees_with_every_value(path: str, ranges: dict[str, tuple[int, int]], dept
        depth=st.integers(0, 3))
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 def test_toy_answer_agrees_with_every_value(tmp_path_factory, step, target, depth):
-    path = _write(tmp_path_factory.mktemp("toy"), TOY)
+    path = spec_file(tmp_path_factory.mktemp("toy"), TOY)
     _agrees_with_every_value(path, {"STEP": tuple(step), "TARGET": tuple(target)}, depth)
 
 
@@ -193,7 +186,7 @@ def test_toy_answer_agrees_with_every_value(tmp_path_factory, step, target, dept
     ({"TARGET": (1, 6), "STEP": (0, 0)}, 3, Verdict.UNKNOWN),     # x never moves
 ])
 def test_toy_table(tmp_path, ranges, depth, verdict):
-    path = _write(tmp_path, TOY)
+    path = spec_file(tmp_path, TOY)
     _agrees_with_every_value(path, ranges, depth)
     program, model, parameters = compile_symbolic(path, {k: Symbolic(*r) for k, r in ranges.items()}, "check")
     missed = smt_check(model, SmtOptions(depth), parameters=parameters).properties[0]
@@ -201,7 +194,7 @@ def test_toy_table(tmp_path, ranges, depth, verdict):
 
 
 def test_a_runtime_failure_names_the_values(tmp_path, run_cli):
-    spec = _write(tmp_path, "protocol div:\n    const D = 1\n    node n:\n        var x: 0..6 = 0\n"
+    spec = spec_file(tmp_path, "protocol div:\n    const D = 1\n    node n:\n        var x: 0..6 = 0\n"
                             "        action go when x == 0:\n            x = 6 // D\n"
                             "    invariant small: n.x <= 6\n")
     code, out, err = run_cli(["check", spec, "-D", "D=0..2", "--engine", "smt", "--depth", "2"])
@@ -212,7 +205,7 @@ def test_a_runtime_failure_names_the_values(tmp_path, run_cli):
 
 # ---------------------------------------------------------------- the quorum register
 
-QUORUM = str(REPO_ROOT / "specs" / "quorum_register.cap")
+QUORUM = str(SPECS / "quorum_register.cap")
 
 
 @pytest.mark.slow

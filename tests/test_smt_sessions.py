@@ -23,122 +23,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.cli.engines import compare
-from checker.diagnostics import Source
 from checker.errors import InternalError
-from checker.dsl import parse
 from checker.explore import SearchOptions, search
 from checker.explore.search import final_state
-from checker.model import Unsupported, compile_model
 from checker.props.sessions import watcher_for
 from checker.result import Verdict
-from checker.semantics import check
 from checker.smt import sessions
 from checker.smt.state import Shape
 from checker.smt.symbolic import Tup
 from checker.analysis.verify import SmtOptions, smt_check
 
-from conftest import REPO_ROOT
-from test_sequential import REPLICAS
-from test_smt import _model
+from support import ONE_NODE_SPECS, REPLICAS, SPECS, library_model, model_of
 
 # ---------------------------------------------------------------- the formulas against the watchers
-
-OBJECTS = {
-    "register": """
-    object register(values = {1, 2}, initial = 0)
-    clients 3, ops 2
-
-    node server:
-        var value: Value = 0
-
-        request read():
-            reply value
-
-        request write(v):
-            value = v
-            reply ok
-
-        request cas(expected, new):
-            if value == expected:
-                value = new
-                reply true
-            else:
-                reply false
-""",
-    "kv": """
-    object kv(keys = {x, y}, values = {1}, initial = 0)
-    clients 3, ops 2
-
-    node store:
-        var data: map[Key, Value] = {x: 0, y: 0}
-
-        request get(k):
-            reply data[k]
-
-        request put(k, v):
-            data[k] = v
-            reply ok
-""",
-    "set": """
-    object set(values = {red, blue})
-    clients 3, ops 2
-
-    node server:
-        var tags: set[Value] = {}
-
-        request add(v):
-            tags = tags | {v}
-            reply ok
-
-        request remove(v):
-            tags = tags - {v}
-            reply ok
-
-        request contains(v):
-            reply v in tags
-
-        request read():
-            reply tags
-""",
-    "log": """
-    object log(values = {1, 2}, max = 2)
-    clients 3, ops 2
-
-    node server:
-        var entries: seq[Value, 2] = []
-
-        request append(v) when len(entries) < 2:
-            entries = entries + [v]
-            reply ok
-
-        request read():
-            reply entries
-""",
-    "counter": """
-    object counter(max = 3)
-    clients 3, ops 2
-
-    node server:
-        var views: Value = 0
-
-        request incr() when views < 3:
-            views += 1
-            reply ok
-
-        request read():
-            reply views
-""",
-}
-
-
-def _compile(text: str):
-    return compile_model(check(parse(text), Source("<sessions>", text)))
 
 
 @functools.cache
 def _object(kind: str):
     """The model, encoding shape and sequential spec of a one-node spec of object `kind`."""
-    model = _compile(f"protocol {kind}_sessions:{OBJECTS[kind]}\n    check durable\n    check read_your_writes\n")
+    model = model_of(f"protocol {kind}_sessions:{ONE_NODE_SPECS[kind]}\n    check durable\n    check read_your_writes\n",
+                     "<sessions>")
     shape = Shape(model, 1)
     return model, shape, sessions.object_of(model)
 
@@ -243,7 +147,7 @@ def _agree(kind: str, check_kind: str, events: list, every_event: bool) -> bool:
 
 
 @pytest.mark.parametrize("check_kind", sessions.DECIDED)
-@pytest.mark.parametrize("kind", sorted(OBJECTS))
+@pytest.mark.parametrize("kind", sorted(ONE_NODE_SPECS))
 def test_the_formula_agrees_with_the_explicit_watcher_on_random_histories(kind, check_kind):
     @settings(max_examples=100, deadline=None)
     @given(histories(kind))
@@ -263,7 +167,7 @@ def test_the_monotonic_reads_formula_of_logs_and_counters_agrees_with_the_explic
     agree()
 
 
-@pytest.mark.parametrize("kind", sorted(set(OBJECTS) - set(sessions.COUNTED)))
+@pytest.mark.parametrize("kind", sorted(set(ONE_NODE_SPECS) - set(sessions.COUNTED)))
 def test_the_monotonic_reads_formula_of_registers_maps_and_sets_agrees_with_the_explicit_watcher(kind):
     """Without given-up requests (the formula is not used when clients can give up), after
     every event."""
@@ -291,7 +195,7 @@ def test_the_monotonic_reads_formula_on_two_reads_of_one_client(kind, first, sec
 
 
 def test_monotonic_reads_is_decided_unless_clients_of_a_register_map_or_set_can_give_up_or_are_many():
-    for kind in OBJECTS:
+    for kind in ONE_NODE_SPECS:
         program = _object(kind)[0].program
         assert sessions.decides("monotonic_reads", program)
         giving_up = dataclasses.replace(program, faults=dataclasses.replace(program.faults, give_up=1))
@@ -299,9 +203,9 @@ def test_monotonic_reads_is_decided_unless_clients_of_a_register_map_or_set_can_
         busy = dataclasses.replace(program, clients=dataclasses.replace(program.clients, count=4, ops=4))
         assert sessions.ways(4, 4) > sessions.WAYS_LIMIT >= sessions.ways(3, 3)
         assert sessions.decides("monotonic_reads", busy) is (kind in sessions.COUNTED)
-    text = (REPO_ROOT / "specs" / "chain_replication_any_reads.cap").read_text()
+    text = (SPECS / "chain_replication_any_reads.cap").read_text()
     text = text.replace("faults partition <= PARTITIONS", "faults partition <= PARTITIONS, give_up <= 1")
-    result = smt_check(_compile(text), SmtOptions(depth=1))
+    result = smt_check(model_of(text, "<sessions>"), SmtOptions(depth=1))
     reasons = {p.kind: p.reason for p in result.properties}
     assert reasons["monotonic_reads"] == "'check monotonic_reads' is not decided by the SMT engine yet"
 
@@ -400,7 +304,7 @@ def _explicit(model, depth: int) -> dict[str, int]:
 
 
 def test_a_lagging_replica_breaks_both_checks_in_the_explicit_engines_shortest_runs():
-    model = _compile(LAGGING)
+    model = model_of(LAGGING, "<sessions>")
     result = smt_check(model, SmtOptions(depth=5))
     assert _violations(result) == _explicit(model, 5) == {"durable": 4, "read_your_writes": 4}
     for p in result.properties:                      # the watcher's violation, at the last step only
@@ -409,16 +313,16 @@ def test_a_lagging_replica_breaks_both_checks_in_the_explicit_engines_shortest_r
         assert [watcher.holds(s) for s in states] == [True] * p.trace.length + [False]
 
 
-
 def test_a_lagging_replica_breaks_monotonic_reads_in_the_explicit_engines_shortest_run():
-    model = _compile(LAGGING.replace("check read_your_writes", "check read_your_writes\n    check monotonic_reads"))
+    model = model_of(LAGGING.replace("check read_your_writes", "check read_your_writes\n    check monotonic_reads"),
+                     "<sessions>")
     assert _violations(smt_check(model, SmtOptions(depth=7))) == _explicit(model, 7) == {
         "durable": 4, "read_your_writes": 4, "monotonic_reads": 6}
 
 
 @pytest.mark.slow
 def test_chain_replication_with_reads_anywhere_breaks_monotonic_reads_in_8_steps_in_both_engines():
-    model = _model("chain_replication_any_reads")
+    model = library_model("chain_replication_any_reads")
     smt = smt_check(model, SmtOptions(depth=8))
     assert _violations(smt)["monotonic_reads"] == _explicit(model, 8)["monotonic_reads"] == 8
 
@@ -426,7 +330,7 @@ def test_chain_replication_with_reads_anywhere_breaks_monotonic_reads_in_8_steps
 def test_engine_both_compares_the_history_checks(monkeypatch):
     """--engine both's comparison covers durable and read_your_writes: equal lengths pass,
     a different length from one engine is an internal error."""
-    model = _compile(LAGGING)
+    model = model_of(LAGGING, "<sessions>")
     explicit, smt = search(model, SearchOptions(max_depth=5)), smt_check(model, SmtOptions(depth=5))
     compare(explicit, smt)
     shorter = search(model, SearchOptions(max_depth=3))      # finds nothing: SMT's 4 steps are past it
@@ -470,7 +374,7 @@ protocol lagging_counter:
 
 
 def test_a_lagging_counter_replica_breaks_both_checks_in_the_explicit_engines_shortest_runs():
-    model = _compile(COUNTERS)
+    model = model_of(COUNTERS, "<sessions>")
     assert _violations(smt_check(model, SmtOptions(depth=6))) == _explicit(model, 6) == {
         "durable": 4, "monotonic_reads": 6}
 
@@ -496,19 +400,19 @@ def test_a_counterexample_the_explicit_watcher_does_not_confirm_is_an_internal_e
 
 
 def test_a_read_after_failover_misses_the_acknowledged_write_in_six_steps():
-    model = _model("async_primary_backup")
+    model = library_model("async_primary_backup")
     assert _violations(smt_check(model, SmtOptions(depth=6)))["durable"] == 6 == _explicit(model, 6)["durable"]
 
 
 def test_a_write_at_one_replica_and_the_next_read_at_the_other_in_four_steps():
-    model = _model("active_active_lww")
+    model = library_model("active_active_lww")
     assert _violations(smt_check(model, SmtOptions(depth=4)))["read_your_writes"] == 4
     assert _explicit(model, 4)["read_your_writes"] == 4
 
 
 @pytest.mark.parametrize("spec", ["sync_primary_backup", "chain_replication_any_reads"])
 def test_the_library_durability_that_holds_is_unknown_within_the_depth(spec):
-    result = smt_check(_model(spec), SmtOptions(depth=3))
+    result = smt_check(library_model(spec), SmtOptions(depth=3))
     durable = next(p for p in result.properties if p.kind == "durable")
     assert durable.verdict is Verdict.UNKNOWN and durable.reason == "no run of up to 3 steps breaks it"
 
@@ -525,5 +429,5 @@ def test_a_read_with_too_many_results_is_refused_at_the_check(run_cli, tmp_path)
     assert run_cli(["check", str(path)])[0] == 0
 
 
-_LONG_LOG = "protocol long_log:" + OBJECTS["log"].replace("clients 3, ops 2", "clients 1, ops 1").replace(
+_LONG_LOG = "protocol long_log:" + ONE_NODE_SPECS["log"].replace("clients 3, ops 2", "clients 1, ops 1").replace(
     "{1, 2}, max = 2", "{1, 2, 3, 4}, max = 6").replace("2]", "6]").replace("< 2", "< 6") + "    check durable\n"

@@ -16,10 +16,10 @@ import pytest
 from checker.dsl import ast, parse, parse_bytes
 from checker.semantics import check
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SPECS_DIR = REPO_ROOT / "specs"
-SPEC_PATHS = sorted(SPECS_DIR.glob("*.cap"))
-README = SPECS_DIR / "README.md"
+from support import REPO_ROOT, SPECS
+
+SPEC_PATHS = sorted(SPECS.glob("*.cap"))
+README = SPECS / "README.md"
 VERDICTS = ("holds", "violated")
 CAP_CELL = re.compile(r"^`([A-Za-z0-9_]+\.cap)`$")
 
@@ -189,7 +189,7 @@ def test_the_shortest_counterexample_has_the_documented_length(spec: str, prop: 
     why = {(_cap_name(row[0]), row[1].strip("`")): row[3] for row in _section_rows("Expected verdicts")}
     assert why[(spec, prop)].startswith(f"{steps} steps"), "README.md gives another length"
     if prop in LIVENESS:
-        assert _verdict_and_length(SPECS_DIR / spec, prop, None) == ("violated", steps)
+        assert _verdict_and_length(SPECS / spec, prop, None) == ("violated", steps)
     else:
-        assert _verdict_and_length(SPECS_DIR / spec, prop, steps) == ("violated", steps)
-        assert _verdict_and_length(SPECS_DIR / spec, prop, steps - 1)[0] != "violated"
+        assert _verdict_and_length(SPECS / spec, prop, steps) == ("violated", steps)
+        assert _verdict_and_length(SPECS / spec, prop, steps - 1)[0] != "violated"

@@ -13,7 +13,7 @@ from checker.explore import SearchOptions, replay, search
 from checker.model.why import why_false
 from checker.result import Verdict
 
-from conftest import REPO_ROOT
+from support import SPECS
 
 TOY = """\
 protocol why:
@@ -83,7 +83,7 @@ def test_each_shape_says_why(toy, name, sentences):
      "s.role == active) = 2, counting s = server[0]; s = server[1])"),
 ])
 def test_library_invariants_say_why(spec, name, first):
-    _, model = compile_spec(str(REPO_ROOT / "specs" / f"{spec}.cap"), {}, "check")
+    _, model = compile_spec(str(SPECS / f"{spec}.cap"), {}, "check")
     result = search(model, SearchOptions(max_states=100_000))
     prop = next(p for p in result.properties if p.name == name)
     assert prop.verdict is Verdict.VIOLATED
@@ -94,13 +94,13 @@ def test_library_invariants_say_why(spec, name, first):
 
 
 def test_the_report_and_the_caption_say_why(run_cli):
-    code, out, _ = run_cli(["check", str(REPO_ROOT / "specs" / "two_phase_broken.cap")])
+    code, out, _ = run_cli(["check", str(SPECS / "two_phase_broken.cap")])
     assert code == 1
     assert ("  why it is false:\n"
             "    for a = rm[0], b = rm[1]: not (a.state == committed and b.state == aborted) is false\n"
             "    a.state == committed and b.state == aborted holds\n") in out
     from checker.render.sequence import caption_lines
-    _, model = compile_spec(str(REPO_ROOT / "specs" / "two_phase_broken.cap"), {}, "check")
+    _, model = compile_spec(str(SPECS / "two_phase_broken.cap"), {}, "check")
     prop = next(p for p in search(model).properties if p.name == "consistent")
     assert caption_lines(prop.trace, prop)[1] == (
         "why: for a = rm[0], b = rm[1]: not (a.state == committed and b.state == aborted) is false")
