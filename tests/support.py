@@ -53,6 +53,24 @@ LOCATED = re.compile(r"^(?P<path>[^\n:]+):(?P<line>[0-9]+):(?P<col>[0-9]+): erro
                      re.MULTILINE)
 
 
+# ---------------------------------------------------------------- time limits without time
+
+
+class FakeClock:
+    """A clock for testing time limits without reading the time: each reading is `step`
+    seconds after the one before (the first is 0), so a limit of T seconds runs out after
+    T / step readings, a bound on work that is the same on any machine under any load.
+    `reads` counts the readings."""
+
+    def __init__(self, step: float = 1.0) -> None:
+        self.step = step
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return (self.reads - 1) * self.step
+
+
 # ---------------------------------------------------------------- writing and running specs
 
 

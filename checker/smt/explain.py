@@ -34,7 +34,8 @@ that did not finish in time, or an object the encoding cannot take gives an expl
 with status 'unknown' and the reason (a core the offline checker did not confirm in time
 is never shown); the verdict stays the offline checker's. A candidate result of step 4
 not checked in time makes the list incomplete (`complete` False). Deterministic unless a
-time limit is hit. Nothing here prints.
+time limit is hit; the limits are read on `explain`'s `clock` (time.monotonic unless a test
+passes a fake one). Nothing here prints.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import dataclasses
 import functools
 import time
 from dataclasses import dataclass
-from typing import Hashable, Sequence
+from typing import Callable, Hashable, Sequence
 
 from checker.errors import InternalError
 from checker.props.explain import relaxed
@@ -52,8 +53,8 @@ from checker.props.linearizability import (CheckOptions, LinearizabilityResult, 
 from checker.props.objects import SequentialSpec
 from checker.result import Verdict
 from checker.smt.history import (
-    DEAD, STATE_LIMIT, Domain, HistoryEncoding, Relaxed, SmtOptions, _deadline, _remaining, decide, domain,
-    minimal_core, smallest_core,
+    DEAD, STATE_LIMIT, Deadline, Domain, HistoryEncoding, Relaxed, SmtOptions, decide, domain, minimal_core,
+    smallest_core,
 )
 from checker.smt.solver import Solver, SolverUnknown
 from checker.smt.symbolic import NotEncodable
@@ -109,14 +110,16 @@ class Explanation:
 
 
 def explain(spec: SequentialSpec, operations: Sequence[Operation], result: LinearizabilityResult,
-            options: ExplainOptions = ExplainOptions()) -> Explanation:
+            options: ExplainOptions = ExplainOptions(),
+            clock: Callable[[], float] = time.monotonic) -> Explanation:
     """The explanation of `result`, the offline checker's verdict on `operations` (see the
-    module doc). Raises InternalError when Z3 and the offline checker disagree."""
+    module doc), its time limits read on `clock`. Raises InternalError when Z3 and the
+    offline checker disagree."""
     if result.verdict is Verdict.HOLDS:
         return Explanation(LINEARIZABLE)
     if result.verdict is Verdict.UNKNOWN:
         return Explanation(UNDECIDED, reason=result.reason)
-    deadline = _deadline(SmtOptions(options.timeout))
+    deadline = Deadline.after(options.timeout, clock)
     violated = len(result.violated)
     try:
         part, part_spec, members, ops, cut, chosen = _easiest(spec, operations, result.violated, deadline)
@@ -129,15 +132,15 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
     target_hint = last[0] if len(last) == 1 else None
     minimum = True
     try:
-        left = _remaining(deadline)
+        left = deadline.left()
         share = options.smallest if left is None else min(options.smallest, left / 3)
         try:
-            found = smallest_core(part_spec, window, target_hint, SmtOptions(share, options.states))
+            found = smallest_core(part_spec, window, target_hint, SmtOptions(share, options.states), clock)
         except SolverUnknown as stop:
             if stop.reason != "timeout":
                 raise
             minimum = False      # the smallest set takes too long to be sure of: a minimal one
-            found = minimal_core(part_spec, window, target_hint, SmtOptions(_remaining(deadline), options.states))
+            found = minimal_core(part_spec, window, target_hint, SmtOptions(deadline.left(), options.states), clock)
     except (SolverUnknown, NotEncodable) as stop:
         return Explanation(UNKNOWN_STATUS, reason=getattr(stop, "reason", None) or str(stop), **counts)
     if found is None:
@@ -145,7 +148,7 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
     target = max((k for k in found if window[k].ret == cut), key=lambda k: (window[k].call, k))
     core = tuple(sorted((members[chosen[k]] for k in found), key=lambda i: (operations[i].call, i)))
     states = domain(part_spec, window, options.states)
-    relaxations = Relaxed(part_spec, window, states)
+    relaxations = Relaxed(part_spec, window, states, clock)
     try:
         verify(relaxations, found, deadline, options.states)
     except SolverUnknown as stop:
@@ -157,19 +160,18 @@ def explain(spec: SequentialSpec, operations: Sequence[Operation], result: Linea
 
 
 def _easiest(spec: SequentialSpec, operations: Sequence[Operation], violated: Sequence[PartResult],
-             deadline: float | None) -> tuple[Hashable, SequentialSpec, tuple[int, ...], list[Operation], int, list[int]]:
+             deadline: Deadline) -> tuple[Hashable, SequentialSpec, tuple[int, ...], list[Operation], int, list[int]]:
     """Of the violated parts, the one with the smallest window (the first of those): its
     key, its object, members and operations (`_part`), and its window (`_window`). With a
     deadline, a part whose window takes more than WINDOW_LIMIT seconds to find is passed
     over; raises SolverUnknown when every part is."""
     best = None
     for found in violated:
-        if deadline is not None and time.monotonic() >= deadline:
+        if deadline.passed():
             break
         part_spec, members, ops = _part(spec, operations, found)
         try:
-            cut, chosen = _window(part_spec, ops, None if deadline is None else
-                                  min(deadline, time.monotonic() + WINDOW_LIMIT))
+            cut, chosen = _window(part_spec, ops, deadline if deadline.at is None else deadline.within(WINDOW_LIMIT))
         except SolverUnknown:
             continue
         if best is None or len(chosen) < len(best[-1]):
@@ -194,7 +196,7 @@ def prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
     return [o if o.ret is None or o.ret <= cut else relaxed(o) for o in ops if o.call <= cut]
 
 
-def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) -> tuple[int, list[int]]:
+def _window(spec: SequentialSpec, ops: list[Operation], deadline: Deadline) -> tuple[int, list[int]]:
     """The first response position after which `ops` (not linearizable) cannot be
     linearized, and the operations called by then (indices into `ops`). Raises
     SolverUnknown when the offline checker does not decide a prefix by `deadline`."""
@@ -202,7 +204,8 @@ def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) 
     low, high = 0, len(cuts) - 1
     while low < high:
         middle = (low + high) // 2
-        verdict = check_operations(spec, prefix(ops, cuts[middle]), CheckOptions(_remaining(deadline))).verdict
+        verdict = check_operations(spec, prefix(ops, cuts[middle]), CheckOptions(deadline.left()),
+                                   deadline.clock).verdict
         if verdict is Verdict.UNKNOWN:
             raise SolverUnknown("timeout")
         if verdict is Verdict.VIOLATED:
@@ -212,7 +215,7 @@ def _window(spec: SequentialSpec, ops: list[Operation], deadline: float | None) 
     return cuts[low], [k for k, o in enumerate(ops) if o.call <= cuts[low]]
 
 
-def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = None,
+def verify(relaxations: Relaxed, core: Sequence[int], deadline: Deadline = Deadline(),
            states: int = STATE_LIMIT) -> None:
     """Raise InternalError unless the offline checker cannot linearize the window with
     only `core`'s responses kept, and it can be linearized once any one member more is
@@ -221,7 +224,7 @@ def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = N
     linearized.) A linearization is a concrete check whoever finds it, so for the second
     half the offline checker and Z3 take turns (`decide`), Z3's model replayed on the
     spec. Raises SolverUnknown when `deadline` comes first."""
-    verdict = relaxations.verdict(core, _remaining(deadline))
+    verdict = relaxations.verdict(core, deadline.left())
     if verdict is Verdict.UNKNOWN:
         raise SolverUnknown("timeout")
     if verdict is not Verdict.VIOLATED:
@@ -235,7 +238,7 @@ def verify(relaxations: Relaxed, core: Sequence[int], deadline: float | None = N
 
 
 def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: int,
-             deadline: float | None = None) -> tuple[tuple, bool]:
+             deadline: Deadline = Deadline()) -> tuple[tuple, bool]:
     """The results operation `target` could give, the rest of `core` as recorded, each
     checked by the offline checker: those it gives from some state of the object; and
     whether that is all of them (no states were merged into DEAD, and every candidate was
@@ -247,7 +250,7 @@ def _allowed(relaxations: Relaxed, found: Domain, core: Sequence[int], target: i
             candidates.setdefault(_typed(result), result)
     allowed, complete = [], DEAD not in found.states
     for r in candidates.values():
-        left = None if deadline is None else deadline - time.monotonic()
+        left = deadline.remaining()
         verdict = Verdict.UNKNOWN if left is not None and left <= 0 else relaxations.verdict(
             core, left, instead={target: dataclasses.replace(recorded, result=r)})
         if verdict is Verdict.HOLDS:

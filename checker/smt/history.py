@@ -34,13 +34,15 @@ The check functions build a fresh solver each: `linearization` (a linearization,
 on the spec before it is returned, or None) and `smallest_core` (the smallest set of
 responses that contradict each other). They raise `SolverUnknown` when Z3 cannot decide
 within the time given, `NotEncodable` for an object they cannot encode, and
-InternalError when a model does not replay.
+InternalError when a model does not replay. Their time limits are read on `clock`
+(time.monotonic unless a test passes a fake one); Z3 and the offline checker get the
+seconds left on it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, Hashable, Iterable, Sequence
 
@@ -58,6 +60,46 @@ from checker.smt.solver import Answer, Model, Outcome, Solver, SolverUnknown
 STATE_LIMIT = 4096
 GROW_LIMIT = 1.0   # seconds for one offline check while growing or shrinking a set (_grow, minimal_core)
 CORE_LIMIT = 5.0   # seconds for Z3's unsat core of a whole window in minimal_core
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A moment `at` on `clock` (seconds; None: no limit) by which a check must be done.
+    Pure but for reading the clock."""
+
+    at: float | None = None
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def after(cls, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> Deadline:
+        """`seconds` from now on `clock` (None: no limit)."""
+        return cls(None if seconds is None else clock() + seconds, clock)
+
+    def remaining(self) -> float | None:
+        """Seconds left (zero or less once passed); None without a limit."""
+        return None if self.at is None else self.at - self.clock()
+
+    def passed(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def left(self) -> float | None:
+        """Seconds left (None: no limit). Raises SolverUnknown('timeout') once passed."""
+        left = self.remaining()
+        if left is not None and left <= 0:
+            raise SolverUnknown("timeout")
+        return left
+
+    def cap(self, seconds: float) -> float:
+        """Seconds for one step: `seconds`, or what is left if less. Raises SolverUnknown
+        once passed."""
+        left = self.left()
+        return seconds if left is None else min(seconds, left)
+
+    def within(self, seconds: float) -> Deadline:
+        """The sooner of this deadline and `seconds` from now."""
+        turn = self.clock() + seconds
+        return replace(self, at=turn if self.at is None else min(self.at, turn))
 
 
 @dataclass(frozen=True)
@@ -243,10 +285,10 @@ class HistoryEncoding:
         points = [(model.value(self.t[i]), i in writers, i) for i in range(len(self.ops)) if model.value(self.eff[i])]
         return [i for _, _, i in sorted(points)]
 
-    def check(self, kept: Sequence[int], deadline: float | None) -> Answer:
+    def check(self, kept: Sequence[int], deadline: Deadline) -> Answer:
         """Whether the operations `kept` (answered ones) are linearizable with every other
         response relaxed. Raises SolverUnknown when Z3 cannot tell, or time is up."""
-        answer = self.solver.check([self.keep[i] for i in kept], _remaining(deadline)).decided()
+        answer = self.solver.check([self.keep[i] for i in kept], deadline.left()).decided()
         if answer.outcome is Outcome.SAT:
             replay(self.spec, self.ops, self.order(answer.model), set(kept))  # type: ignore[arg-type]
         return answer
@@ -266,15 +308,6 @@ def _ranks(ops: Sequence[Operation]) -> tuple[list[int], list[int]]:
     for rank, (_, kind, i) in enumerate(events, 1):
         (returns if kind else calls)[i] = rank
     return calls, returns
-
-
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise SolverUnknown("timeout")
-    return left
 
 
 def replay(spec: SequentialSpec, ops: Sequence[Operation], order: Sequence[int], kept: set[int]) -> None:
@@ -299,18 +332,19 @@ def replay(spec: SequentialSpec, ops: Sequence[Operation], order: Sequence[int],
 # ---------------------------------------------------------------- the check functions
 
 
-def linearization(spec: SequentialSpec, ops: Sequence[Operation],
-                  options: SmtOptions = SmtOptions()) -> list[int] | None:
+def linearization(spec: SequentialSpec, ops: Sequence[Operation], options: SmtOptions = SmtOptions(),
+                  clock: Callable[[], float] = time.monotonic) -> list[int] | None:
     """A linearization of `ops` (indices, replayed on `spec`), or None when there is none.
     Raises SolverUnknown, NotEncodable."""
-    deadline = _deadline(options)
+    deadline = Deadline.after(options.timeout, clock)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answer = encoding.check(sorted(encoding.keep), deadline)
     return encoding.order(answer.model) if answer.outcome is Outcome.SAT else None  # type: ignore[arg-type]
 
 
 def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | None = None,
-                  options: SmtOptions = SmtOptions()) -> tuple[int, ...] | None:
+                  options: SmtOptions = SmtOptions(),
+                  clock: Callable[[], float] = time.monotonic) -> tuple[int, ...] | None:
     """The smallest set of answered operations (`target` among them, when given) whose
     responses cannot all be kept when every other response is relaxed: ascending indices,
     the first such set by position among the smallest (as props/explain.core orders them);
@@ -324,10 +358,10 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
     it can be kept, it is grown, one operation at a time, to a maximal set that can and that
     set's complement is added; if it cannot, no smaller set can either, and it is the answer.
     """
-    deadline = _deadline(options)
+    deadline = Deadline.after(options.timeout, clock)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    relaxations = Relaxed(spec, ops, encoding.domain)
+    relaxations = Relaxed(spec, ops, encoding.domain, clock)
     if relaxations.verdict(answered) is Verdict.HOLDS:
         return None
     hitting = _HittingSets(answered, target)
@@ -341,7 +375,8 @@ def smallest_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | 
 
 
 def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | None = None,
-                 options: SmtOptions = SmtOptions()) -> tuple[int, ...] | None:
+                 options: SmtOptions = SmtOptions(),
+                 clock: Callable[[], float] = time.monotonic) -> tuple[int, ...] | None:
     """A minimal set of answered operations (`target` among them, when given) whose
     responses cannot all be kept: Z3's unsat core over the keep literals (every answered
     operation when Z3 finds none within CORE_LIMIT seconds), then minimised by deletion:
@@ -353,15 +388,15 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
     Minimal, not always the smallest: no member can be relaxed, but a different, smaller
     set may exist. None when `ops` are linearizable. Raises SolverUnknown (time is up, or
     neither can decide a deletion), NotEncodable."""
-    deadline = _deadline(options)
+    deadline = Deadline.after(options.timeout, clock)
     encoding = HistoryEncoding(Solver(), spec, ops, options.states)
     answered = sorted(encoding.keep)
-    relaxations = Relaxed(spec, ops, encoding.domain)
-    whole = relaxations.verdict(answered, _left(deadline, GROW_LIMIT))
+    relaxations = Relaxed(spec, ops, encoding.domain, clock)
+    whole = relaxations.verdict(answered, deadline.cap(GROW_LIMIT))
     if whole is Verdict.HOLDS:
         return None
     try:
-        answer = encoding.check(answered, min(filter(None, (deadline, time.monotonic() + CORE_LIMIT))))
+        answer = encoding.check(answered, deadline.within(CORE_LIMIT))
     except SolverUnknown:
         if whole is Verdict.UNKNOWN:
             raise
@@ -384,7 +419,7 @@ def minimal_core(spec: SequentialSpec, ops: Sequence[Operation], target: int | N
 
 
 def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: list[int],
-           deadline: float | None) -> tuple[Verdict, set[int] | None]:
+           deadline: Deadline) -> tuple[Verdict, set[int] | None]:
     """Whether the responses `kept` can all be kept (HOLDS: a linearization, the offline
     checker's or Z3's model replayed on the spec) or not (VIOLATED), and Z3's unsat core
     when Z3 is the one that refutes them. The offline checker and Z3 (`encode()`, called
@@ -394,14 +429,13 @@ def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: li
     for another reason."""
     limit = GROW_LIMIT
     while True:
-        verdict = relaxations.verdict(kept, _left(deadline, limit))
+        verdict = relaxations.verdict(kept, deadline.cap(limit))
         if verdict is not Verdict.UNKNOWN:
             return verdict, None
-        turn = time.monotonic() + limit
         try:
-            answer = encode().check(kept, turn if deadline is None else min(deadline, turn))
+            answer = encode().check(kept, deadline.within(limit))
         except SolverUnknown as stop:
-            if stop.reason != "timeout" or (deadline is not None and time.monotonic() >= deadline):
+            if stop.reason != "timeout" or deadline.passed():
                 raise
             limit *= 4
             continue
@@ -410,26 +444,17 @@ def decide(relaxations: Relaxed, encode: Callable[[], HistoryEncoding], kept: li
         return Verdict.HOLDS, None
 
 
-def _left(deadline: float | None, cap: float) -> float:
-    """Seconds for one offline check: `cap`, or what is left before `deadline` if less.
-    Raises SolverUnknown when time is up."""
-    left = _remaining(deadline)
-    return cap if left is None else min(cap, left)
-
-
-def _deadline(options: SmtOptions) -> float | None:
-    return None if options.timeout is None else time.monotonic() + options.timeout
-
-
 class Relaxed:
     """The operations of one part (`ops`, states `domain`) with the responses outside a set
     kept relaxed, as the offline checker takes them, without what cannot matter: a relaxed
     operation that never changes the object's state (a read) never has to take effect, nor
     does one called after the last kept response (it can come after all of them), so both
-    are left out, which changes no verdict and spares the checker from placing them."""
+    are left out, which changes no verdict and spares the checker from placing them. The
+    checker's time limits are read on `clock`."""
 
-    def __init__(self, spec: SequentialSpec, ops: Sequence[Operation], found: Domain) -> None:
-        self.spec, self.ops = spec, list(ops)
+    def __init__(self, spec: SequentialSpec, ops: Sequence[Operation], found: Domain,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.spec, self.ops, self.clock = spec, list(ops), clock
         self.reads = {i for i, table in enumerate(found.next) if all(v in (k, None) for k, v in enumerate(table))}
 
     def history(self, kept: Iterable[int], instead: dict[int, Operation] | None = None) -> list[Operation]:
@@ -448,10 +473,10 @@ class Relaxed:
     def verdict(self, kept: Iterable[int], timeout: float | None = None,
                 instead: dict[int, Operation] | None = None) -> Verdict:
         """The offline checker's verdict with only `kept` responses kept."""
-        return check_operations(self.spec, self.history(kept, instead), CheckOptions(timeout)).verdict
+        return check_operations(self.spec, self.history(kept, instead), CheckOptions(timeout), self.clock).verdict
 
 
-def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: float | None) -> set[int]:
+def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: Deadline) -> set[int]:
     """`kept` (linearizable) grown, one answered operation at a time, to a set that is, by
     the offline checker: refuting a near-complete set is where its memoised search is far
     faster than Z3. An operation it cannot decide within GROW_LIMIT seconds stays out: the
@@ -459,7 +484,7 @@ def _grow(relaxations: Relaxed, kept: set[int], answered: list[int], deadline: f
     its answer."""
     for i in answered:
         if i not in kept:
-            if relaxations.verdict(kept | {i}, _left(deadline, GROW_LIMIT)) is Verdict.HOLDS:
+            if relaxations.verdict(kept | {i}, deadline.cap(GROW_LIMIT)) is Verdict.HOLDS:
                 kept.add(i)
     if len(kept) == len(answered):
         raise InternalError("the offline checker keeps every response of a history Z3 found not linearizable")
