@@ -5,7 +5,7 @@ time spent inside Lark's LALR parser (the part capcheck does not write), plus th
 a large generated spec, which is what the 256 KiB file limit is based on; then the time to
 parse or refuse hostile inputs of about the same size (deep nesting, one huge line, a
 runaway string), as a ratio to that generated spec's time per byte: the watch over
-pathological slowdowns that tests/test_cli.py leaves out (no test asserts on speed).
+pathological slowdowns that tests/cli/test_cli.py leaves out (no test asserts on speed).
 Usage: python bench/frontend.py [REPEATS]
 """
 

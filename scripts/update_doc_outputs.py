@@ -3,7 +3,7 @@ prints now. For maintainers, after a deliberate change to capcheck's output:
 
     .venv/bin/python scripts/update_doc_outputs.py [DOC.md ...]
 
-It runs each command exactly as tests/test_docs.py does, with the same helpers
+It runs each command exactly as tests/corpus/test_docs.py does, with the same helpers
 (tests/support.py: specs shown above the command are written to a scratch directory), and
 replaces only the output lines; review the diff before committing it. Prints the commands
 whose output changed.

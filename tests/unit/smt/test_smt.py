@@ -185,7 +185,7 @@ def test_the_linearizability_formula_agrees_with_brute_force(kind):
     from hypothesis import given, settings
 
     from checker.smt.lin import non_linearizable
-    from linearizability_oracle import histories, linearizable
+    from oracles.linearizability import histories, linearizable
 
     @settings(max_examples=25, deadline=None)
     @given(histories(kind, max_ops=4))

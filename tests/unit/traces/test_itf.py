@@ -1,7 +1,7 @@
 """ITF traces (checker/traces/itf.py, checker/traces/files.py): value encodings, round trips
 through `check --itf` and `replay`, the rejection of a tampered file, and ITF files without
 `#meta.capcheck` (from Quint, by hand, edited), whose path is found by matching their states:
-hand-written fixtures in tests/itf/, every library counterexample with its capcheck block
+hand-written fixtures in tests/unit/traces/itf/, every library counterexample with its capcheck block
 removed, random walks with random variables dropped (Hypothesis), and every way such a file
 can be wrong, each with its exact message."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,9 +23,9 @@ from checker.traces import itf
 from checker.semantics import ir
 from checker.semantics.types import AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT
 
-from support import REPO_ROOT, SPECS, library_model
+from support import SPECS, library_model
 
-FIXTURES = REPO_ROOT / "tests" / "itf"
+FIXTURES = Path(__file__).resolve().parent / "itf"     # hand-written ITF files
 TWO_PHASE_BROKEN = str(SPECS / "two_phase_broken.cap")
 
 

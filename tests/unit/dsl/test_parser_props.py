@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from checker.dsl import parse, parse_bytes
 from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
-from strategies import protocols
+from oracles.strategies import protocols
 from support import SPECS
 
 LIBRARY = [p.read_text(encoding="utf-8") for p in sorted(SPECS.glob("*.cap"))]

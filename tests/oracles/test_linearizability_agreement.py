@@ -1,7 +1,7 @@
 """The three linearizability checkers of capcheck agree: the online monitor the explorer
 carries in its states (checker.props.monitor), the offline checker for recorded histories
 (checker.props.linearizability) and a brute-force oracle that tries every order
-(tests/linearizability_oracle.py), on random histories of up to 8 operations with
+(tests/oracles/linearizability.py), on random histories of up to 8 operations with
 indeterminate ones, for a register, a cas-register and a two-key map; and the offline
 checker and the oracle agree on histories of up to 10 operations with some responses
 relaxed, as `--explain` relaxes them (many indeterminate writes: where the search's
@@ -17,7 +17,7 @@ from checker.props.explain import relaxed
 from checker.props.linearizability import check_operations
 from checker.props.monitor import history_ok
 from checker.result import Verdict
-from linearizability_oracle import histories, linearizable
+from oracles.linearizability import histories, linearizable
 
 
 def monitor_events(operations) -> list[tuple]:

@@ -6,7 +6,7 @@ and each SVG byte for byte when the local `dot` is the version that made it (lay
 between Graphviz versions; the SVG records the version that made it).
 
 To regenerate after an intended change (needs Graphviz's `dot` for the SVG files):
-    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_gallery.py
+    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/corpus/test_gallery.py
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ Every counterexample that `capcheck check` finds in [the library](../specs/READM
 ([how to read them](cli.md#sequence-diagrams)): a lane per node and per client, time flowing
 down, an arrow from each send to its delivery, lost and in-flight messages dashed, faults on
 the lanes, and the step that breaks the property in red with a caption saying what is wrong.
-The DOT text next to each picture is deterministic; tests/test_gallery.py regenerates both and
-compares them.
+The DOT text next to each picture is deterministic; tests/corpus/test_gallery.py regenerates
+both and compares them.
 """
 
 

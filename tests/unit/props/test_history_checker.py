@@ -1,5 +1,5 @@
 """The offline linearizability checker (checker.props.linearizability): small exact cases,
-and agreement with the brute-force oracle of tests/linearizability_oracle.py on random
+and agreement with the brute-force oracle of tests/oracles/linearizability.py on random
 histories."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegis
                                             Operation, ReadWriteRegister, check_operations)
 from checker.props.objects import UnknownOperation
 from checker.result import Verdict
-from linearizability_oracle import histories, is_valid_prefix, linearizable, spec_of
+from oracles.linearizability import histories, is_valid_prefix, linearizable, spec_of
 
 REGISTER = CasRegister(init=0, ok=OK)
 

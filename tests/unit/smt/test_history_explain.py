@@ -30,7 +30,7 @@ from checker.smt.history import minimal_core, smallest_core
 from checker.smt.solver import Solver
 
 from support import EXAMPLES, PORCUPINE, FakeClock
-from linearizability_oracle import histories, linearizable
+from oracles.linearizability import histories, linearizable
 
 
 

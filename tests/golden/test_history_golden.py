@@ -5,7 +5,7 @@
 
 To add a case, write the file and run
 
-    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_history_golden.py
+    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/golden/test_history_golden.py
 
 then read the new .expect files and review `git diff tests/golden/history`.
 """

@@ -16,7 +16,7 @@ from checker.dsl import parse
 from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from checker.semantics import check, ir
-from strategies import protocols
+from oracles.strategies import protocols
 from support import SPECS, mutate_tokens
 
 
@@ -108,7 +108,7 @@ def test_checker_returns_a_program_or_a_located_spec_error(data):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(protocols)
 def test_checker_survives_generated_specs(protocol):
-    """Grammatical but wildly ill-typed specs (tests/strategies.py) reach every construct."""
+    """Grammatical but wildly ill-typed specs (tests/oracles/strategies.py) reach every construct."""
     text = format_protocol(protocol)
     try:
         program = check(parse(text), Source("<generated>", text))

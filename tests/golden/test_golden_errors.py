@@ -4,7 +4,7 @@ run from the repository root (exit code 2, nothing on stdout).
 
 To add a case, write NAME.cap and run
 
-    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_golden_errors.py
+    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/golden/test_golden_errors.py
 
 which (re)writes every .expect file from the current output instead of comparing; then read
 the new .expect files (is the message clear? does the caret point at the mistake?) and

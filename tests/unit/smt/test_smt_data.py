@@ -31,7 +31,7 @@ from checker.smt.state import SYMBOLIC, Shape
 from checker.smt.symbolic import Tup
 from checker.analysis.verify import SmtOptions, smt_check
 
-from linearizability_oracle import histories, linearizable
+from oracles.linearizability import histories, linearizable
 from support import ONE_NODE_SPECS, SPECS, library_model, model_of, violated_lengths
 
 

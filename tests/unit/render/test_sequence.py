@@ -3,7 +3,7 @@ few counterexamples, the images `dot` makes, and `check --render` / `render` on 
 line (with and without Graphviz).
 
 To regenerate the golden files after an intended change:
-    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_sequence.py
+    CAPCHECK_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/unit/render/test_sequence.py
 """
 
 from __future__ import annotations

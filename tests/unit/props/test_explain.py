@@ -23,7 +23,7 @@ from checker.render.text import contradiction_lines
 from checker.result import Verdict
 
 from support import SPECS
-from linearizability_oracle import histories, linearizable
+from oracles.linearizability import histories, linearizable
 
 
 def _relax_outside(operations, keep) -> list:

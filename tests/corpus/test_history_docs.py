@@ -1,6 +1,6 @@
 """The examples of `capcheck history` in the documentation are real.
 
-tests/test_docs.py runs the `console` blocks of docs/*.md, but requires every command of
+tests/corpus/test_docs.py runs the `console` blocks of docs/*.md, but requires every command of
 such a block to name a spec (a .cap file). The history examples name history files, so
 they are `shell-session` blocks (rendered like `console`) and this module runs them the
 same way: every `$ capcheck ...` line is run from the repository root and what it prints

@@ -202,7 +202,7 @@ def test_replicas_that_differ_while_a_node_keeps_busy_never_converge(tmp_path):
 
 # ------------------------------------------------------------------ the library
 
-# abd_register at the size tests/test_specs.py decides its availability at (the explicit
+# abd_register at the size tests/corpus/test_specs.py decides its availability at (the explicit
 # search needs the whole graph); the SMT engine finds the same 3 steps at the defaults
 LIBRARY = [("sync_primary_backup", {}, 4), ("abd_register", {"CLIENTS": 1, "OPS": 1}, 4),
            ("chain_replication", {"N": 2}, 4), ("chain_replication_any_reads", {"N": 2}, 4)]

@@ -1,5 +1,5 @@
 """Durability and the session guarantees (checker/props/sessions.py): the online watchers
-against a brute-force oracle over whole histories (tests/sessions_oracle.py), hand-made
+against a brute-force oracle over whole histories (tests/oracles/sessions.py), hand-made
 histories, and protocols end to end."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from checker.pipeline import compile_spec
 from checker.explore import search
 from checker.props.monitor import feed
 from checker.props.sessions import SESSION_KINDS, watcher_for
-from sessions_oracle import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
+from oracles.sessions import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
 from support import REPO_ROOT
 
 
