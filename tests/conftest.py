@@ -1,8 +1,9 @@
 """Shared fixtures: the repository root, an in-process runner for the `capcheck` CLI and an
-empty current directory; and the Hypothesis profile, from CAPCHECK_HYPOTHESIS: `ci` (what .ci/run sets) draws the
-same examples on every run, so a CI verdict can be reproduced; without it every run draws
-new ones, which is how the property tests keep finding bugs, and a failure found is
-replayed from .hypothesis/ until it is fixed."""
+empty current directory (helpers are in support.py, see tests/README.md); and the
+Hypothesis profile, from CAPCHECK_HYPOTHESIS: `ci` (what .ci/run sets) seeds each test from
+its own code, so every run, on any xdist worker, draws the same examples and a CI verdict
+can be reproduced; without it every run draws new ones, which is how the property tests
+keep finding bugs, and a failure found is replayed from .hypothesis/ until it is fixed."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import z3
 from hypothesis import strategies as st
 
@@ -51,6 +52,20 @@ UPDATE_GOLDEN = os.environ.get("CAPCHECK_UPDATE_GOLDEN") == "1"
 # `FILE:LINE:COL: error: MESSAGE`, the first line of a located diagnostic.
 LOCATED = re.compile(r"^(?P<path>[^\n:]+):(?P<line>[0-9]+):(?P<col>[0-9]+): error: (?P<message>\S.*)$",
                      re.MULTILINE)
+
+
+# ---------------------------------------------------------------- tiers
+
+
+def examples(full: int, fast: int):
+    """Parametrize a property test by the number of examples it draws (its argument
+    `examples`, for `settings(max_examples=examples)`): `fast` in the fast tier, and `full`
+    in a second item marked slow, which `make test-slow` and CI run. For properties whose
+    full count costs seconds: the fast tier still checks every property on every object,
+    the slow tier at the depth the property was written for."""
+    return pytest.mark.parametrize("examples", [
+        pytest.param(fast, id=f"{fast}-examples"),
+        pytest.param(full, id=f"{full}-examples", marks=pytest.mark.slow)])
 
 
 # ---------------------------------------------------------------- time limits without time
@@ -116,6 +131,17 @@ def library_model(name: str, **defines):
     """The model of specs/NAME.cap with constants `defines` overridden (cached: compiled
     once per process)."""
     return compile_spec(str(SPECS / f"{name}.cap"), dict(defines), "check")[1]
+
+
+def library_bfs(name: str, max_states: int = 100_000) -> CheckResult:
+    """specs/NAME.cap searched breadth-first to `max_states` states, as the gallery draws its
+    counterexamples and the ITF round trips replay them (cached for the process)."""
+    return _library_bfs(name, max_states)
+
+
+@functools.cache
+def _library_bfs(name: str, max_states: int) -> CheckResult:
+    return search(library_model(name), SearchOptions(max_states=max_states))
 
 
 # ---------------------------------------------------------------- reading results

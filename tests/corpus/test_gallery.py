@@ -17,12 +17,14 @@ import subprocess
 
 import pytest
 
-from checker.pipeline import compile_spec
 from checker.traces.diagram import diagram
-from checker.explore import SearchOptions, search
 from checker.result import Verdict
 
-from support import DOCS, SPECS, UPDATE_GOLDEN
+from support import DOCS, SPECS, UPDATE_GOLDEN, library_bfs, library_model
+
+# The whole library searched to 100,000 states: about 20 s on a quiet machine (the same
+# searches as the ITF round trips of every library counterexample, unit/traces/test_itf.py).
+pytestmark = pytest.mark.slow
 
 PICTURES = DOCS / "gallery"
 MAX_STATES = 100_000
@@ -45,8 +47,7 @@ def _entries() -> list[tuple[str, str, str, str]]:
     """(file name, spec, property, DOT text) for every counterexample of the library."""
     out = []
     for spec in sorted(SPECS.glob("*.cap")):
-        _, model = compile_spec(str(spec), {}, "check")
-        result = search(model, SearchOptions(max_states=MAX_STATES))
+        model, result = library_model(spec.stem), library_bfs(spec.stem, MAX_STATES)
         for p in result.properties:
             if p.verdict is Verdict.VIOLATED and p.trace is not None:
                 shown = f"specs/{spec.name}"

@@ -18,6 +18,7 @@ from checker.props.linearizability import check_operations
 from checker.props.monitor import history_ok
 from checker.result import Verdict
 from oracles.linearizability import histories, linearizable
+from support import examples
 
 
 def monitor_events(operations) -> list[tuple]:
@@ -33,9 +34,10 @@ def monitor_events(operations) -> list[tuple]:
     return [event for _, _, event in sorted(timed, key=lambda t: (t[0], t[1]))]
 
 
+@examples(full=150, fast=40)
 @pytest.mark.parametrize("kind", ["register", "cas-register", "kv"])
-def test_online_offline_and_brute_force_agree(kind):
-    @settings(max_examples=150, deadline=None)
+def test_online_offline_and_brute_force_agree(kind, examples):
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind))
     def agree(history):
         spec, operations = history
@@ -47,9 +49,10 @@ def test_online_offline_and_brute_force_agree(kind):
     agree()
 
 
+@examples(full=200, fast=50)
 @pytest.mark.parametrize("kind", ["register", "cas-register", "kv", "set", "log", "counter"])
-def test_offline_checker_and_brute_force_agree_with_responses_relaxed(kind):
-    @settings(max_examples=200, deadline=None)
+def test_offline_checker_and_brute_force_agree_with_responses_relaxed(kind, examples):
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind, max_ops=10), st.data())
     def agree(history, data):
         spec, operations = history

@@ -312,9 +312,10 @@ def small_specs(draw) -> str:
 # ---------------------------------------------------------------- the tests
 
 LIBRARY = [("two_phase_broken", 6), ("two_phase", 5), ("async_primary_backup", 5), ("active_passive_heartbeat", 5),
-           ("active_passive_fencing", 5), ("best_effort_broadcast", 5), ("sync_primary_backup", 4),
-           ("active_active_lww", 4), ("gossip_anti_entropy", 4), ("chain_replication_any_reads", 4)]
-LIBRARY_SLOW = [("raft_election", 5), ("abd_register", 4), ("chain_replication", 5), ("abd_no_writeback", 4)]
+           ("best_effort_broadcast", 5), ("sync_primary_backup", 4), ("active_active_lww", 4),
+           ("gossip_anti_entropy", 4), ("chain_replication_any_reads", 4)]
+LIBRARY_SLOW = [("raft_election", 5), ("abd_register", 4), ("chain_replication", 5), ("abd_no_writeback", 4),
+                ("active_passive_fencing", 5)]
 
 
 @pytest.mark.parametrize("spec, depth", LIBRARY)

@@ -15,20 +15,24 @@ from checker.dsl import parse, parse_bytes
 from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from oracles.strategies import protocols
-from support import SPECS
+from support import SPECS, examples
 
 LIBRARY = [p.read_text(encoding="utf-8") for p in sorted(SPECS.glob("*.cap"))]
 SETTINGS = settings(max_examples=250, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@SETTINGS
-@given(protocols)
-def test_printed_ast_parses_back_to_the_same_ast(protocol):
-    text = format_protocol(protocol)
-    again = parse(text, "printed.cap")
-    assert again == protocol
-    assert format_protocol(again) == text
+@examples(full=250, fast=60)
+def test_printed_ast_parses_back_to_the_same_ast(examples):
+    @settings(SETTINGS, max_examples=examples)
+    @given(protocols)
+    def run_examples(protocol):
+        text = format_protocol(protocol)
+        again = parse(text, "printed.cap")
+        assert again == protocol
+        assert format_protocol(again) == text
+
+    run_examples()
 
 
 def _assert_well_located(err: SpecError, text: str) -> None:
@@ -92,11 +96,15 @@ def test_random_bytes_never_crash_the_parser(data):
         err.render()
 
 
-@SETTINGS
-@given(protocols, st.data())
-def test_mutated_printed_asts_parse_or_give_a_located_error(protocol, data):
-    text = _mutate(format_protocol(protocol), data)
-    try:
-        parse(text, "mutant.cap")
-    except SpecError as err:
-        _assert_well_located(err, text)
+@examples(full=250, fast=60)
+def test_mutated_printed_asts_parse_or_give_a_located_error(examples):
+    @settings(SETTINGS, max_examples=examples)
+    @given(protocols, st.data())
+    def run_examples(protocol, data):
+        text = _mutate(format_protocol(protocol), data)
+        try:
+            parse(text, "mutant.cap")
+        except SpecError as err:
+            _assert_well_located(err, text)
+
+    run_examples()

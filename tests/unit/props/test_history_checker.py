@@ -12,6 +12,7 @@ from checker.props.linearizability import (OK, UNKNOWN, AppendKeyValue, CasRegis
 from checker.props.objects import UnknownOperation
 from checker.result import Verdict
 from oracles.linearizability import histories, is_valid_prefix, linearizable, spec_of
+from support import examples
 
 REGISTER = CasRegister(init=0, ok=OK)
 
@@ -143,7 +144,7 @@ def test_parts_left_undecided_once_another_is_violated_say_so() -> None:
 
 # ---------------------------------------------------------------- against the oracle
 
-ORACLE_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ORACLE_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _agree(spec, ops) -> None:
@@ -170,22 +171,25 @@ def _local(spec, o):
     return name, args, o.result
 
 
-@ORACLE_SETTINGS
-@given(histories("register"))
-def test_register_agrees_with_the_oracle(history) -> None:
-    _agree(*history)
+@examples(full=400, fast=100)
+@pytest.mark.parametrize("kind", ["register", "cas-register"])
+def test_registers_agree_with_the_oracle(kind, examples) -> None:
+    @settings(ORACLE_SETTINGS, max_examples=examples)
+    @given(histories(kind))
+    def run_examples(history) -> None:
+        _agree(*history)
+
+    run_examples()
 
 
-@ORACLE_SETTINGS
-@given(histories("cas-register"))
-def test_cas_register_agrees_with_the_oracle(history) -> None:
-    _agree(*history)
+@examples(full=200, fast=50)
+def test_kv_per_key_agrees_with_the_oracle_on_the_whole_map(examples) -> None:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(histories("kv"))
+    def run_examples(history) -> None:
+        _agree(*history)
 
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories("kv"))
-def test_kv_per_key_agrees_with_the_oracle_on_the_whole_map(history) -> None:
-    _agree(*history)
+    run_examples()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,10 +206,14 @@ def test_the_oracle_itself_on_known_cases() -> None:
     assert not linearizable(spec, [op(0, "write", [1], OK, 0, 1), op(0, "read", [], True, 2, 3)])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories("cas-register", max_ops=12))
-def test_longer_cas_register_histories_agree_with_the_oracle(history) -> None:
-    _agree(*history)
+@examples(full=300, fast=75)
+def test_longer_cas_register_histories_agree_with_the_oracle(examples) -> None:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(histories("cas-register", max_ops=12))
+    def run_examples(history) -> None:
+        _agree(*history)
+
+    run_examples()
 
 
 def test_the_turns_after_a_violation_have_a_budget() -> None:

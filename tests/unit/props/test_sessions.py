@@ -16,7 +16,7 @@ from checker.explore import search
 from checker.props.monitor import feed
 from checker.props.sessions import SESSION_KINDS, watcher_for
 from oracles.sessions import KINDS, ORDER_CHECKS, SPECS, histories, order_violated, violated
-from support import REPO_ROOT
+from support import REPO_ROOT, examples
 
 
 def _watcher(check: str, kind: str):
@@ -42,10 +42,11 @@ def _oracle_first(check: str, kind: str, events: list[tuple]) -> int | None:
     return next((n for n in range(1, len(events) + 1) if violated(check, kind, init, events[:n])), None)
 
 
+@examples(full=200, fast=50)
 @pytest.mark.parametrize("check, kind", [(c, k) for c in SESSION_KINDS for k in KINDS
                                          if c not in ORDER_CHECKS or k in ("set", "log")])
-def test_the_watchers_agree_with_the_oracle_at_every_event(check: str, kind: str) -> None:
-    @settings(max_examples=200, deadline=None)
+def test_the_watchers_agree_with_the_oracle_at_every_event(check: str, kind: str, examples) -> None:
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind))
     def agree(events: list[tuple]) -> None:
         assert _first_violation(check, kind, events) == _oracle_first(check, kind, events)
@@ -53,12 +54,13 @@ def test_the_watchers_agree_with_the_oracle_at_every_event(check: str, kind: str
     agree()
 
 
+@examples(full=300, fast=75)
 @pytest.mark.parametrize("check", ORDER_CHECKS)
 @pytest.mark.parametrize("kind", ["set", "log"])
-def test_the_write_order_watchers_agree_on_replica_like_histories(check: str, kind: str) -> None:
+def test_the_write_order_watchers_agree_on_replica_like_histories(check: str, kind: str, examples) -> None:
     """Reads that show a random selection of the writes, in a random order: these break the
     write-order guarantees far more often than results drawn at random."""
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind, replicas=True))
     def agree(events: list[tuple]) -> None:
         assert _first_violation(check, kind, events) == _oracle_first(check, kind, events)

@@ -21,7 +21,7 @@ from checker.render import html as html_report
 from checker.render import images
 from checker.result import Step, Trace
 
-from support import SPECS
+from support import SPECS, examples
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -187,22 +187,26 @@ labels = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.
 
 
 @needs_dot
-@settings(max_examples=25, deadline=None)
-@given(label=labels)
-def test_any_text_renders_safely(label):
-    model, prop = _trace()
-    trace = _poisoned(prop.trace, label)
-    dot = diagram(model, prop.trace, prop, "title " + label)
-    svg = images.image(dot, "svg").decode("utf-8")
-    cx = html_report.Counterexample("cx-1", "heading " + label, ("words " + label,), trace,
-                                    dataclasses.replace(prop, trace=trace), "replay " + label, dot, svg)
-    table = html_report.Table(("property " + label, "verdict"), ((label, "violated"), ((label, "cx-1"), "x")))
-    text = html_report.page("title " + label, ("summary " + label,), (("caption " + label, table),),
-                            ("note " + label,), (cx,))
-    page = Page(text)
-    assert_safe(page)
-    words = "".join(page.text)
-    assert ("heading " + label) in words
+@examples(full=25, fast=6)
+def test_any_text_renders_safely(examples):
+    @settings(max_examples=examples, deadline=None)
+    @given(label=labels)
+    def run_examples(label):
+        model, prop = _trace()
+        trace = _poisoned(prop.trace, label)
+        dot = diagram(model, prop.trace, prop, "title " + label)
+        svg = images.image(dot, "svg").decode("utf-8")
+        cx = html_report.Counterexample("cx-1", "heading " + label, ("words " + label,), trace,
+                                        dataclasses.replace(prop, trace=trace), "replay " + label, dot, svg)
+        table = html_report.Table(("property " + label, "verdict"), ((label, "violated"), ((label, "cx-1"), "x")))
+        text = html_report.page("title " + label, ("summary " + label,), (("caption " + label, table),),
+                                ("note " + label,), (cx,))
+        page = Page(text)
+        assert_safe(page)
+        words = "".join(page.text)
+        assert ("heading " + label) in words
+
+    run_examples()
 
 
 def test_unexpected_svg_content_is_refused():

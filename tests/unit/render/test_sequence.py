@@ -8,6 +8,7 @@ To regenerate the golden files after an intended change:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,13 +19,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.pipeline import compile_spec
 from checker.traces.diagram import diagram
 from checker.explore import SearchOptions, search
 from checker.traces.traffic import traffic
 from checker.render.dot import Graph, quote, write
 
-from support import GOLDEN, REPO_ROOT, SPECS, UPDATE_GOLDEN
+from support import GOLDEN, REPO_ROOT, SPECS, UPDATE_GOLDEN, library_model
 
 GOLDEN_DOT = GOLDEN / "dot"
 HAVE_DOT = shutil.which("dot") is not None
@@ -35,9 +35,14 @@ CASES = [("two_phase_broken", "consistent"), ("async_primary_backup", "lineariza
          ("best_effort_broadcast", "converges"), ("active_passive_fencing", "one_active")]
 
 
+@functools.cache
+def _searched(spec: str):
+    model = library_model(spec)
+    return model, search(model, SearchOptions())
+
+
 def _counterexample(spec: str, name: str):
-    _, model = compile_spec(str(SPECS / f"{spec}.cap"), {}, "check")
-    result = search(model, SearchOptions())
+    model, result = _searched(spec)
     prop = next(p for p in result.properties if p.name == name)
     assert prop.trace is not None
     return model, prop

@@ -17,7 +17,7 @@ from checker.dsl.printer import format_protocol
 from checker.errors import SpecError
 from checker.semantics import check, ir
 from oracles.strategies import protocols
-from support import SPECS, mutate_tokens
+from support import SPECS, examples, mutate_tokens
 
 
 SAMPLE = """\
@@ -85,34 +85,42 @@ def test_the_sample_itself_checks():
     assert isinstance(program, ir.Program)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_checker_returns_a_program_or_a_located_spec_error(data):
-    text = mutate_tokens(data.draw(st.sampled_from(CORPUS)), data)
-    try:
-        protocol = parse(text)
-    except SpecError:
-        return
-    try:
-        program = check(protocol, Source("<fuzz>", text))
-    except SpecError as err:
-        rendered = err.render()
-        assert "error:" in rendered
-        for d in err.diagnostics:
-            assert d.span is None or 1 <= d.span.line <= len(text.split("\n")) + 1
-        return
-    assert isinstance(program, ir.Program)
-    program.dump()
+@examples(full=400, fast=100)
+def test_checker_returns_a_program_or_a_located_spec_error(examples):
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def run_examples(data):
+        text = mutate_tokens(data.draw(st.sampled_from(CORPUS)), data)
+        try:
+            protocol = parse(text)
+        except SpecError:
+            return
+        try:
+            program = check(protocol, Source("<fuzz>", text))
+        except SpecError as err:
+            rendered = err.render()
+            assert "error:" in rendered
+            for d in err.diagnostics:
+                assert d.span is None or 1 <= d.span.line <= len(text.split("\n")) + 1
+            return
+        assert isinstance(program, ir.Program)
+        program.dump()
+
+    run_examples()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(protocols)
-def test_checker_survives_generated_specs(protocol):
+@examples(full=200, fast=50)
+def test_checker_survives_generated_specs(examples):
     """Grammatical but wildly ill-typed specs (tests/oracles/strategies.py) reach every construct."""
-    text = format_protocol(protocol)
-    try:
-        program = check(parse(text), Source("<generated>", text))
-    except SpecError as err:
-        assert "error:" in err.render()
-        return
-    program.dump()
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(protocols)
+    def run_examples(protocol):
+        text = format_protocol(protocol)
+        try:
+            program = check(parse(text), Source("<generated>", text))
+        except SpecError as err:
+            assert "error:" in err.render()
+            return
+        program.dump()
+
+    run_examples()

@@ -23,7 +23,7 @@ from checker.result import Verdict
 from checker.smt.state import Shape
 from checker.analysis.verify import SmtOptions, smt_check
 
-from support import (SPECS, explicit_successors, library_model, model_of, smt_successors, spec_corpus,
+from support import (SPECS, examples, explicit_successors, library_model, model_of, smt_successors, spec_corpus,
                      violated_lengths, walk_states)
 
 
@@ -61,8 +61,8 @@ def test_two_phase_broken_shortest_counterexamples():
     assert result.engine == "smt" and result.verdict is Verdict.VIOLATED
 
 
-@pytest.mark.parametrize("spec, depth", [("active_passive_heartbeat", 5), ("active_passive_fencing", 5),
-                                         ("two_phase_broken", 5)])
+@pytest.mark.parametrize("spec, depth", [("active_passive_heartbeat", 5), ("two_phase_broken", 5),
+                                         pytest.param("active_passive_fencing", 5, marks=pytest.mark.slow)])
 def test_library_counterexamples_have_the_explicit_lengths(spec, depth):
     model = library_model(spec)
     explicit = search(model, SearchOptions("bfs", max_depth=depth))
@@ -180,14 +180,15 @@ def _encoded_history(spec, operations):
     return table, tuple(history), tuple(requests)
 
 
+@examples(full=25, fast=6)
 @pytest.mark.parametrize("kind", ["register", "cas-register", "kv", "set", "log"])
-def test_the_linearizability_formula_agrees_with_brute_force(kind):
+def test_the_linearizability_formula_agrees_with_brute_force(kind, examples):
     from hypothesis import given, settings
 
     from checker.smt.lin import non_linearizable
     from oracles.linearizability import histories, linearizable
 
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind, max_ops=4))
     def agree(history):
         spec, operations = history

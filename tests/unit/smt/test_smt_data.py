@@ -32,7 +32,7 @@ from checker.smt.symbolic import Tup
 from checker.analysis.verify import SmtOptions, smt_check
 
 from oracles.linearizability import histories, linearizable
-from support import ONE_NODE_SPECS, SPECS, library_model, model_of, violated_lengths
+from support import ONE_NODE_SPECS, SPECS, examples, library_model, model_of, violated_lengths
 
 
 def _unbounded(name: str, tmp_path) -> str:
@@ -142,6 +142,7 @@ def test_the_lost_write_after_failover_is_found_with_unbounded_values_and_replay
     assert 0 in lin["object_values"]
 
 
+@pytest.mark.slow
 def test_the_values_reported_do_not_depend_on_what_z3_did_before(tmp_path, run_cli):
     """Z3's models depend on the terms made before in the process (the full suite once
     found `--values=-1,0` here, and this order of runs did too): the renamed run pins its
@@ -303,11 +304,12 @@ def _encoded(shape: Shape, operations) -> tuple:
     return tuple(history), tuple(requests), values
 
 
+@examples(full=40, fast=10)
 @pytest.mark.parametrize("kind", ["register", "cas-register"])
-def test_the_symbolic_register_agrees_with_brute_force(kind):
+def test_the_symbolic_register_agrees_with_brute_force(kind, examples):
     shapes = {n: _shape(n) for n in range(1, 5)}
 
-    @settings(max_examples=40, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind, max_ops=4))
     def agree(history):
         spec, operations = history
@@ -420,9 +422,10 @@ def _data_formula(shape, kind: str, events) -> bool:
     return z3.is_true(value)
 
 
+@examples(full=150, fast=40)
 @pytest.mark.parametrize("kind", ["durable", "read_your_writes", "monotonic_reads"])
 @pytest.mark.parametrize("obj", ["register", "kv"])
-def test_the_session_formula_over_integers_agrees_with_the_explicit_watcher(obj, kind):
+def test_the_session_formula_over_integers_agrees_with_the_explicit_watcher(obj, kind, examples):
     """sessions.DataEffects: on random histories of a register or map of `values = int`
     (values repeated on purpose, error replies, cas answered false, given-up requests but
     for monotonic_reads, which is decided only when no client can give up), the formula,
@@ -432,7 +435,7 @@ def test_the_session_formula_over_integers_agrees_with_the_explicit_watcher(obj,
     shape, (spec, ops) = _sessions_object(obj)
     assert shape.effects is not None and shape.effects.symbolic and kind in shape.histories
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(data_histories(shape, give_up=kind != "monotonic_reads"))
     def agree(events):
         watcher = watcher_for(kind, spec, ops, shape.clients, shape.ops)

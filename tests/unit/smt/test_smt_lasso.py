@@ -28,8 +28,8 @@ from checker.result import CheckResult, Lasso, PropertyResult, Stats, Verdict
 from checker.cli.engines import compare
 from checker.analysis.verify import SmtOptions, smt_check
 
-from support import (ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR, actions, compile_text, library_model, model_of,
-                     of_kind)
+from support import (ERROR_SPINNER, LOSSY_PAIR, SPINNER, WAITING_PAIR, actions, compile_text, examples, library_model,
+                     model_of, of_kind)
 
 
 def _only(model, kinds=("available", "converges")):
@@ -307,10 +307,14 @@ def _literally_fair(model, kind: str, p: PropertyResult) -> bool:
     return True
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pairs())
-def test_generated_pairs_agree_with_the_explicit_search(text):
-    _agree(text, 5)
+@examples(full=15, fast=5)
+def test_generated_pairs_agree_with_the_explicit_search(examples):
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(pairs())
+    def run_examples(text):
+        _agree(text, 5)
+
+    run_examples()
 
 
 @pytest.mark.slow

@@ -33,7 +33,7 @@ from checker.smt.state import Shape
 from checker.smt.symbolic import Tup
 from checker.analysis.verify import SmtOptions, smt_check
 
-from support import ONE_NODE_SPECS, REPLICAS, SPECS, library_model, model_of
+from support import ONE_NODE_SPECS, REPLICAS, SPECS, examples, library_model, model_of
 
 # ---------------------------------------------------------------- the formulas against the watchers
 
@@ -146,10 +146,11 @@ def _agree(kind: str, check_kind: str, events: list, every_event: bool) -> bool:
     return not watcher.ok(state)
 
 
+@examples(full=100, fast=20)
 @pytest.mark.parametrize("check_kind", sessions.DECIDED)
 @pytest.mark.parametrize("kind", sorted(ONE_NODE_SPECS))
-def test_the_formula_agrees_with_the_explicit_watcher_on_random_histories(kind, check_kind):
-    @settings(max_examples=100, deadline=None)
+def test_the_formula_agrees_with_the_explicit_watcher_on_random_histories(kind, check_kind, examples):
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind))
     def agree(events):
         _agree(kind, check_kind, events, every_event=False)
@@ -167,11 +168,12 @@ def test_the_monotonic_reads_formula_of_logs_and_counters_agrees_with_the_explic
     agree()
 
 
+@examples(full=60, fast=12)
 @pytest.mark.parametrize("kind", sorted(set(ONE_NODE_SPECS) - set(sessions.COUNTED)))
-def test_the_monotonic_reads_formula_of_registers_maps_and_sets_agrees_with_the_explicit_watcher(kind):
+def test_the_monotonic_reads_formula_of_registers_maps_and_sets_agrees_with_the_explicit_watcher(kind, examples):
     """Without given-up requests (the formula is not used when clients can give up), after
     every event."""
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(histories(kind, give_up=False))
     def agree(events):
         _agree(kind, "monotonic_reads", events, every_event=True)

@@ -15,15 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.pipeline import compile_spec
 from checker.traces.files import check_names, find_path, itf_documents, read_itf
 from checker.errors import UsageError
-from checker.explore import SearchOptions, replay, search
+from checker.explore import replay
 from checker.traces import itf
 from checker.semantics import ir
 from checker.semantics.types import AtomT, BoolT, IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT
 
-from support import SPECS, library_model
+from support import SPECS, library_bfs, library_model
 
 FIXTURES = Path(__file__).resolve().parent / "itf"     # hand-written ITF files
 TWO_PHASE_BROKEN = str(SPECS / "two_phase_broken.cap")
@@ -201,9 +200,8 @@ def test_what_capcheck_writes_fits_its_own_types():
 def _library_round_trips(spec: str) -> int:
     """Match every BFS counterexample of `spec` (as test_gallery.py finds them) from its ITF
     file without `#meta.capcheck`, with and without the action texts: the same path."""
-    program, model = compile_spec(str(SPECS / f"{spec}.cap"), {}, "check")
-    result = search(model, SearchOptions(max_states=100_000))
-    docs = itf_documents(model, result, spec, program.name, {}, {})
+    model, result = library_model(spec), library_bfs(spec)
+    docs = itf_documents(model, result, spec, model.program.name, {}, {})
     for name, doc in docs:
         want = [int(x) for x in doc["#meta"]["capcheck"]["path"].split(".")]
         for actions in (True, False):
