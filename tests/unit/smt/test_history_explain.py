@@ -162,7 +162,8 @@ def _unknown_or_right(e, full) -> str:
 def test_a_time_limit_gives_an_unknown_explanation_never_a_wrong_one():
     """Every budget, from none to enough: a clock that moves a second at every look makes
     the limit run out at each step of the explanation in turn (the window, the core, its
-    confirmation, the others' results)."""
+    confirmation, the others' results). Z3 gets the fake seconds left as real ones, at
+    least half a second for checks of a few operations that take about a millisecond."""
     spec, ops = _two_violated_keys()
     result = check_operations(spec, ops)
     full = explain(spec, ops, result)
@@ -183,7 +184,9 @@ def test_a_time_limit_gives_an_unknown_explanation_never_a_wrong_one():
 def test_a_time_limit_on_a_corpus_history_gives_unknown_or_a_checked_core(looks):
     """etcd_000 on a clock that moves a millisecond at every look (each look is a turn of
     the offline checker's search: a fixed amount of work): the explanation needs about 700
-    looks; with fewer it is unknown, or a minimal core checked concretely."""
+    looks; with fewer it is unknown, or a minimal core checked concretely. (Which of the two
+    a budget gives is not asserted past the first step: Z3 gets the fake seconds left as
+    real ones, a few tenths here, and a loaded machine may use them up.)"""
     path = PORCUPINE / "jepsen" / "etcd_000.log"
     if not path.exists():
         pytest.skip("the Porcupine corpus is not beside the repository")
@@ -193,7 +196,9 @@ def test_a_time_limit_on_a_corpus_history_gives_unknown_or_a_checked_core(looks)
     assert (full.status, full.minimum, len(full.core)) == ("explained", True, 7)
     e = explain(history.spec, history.operations, result, ExplainOptions(timeout=looks * 1e-3 + 5e-4),
                 FakeClock(1e-3))
-    assert _unknown_or_right(e, full) == ("unknown" if looks < 400 else "explained")
+    status = _unknown_or_right(e, full)
+    if looks == 0:
+        assert (status, e.reason) == ("unknown", "timeout: no violated part's window was found in time")
 
 
 def test_scopes_are_undone_when_an_exception_escapes():
