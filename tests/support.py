@@ -1,12 +1,13 @@
-"""Helpers shared by the test modules: paths, writing and running specs, reading results,
-the corpus of spec texts the fuzz tests mutate, the toy specs several modules use, one SMT
-step against the explicit semantics, and the docs' fenced blocks.
+"""Helpers shared by the test modules: paths, the two tiers' example counts (`examples`),
+a fake clock for time limits, writing and running specs, reading results, the corpus of
+spec texts the fuzz tests mutate, the toy specs several modules use, one SMT step against
+the explicit semantics, and the docs' fenced blocks (tests/README.md).
 
 Importable from every test module as `support` (pyproject.toml puts tests/ on the path);
 no test module imports another. Fixtures (`run_cli`, `workdir`, `repo_root`) are in
 conftest.py; the brute-force oracles and the Hypothesis strategies are in oracles/. All
 of it is deterministic and keeps no state between tests but the caches of pure functions
-(`library_model`, `spec_corpus`).
+(`library_model`, `library_bfs`, `spec_corpus`).
 """
 
 from __future__ import annotations
