@@ -1,5 +1,10 @@
-# The two commands of the README. Both create .venv on first use.
-.PHONY: demo test test-fast fuzz setup clean
+# The README's two commands (`make demo`, `make test`) and the other test tiers. All create
+# .venv on first use. The tests run on every core (pytest-xdist); tests/README.md says what
+# is in each tier and how long each takes.
+.PHONY: demo test test-slow test-all test-fast fuzz setup clean
+
+# -n auto: a worker per core; --dist loadfile: each test module whole on one worker
+PYTEST = .venv/bin/python -m pytest -q -n auto --dist loadfile
 
 setup:
 	@sh scripts/bootstrap.sh
@@ -7,11 +12,16 @@ setup:
 demo: setup
 	.venv/bin/capcheck check specs/two_phase.cap
 
-test: setup
-	.venv/bin/python -m pytest -q
+test: setup                # the fast tier: everything not marked slow
+	$(PYTEST) -m "not slow"
 
-test-fast: setup
-	.venv/bin/python -m pytest -q -m "not slow"
+test-slow: setup           # the slow tier: the costly cases and the full Hypothesis counts
+	$(PYTEST) -m slow
+
+test-all: setup            # both tiers in one run
+	$(PYTEST)
+
+test-fast: test            # the former name of `make test`
 
 # The fuzz harness (docs/fuzzing.md): failing cases are written to fuzz-failures/.
 fuzz: setup

@@ -58,7 +58,7 @@ from twophase import machine, peak_mib  # noqa: E402
 
 README = REPO / "specs" / "README.md"
 # Rows whose check is not decided at the spec's own size in reasonable time: the constants
-# tests/test_specs.py uses for them, with its reason (the whole graph of abd_register at its
+# tests/corpus/test_specs.py uses for them, with its reason (the whole graph of abd_register at its
 # defaults does not fit; at one client and one operation a minority coordinator still waits).
 SMALLER = {("abd_register", "check available"): {"CLIENTS": 1, "OPS": 1}}
 NOT_YET = "not decided by the SMT engine"

@@ -1,8 +1,9 @@
-"""Shared fixtures: the repository root and an in-process runner for the `capcheck` CLI;
-and the Hypothesis profile, from CAPCHECK_HYPOTHESIS: `ci` (what .ci/run sets) draws the
-same examples on every run, so a CI verdict can be reproduced; without it every run draws
-new ones, which is how the property tests keep finding bugs, and a failure found is
-replayed from .hypothesis/ until it is fixed."""
+"""Shared fixtures: the repository root, an in-process runner for the `capcheck` CLI and an
+empty current directory (helpers are in support.py, see tests/README.md); and the
+Hypothesis profile, from CAPCHECK_HYPOTHESIS: `ci` (what .ci/run sets) seeds each test from
+its own code, so every run, on any xdist worker, draws the same examples and a CI verdict
+can be reproduced; without it every run draws new ones, which is how the property tests
+keep finding bugs, and a failure found is replayed from .hypothesis/ until it is fixed."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("CAPCHECK_HYPOTHESIS", "default"))
 
 from checker.cli import main
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from support import REPO_ROOT
 
 CliResult = tuple[int, str, str]
 
@@ -44,3 +44,11 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[Sequence[str] | Non
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty current directory (the test's own tmp_path), so that paths in messages and
+    reports are short and relative; the previous one is restored after the test."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
