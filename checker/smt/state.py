@@ -38,7 +38,7 @@ from checker.props import kinds
 from checker.model.exprgen import Unsupported
 from checker.model.layout import Slot
 from checker.semantics import ir
-from checker.semantics.types import IntT
+from checker.semantics.types import IntT, Type
 from checker.smt import symbolic as sv
 from checker.smt.symbolic import Tup
 
@@ -84,7 +84,7 @@ class Shape:
 
     # -------------------------------------------------- the arguments of requests
 
-    def argument(self, c: int, q: int, op: int, args: tuple, i: int, t: ir.Type):
+    def argument(self, c: int, q: int, op: int, args: tuple, i: int, t: Type):
         """Argument i of client c's request q when it invokes (`op`, `args`): the constant
         of an encoded argument, or for an object of `values = int` the request's own Z3
         integer (one per request, operation and position, the same in every state)."""
@@ -197,11 +197,11 @@ class Shape:
             decl = self.program.role(self.program.nodes[slot.node].role).var(slot.name)  # type: ignore[union-attr]
             raise Unsupported(f"{exc} (variable '{slot.name}')", decl.span) from None  # type: ignore[union-attr]
 
-    def var_type(self, gid: int, name: str) -> ir.Type:
+    def var_type(self, gid: int, name: str) -> Type:
         node = self.program.nodes[gid]
         return self.program.role(node.role).var(name).type  # type: ignore[union-attr]
 
-    def message_shape(self) -> list[tuple[str, ir.Type]]:
+    def message_shape(self) -> list[tuple[str, Type]]:
         return [(f"{m.name}.{f}", t) for m in self.messages for f, t in m.fields]
 
 

@@ -172,7 +172,7 @@ def test_a_deep_violation_is_the_readme_run(spec: str, prop: str) -> None:
     from checker.pipeline import compile_spec
     from checker.result import PropertyResult, Verdict
 
-    _, model = compile_spec(str(SPECS_DIR / spec), {}, "check")
+    _, model = compile_spec(str(SPECS / spec), {}, "check")
     path = [int(a) for a in DEEP[(spec, prop)].split(".")]
     trace = replay(model, path)
     why = {(_cap_name(row[0]), row[1].strip("`")): row[3] for row in _section_rows("Expected verdicts")}

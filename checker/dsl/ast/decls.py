@@ -1,0 +1,229 @@
+"""Declarations and the whole protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.diagnostics import Span
+from checker.dsl.ast.base import Ident, Node
+from checker.dsl.ast.exprs import Expr, TypeExpr
+from checker.dsl.ast.stmts import Stmt
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Decl(Node):
+    """Base of protocol-level declarations."""
+
+
+@dataclass(frozen=True)
+class Const(Decl):
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True)
+class TypeDecl(Decl):
+    name: Ident
+    type: TypeExpr
+
+
+@dataclass(frozen=True)
+class Def(Decl):
+    """`def name(a, b) = expr`: a pure function, expanded where it is called."""
+
+    name: Ident
+    params: tuple[Ident, ...]
+    body: Expr
+
+
+@dataclass(frozen=True)
+class KwArg(Node):
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True)
+class BuiltinObject(Decl):
+    """`object register(values = {1, 2}, initial = 0)`."""
+
+    kind: Ident
+    args: tuple[KwArg, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param(Node):
+    name: Ident
+    type: TypeExpr
+
+
+@dataclass(frozen=True)
+class VarDecl(Decl):
+    name: Ident
+    type: TypeExpr
+    init: Expr | None = None
+    durable: bool = False
+    replicated: bool = False
+
+
+@dataclass(frozen=True)
+class OpDecl(Node):
+    """An operation of a user-defined object: `op name(params) -> type when guard:`."""
+
+    name: Ident
+    params: tuple[Param, ...]
+    result: TypeExpr | None
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class UserObject(Decl):
+    """`object name:` with state variables and operations: a sequential specification."""
+
+    name: Ident
+    vars: tuple[VarDecl, ...]
+    ops: tuple[OpDecl, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Clients(Decl):
+    """`clients N[, ops M]`; `symmetric`: the clients are interchangeable (symmetry reduction)."""
+
+    count: Expr
+    ops: Expr | None = None
+    symmetric: bool = False
+    symmetric_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)  # `symmetric`
+
+
+@dataclass(frozen=True)
+class Route(Decl):
+    """`route clients to X` (mode 'fixed') or `route clients to any S` (mode 'any')."""
+
+    mode: str
+    target: Expr
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("fixed", "any"):
+            raise ValueError(f"unknown routing mode {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class Address(Decl):
+    """`address vip = replica[0]`: a movable client routing target (a virtual IP)."""
+
+    name: Ident
+    init: Expr
+
+
+@dataclass(frozen=True)
+class Network(Decl):
+    options: tuple[Ident, ...]
+
+
+@dataclass(frozen=True)
+class Budget(Node):
+    name: Ident
+    op: str
+    bound: Expr
+
+
+@dataclass(frozen=True)
+class Faults(Decl):
+    """`faults crash <= 1, partition <= 1`; no budgets is `faults none`."""
+
+    budgets: tuple[Budget, ...]
+
+
+@dataclass(frozen=True)
+class Message(Decl):
+    name: Ident
+    params: tuple[Param, ...]
+
+
+@dataclass(frozen=True)
+class Handler(Node):
+    """Base of the handlers inside a node declaration."""
+
+
+@dataclass(frozen=True)
+class OnMessage(Handler):
+    message: Ident
+    params: tuple[Ident, ...]
+    sender: Ident
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class OnRequest(Handler):
+    op: Ident
+    params: tuple[Ident, ...]
+    handle: Ident | None
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Action(Handler):
+    name: Ident
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeout(Handler):
+    name: Ident
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class OnRestart(Handler):
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeDecl(Decl):
+    """`node name[count]:` (count None: a single node called `name`); `symmetric`: its
+    nodes are interchangeable (`node name[count] symmetric:`, symmetry reduction)."""
+
+    name: Ident
+    count: Expr | None
+    vars: tuple[VarDecl, ...]
+    handlers: tuple[Handler, ...]
+    doc: str | None = None
+    symmetric: bool = False
+    symmetric_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)  # `symmetric`
+
+
+@dataclass(frozen=True)
+class Invariant(Decl):
+    name: Ident
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Check(Decl):
+    name: Ident
+
+
+@dataclass(frozen=True)
+class Protocol(Node):
+    """A whole spec: the protocol name, its docstring and its declarations in source order."""
+
+    name: Ident
+    decls: tuple[Decl, ...]
+    doc: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.decls:
+            raise ValueError("a protocol has at least one declaration")
