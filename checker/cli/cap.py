@@ -107,7 +107,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
         render_runs(args.render, models, report.runs, args.spec, pictures)
     if args.report:
         html_report.write_report(args.report, html_report.cap_report(models, report, args.spec, program,
-                                                                   constants_of(program), hint, pictures))
+                                                                   constants_of(program), hint))
     for run in report.runs:
         if run is not None and run.failure is not None:
             located(run.failure.message, run.failure.span, args.spec)

@@ -140,8 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.render:
         render_counterexamples(args.render, model, result, args.spec, pictures)
     if args.report:
-        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint,
-                                                pictures))
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
         located(result.failure.message + text_report.with_values(result.failure.constants),
                  result.failure.span, args.spec)

@@ -82,8 +82,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             lines += report.explanation_text(history, explanation)
         emit("\n".join(lines))
     if explanation is not None and args.render and explanation.status == "explained":
-        from checker.render.images import DotMissing, write_file
-        dot = report.explanation_dot(history, explanation)
+        from checker.render.images import DotMissing, Pictures, write_file
+        dot = Pictures(report.explanation_dot(history, explanation))
         make_parent(args.render, "--render")
         try:
             write_file(dot, args.render, args.budget.extended(REPORT_GRACE))
