@@ -64,8 +64,14 @@ def page(title: str, summary: tuple[str, ...], tables: tuple[tuple[str, Table], 
     if counterexamples:
         body.append("<h2>Counterexamples</h2>")
         body += [_counterexample(cx) for cx in counterexamples]
-    return (_HEAD.replace("@TITLE@", _e(title)) + _STYLE + "</style>\n</head>\n<body>\n" + "\n".join(body)
-            + "\n<script>\n" + _SCRIPT + "</script>\n</body>\n</html>\n")
+    return document(title, _STYLE, "\n".join(body), _SCRIPT)
+
+
+def document(title: str, style: str, body: str, script: str) -> str:
+    """A self-contained HTML page: `title` (escaped here), the `style` sheet, the `body`
+    markup and the `script`, all inline."""
+    return (_HEAD.replace("@TITLE@", _e(title)) + style + "</style>\n</head>\n<body>\n" + body
+            + "\n<script>\n" + script + "</script>\n</body>\n</html>\n")
 
 
 def property_cells(p: PropertyResult, anchor: str | None) -> tuple[object, ...]:
