@@ -296,6 +296,25 @@ def property_lines(p: PropertyResult, replay_hint: str) -> list[str]:
     return out
 
 
+def same_run_lines(p: PropertyResult, first: PropertyResult) -> list[str]:
+    """A violated property whose counterexample is the run already shown for `first`: its
+    heading, a line saying so, and what the run shows for it (without the steps again)."""
+    out = [_property_heading(p), f"  the same run as {kinds.heading(first.kind, first.name)} above"]
+    if p.lasso is not None:
+        out.append(f"  {_liveness_sentence(p)}")
+    why = why_lines(p.trace, p.name) if p.kind == kinds.INVARIANT.name else []  # type: ignore[arg-type]
+    out += ["  why it is false:"] + [f"    {w}" for w in why] if why else []
+    return out + verdict_lines(p.trace, p.kind)  # type: ignore[arg-type]
+
+
+def run_key(p: PropertyResult) -> tuple:
+    """What makes two counterexamples the same run: the path, the constants and data values
+    it ran with, and the lasso's shape."""
+    lasso = p.lasso
+    return (path_text(p.trace), p.constants, p.data,  # type: ignore[arg-type]
+            None if lasso is None else (lasso.start, lasso.loop, lasso.ending))
+
+
 def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
     a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
