@@ -12,7 +12,7 @@ import traceback
 from typing import Sequence
 
 import checker
-from checker.cli import cap, check, history, parse, render, replay
+from checker.cli import cap, check, completion, history, parse, render, replay
 from checker.cli.options import budget_of
 from checker.cli.output import (
     EXIT_BROKEN_PIPE,
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_history_command(commands)
     cap.add_cap_command(commands)
     render.add_render_command(commands)
+    completion.add_completion_command(commands)
     return parser
 
 

@@ -72,6 +72,9 @@ def add_check_command(commands) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                           help="never show the progress line")
     add_report_option(cmd)
+    cmd.add_argument("--watch", action="store_true",
+                     help="check the spec again each time it is saved (polls its modification time; Ctrl-C "
+                          "stops); the exit code is the last check's")
     engines.add_engine_options(cmd, natural_int)
     cmd.set_defaults(run=cmd_check)
 
@@ -110,7 +113,15 @@ class ProgressLine:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Explore a spec and report every property's verdict."""
+    """Explore a spec and report every property's verdict (with --watch, each time it is saved)."""
+    if args.watch:
+        from checker.cli.watch import watch
+        return watch(args.spec, lambda: check_once(args), args.budget.stop)
+    return check_once(args)
+
+
+def check_once(args: argparse.Namespace) -> int:
+    """One check of the spec, with every output the options ask for."""
     engines.check_engine_options(args)
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
