@@ -124,7 +124,7 @@ def cmd_cap(args: argparse.Namespace) -> int:
         _one(args, done[0])
     else:
         _many(args, done)
-    return _exit_code(done)
+    return _exit_code(args, done)
 
 
 def _analyse(args: argparse.Namespace, spec: str, own: dict, budget) -> _Analysed:
@@ -186,11 +186,11 @@ def _stopped(a: _Analysed) -> bool:
                for run in a.report.runs)  # type: ignore[attr-defined]
 
 
-def _exit_code(done: list[_Analysed]) -> int:
+def _exit_code(args: argparse.Namespace, done: list[_Analysed]) -> int:
     for a in done:
         for run in a.report.runs:  # type: ignore[attr-defined]
             if run is not None and run.failure is not None:
-                located(run.failure.message, run.failure.span, a.spec)
+                located(run.failure.message, run.failure.span, a.spec, args.error_format)
                 return EXIT_USAGE
     if any(run is not None and run.exit_reason == INTERRUPTED for a in done for run in a.report.runs):  # type: ignore[attr-defined]
         return EXIT_INTERRUPTED

@@ -116,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Explore a spec and report every property's verdict (with --watch, each time it is saved)."""
     if args.watch:
         from checker.cli.watch import watch
-        return watch(args.spec, lambda: check_once(args), args.budget.stop)
+        return watch(args.spec, lambda: check_once(args), args.budget.stop, error_format=args.error_format)
     return check_once(args)
 
 
@@ -154,7 +154,7 @@ def check_once(args: argparse.Namespace) -> int:
         write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
         located(result.failure.message + text_report.with_values(result.failure.constants),
-                 result.failure.span, args.spec)
+                 result.failure.span, args.spec, args.error_format)
     return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 

@@ -21,7 +21,7 @@ import shlex
 import sys
 from typing import Sequence
 
-from checker.diagnostics import Diagnostic, Source, render_all
+from checker.diagnostics import Diagnostic, Source
 from checker.errors import CheckerError, UsageError
 from checker.pipeline import read_spec
 from checker.render import json as json_report
@@ -143,10 +143,11 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
     return EXIT_INTERRUPTED if stop.reason == INTERRUPTED else EXIT_INCONCLUSIVE
 
 
-def located(message: str, span, path: str) -> None:
-    """A run-time failure of the spec, located like any spec error."""
+def located(message: str, span, path: str, error_format: str = "text") -> None:
+    """A run-time failure of the spec, located like any spec error (in `error_format`)."""
+    from checker.cli.errors_out import spec_errors
     try:
         text = read_spec(path).decode("utf-8")
     except (CheckerError, UnicodeDecodeError):
         text = ""
-    emit(render_all([Diagnostic(message, span)], Source(path, text)), sys.stderr)
+    spec_errors([Diagnostic(message, span)], Source(path, text), error_format)

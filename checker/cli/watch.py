@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Callable
 
+from checker.cli.errors_out import spec_errors, usage_error
 from checker.cli.output import EXIT_USAGE, PROG, emit
 from checker.errors import SpecError, UsageError
 from checker.resources import StopRequest
@@ -36,10 +37,10 @@ def file_mtime(path: str) -> int | None:
 
 def watch(path: str, check: Callable[[], int], stop: StopRequest | None, *, interval: float = INTERVAL,
           sleep: Callable[[float], None] = time.sleep, mtime: Callable[[str], int | None] = file_mtime,
-          runs: int | None = None) -> int:
+          runs: int | None = None, error_format: str = "text") -> int:
     """Run `check()` now and again after each change of `path`; see the module docstring."""
     seen = mtime(path)
-    code = _once(check)
+    code = _once(check, error_format)
     done = 1
     emit(f"{PROG}: watching {path} for changes (Ctrl-C to stop)", sys.stderr)
     while (stop is None or not stop.is_set()) and (runs is None or done < runs):
@@ -49,17 +50,17 @@ def watch(path: str, check: Callable[[], int], stop: StopRequest | None, *, inte
             continue
         seen = now
         emit(f"\n{PROG}: {path} changed; checking it again", sys.stderr)
-        code = _once(check)
+        code = _once(check, error_format)
         done += 1
     return code
 
 
-def _once(check: Callable[[], int]) -> int:
+def _once(check: Callable[[], int], error_format: str) -> int:
     """One check; a spec error or bad usage is printed (exit code 2) and the watch goes on."""
     try:
         return check()
     except SpecError as err:
-        emit(err.render(), sys.stderr)
+        spec_errors(err.diagnostics, err.source, error_format)
     except UsageError as err:
-        emit(f"{PROG}: error: {err}", sys.stderr)
+        usage_error(str(err), error_format)
     return EXIT_USAGE
