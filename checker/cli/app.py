@@ -12,7 +12,7 @@ import traceback
 from typing import Sequence
 
 import checker
-from checker.cli import cap, check, completion, history, parse, render, replay
+from checker.cli import cap, check, completion, history, lsp, parse, render, replay
 from checker.cli.errors_out import add_error_format_option, spec_errors, usage_error
 from checker.cli.options import budget_of
 from checker.cli.output import (
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_cap_command(commands)
     render.add_render_command(commands)
     completion.add_completion_command(commands)
+    lsp.add_lsp_command(commands)
     for cmd in commands.choices.values():
         add_error_format_option(cmd)
     return parser
