@@ -137,14 +137,15 @@ def _picture(history: History, part: PartResult, k: int, core: set[int], last: i
 
 def _unit(history: History, mine: list[int], rank: dict) -> float:
     """The width of one step of the time axis: enough for every determinate operation's
-    label to fit in its bar, between 18 and 90 px."""
+    label to fit in its bar, between 18 and 90 px, and less where that would make the
+    axis wider than about 6,000 px (labels are then clipped; the tooltips say it all)."""
     need = 18.0
     for i in mine:
         o = history.operations[i]
         if o.ret is not None:
             span = rank[o.ret] - rank[o.call] + 2 / 3
             need = max(need, (text_width("99. " + describe(o, history), SIZE - 1) + 10) / span)
-    return min(need, 90.0)
+    return min(need, 90.0, max(18.0, 6000.0 / max(len(rank), 1)))
 
 
 def _rows(history: History, mine: list[int]) -> list[tuple[str, list[int]]]:
