@@ -2,7 +2,7 @@
 # Create the project's virtual environment in .venv and install capcheck into it.
 # Works on a fresh Debian machine that has Python 3.11: if the venv module is missing
 # (Debian ships it separately), it is installed with apt-get when we are root; so is
-# Graphviz (`dot`), which draws the sequence diagrams.
+# Graphviz (`dot`), which draws the PNG sequence diagrams.
 set -eu
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -22,8 +22,8 @@ if [ ! -x .venv/bin/python ]; then
         fi
     fi
 fi
-# Graphviz's `dot` draws the sequence diagrams (capcheck check --render, capcheck render);
-# the tests that need it are skipped without it, so installing it is best effort.
+# Graphviz's `dot` draws the PNG sequence diagrams (capcheck draws the SVG itself); the
+# tests that need it are skipped without it, so installing it is best effort.
 if ! command -v dot >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; } \
         || echo "could not install Graphviz (apt-get install graphviz); diagram tests will be skipped" >&2

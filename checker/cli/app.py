@@ -12,7 +12,8 @@ import traceback
 from typing import Sequence
 
 import checker
-from checker.cli import cap, check, history, parse, render, replay
+from checker.cli import cap, check, completion, history, lsp, parse, render, replay
+from checker.cli.errors_out import add_error_format_option, spec_errors, usage_error
 from checker.cli.options import budget_of
 from checker.cli.output import (
     EXIT_BROKEN_PIPE,
@@ -44,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_history_command(commands)
     cap.add_cap_command(commands)
     render.add_render_command(commands)
+    completion.add_completion_command(commands, parser)
+    lsp.add_lsp_command(commands)
+    for cmd in commands.choices.values():
+        add_error_format_option(cmd)
     return parser
 
 
@@ -97,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
+    args: argparse.Namespace | int | None = None
     try:
         args = _parse_args(argv)
         if isinstance(args, int):
@@ -110,10 +116,10 @@ def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
     except Stopped as exc:
         return stopped_before_a_result(args, exc)  # type: ignore[arg-type]
     except SpecError as err:
-        emit(err.render(), sys.stderr)
+        spec_errors(err.diagnostics, err.source, _error_format(args))
         return EXIT_USAGE
     except UsageError as err:
-        _error(str(err))
+        usage_error(str(err), _error_format(args))
         return EXIT_USAGE
     except InternalError as err:
         return _internal(err)
@@ -128,6 +134,11 @@ def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a report
         return _internal(exc)
+
+
+def _error_format(args: object) -> str:
+    """The --error-format of the parsed arguments ('text' before they are parsed)."""
+    return getattr(args, "error_format", "text")
 
 
 def _stopped_note(stop: StopRequest) -> None:

@@ -1,4 +1,6 @@
-"""`capcheck cap SPEC`: the CAP report of a spec (checker/analysis/cap.py), on the command line.
+"""`capcheck cap SPEC [SPEC ...]`: the CAP report of a spec (checker/analysis/cap.py), or a
+comparison of several in one table, on the command line. A SPEC may carry its own
+constants as `PATH.cap:NAME=V,NAME=V` (for the specs of one comparison that need them).
 
 Exit codes: 0 the report is complete (every verdict decided, whatever they are: a protocol
 that is not available is a finding, not a failure), 2 bad spec or usage, 3 some verdict is
@@ -8,20 +10,32 @@ unknown (a bound was hit), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import re
+from dataclasses import dataclass
 
 from checker.analysis.cap import CapOptions, NotApplicable, analyse
 from checker.cli import report as html_report
+from checker.cli.errors_out import located
 from checker.cli.options import (
     add_bounds_options,
-    add_reduction_options,
     add_define_option,
     add_faults_option,
     add_json_option,
+    add_reduction_options,
     fault_override_of,
     overrides_of,
     search_options,
 )
-from checker.cli.output import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, REPORT_GRACE, emit, located, replay_command, write_json
+from checker.cli.output import (
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    REPORT_GRACE,
+    emit,
+    replay_command,
+    write_json,
+)
 from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
@@ -43,7 +57,9 @@ def add_cap_command(commands) -> None:
                     "each operation costs on fault-free runs.",
         epilog="exit codes: 0 the report is complete, 2 bad spec or usage, 3 some verdict is unknown "
                "(a bound was hit), 130/143 stopped by SIGINT/SIGTERM")
-    cmd.add_argument("spec", metavar="SPEC", help="the .cap file")
+    cmd.add_argument("spec", metavar="SPEC", nargs="+",
+                     help="the .cap file; several to compare them in one table (each may carry its own "
+                          "constants: PATH.cap:NAME=V,NAME=V)")
     add_define_option(cmd)
     add_faults_option(cmd)
     add_bounds_options(cmd)
@@ -54,8 +70,32 @@ def add_cap_command(commands) -> None:
     cmd.add_argument("--render", metavar="DIR",
                      help="draw each counterexample as a sequence diagram: DIR/NAME.dot, .svg and .png")
     html_report.add_report_option(cmd)
+    cmd.add_argument("--markdown", action="store_true",
+                     help="print only the comparison table, in Markdown (how docs/cap.md's map is made)")
     add_json_option(cmd)
     cmd.set_defaults(run=cmd_cap)
+
+
+_CONSTANTS = re.compile(r"[A-Za-z_]\w*=[^,=]+(,[A-Za-z_]\w*=[^,=]+)*")
+
+
+def spec_argument(text: str) -> tuple[str, dict]:
+    """`PATH.cap` -> (PATH.cap, {}); `PATH.cap:N=3,F=1` -> (PATH.cap, {N: 3, F: 1})."""
+    path, sep, rest = text.rpartition(":")
+    if sep and path.endswith(".cap") and _CONSTANTS.fullmatch(rest):
+        return path, overrides_of(rest.split(","))
+    return text, {}
+
+
+@dataclass
+class _Analysed:
+    """One spec's CAP report and what the outputs need of it."""
+
+    spec: str
+    program: object
+    models: list
+    report: object
+    hint: str
 
 
 def parse_scale(text: str, constants: dict) -> tuple[str, tuple[int, ...]]:
@@ -79,14 +119,35 @@ def parse_scale(text: str, constants: dict) -> tuple[str, tuple[int, ...]]:
 
 
 def cmd_cap(args: argparse.Namespace) -> int:
+    specs = [spec_argument(text) for text in args.spec]
+    if len(specs) > 1:
+        given = [opt for opt, value in (("--scale", args.scale), ("--render", args.render),
+                                        ("--report", args.report)) if value]
+        if given:
+            raise UsageError(f"{' and '.join(given)} take{'s' if len(given) == 1 else ''} one spec; "
+                             f"compare several without {'it' if len(given) == 1 else 'them'}")
+    done: list[_Analysed] = []
+    for n, (spec, own) in enumerate(specs):
+        budget = args.budget.share(1 / (len(specs) - n))
+        done.append(_analyse(args, spec, own, budget))
+        if _stopped(done[-1]):
+            break
+    if len(done) == 1 and not args.markdown:
+        _one(args, done[0])
+    else:
+        _many(args, done)
+    return _exit_code(args, done)
+
+
+def _analyse(args: argparse.Namespace, spec: str, own: dict, budget) -> _Analysed:
     faults = fault_override_of(args)
-    overrides = overrides_of(args.defines)
-    program, _ = compile_spec(args.spec, overrides, "cap", faults)
+    overrides = {**overrides_of(args.defines), **own}
+    program, _ = compile_spec(spec, overrides, "cap", faults)
     scale = parse_scale(args.scale, constants_of(program)) if args.scale else None
-    options = CapOptions(search_options(args), CostLimits(budget=args.budget), scale)
+    options = CapOptions(search_options(args), CostLimits(budget=budget), scale)
 
     def resize(sizes) -> object:
-        return compile_spec(args.spec, {**overrides, **sizes}, "cap", faults)[1]
+        return compile_spec(spec, {**overrides, **sizes}, "cap", faults)[1]
 
     models: list = []
 
@@ -95,25 +156,54 @@ def cmd_cap(args: argparse.Namespace) -> int:
         return models[-1]
 
     try:
-        report = analyse(program, compiling, options, resize, args.budget)
+        report = analyse(program, compiling, options, resize, budget)
     except NotApplicable as exc:
-        raise UsageError(f"{args.spec}: {exc}") from None
-    hint = replay_command(args.spec, args.defines, faults.text() if faults else None)
-    data = cap_report.data(report, args.spec, program.name, constants_of(program), program.faults,
+        raise UsageError(f"{spec}: {exc}") from None
+    defines = list(args.defines or ()) + [f"{k}={str(v).lower()}" for k, v in own.items()]
+    hint = replay_command(spec, defines, faults.text() if faults else None)
+    return _Analysed(spec, program, models, report, hint)
+
+
+def _one(args: argparse.Namespace, a: _Analysed) -> None:
+    """The report of one spec: text, JSON, diagrams, HTML."""
+    program, report = a.program, a.report
+    data = cap_report.data(report, a.spec, program.name, constants_of(program), program.faults,  # type: ignore[attr-defined]
                            json_report.property_data)
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
-        emit(cap_report.report(report, args.spec, program.faults, hint))
+        emit(cap_report.report(report, a.spec, program.faults, a.hint))  # type: ignore[attr-defined]
     pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_runs(args.render, models, report.runs, args.spec, pictures)
+        render_runs(args.render, a.models, report.runs, a.spec, pictures)  # type: ignore[attr-defined]
     if args.report:
-        html_report.write_report(args.report, html_report.cap_report(models, report, args.spec, program,
-                                                                   constants_of(program), hint, pictures))
-    for run in report.runs:
-        if run is not None and run.failure is not None:
-            located(run.failure.message, run.failure.span, args.spec)
-            return EXIT_USAGE
-    if any(run is not None and run.exit_reason == INTERRUPTED for run in report.runs):
+        html_report.write_report(args.report, html_report.cap_report(a.models, report, a.spec, program,  # type: ignore[arg-type]
+                                                                   constants_of(program), a.hint))
+
+
+def _many(args: argparse.Namespace, done: list[_Analysed]) -> None:
+    """The comparison of several specs: one table, each run once; JSON: `comparison`, one
+    `cap` report per spec."""
+    pairs = [(a.spec, a.report) for a in done]
+    data = [cap_report.data(a.report, a.spec, a.program.name, constants_of(a.program), a.program.faults,  # type: ignore[attr-defined]
+                            json_report.property_data) for a in done]
+    write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap",
+                                             "comparison": data}))
+    if args.json != "-":
+        emit(cap_report.markdown_table(pairs) if args.markdown  # type: ignore[arg-type]
+             else cap_report.comparison(pairs, [a.hint for a in done]))  # type: ignore[arg-type]
+
+
+def _stopped(a: _Analysed) -> bool:
+    return any(run is not None and (run.failure is not None or run.exit_reason == INTERRUPTED)
+               for run in a.report.runs)  # type: ignore[attr-defined]
+
+
+def _exit_code(args: argparse.Namespace, done: list[_Analysed]) -> int:
+    for a in done:
+        for run in a.report.runs:  # type: ignore[attr-defined]
+            if run is not None and run.failure is not None:
+                located(run.failure.message, run.failure.span, a.spec, args.error_format)
+                return EXIT_USAGE
+    if any(run is not None and run.exit_reason == INTERRUPTED for a in done for run in a.report.runs):  # type: ignore[attr-defined]
         return EXIT_INTERRUPTED
-    return EXIT_OK if report.complete else EXIT_INCONCLUSIVE
+    return EXIT_OK if all(a.report.complete for a in done) else EXIT_INCONCLUSIVE  # type: ignore[attr-defined]

@@ -11,12 +11,13 @@ import dataclasses
 import sys
 
 from checker.cli import engines
+from checker.cli.errors_out import located
 from checker.cli.options import (
     add_bounds_options,
-    add_reduction_options,
     add_define_option,
     add_faults_option,
     add_json_option,
+    add_reduction_options,
     add_run_control_options,
     add_simulation_options,
     add_values_option,
@@ -28,7 +29,7 @@ from checker.cli.options import (
     search_options,
     simulation_options,
 )
-from checker.cli.output import REPORT_GRACE, EXIT_USAGE, emit, exit_code, located, replay_command, write_json
+from checker.cli.output import EXIT_USAGE, REPORT_GRACE, emit, exit_code, replay_command, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
@@ -84,6 +85,9 @@ def add_check_command(commands) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                           help="never show the progress line")
     add_report_option(cmd)
+    cmd.add_argument("--watch", action="store_true",
+                     help="check the spec again each time it is saved (polls its modification time; Ctrl-C "
+                          "stops); the exit code is the last check's")
     engines.add_engine_options(cmd, natural_int)
     cmd.set_defaults(run=cmd_check)
 
@@ -128,7 +132,15 @@ class ProgressLine:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Explore a spec and report every property's verdict."""
+    """Explore a spec and report every property's verdict (with --watch, each time it is saved)."""
+    if args.watch:
+        from checker.cli.watch import watch
+        return watch(args.spec, lambda: check_once(args), args.budget.stop, error_format=args.error_format)
+    return check_once(args)
+
+
+def check_once(args: argparse.Namespace) -> int:
+    """One check of the spec, with every output the options ask for."""
     engines.check_engine_options(args)
     faults = fault_override_of(args)
     overrides, parameters = overrides_of(args.defines), None
@@ -168,11 +180,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.render:
         render_counterexamples(args.render, model, result, args.spec, pictures)
     if args.report:
-        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint,
-                                                pictures))
+        write_report(args.report, check_report(model, result, args.spec, program, constants_of(program), hint))
     if result.failure is not None:
         located(result.failure.message + text_report.with_values(result.failure.constants),
-                 result.failure.span, args.spec)
+                 result.failure.span, args.spec, args.error_format)
     return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 

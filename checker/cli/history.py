@@ -50,7 +50,12 @@ def add_history_command(commands) -> None:
     cmd.add_argument("--explain-timeout", type=positive_float, metavar="S", default=120.0,
                      help="seconds --explain may take in all (default 120); the explanation is then unknown")
     cmd.add_argument("--render", metavar="FILE",
-                     help="with --explain: draw the explained operations as FILE.dot, FILE.svg or FILE.png")
+                     help="with --explain: draw the explained part's timeline as FILE.svg (its core outlined), or the "
+                          "explained operations as FILE.dot or FILE.png (Graphviz)")
+    cmd.add_argument("--report", metavar="FILE.html",
+                     help="also write a timeline of the history as one offline HTML file: a row per process, "
+                          "each operation a bar from call to return, the longest linearizable prefix, the state "
+                          "before and after each operation, and with --explain the explanation's operations")
     add_json_option(cmd)
     cmd.set_defaults(run=cmd_history)
 
@@ -82,21 +87,36 @@ def cmd_history(args: argparse.Namespace) -> int:
             lines += report.explanation_text(history, explanation)
         emit("\n".join(lines))
     if explanation is not None and args.render and explanation.status == "explained":
-        from checker.render.images import DotMissing, write_file
-        dot = report.explanation_dot(history, explanation)
+        from checker.render.images import DotMissing, Pictures, write_file
+        from checker.render.timeline import explanation_svg
+        dot = Pictures(report.explanation_dot(history, explanation), explanation_svg(history, result, explanation))
         make_parent(args.render, "--render")
         try:
             write_file(dot, args.render, args.budget.extended(REPORT_GRACE))
         except DotMissing as exc:
-            base = os.path.splitext(args.render)[0] + ".dot"
+            base = os.path.splitext(args.render)[0] + ".svg"
             write_file(dot, base)
             emit(f"{exc}; wrote {base}", sys.stderr)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--render: cannot write '{args.render}': {getattr(exc, 'strerror', None) or exc}") \
                 from None
+    if args.report:
+        _write_timeline(args.report, history, result, explanation)
     if result.verdict is Verdict.UNKNOWN and result.reason == INTERRUPTED:
         return EXIT_INTERRUPTED
     return {Verdict.HOLDS: EXIT_OK, Verdict.VIOLATED: EXIT_VIOLATED}.get(result.verdict, EXIT_INCONCLUSIVE)
+
+
+def _write_timeline(target: str, history, result, explanation) -> None:
+    """`--report FILE.html`: the history's timeline (render/timeline.py)."""
+    from checker.render.timeline import page
+    make_parent(target, "--report")
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(page(history, result, explanation))
+    except OSError as exc:
+        raise UsageError(f"--report: cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
+    emit(f"report: {target}", sys.stderr)
 
 
 def _explanation(history, result, args: argparse.Namespace):

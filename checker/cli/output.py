@@ -1,5 +1,5 @@
-"""What the commands write: the exit codes, lines on stdout and stderr, JSON files, and
-run-time failures of a spec located like spec errors.
+"""What the commands write: the exit codes, lines on stdout and stderr, JSON files (spec
+errors and a spec's run-time failures are errors_out.py's).
 
 Exit codes (stable; scripts and CI depend on them):
 
@@ -21,9 +21,7 @@ import shlex
 import sys
 from typing import Sequence
 
-from checker.diagnostics import Diagnostic, Source, render_all
-from checker.errors import CheckerError, UsageError
-from checker.pipeline import read_spec
+from checker.errors import UsageError
 from checker.render import json as json_report
 from checker.resources import Stopped
 from checker.result import INTERRUPTED, MEMORY, TIMEOUT, CheckResult, Verdict
@@ -141,12 +139,3 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
         write_json(json_target, json_report.dumps({**data, "detail": detail}))
     emit(f"{PROG}: {detail}", sys.stderr)
     return EXIT_INTERRUPTED if stop.reason == INTERRUPTED else EXIT_INCONCLUSIVE
-
-
-def located(message: str, span, path: str) -> None:
-    """A run-time failure of the spec, located like any spec error."""
-    try:
-        text = read_spec(path).decode("utf-8")
-    except (CheckerError, UnicodeDecodeError):
-        text = ""
-    emit(render_all([Diagnostic(message, span)], Source(path, text)), sys.stderr)

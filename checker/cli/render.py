@@ -31,16 +31,16 @@ from checker.pipeline import compile_spec
 from checker.props import kinds
 from checker.render.images import DotMissing, write_all, write_file
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
-from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.traces.diagram import counterexample_jobs, diagram_title, model_of_run, pictures
 from checker.traces.files import is_itf, itf_meta, read_trace, replay_given
 
 
 def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str,
                            budget: Budget = UNBOUNDED) -> None:
     """`--render DIR`: NAME.dot, .svg and .png for every counterexample (NAME: the property;
-    `error` for a run-time failure of the spec), the pictures within `budget`. Says on
-    stderr what it wrote, or how to install Graphviz when `dot` is missing, or that the
-    time ran out (the .dot files are written all the same)."""
+    `error` for a run-time failure of the spec), the PNG within `budget`. Says on stderr
+    what it wrote, or how to install Graphviz when `dot` is missing, or that the time ran
+    out (the .dot and .svg files are written all the same)."""
     jobs = counterexample_jobs(result)
     if not jobs:
         return
@@ -52,11 +52,11 @@ def render_counterexamples(directory: str, model: Model, result: CheckResult, sp
     for name, trace, prop in jobs:
         title = diagram_title(spec, name, result)
         base = os.path.join(directory, _file_name(name))
-        text = diagram(model, trace, prop, title)
+        drawn = pictures(model, trace, prop, title)
         try:
-            written = write_all(text, base, budget)
+            written = write_all(drawn, base, budget)
         except DotMissing as exc:
-            missing, written = str(exc), [base + ".dot"]
+            missing, written = str(exc), [base + ".dot", base + ".svg"]
         except OSError as exc:
             raise UsageError(f"--render: cannot write '{base}': {exc.strerror or type(exc).__name__}") from None
         print(f"diagram of {name}: {', '.join(written)}", file=sys.stderr)
@@ -79,8 +79,8 @@ def _file_name(name: str) -> str:
 
 def add_render_command(commands) -> None:
     cmd = commands.add_parser(
-        "render", help="draw a saved trace as a sequence diagram (.dot, .svg or .png)",
-        description="Replay a trace on its spec and draw it as a Graphviz sequence diagram: a lane per "
+        "render", help="draw a saved trace as a sequence diagram (.svg, .dot or .png)",
+        description="Replay a trace on its spec and draw it as a sequence diagram: a lane per "
                     "node and per client, an arrow from each send to its delivery, lost and in-flight "
                     "messages, faults, and the step that breaks the property with a caption. TRACE is a "
                     "JSON report written by 'capcheck check --json', an ITF trace, or a path such as "
@@ -90,7 +90,8 @@ def add_render_command(commands) -> None:
         epilog="exit codes: 0 written, 2 bad usage or a trace that does not fit the spec")
     cmd.add_argument("trace", metavar="TRACE", help="a JSON report, an ITF trace, or a path such as 0.1.3")
     cmd.add_argument("-o", dest="output", metavar="FILE", required=True,
-                     help="the file to write: FILE.dot, FILE.svg or FILE.png (the last two need Graphviz)")
+                     help="the file to write: FILE.svg (drawn by capcheck), FILE.dot (Graphviz's format) or "
+                          "FILE.png (needs Graphviz's dot)")
     cmd.add_argument("--spec", metavar="SPEC", help="the .cap file (default: the report's 'spec')")
     cmd.add_argument("--property", metavar="NAME",
                      help="the property whose trace to draw (default: the first violated)")
@@ -120,13 +121,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     trace = replay_given(model, given, spec)
     prop = _property(report, args.property, trace, given.lasso)
     title = f"{spec}: {prop.name}" if prop is not None else spec
-    text = diagram(model, trace, prop, title)
+    drawn = pictures(model, trace, prop, title)
     make_parent(args.output, "-o")
     try:
-        write_file(text, args.output, args.budget)
+        write_file(drawn, args.output, args.budget)
     except DotMissing as exc:
-        base = os.path.splitext(args.output)[0] + ".dot"
-        write_file(text, base)
+        base = os.path.splitext(args.output)[0] + ".svg"
+        write_file(drawn, base)
         print(f"{exc}; wrote {base}", file=sys.stderr)
         return EXIT_OK
     except OSError as exc:

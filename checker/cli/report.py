@@ -1,8 +1,8 @@
 """`--report FILE.html` on `capcheck check` and `capcheck cap`: the HTML report
 (render/html.py) of a run, with every counterexample drawn (docs/cli.md, "The HTML report").
 
-Without Graphviz's `dot` the report is still written, with each diagram's DOT text in
-place of the picture, and a line on stderr says how to install Graphviz.
+The diagrams are the SVG capcheck draws itself (render/sequence_svg.py): the report needs
+no Graphviz.
 """
 
 from __future__ import annotations
@@ -16,19 +16,12 @@ from checker.model import Model
 from checker.props import kinds
 from checker.render import html
 from checker.render.cap import fault_text
-from checker.render.images import HOW_TO_INSTALL, DotMissing, DotTimedOut, image
-from checker.resources import UNBOUNDED, Budget
 from checker.render.sequence import caption_lines
 from checker.render.text import detail, path_text, plural, summary
 from checker.result import CheckResult
 from checker.semantics import ir
-from checker.traces.diagram import counterexample_jobs, diagram, diagram_title, model_of_run
+from checker.traces.diagram import counterexample_jobs, diagram_title, model_of_run, pictures
 from checker.traces.traffic import watched
-
-NO_DOT = f"Graphviz's 'dot' program is not installed, so the report shows DOT text instead of diagrams " \
-         f"({HOW_TO_INSTALL})"
-NO_TIME_REPORT = "the time limit was reached before Graphviz's 'dot' drew the diagrams, so the report shows DOT " \
-                 "text instead"
 
 
 def add_report_option(cmd) -> None:
@@ -38,12 +31,9 @@ def add_report_option(cmd) -> None:
 
 
 class _Drawing:
-    """Draws counterexamples for one report within `budget`; `missing` is what to say when
-    `dot` was missing or out of time (None: every picture was drawn)."""
+    """Draws the counterexamples of one report and remembers their anchors."""
 
-    def __init__(self, budget: Budget) -> None:
-        self.budget = budget
-        self.missing: str | None = None
+    def __init__(self) -> None:
         self.anchors: dict[tuple[int, str], str] = {}
 
     def counterexamples(self, model: Model, result: CheckResult, spec: str, hint: str) -> list[html.Counterexample]:
@@ -51,11 +41,7 @@ class _Drawing:
         for name, trace, prop in counterexample_jobs(result):
             anchor = f"cx-{len(self.anchors) + 1}"
             self.anchors[(id(result), name)] = anchor
-            dot = diagram(model, trace, prop, diagram_title(spec, name, result))
-            try:
-                svg: str | None = image(dot, "svg", self.budget).decode("utf-8")
-            except DotMissing as exc:
-                svg, self.missing = None, NO_TIME_REPORT if isinstance(exc, DotTimedOut) else NO_DOT
+            drawn = pictures(model, trace, prop, diagram_title(spec, name, result))
             if prop is None:
                 heading = f"the spec failed while running: {result.failure.message}"  # type: ignore[union-attr]
                 words = ()
@@ -63,7 +49,7 @@ class _Drawing:
                 heading = kinds.heading(prop.kind, prop.name)
                 words = tuple(caption_lines(trace, prop, watched(model, prop.name)))
             out.append(html.Counterexample(anchor, heading, words, trace, prop,
-                                           hint.format(path=path_text(trace)), dot, svg))
+                                           hint.format(path=path_text(trace)), drawn.svg))
         return out
 
     def anchor(self, result: CheckResult, name: str) -> str | None:
@@ -71,22 +57,21 @@ class _Drawing:
 
 
 def check_report(model: Model, result: CheckResult, spec: str, program: ir.Program, constants: dict,
-                 hint: str, budget: Budget = UNBOUNDED) -> tuple[str, str | None]:
-    """The HTML report of `capcheck check`, the pictures drawn within `budget`; and what to
-    say when `dot` was missing or out of time (None: nothing)."""
-    drawing = _Drawing(budget)
+                 hint: str) -> str:
+    """The HTML report of `capcheck check`."""
+    drawing = _Drawing()
     cxs = drawing.counterexamples(model, result, spec, hint)
     rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
     about = (*_about(program, constants), summary(result), f"result: {result.result} ({detail(result)})")
     table = html.Table(("property", "verdict", "counterexample", "note"), rows)
     text = html.page(f"capcheck check {spec}", about, (("verdicts", table),), (), tuple(cxs))
-    return text, drawing.missing
+    return text
 
 
 def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Program, constants: dict,
-               hint: str, budget: Budget = UNBOUNDED) -> tuple[str, str | None]:
+               hint: str) -> str:
     """The HTML report of `capcheck cap` (see check_report)."""
-    drawing = _Drawing(budget)
+    drawing = _Drawing()
     cxs: list[html.Counterexample] = []
     for run in rep.runs:
         model = model_of_run(models, run) if run is not None else None
@@ -110,7 +95,7 @@ def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Progr
     summary = (*_about(program, constants), f"faults: {fault_text(program.faults)}",
                f"result: {rep.classification.label}" + ("" if rep.complete else " (some verdicts are unknown)"))
     text = html.page(f"capcheck cap {spec}", summary, tuple(tables), tuple(notes), tuple(cxs))
-    return text, drawing.missing
+    return text
 
 
 def _about(program: ir.Program, constants: dict) -> tuple[str, ...]:
@@ -118,10 +103,8 @@ def _about(program: ir.Program, constants: dict) -> tuple[str, ...]:
     return (f"protocol {program.name}" + (f" ({shown})" if shown else ""),)
 
 
-def write_report(target: str, built: tuple[str, str | None]) -> None:
-    """Write the report; say on stderr what was written and, without `dot` (or time to run
-    it), why the pictures are missing."""
-    text, missing = built
+def write_report(target: str, text: str) -> None:
+    """Write the report; say on stderr what was written."""
     make_parent(target, "--report")
     try:
         with open(target, "w", encoding="utf-8") as handle:
@@ -129,6 +112,4 @@ def write_report(target: str, built: tuple[str, str | None]) -> None:
     except OSError as exc:
         raise UsageError(f"--report: cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
     print(f"report: {target}", file=sys.stderr)
-    if missing:
-        print(missing, file=sys.stderr)
 

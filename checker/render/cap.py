@@ -5,8 +5,8 @@ from __future__ import annotations
 from checker.analysis.cap import CapReport, Row
 from checker.explore.cost import OperationCost, Quantity, SizeCost
 from checker.props import kinds
-from checker.render.text import detail, plural, property_lines, reduction_line
-from checker.result import Verdict
+from checker.render.text import detail, plural, property_lines, reduction_line, run_key, same_run_lines
+from checker.result import PropertyResult, Verdict
 from checker.semantics import ir
 
 
@@ -73,19 +73,79 @@ def report(rep: CapReport, spec: str, faults: ir.Faults, replay_hint: str) -> st
     if rep.scale:
         out.append("")
         out += _scale_lines(rep.scale)
-    violated = [r for r in rep.rows if r.result.verdict is Verdict.VIOLATED]
-    if violated:
-        out.append("")
-        out.append("counterexamples:")
-        for r in violated:
-            out.append("")
-            out += property_lines(r.result, replay_hint)
+    shown = counterexample_lines(rep, replay_hint)
+    if shown:
+        out += ["", "counterexamples:", *shown]
     for name, run in (("safety", rep.runs[0]), ("liveness", rep.runs[1])):
         if run is not None and run.failure is not None:
             out.append(f"the spec failed while running ({name} search): {run.failure.message}")
     out.append("")
     out.append(f"result: {rep.classification.label}" + ("" if rep.complete else " (some verdicts are unknown)"))
     return "\n".join(out)
+
+
+def counterexample_lines(rep: CapReport, replay_hint: str) -> list[str]:
+    """Every violated property's counterexample, each run once: a property whose run is one
+    already shown (several properties often break on the same shortest run) names it and
+    says only what the run shows for it. Each one follows a blank line."""
+    out: list[str] = []
+    first: dict[tuple, PropertyResult] = {}
+    for r in rep.rows:
+        p = r.result
+        if p.verdict is not Verdict.VIOLATED or p.trace is None:
+            continue
+        key = run_key(p)
+        out.append("")
+        out += same_run_lines(p, first[key]) if key in first else property_lines(p, replay_hint)
+        first.setdefault(key, p)
+    return out
+
+
+COMPARED = ("linearizable", "available", "converges", "durable")
+
+
+def comparison_row(rep: CapReport) -> tuple[str, ...]:
+    """A spec's cells in the comparison table: its class, the verdict of each of COMPARED
+    (`violated (N)` with its shortest counterexample's length, `-` when it does not apply),
+    and the cost of a write (`delays / messages`, `-` without one)."""
+    cells = [rep.classification.label]
+    for kind in COMPARED:
+        row = next((r for r in rep.rows if r.result.kind == kind), None)
+        p = row.result if row is not None else None
+        cells.append("-" if p is None else f"violated ({p.trace.length})" if p.trace is not None else p.verdict.word)
+    write = next((c for c in rep.costs if c.operation == "write"), None)
+    if write is None:
+        cells.append("-")
+    else:
+        messages = write.messages.text() if write.messages.value is None else str(write.messages.value)
+        cells.append(f"{write.latency.text()} / {'never quiet' if messages.startswith('never') else messages}")
+    return tuple(cells)
+
+
+COMPARISON_HEADERS = ("spec", "class", *COMPARED, "write: delays / messages")
+
+
+def comparison(reports: list[tuple[str, CapReport]], replay_hints: list[str]) -> str:
+    """The text report of `capcheck cap A.cap B.cap ...`: one table, then each spec's
+    counterexamples (each run once), then the result."""
+    out = ["CAP comparison (each spec under its own fault model):", ""]
+    out += table(COMPARISON_HEADERS, [(spec, *comparison_row(rep)) for spec, rep in reports])
+    for (spec, rep), hint in zip(reports, replay_hints):
+        shown = counterexample_lines(rep, hint)
+        if shown:
+            out += ["", f"counterexamples of {spec}:", *shown]
+    unknown = [spec for spec, rep in reports if not rep.complete]
+    out += ["", "result: " + ("complete" if not unknown else "some verdicts are unknown: " + ", ".join(unknown))]
+    return "\n".join(out)
+
+
+def markdown_table(reports: list[tuple[str, CapReport]]) -> str:
+    """The comparison table in Markdown (docs/cap.md's map): a spec's name in backquotes."""
+    def row(cells) -> str:
+        return "| " + " | ".join(cells) + " |"
+    lines = [row(COMPARISON_HEADERS), "|" + "---|" * len(COMPARISON_HEADERS)]
+    lines += [row((f"`{spec}`", *comparison_row(rep))) for spec, rep in reports]
+    return "\n".join(lines)
 
 
 def _scale_lines(scale: tuple[SizeCost, ...]) -> list[str]:

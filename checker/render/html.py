@@ -2,8 +2,8 @@
 self-contained file, readable offline, with no request to any other file or host.
 
 It holds the verdict table (each violated property linked to its counterexample), and for
-every counterexample: what is wrong in words, the sequence diagram inline (the SVG Graphviz
-made of render/sequence.py's DOT), the replay command, and a step explorer. Selecting a step
+every counterexample: what is wrong in words, the sequence diagram inline (the SVG
+render/sequence_svg.py draws: no Graphviz needed), the replay command, and a step explorer. Selecting a step
 in the list, or a box or lane point of that row in the diagram, shows the whole state after
 it: every node's variables (with whether it is up, down or paused), the addresses, the
 messages and requests in flight, the cut links, the fault budgets used, each client's
@@ -32,8 +32,7 @@ from checker.result import Lasso, PropertyResult, Trace, Verdict
 class Counterexample:
     """One trace to show: `anchor` (its id in the page), `heading`, `words` (the caption
     sentences), the trace and its property (None for a run-time failure of the spec),
-    `replay` (the command that replays it), the diagram's `dot` text and the `svg` Graphviz
-    made of it (None when `dot` is not installed: the DOT text is shown instead)."""
+    `replay` (the command that replays it) and the diagram's `svg`."""
 
     anchor: str
     heading: str
@@ -41,8 +40,7 @@ class Counterexample:
     trace: Trace
     prop: PropertyResult | None
     replay: str
-    dot: str
-    svg: str | None
+    svg: str
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,14 @@ def page(title: str, summary: tuple[str, ...], tables: tuple[tuple[str, Table], 
     if counterexamples:
         body.append("<h2>Counterexamples</h2>")
         body += [_counterexample(cx) for cx in counterexamples]
-    return (_HEAD.replace("@TITLE@", _e(title)) + _STYLE + "</style>\n</head>\n<body>\n" + "\n".join(body)
-            + "\n<script>\n" + _SCRIPT + "</script>\n</body>\n</html>\n")
+    return document(title, _STYLE, "\n".join(body), _SCRIPT)
+
+
+def document(title: str, style: str, body: str, script: str) -> str:
+    """A self-contained HTML page: `title` (escaped here), the `style` sheet, the `body`
+    markup and the `script`, all inline."""
+    return (_HEAD.replace("@TITLE@", _e(title)) + style + "</style>\n</head>\n<body>\n" + body
+            + "\n<script>\n" + script + "</script>\n</body>\n</html>\n")
 
 
 def property_cells(p: PropertyResult, anchor: str | None) -> tuple[object, ...]:
@@ -84,7 +88,7 @@ def property_cells(p: PropertyResult, anchor: str | None) -> tuple[object, ...]:
 
 
 def safe_svg(svg: str) -> str:
-    """The `<svg>` element of a document `dot -Tsvg` wrote, without its XML prolog, after
+    """The `<svg>` element of an SVG document (render/svg.py's), without its XML prolog, after
     checking that it holds only drawing elements and attributes (no script, no event
     handler, no link, no foreign content). Raises ValueError otherwise."""
     start = svg.find("<svg")
@@ -103,11 +107,13 @@ def safe_svg(svg: str) -> str:
     return re.sub(r"<!--.*?-->", "", element, flags=re.S).strip()
 
 
-_SVG_TAGS = frozenset({"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "defs"})
+_SVG_TAGS = frozenset({"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "defs", "rect", "line",
+                       "circle"})
 _SVG_ATTRS = frozenset({
     "width", "height", "viewBox", "id", "class", "transform", "fill", "stroke", "stroke-width",
     "stroke-dasharray", "points", "d", "cx", "cy", "rx", "ry", "x", "y", "text-anchor", "font-family",
-    "font-size", "font-weight", "font-style", "version", "preserveAspectRatio",
+    "font-size", "font-weight", "font-style", "version", "preserveAspectRatio", "x1", "y1", "x2", "y2", "r",
+    "fill-opacity", "stroke-linecap",
 })
 
 
@@ -141,12 +147,7 @@ def _counterexample(cx: Counterexample) -> str:
         out.append(f"<p class=\"asks\">It asks that {_e(kinds.of(cx.prop.kind).meaning)}.</p>")
     out += [f"<p class=\"words\">{_e(w)}</p>" for w in cx.words]
     out.append(f"<p>replay: <code>{_e(cx.replay)}</code> (path <code>{_e(path_text(cx.trace))}</code>)</p>")
-    if cx.svg is not None:
-        out.append(f"<div class=\"diagram\">{safe_svg(cx.svg)}</div>")
-    else:
-        out.append("<p class=\"unknown\">Graphviz's <code>dot</code> is not installed, so the diagram is "
-                   "given as DOT text (install it with <code>apt-get install graphviz</code>).</p>")
-        out.append(f"<details><summary>DOT</summary><pre>{_e(cx.dot)}</pre></details>")
+    out.append(f"<div class=\"diagram\">{safe_svg(cx.svg)}</div>")
     out.append(_explorer(cx))
     out.append("</section>")
     return "\n".join(out)

@@ -1,8 +1,13 @@
-"""Writing diagrams to files: the DOT text, and the SVG and PNG that Graphviz's `dot`
-makes of it. The only module here that runs a program.
+"""Writing diagrams to files: a `Pictures` holds a diagram's DOT text (the export) and the
+SVG capcheck draws itself (render/sequence_svg.py); a PNG is what Graphviz's `dot` makes of
+the DOT text. The only module here that runs a program.
 
-When `dot` is missing the DOT file is still written and `DotMissing` says how to install
-Graphviz; callers report it and carry on with their exit code unchanged. `dot` runs
+So .dot and .svg files need nothing installed. When `dot` is missing a .png is not written
+and `DotMissing` says how to install Graphviz; callers report it and carry on with their
+exit code unchanged. (No Python package draws the PNG instead: the ones that rasterise SVG
+need a system graphics library such as cairo, which is what a machine without Graphviz
+tends to lack too.) A `Pictures` whose `svg` is None (the history explanation) takes its
+SVG from `dot` as well. `dot` runs
 within the command's `Budget` (checker/resources.py): when the time is up, or `dot` takes
 longer than what is left, `DotTimedOut` (a DotMissing) is raised instead and only the DOT
 text is written, so drawing a large diagram cannot make a command overrun its time limit.
@@ -12,16 +17,25 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
 
 from checker.resources import UNBOUNDED, Budget
 
 HOW_TO_INSTALL = "install it with 'apt-get install graphviz', or see https://graphviz.org/download/"
-INSTALL_HINT = f"Graphviz's 'dot' program is not installed, so only the .dot files were written ({HOW_TO_INSTALL})"
+INSTALL_HINT = f"Graphviz's 'dot' program is not installed, so no .png files were written ({HOW_TO_INSTALL})"
 
 FORMATS = ("dot", "svg", "png")
 
 
-NO_TIME = "the time limit was reached before Graphviz's 'dot' drew the pictures, so only the .dot files were written"
+NO_TIME = "the time limit was reached before Graphviz's 'dot' drew the pictures, so no .png files were written"
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """One diagram: its DOT text, and its SVG (None: have `dot` draw the SVG too)."""
+
+    dot: str
+    svg: str | None = None
 
 
 class DotMissing(Exception):
@@ -47,24 +61,29 @@ def image(dot_text: str, fmt: str, budget: Budget = UNBOUNDED) -> bytes:
     return done.stdout
 
 
-def write_file(dot_text: str, target: str, budget: Budget = UNBOUNDED) -> None:
-    """Write `dot_text` to `target` as the format its extension names (.dot, .svg or .png).
-    Raises DotMissing (for .svg and .png without `dot`, or without time left: DotTimedOut),
-    ValueError for another extension and OSError when the file cannot be written."""
+def write_file(pictures: Pictures, target: str, budget: Budget = UNBOUNDED) -> None:
+    """Write `pictures` to `target` as the format its extension names (.dot, .svg or .png).
+    Raises DotMissing (for .png, or .svg without an SVG of ours, without `dot` or without
+    time left: DotTimedOut), ValueError for another extension and OSError when the file
+    cannot be written."""
     fmt = os.path.splitext(target)[1].lstrip(".").lower()
     if fmt not in FORMATS:
         raise ValueError(f"'{target}': the output must end in .dot, .svg or .png")
-    data = dot_text.encode("utf-8") if fmt == "dot" else image(dot_text, fmt, budget)
+    if fmt == "dot":
+        data = pictures.dot.encode("utf-8")
+    elif fmt == "svg" and pictures.svg is not None:
+        data = pictures.svg.encode("utf-8")
+    else:
+        data = image(pictures.dot, fmt, budget)
     with open(target, "wb") as handle:
         handle.write(data)
 
 
-def write_all(dot_text: str, base: str, budget: Budget = UNBOUNDED) -> list[str]:
+def write_all(pictures: Pictures, base: str, budget: Budget = UNBOUNDED) -> list[str]:
     """Write `base`.dot, `base`.svg and `base`.png; return the files written. Raises
-    DotMissing after writing the .dot file when `dot` is missing (or out of time)."""
-    write_file(dot_text, base + ".dot")
-    written = [base + ".dot"]
-    for fmt in ("svg", "png"):
-        write_file(dot_text, f"{base}.{fmt}", budget)
+    DotMissing after writing the others when `dot` is missing (or out of time) for the .png."""
+    written = []
+    for fmt in FORMATS:
+        write_file(pictures, f"{base}.{fmt}", budget)
         written.append(f"{base}.{fmt}")
     return written

@@ -1,4 +1,5 @@
-"""A trace as a Graphviz sequence diagram. Pure: data in (a Trace, its message traffic from
+"""A trace as a Graphviz sequence diagram, and what it shares with the SVG one
+(render/sequence_svg.py). Pure: data in (a Trace, its message traffic from
 traces/traffic.py, the PropertyResult it breaks), DOT text out (through render/dot.py).
 
 Layout: a header row naming the lanes (`network` when the trace has network faults, then one
@@ -11,6 +12,8 @@ paused, and red while a cut link or partition involves it. Arrows:
 - a message or client request: from the step that sent it to the step that delivered it,
   labelled with the message and its fields (requests in blue);
 - a reply: from the replying node to the client, on the step that replied, with the value;
+  blue, but red for the reply a history check's violation is about and amber for the
+  earlier operation's reply it contradicts (`culprits`);
 - a lost message: red and dashed, ending in a bar on the receiver's lane at the step that
   dropped it; one still in flight at the end: grey and dashed, ending in a circle on the
   `end` row.
@@ -29,9 +32,29 @@ from checker.render import text as text_render
 from checker.render.dot import Graph, write
 from checker.result import PropertyResult, Trace
 
-_NET = "network"
+NET = "network"
 _NET_KINDS = ("partition", "cut", "heal", "lose", "duplicate")
-_RED, _BLUE, _GREY, _ORANGE, _PURPLE = "#c0392b", "#1f5fbf", "#888888", "#d68910", "#7d3c98"
+RED, BLUE, GREY, ORANGE, PURPLE = "#c0392b", "#1f5fbf", "#888888", "#d68910", "#7d3c98"
+AMBER = "#b9770e"       # the earlier operation a violation contradicts
+
+
+def lanes_of(trace: Trace, flow: dict) -> list[str]:
+    """The diagram's lanes, left to right: `network` when the trace has network faults or
+    a lost message, then every node, then every client."""
+    has_net = any(s.action["kind"] in _NET_KINDS for s in trace.steps) or any(
+        m["fate"] == "lost" for m in flow["messages"])
+    return ([NET] if has_net else []) + list(flow["nodes"]) + list(flow["clients"])
+
+
+def reply_colour(n: int, step, reply: dict, trace: Trace, prop: PropertyResult | None) -> str:
+    """RED for a reply the violation is about (the read or response a history check cannot
+    explain), AMBER for one it contradicts, BLUE for every other reply."""
+    offending, contradicted = culprits(trace, prop)
+    who = (reply["client"], reply["request"])
+    if who in offending or (not offending and prop is not None and prop.kind == kinds.LINEARIZABLE.name
+                            and n == len(trace.steps) - 1 and reply is step.action["replies"][-1]):
+        return RED
+    return AMBER if who in contradicted else BLUE
 
 
 def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, title: str = "") -> str:
@@ -39,9 +62,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
     `watched` (optional) the state rows an invariant reads;
     `prop`, when given, is the violated property whose counterexample this is."""
     last = len(trace.steps) - 1
-    has_net = any(s.action["kind"] in _NET_KINDS for s in trace.steps) or any(
-        m["fate"] == "lost" for m in flow["messages"])
-    lanes = ([_NET] if has_net else []) + list(flow["nodes"]) + list(flow["clients"])
+    lanes = lanes_of(trace, flow)
     ids = {lane: f"l{k}" for k, lane in enumerate(lanes)}
     rows = [str(n) for n in range(last + 1)] + ["end"]
 
@@ -50,7 +71,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
                         "fontname": "Helvetica", "labelloc": "t", "labeljust": "l"})
     g.defaults = {"node": {"fontname": "Helvetica", "fontsize": "10"},
                   "edge": {"fontname": "Helvetica", "fontsize": "9"}}
-    g.attrs["label"] = "\n".join([_caption(trace, prop, title, flow.get("watched", ()))] + _legend(trace, lanes))
+    g.attrs["label"] = "\n".join([caption(trace, prop, title, flow.get("watched", ()))] + legend_lines(trace, lanes))
 
     def cell(lane: str, row: str) -> str:
         return f"{ids[lane]}_{row}"
@@ -59,65 +80,65 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
     head.node("h_step", label="step", shape="plaintext")
     for lane in lanes:
         head.node(f"h_{ids[lane]}", label=lane, shape="box", style="filled,rounded",
-                  fillcolor="#eeeeee" if lane == _NET else ("#d6eaf8" if lane.startswith("client[") else "#fdebd0"))
+                  fillcolor="#eeeeee" if lane == NET else ("#d6eaf8" if lane.startswith("client[") else "#fdebd0"))
     _chain(head, ["h_step"] + [f"h_{ids[lane]}" for lane in lanes])
 
     bad = last if prop is not None else None
-    joined = {frozenset((cell(_actor_of(step), rows[n]), cell(r["client"], rows[n])))  # type: ignore[arg-type]
+    joined = {frozenset((cell(actor_of(step), rows[n]), cell(r["client"], rows[n])))  # type: ignore[arg-type]
               for n, step in enumerate(trace.steps) for r in step.action.get("replies", ())
-              if _actor_of(step) in ids and r["client"] in ids}
+              if actor_of(step) in ids and r["client"] in ids}
     for n, row in enumerate(rows):
         sub = g.subgraph(f"row{row}", rank="same")
         step = trace.steps[n] if n <= last else None
-        sub.node(f"s_{row}", label=_step_label(n, row, trace, prop), shape="plaintext",
-                 fontcolor=_RED if n == bad else None)
-        actor = _actor_of(step) if step is not None else None
+        sub.node(f"s_{row}", label=step_label(n, row, trace, prop), shape="plaintext",
+                 fontcolor=RED if n == bad else None)
+        actor = actor_of(step) if step is not None else None
         for lane in lanes:
             if lane == actor and step is not None:
-                sub.node(cell(lane, row), label=_box_label(step), shape="box", style="filled,rounded",
-                         fillcolor="#f5b7b1" if n == bad else _fill(step.action["kind"]),
-                         color=_RED if n == bad else None, penwidth="2" if n == bad else None)
+                sub.node(cell(lane, row), label=box_label(step), shape="box", style="filled,rounded",
+                         fillcolor="#f5b7b1" if n == bad else fill_of(step.action["kind"]),
+                         color=RED if n == bad else None, penwidth="2" if n == bad else None)
             else:
-                sub.node(cell(lane, row), label="", shape="point", width="0.04", color=_GREY)
+                sub.node(cell(lane, row), label="", shape="point", width="0.04", color=GREY)
         _chain(sub, [f"s_{row}"] + [cell(lane, row) for lane in lanes], joined)
 
     for lane in lanes:
-        g.edge(f"h_{ids[lane]}", cell(lane, rows[0]), arrowhead="none", weight="100", color=_GREY)
+        g.edge(f"h_{ids[lane]}", cell(lane, rows[0]), arrowhead="none", weight="100", color=GREY)
         for n in range(len(rows) - 1):
             g.edge(cell(lane, rows[n]), cell(lane, rows[n + 1]), arrowhead="none", weight="100",
-                   **_segment(lane, trace.steps[n].state))
+                   **segment_look(lane, trace.steps[n].state))
     g.edge("h_step", "s_0", style="invis", weight="100")
     for n in range(len(rows) - 1):
         g.edge(f"s_{rows[n]}", f"s_{rows[n + 1]}", style="invis", weight="100")
 
     for m in flow["messages"]:
         _message_edges(g, m, cell, rows)
-    blamed = _blamed(trace, prop)
     for n, step in enumerate(trace.steps):
-        actor = _actor_of(step)
+        actor = actor_of(step)
         for r in step.action.get("replies", ()):
             if actor in ids and r["client"] in ids:
-                wrong = (r["client"], r["request"]) in blamed or (
-                    not blamed and prop is not None and prop.kind == kinds.LINEARIZABLE.name and n == bad
-                    and r is step.action["replies"][-1])
+                colour = reply_colour(n, step, r, trace, prop)
                 g.edge(cell(actor, rows[n]), cell(r["client"], rows[n]), constraint="false",
-                       xlabel=f"reply #{r['request']}: {r['result']}", color=_RED if wrong else _BLUE,
-                       fontcolor=_RED if wrong else _BLUE, penwidth="2" if wrong else None)
+                       xlabel=f"reply #{r['request']}: {r['result']}" + (" (contradicted)" if colour == AMBER else ""),
+                       color=colour, fontcolor=colour, penwidth="2" if colour != BLUE else None)
     if prop is not None and prop.lasso is not None and prop.lasso.loop is not None:
-        g.edge(f"s_{rows[last]}", f"s_{rows[prop.lasso.loop]}", constraint="false", color=_PURPLE,
-               fontcolor=_PURPLE, style="bold", tailport="w", headport="w",
+        g.edge(f"s_{rows[last]}", f"s_{rows[prop.lasso.loop]}", constraint="false", color=PURPLE,
+               fontcolor=PURPLE, style="bold", tailport="w", headport="w",
                xlabel=f"back to the state after step {prop.lasso.loop}")
     return write(g)
 
 
-def _blamed(trace: Trace, prop: PropertyResult | None) -> set[tuple[str, int]]:
-    """The (client, request) of the replies a history check's counterexample names (`violated`
-    in the last state): the read or response, and the operations it contradicts."""
+def culprits(trace: Trace, prop: PropertyResult | None) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The (client, request) pairs a history check's counterexample names (`violated` in the
+    last state): the operations whose result cannot be explained (the read, the response),
+    and the earlier ones that result contradicts."""
     if prop is None:
-        return set()
+        return set(), set()
     found = trace.steps[-1].state.get("violated", {}).get(prop.kind) or {}
-    named = [v for k, v in found.items() if k in ("read", "response", "contradicts")]
-    return {(v["client"], v["request"]) for v in _flat(named)}
+    offending = [v for k, v in found.items() if k in ("read", "response")]
+    contradicted = [v for k, v in found.items() if k in ("contradicts", "shows", "seen_by")]
+    return ({(v["client"], v["request"]) for v in _flat(offending)},
+            {(v["client"], v["request"]) for v in _flat(contradicted)})
 
 
 def _flat(items: list) -> list[dict]:
@@ -125,12 +146,12 @@ def _flat(items: list) -> list[dict]:
     return [x for item in items for x in (item if isinstance(item, list) else [item])]
 
 
-def _legend(trace: Trace, lanes: list[str]) -> list[str]:
+def legend_lines(trace: Trace, lanes: list[str]) -> list[str]:
     """A line saying what the lane styles that this diagram uses mean."""
-    looks = [_segment(lane, step.state) for step in trace.steps for lane in lanes]
+    looks = [segment_look(lane, step.state) for step in trace.steps for lane in lanes]
     words = [w for style, w in (("dotted", "dotted grey: down"), ("dashed", "dashed orange: paused"))
-             if any(x.get("style") == style and x["color"] != _RED for x in looks)]
-    if any(x["color"] == _RED for x in looks):
+             if any(x.get("style") == style and x["color"] != RED for x in looks)]
+    if any(x["color"] == RED for x in looks):
         words.insert(0, "red: cut off by a partition or cut link")
     return ["(lanes: " + "; ".join(words) + ")"] if words else []
 
@@ -143,14 +164,14 @@ def _chain(graph: Graph, nodes: list[str], joined: frozenset | set = frozenset()
             graph.edge(a, b, style="invis")
 
 
-def _actor_of(step) -> str | None:
+def actor_of(step) -> str | None:
     a = step.action
     if a["kind"] == "init":
         return None
-    return a["actor"] if a["actor"] is not None else _NET
+    return a["actor"] if a["actor"] is not None else NET
 
 
-def _fill(kind: str) -> str:
+def fill_of(kind: str) -> str:
     if kind in ("crash", "pause", "lose", "partition", "cut"):
         return "#fadbd8"
     if kind in ("restart", "resume", "heal"):
@@ -160,7 +181,7 @@ def _fill(kind: str) -> str:
     return "#ffffff"
 
 
-def _box_label(step) -> str:
+def box_label(step) -> str:
     """What the actor did (its action without the actor's name) and what changed on it."""
     a = step.action
     text = a["action"]
@@ -179,36 +200,36 @@ def _box_label(step) -> str:
     return "\n".join(lines)
 
 
-def _segment(lane: str, state: dict) -> dict:
+def segment_look(lane: str, state: dict) -> dict:
     """How a lane's line looks from a row to the next: after the row's step, is the node
     down, paused, or on a cut link?"""
     if lane in state.get("down", ()):
-        return {"style": "dotted", "color": _GREY, "penwidth": "2"}
+        return {"style": "dotted", "color": GREY, "penwidth": "2"}
     if lane in state.get("paused", ()):
-        return {"style": "dashed", "color": _ORANGE, "penwidth": "2"}
+        return {"style": "dashed", "color": ORANGE, "penwidth": "2"}
     cuts = state.get("cuts", ())
-    if lane == _NET and cuts:
-        return {"color": _RED, "penwidth": "2", "style": "dashed"}
+    if lane == NET and cuts:
+        return {"color": RED, "penwidth": "2", "style": "dashed"}
     if any(re.search(rf"(?<![\w\[]){re.escape(lane)}(?![\w\]\[])", c) for c in cuts):
-        return {"color": _RED, "penwidth": "2"}
-    return {"color": _GREY}
+        return {"color": RED, "penwidth": "2"}
+    return {"color": GREY}
 
 
 def _message_edges(g: Graph, m: dict, cell, rows: list[str]) -> None:
-    colour = _BLUE if m["kind"] == "request" else "#000000"
+    colour = BLUE if m["kind"] == "request" else "#000000"
     src = cell(m["from"], rows[m["sent"]])
     for n in m["delivered"]:
         g.edge(src, cell(m["to"], rows[n]), constraint="false", xlabel=m["label"], color=colour,
                fontcolor=colour)
     if m["fate"] == "lost":
         g.edge(src, cell(m["to"], rows[m["lost"]]), constraint="false", xlabel=f"{m['label']} (lost)",
-               color=_RED, fontcolor=_RED, style="dashed", arrowhead="tee")
+               color=RED, fontcolor=RED, style="dashed", arrowhead="tee")
     elif m["fate"] == "in flight":
         g.edge(src, cell(m["to"], rows[-1]), constraint="false", xlabel=f"{m['label']} (in flight)",
-               color=_GREY, fontcolor=_GREY, style="dashed", arrowhead="odot")
+               color=GREY, fontcolor=GREY, style="dashed", arrowhead="odot")
 
 
-def _step_label(n: int, row: str, trace: Trace, prop: PropertyResult | None) -> str:
+def step_label(n: int, row: str, trace: Trace, prop: PropertyResult | None) -> str:
     last = len(trace.steps) - 1
     if row == "end":
         if prop is not None and prop.lasso is not None and prop.lasso.ending == "dead end":
@@ -225,7 +246,7 @@ def _step_label(n: int, row: str, trace: Trace, prop: PropertyResult | None) -> 
     return "\n".join(x for x in out if x)
 
 
-def _caption(trace: Trace, prop: PropertyResult | None, title: str, watched=()) -> str:
+def caption(trace: Trace, prop: PropertyResult | None, title: str, watched=()) -> str:
     """The diagram's caption: a title, then `caption_lines`."""
     return "\n".join(([title] if title else []) + caption_lines(trace, prop, watched))
 

@@ -4,17 +4,29 @@ variables its property watches, and its title; render/sequence.py draws it."""
 from __future__ import annotations
 
 from checker.model import Model
+from checker.render.images import Pictures
 from checker.render.sequence import sequence_dot
+from checker.render.sequence_svg import sequence_svg
 from checker.result import CheckResult, PropertyResult, Trace, Verdict
 from checker.traces.traffic import traffic, watched
 
 
 def diagram(model: Model, trace: Trace, prop: PropertyResult | None, title: str) -> str:
     """The DOT text of a trace's sequence diagram."""
+    return sequence_dot(trace, _flow(model, trace, prop), prop, title)
+
+
+def pictures(model: Model, trace: Trace, prop: PropertyResult | None, title: str) -> Pictures:
+    """A trace's sequence diagram as DOT text and as the SVG capcheck draws itself."""
+    flow = _flow(model, trace, prop)
+    return Pictures(sequence_dot(trace, flow, prop, title), sequence_svg(trace, flow, prop, title))
+
+
+def _flow(model: Model, trace: Trace, prop: PropertyResult | None) -> dict:
     flow = traffic(model, trace.path)
     if prop is not None:
         flow["watched"] = watched(model, prop.name)
-    return sequence_dot(trace, flow, prop, title)
+    return flow
 
 
 def counterexample_jobs(result: CheckResult) -> list[tuple[str, Trace, PropertyResult | None]]:

@@ -27,6 +27,7 @@ from checker.history.jsonfmt import JsonError, loads
 from checker.history.located import Locator
 from checker.model import Model
 from checker.model.values import SpecRuntimeError
+from checker.props import kinds
 from checker.result import CheckResult, Lasso, Trace, Verdict
 from checker.traces import itf
 
@@ -44,14 +45,14 @@ def itf_documents(model: Model, result: CheckResult, spec: str, protocol: str, c
         if p.verdict is not Verdict.VIOLATED or p.trace is None:
             continue
         trace = p.trace
-        meta = {"source": spec, "description": f"capcheck counterexample: {p.kind} {p.name}",
+        meta = {"source": spec, "description": f"capcheck counterexample: {kinds.heading(p.kind, p.name)}",
                 "capcheck": {"schema": ITF_SCHEMA, "protocol": protocol, "property": p.name, "kind": p.kind,
                              "path": ".".join(map(str, trace.path)), "constants": constants,
                              "faults": faults, **_lasso_meta(p.lasso)}}
         loop = p.lasso.loop if p.lasso is not None else None
         actions = [s.action["action"] for s in trace.steps]
         name = f"{_UNSAFE.sub('_', protocol)}.{_UNSAFE.sub('_', p.name)}.itf.json"
-        out.append((name, itf.document(model, trace.path, actions, meta, loop)))
+        out.append((name, itf.document(model, trace.path, actions, meta, loop, constants)))
     return out
 
 
@@ -116,6 +117,9 @@ def read_itf(data: dict, name: str) -> dict:
     declared = data["vars"]
     if not isinstance(declared, list) or not all(isinstance(v, str) for v in declared):
         raise UsageError(f"'{name}': 'vars' is not a list of variable names")
+    params = data.get("params", [])
+    if not isinstance(params, list) or not all(isinstance(v, str) for v in params):
+        raise UsageError(f"'{name}': 'params' is not a list of parameter names")
     recorded, rows, actions = [], [], []
     for i, st in enumerate(states):
         if not isinstance(st, dict):
@@ -123,15 +127,31 @@ def read_itf(data: dict, name: str) -> dict:
         meta = st.get("#meta")
         action = meta.get("action") if isinstance(meta, dict) else None
         actions.append(action if isinstance(action, str) else None)
-        recorded.append({k: v for k, v in st.items() if k != "#meta" and not k.startswith(IGNORED_PREFIX)})
+        recorded.append({k: v for k, v in st.items()
+                         if k != "#meta" and not k.startswith(IGNORED_PREFIX) and k not in params})
         rows.append({k: _normal(v, name, i, k) for k, v in recorded[-1].items()})
-    got = {"path": None, "actions": None, "constants": None, "faults": None, "lasso": None,
+    got = {"path": None, "actions": None, "constants": _constants(states[0], params, name), "faults": None,
+           "lasso": None,
            "itf": ItfTrace(tuple(recorded), tuple(rows), tuple(actions),
                            tuple(v for v in declared if not v.startswith(IGNORED_PREFIX)))}
     ours = itf_meta(data, "capcheck")
     if isinstance(ours, dict) and "path" in ours:
         got.update(_capcheck_meta(ours, actions, name))
     return got
+
+
+def _constants(first: object, params: list[str], name: str) -> dict | None:
+    """The spec's constants from the trace's `params` (their values in the first state; an
+    integer or a boolean each), or None when it has none."""
+    if not params or not isinstance(first, dict):
+        return None
+    out = {}
+    for p in params:
+        v = _normal(first.get(p), name, 0, p) if p in first else None
+        if v is None or v[0] not in ("int", "bool"):
+            raise UsageError(f"'{name}': state 0: parameter '{p}' is not given as an integer or a boolean")
+        out[p] = v[1]
+    return out
 
 
 def _normal(v: object, name: str, i: int, var: str) -> tuple:
@@ -308,7 +328,7 @@ def check_names(model: Model, trace: ItfTrace, spec: str) -> None:
     for where, n in places:
         if n not in render.types:
             raise UsageError(f"the trace does not fit {spec}: {where}: the spec has no variable "
-                             f"'{n}'{did_you_mean(n, render.names)}")
+                             f"'{n}'{did_you_mean(n, list(render.types))}")
     for i, row in enumerate(trace.rows):
         for n, v in row.items():
             wrong = itf.misfit(v, render.types[n])

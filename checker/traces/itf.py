@@ -8,12 +8,16 @@ as arrays; an option is Quint's variant `{"tag": "None", "value": {"#tup": []}}`
 `{"tag": "Some", "value": v}`. Atoms, nodes and clients are strings as the text report
 writes them (`prepared`, `rm[1]`, `client[0]`).
 
-The variables are the rows of the text report's state (`Model.flat`: `rm[1].state`, `down`,
-`cuts`, `crash faults used`, `client[0]`, ...) and `network`, the messages in flight as
-text (`Model.in_flight`). Each variable has a type (`Renderer.types`): the declared one for a
-node's variable, a fixed one for the rest; `value` writes by it and `misfit` checks a file's
-value against it. Pure functions; deterministic output (sets and maps are sorted by their
-encoding).
+The variables are identifiers, as Quint and TLA+ need them (`Renderer`): one per node role
+(`rm`: a map from node name to the record of its variables), `down`, `paused`, `cuts`, the
+addresses by name, `faults_used`, `clients` (a map from client name to record) and
+`network`, the messages in flight as records (`from`, `to`, and `msg`, a variant tagged with
+the message's name holding the record of its fields). The spec's constants are the trace's
+`params`. Each variable has a type (`Renderer.types`): the declared one for a node's
+variable, a fixed one for the rest; `value` writes by it and `misfit` checks a file's value
+against it. Files written by earlier versions (a variable per row of the text report:
+`rm[1].state`, `crash faults used`, `client[0]`, the network as text) are still read. Pure
+functions; deterministic output (sets and maps are sorted by their encoding).
 
 Reading is lenient where tools differ: `normal` gives a value one canonical form whatever
 the encoding (a plain JSON integer or `#bigint`; sets and maps in any order; a variant's unit
@@ -28,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from checker.model import values
 from checker.semantics.types import (
     AtomT,
     BoolT,
@@ -42,6 +47,7 @@ from checker.semantics.types import (
 )
 
 NETWORK = "network"
+_TEXT_NETWORK = "network (as text)"     # how files written before messages were records hold it
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 NONE = {"tag": "None", "value": {"#tup": []}}
 MATCH_BUDGET = 500_000
@@ -100,22 +106,37 @@ def value(v: object, t: Type) -> object:
 
 
 class Renderer:
-    """The ITF variables of one model's states: `names` (in file order) and `types`, fixed
-    at construction; `variable` renders one variable of a state, `state` all of them.
-    `normal_variable` memoises the canonical form by the slot's value, so comparing many
-    states against a file renders each distinct value once."""
+    """The ITF variables of one model's states: `names` (the ones written, in file order)
+    and `types` (of every name a file may use: those and the older per-row names), fixed at
+    construction; `variable` renders one variable of a state, `state` all of them.
+    `normal_variable` memoises the canonical form by the slots' values, so comparing many
+    states against a file renders each distinct value once; `agrees` is that comparison.
+
+    The variables written: one per node role (a map from node name to the record of its
+    variables), `down`, `paused`, `cuts`, each address by its name, `faults_used` (a record
+    of fault budgets used), `clients` (a map from client name to its record) and `network`
+    (the messages and requests in flight, each a record `from`, `to`, `msg`: a variant whose
+    tag is the message's name and whose value is the record of its fields; a request is the
+    tag `Request` with `request` and `call`). Files written before (one variable per row of
+    the text report, `replica[0].value`, `crash faults used`, `client[0]`, and the network as
+    text) are still read."""
 
     def __init__(self, model) -> None:
         self.model = model
         shown = [(k, slot) for k, slot in enumerate(model.layout.slots) if slot.kind not in _HIDDEN]
-        names = [name for name, _ in model.flat(model.init_states()[0])]
-        self._slots = dict(zip(names, shown))
-        self.names = names + [NETWORK]
-        self.types: dict[str, Type] = {name: self._type(slot) for name, (_, slot) in self._slots.items()}
-        self.types[NETWORK] = SeqT(TEXT)
-        self._memo: dict[str, dict] = {name: {} for name in self.names}
+        rows = [name for name, _ in model.flat(model.init_states()[0])]
+        self._slots = dict(zip(rows, shown))
         self._network = tuple(k for k, slot in enumerate(model.layout.slots)
                               if slot.kind in ("inbox", "link", "requests"))
+        self.types: dict[str, Type | None] = {name: self._type(slot) for name, (_, slot) in self._slots.items()}
+        self._groups = self._grouped(shown)
+        self.names = list(self._groups) + [NETWORK]
+        self._covers = {name: (k,) for name, (k, _) in self._slots.items()}
+        self._covers.update({name: tuple(k for k, _ in members) for name, (members, _) in self._groups.items()})
+        self._covers[NETWORK] = self._covers[_TEXT_NETWORK] = self._network
+        self.types.update({name: t for name, (_, t) in self._groups.items()})
+        self.types[NETWORK] = None              # records of several shapes: not checked by `misfit`
+        self._memo: dict[str, dict] = {name: {} for name in self._covers}
 
     def _type(self, slot) -> Type:
         if slot.kind == "var":
@@ -123,26 +144,106 @@ class Renderer:
             return self.model.program.role(node.role).var(slot.name).type
         return _ENV_TYPES[slot.kind]
 
+    def _grouped(self, shown: list) -> dict[str, tuple[list, Type]]:
+        """The written variables other than `network`, in layout order: name -> (the
+        (slot index, slot) pairs it shows, its type)."""
+        groups: dict[str, tuple[list, Type]] = {}
+        for k, slot in shown:
+            if slot.kind == "var":
+                role = self.model.program.nodes[slot.node].role
+                name, t = role, None
+            else:
+                name = {"budget": "faults_used", "client": "clients"}.get(slot.kind, self.model._slot_name(slot))  # noqa: SLF001
+                t = _ENV_TYPES[slot.kind] if slot.kind not in ("budget", "client") else None
+            groups.setdefault(name, ([], t))[0].append((k, slot))
+        return {name: (members, t if t is not None else self._group_type(members)) for name, (members, t) in groups.items()}
+
+    def _group_type(self, members: list) -> Type:
+        slot = members[0][1]
+        if slot.kind == "budget":
+            return RecordT(tuple(sorted((s.name, IntT()) for _, s in members)))
+        if slot.kind == "client":
+            return MapT(TEXT, _CLIENT)
+        fields = {s.name: self._type(s) for _, s in members}
+        return MapT(TEXT, RecordT(tuple(sorted(fields.items()))))
+
     def state(self, s: tuple) -> dict[str, object]:
         """One state as ITF variables (no `#meta`), in the order of `names`."""
         view: dict = {}
         return {name: self.variable(s, name, view) for name in self.names}
 
     def variable(self, s: tuple, name: str, view: dict | None = None) -> object:
-        """Variable `name` of state `s` in ITF. `view` caches `Model.view(s)` between calls
-        for the same state (pass {} for a fresh state, or None)."""
+        """Variable `name` (written or older) of state `s` in ITF. `view` caches
+        `Model.view(s)` between calls for the same state (pass {} for a fresh state, or None)."""
+        view = {} if view is None else view
         if name == NETWORK:
+            return self._messages(s)
+        if name == _TEXT_NETWORK:
             return list(self.model.in_flight(s))
+        if name in self._groups:
+            return self._group(s, name, view)
         k, slot = self._slots[name]
-        return value(self._decoded(slot, s[k], s, name, {} if view is None else view), self.types[name])
+        return value(self._decoded(slot, s[k], s, name, view), self.types[name])  # type: ignore[arg-type]
+
+    def _group(self, s: tuple, name: str, view: dict) -> object:
+        members, t = self._groups[name]
+        if len(members) == 1 and not isinstance(t, (MapT, RecordT)):
+            k, slot = members[0]
+            return value(self._decoded(slot, s[k], s, name, view), t)
+        kind = members[0][1].kind
+        if kind == "budget":
+            return {slot.name: bigint(s[k]) for k, slot in members}
+        by_key: dict[str, dict] = {}
+        for k, slot in members:
+            row = self.model._slot_name(slot)  # noqa: SLF001 - the row's own name
+            if kind == "client":
+                by_key[row] = value(self._decoded(slot, s[k], s, row, view), _CLIENT)
+            else:
+                node = self.model.node_name(slot.node)
+                by_key.setdefault(node, {})[slot.name] = value(self._decoded(slot, s[k], s, row, view),
+                                                               self.types[row])  # type: ignore[arg-type]
+        return {"#map": sorted(([key, v] for key, v in by_key.items()), key=_key)}
+
+    def _messages(self, s: tuple) -> list[dict]:
+        """The messages and requests in flight as records, in `Model.in_flight`'s order."""
+        model, out = self.model, []
+        for k in self._network:
+            slot = model.layout.slots[k]
+            seq = values.ordered(s[k]) if isinstance(s[k], frozenset) else s[k]
+            for m in seq:
+                out.append(self._request(slot, m) if slot.kind == "requests" else self._message(slot, m))
+        return out
+
+    def _message(self, slot, m: tuple) -> dict:
+        model = self.model
+        mtype = model.program.messages[m[0]]
+        src, dst, args = (slot.node, slot.peer, m[1:]) if slot.kind == "link" else (m[1], slot.node, m[2:])
+        fields = {n: value(model.codec.decode(v, t), t) for v, (n, t) in zip(args, mtype.fields)}
+        return {"from": model.node_name(src), "to": model.node_name(dst), "msg": {"tag": mtype.name, "value": fields}}
+
+    def _request(self, slot, r: tuple) -> dict:
+        call = self.model._client_text.call(r[2], r[3])  # noqa: SLF001 - the model's own wording of a call
+        return {"from": f"client[{r[0]}]", "to": self.model.node_name(slot.node),
+                "msg": {"tag": "Request", "value": {"request": bigint(r[1] + 1), "call": call}}}
 
     def normal_variable(self, s: tuple, name: str) -> tuple:
-        """`normal(self.variable(s, name))`, memoised by the slots the variable shows."""
-        key = tuple(s[k] for k in self._network) if name == NETWORK else s[self._slots[name][0]]
+        """`normal(self.variable(s, name))`, memoised by the slots the variable shows; the
+        network as a bag (the order of messages in flight means nothing)."""
+        key = tuple(s[k] for k in self._covers[name])
         memo = self._memo[name]
         if key not in memo:
-            memo[key] = normal(self.variable(s, name))
+            got = normal(self.variable(s, name))
+            memo[key] = _bag(got) if name in (NETWORK, _TEXT_NETWORK) else got
         return memo[key]
+
+    def agrees(self, s: tuple, name: str, want: tuple) -> bool:
+        """Whether variable `name` of state `s` is the `normal` value `want` (the network: a
+        list or set of records, or of texts as older files wrote it, in any order)."""
+        if name == NETWORK:
+            items = _elements(want)
+            texts = bool(items) and all(x[0] == "str" for x in items)
+            return self.normal_variable(s, _TEXT_NETWORK if texts else NETWORK) == _bag(want)
+        return self.normal_variable(s, name) == want
 
     def _decoded(self, slot, v: object, s: tuple, name: str, view: dict) -> object:
         model = self.model
@@ -161,6 +262,21 @@ class Renderer:
         c = view["clients"][name]
         w = c["waiting"]
         return c["invoked"], None if w is None else (w["at"], w["call"], w["request"])
+
+
+def _elements(v: tuple) -> tuple:
+    return tuple(v[1]) if v[0] in ("seq", "set") else ()
+
+
+def _bag(v: tuple) -> tuple:
+    """A list or set of values as a multiset (a frozenset of (value, count) pairs); any
+    other value as itself, which no bag equals."""
+    if v[0] not in ("seq", "set"):
+        return v
+    counts: dict = {}
+    for x in _elements(v):
+        counts[x] = counts.get(x, 0) + 1
+    return ("bag", frozenset(counts.items()))
 
 
 def state(model, s: tuple) -> dict[str, object]:
@@ -187,14 +303,21 @@ def states_along(model, path: Sequence[int]) -> list[dict[str, object]]:
     return [render.state(s) for s in _states(model, path)]
 
 
-def document(model, path: Sequence[int], actions: Sequence[str], meta: dict, loop: int | None = None) -> dict:
+def document(model, path: Sequence[int], actions: Sequence[str], meta: dict, loop: int | None = None,
+             params: dict | None = None) -> dict:
     """An ITF trace of the run `path`: each state's `#meta` holds its index and the action
     that led to it; `meta` goes into the trace's `#meta` next to the format's own keys; `loop`
-    is the index of the state a liveness counterexample's last step returns to."""
+    is the index of the state a liveness counterexample's last step returns to; `params`, the
+    spec's constants (name -> int or bool), are listed in `params` and their values given in
+    every state, as the format has it for a trace's parameters."""
     along = states_along(model, path)
-    states = [{"#meta": {"index": i, "action": action}, **st} for i, (st, action) in enumerate(zip(along, actions))]
-    out: dict = {"#meta": {"format": "ITF", "format-description": FORMAT_DESCRIPTION, **meta},
-                 "vars": list(along[0]), "states": states}
+    fixed = {k: v if isinstance(v, bool) else bigint(v) for k, v in (params or {}).items()}
+    states = [{"#meta": {"index": i, "action": action}, **fixed, **st}
+              for i, (st, action) in enumerate(zip(along, actions))]
+    out: dict = {"#meta": {"format": "ITF", "format-description": FORMAT_DESCRIPTION, **meta}}
+    if fixed:
+        out["params"] = list(fixed)
+    out.update({"vars": list(along[0]), "states": states})
     if loop is not None:
         out["loop"] = loop
     return out
@@ -286,11 +409,13 @@ def _expected(t: Type) -> str:
     return "str"
 
 
-def misfit(v: tuple, t: Type) -> str | None:
+def misfit(v: tuple, t: Type | None) -> str | None:
     """Why the `normal` value v cannot be a value of type t (as `value` writes it), or None
     when it has the right shape: the kinds of value at every level, a record's field names, a
-    tuple's length, an option's tags. Not checked: ranges and members, which the comparison
-    with the model's own values decides."""
+    tuple's length, an option's tags; t None (the network) admits any value. Not checked:
+    ranges and members, which the comparison with the model's own values decides."""
+    if t is None:
+        return None
     want = _expected(t)
     if v[0] != want:
         return f"{_KINDS[v[0]]} where the spec has {_KINDS[want]}"
@@ -426,7 +551,7 @@ class _Search:
         """The names in `row` whose values `s` does not have (only the first if `first`)."""
         out = []
         for name, want in row.items():
-            if self.render.normal_variable(s, name) != want:
+            if not self.render.agrees(s, name, want):
                 out.append(name)
                 if first:
                     break
@@ -457,7 +582,7 @@ def mismatch(model, path: Sequence[int], recorded: Sequence[dict]) -> str | None
     render = Renderer(model)
     for i, (want, s) in enumerate(zip(recorded, along)):
         for name, v in want.items():
-            if normal(v) != render.normal_variable(s, name):
+            if not render.agrees(s, name, normal(v)):
                 return (f"state {i}: variable '{name}' is {short(v)} in the file but "
                         f"{short(render.variable(s, name))} when replayed")
     return None

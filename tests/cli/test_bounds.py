@@ -230,7 +230,7 @@ def _big_spec(tmp_path: Path) -> str:
 
 def test_pictures_are_not_drawn_past_the_time_limit(tmp_path, capsys):
     """Graphviz runs within the report's budget (the time limit plus a second's grace):
-    past it, only the DOT text is written, and stderr says why."""
+    past it, only the DOT text and capcheck's own SVG are written, and stderr says why."""
     from checker.cli.render import render_counterexamples
     from checker.render.images import NO_TIME, DotTimedOut, image
     model = _model("two_phase_broken")
@@ -238,7 +238,8 @@ def test_pictures_are_not_drawn_past_the_time_limit(tmp_path, capsys):
     with pytest.raises(DotTimedOut):
         image("digraph { a -> b }", "svg", Budget(deadline=-1.0))
     render_counterexamples(str(tmp_path / "d"), model, result, "two_phase_broken.cap", Budget(deadline=-1.0))
-    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["consistent.dot", "rm_follows_tm.dot"]
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["consistent.dot", "consistent.svg",
+                                                                  "rm_follows_tm.dot", "rm_follows_tm.svg"]
     assert NO_TIME in capsys.readouterr().err
 
 

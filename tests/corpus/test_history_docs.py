@@ -3,7 +3,8 @@
 tests/corpus/test_docs.py runs the `console` blocks of docs/*.md, but requires every command of
 such a block to name a spec (a .cap file). The history examples name history files, so
 they are `shell-session` blocks (rendered like `console`) and this module runs them the
-same way: every `$ capcheck ...` line is run from the repository root and what it prints
+same way: every `$ capcheck ...` line is run as from the repository root (in a scratch
+directory linking to its docs/ and specs/, so that a file a command writes lands there) and what it prints
 (stdout then stderr) must be exactly the lines under it. It also reads the examples of
 docs/history_format.md: each `json` and `clojure` block, and each `text` block of
 Jepsen log lines, must be a history capcheck reads.
@@ -30,11 +31,13 @@ def test_the_history_section_has_examples() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c.id for c in COMMANDS])
 def test_session_output_is_what_capcheck_prints(command: Command, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     files = [a for a in command.argv[1:] if not a.startswith("-") and "/" in a]
     for name in files:
         assert (REPO_ROOT / name).is_file(), f"{command.block.id}: '{name}' is not a file of the repository"
-    monkeypatch.chdir(REPO_ROOT)
+    for name in ("docs", "specs"):          # run as from the root, but files written land in tmp_path
+        (tmp_path / name).symlink_to(REPO_ROOT / name)
+    monkeypatch.chdir(tmp_path)
     capsys.readouterr()
     main(list(command.argv))
     out, err = capsys.readouterr()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import shutil
 import textwrap
 from html.parser import HTMLParser
 
@@ -15,18 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.pipeline import compile_spec
-from checker.traces.diagram import diagram
+from checker.render.sequence_svg import sequence_svg
+from checker.traces.traffic import traffic
 from checker.explore import SearchOptions, search
 from checker.render import html as html_report
-from checker.render import images
 from checker.result import Step, Trace
 
 from support import SPECS, examples
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 # What the page may contain: its own skeleton, tables, lists, the step buttons, and the
-# drawing elements of an SVG that dot writes.
+# drawing elements of the SVG render/svg.py writes.
 ALLOWED = {"html", "head", "meta", "title", "style", "body", "script", "h1", "h2", "h3", "h4", "p", "table",
            "caption", "thead", "tbody", "tr", "th", "td", "a", "section", "div", "ol", "ul", "li", "button",
            "span", "code", "b", "br", "details", "summary", "pre", *html_report._SVG_TAGS}
@@ -68,7 +66,6 @@ def _report(run_cli, tmp_path, command: str, spec: str, *extra: str) -> tuple[in
     return code, out.read_text(encoding="utf-8"), err
 
 
-@needs_dot
 def test_check_report_has_the_verdicts_the_diagrams_and_every_step(run_cli, tmp_path):
     code, text, err = _report(run_cli, tmp_path, "check", "async_primary_backup.cap")
     assert code == 1 and "report: " in err
@@ -84,17 +81,6 @@ def test_check_report_has_the_verdicts_the_diagrams_and_every_step(run_cli, tmp_
     assert "sync(1) from replica[0] to replica[1]" in words          # in flight at the end
     assert "client[0]: #1 write(1) -> ok; #2 read() -> 0" in words     # the history so far
     assert "http" not in text.replace("http://www.w3.org", "")         # nothing to fetch
-
-
-def test_report_without_dot_shows_the_dot_text(run_cli, tmp_path, monkeypatch):
-    def missing(dot_text, fmt, budget=None):
-        raise images.DotMissing(images.INSTALL_HINT)
-    monkeypatch.setattr("checker.cli.report.image", missing)
-    code, text, err = _report(run_cli, tmp_path, "check", "two_phase_broken.cap")
-    assert code == 1 and "apt-get install graphviz" in err
-    page = Page(text)
-    assert_safe(page)
-    assert page.count("svg") == 0 and page.count("pre") == 2 and "digraph" in "".join(page.text)
 
 
 def test_a_report_of_a_spec_that_holds_has_no_counterexamples(run_cli, tmp_path):
@@ -146,7 +132,6 @@ protocol refusing:
 """
 
 
-@needs_dot
 def test_markup_in_a_spec_and_its_file_name_is_text_in_the_report(run_cli, tmp_path):
     markup = "</script><script>alert(1)</script><img src=x onerror=alert(2)> &amp; {x}"
     spec = tmp_path / "<b onmouseover=alert(3)>.cap"
@@ -187,7 +172,6 @@ labels = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.
      "]]>", "<!--", "<svg onload=alert(1)>", "\u00e9t\u00e9 \u2192 \u6f22", "javascript:alert(1)"])
 
 
-@needs_dot
 @examples(full=25, fast=6)
 def test_any_text_renders_safely(examples):
     @settings(max_examples=examples, deadline=None)
@@ -195,10 +179,10 @@ def test_any_text_renders_safely(examples):
     def run_examples(label):
         model, prop = _trace()
         trace = _poisoned(prop.trace, label)
-        dot = diagram(model, prop.trace, prop, "title " + label)
-        svg = images.image(dot, "svg").decode("utf-8")
+        poisoned = dataclasses.replace(prop, trace=trace)
+        svg = sequence_svg(trace, traffic(model, prop.trace.path), poisoned, "title " + label)
         cx = html_report.Counterexample("cx-1", "heading " + label, ("words " + label,), trace,
-                                        dataclasses.replace(prop, trace=trace), "replay " + label, dot, svg)
+                                        poisoned, "replay " + label, svg)
         table = html_report.Table(("property " + label, "verdict"), ((label, "violated"), ((label, "cx-1"), "x")))
         text = html_report.page("title " + label, ("summary " + label,), (("caption " + label, table),),
                                 ("note " + label,), (cx,))

@@ -183,9 +183,9 @@ def test_check_render_writes_every_counterexample(run_cli, tmp_path) -> None:
     code, out, err = run_cli(["check", spec, "--render", str(tmp_path / "d")])
     assert code == 1
     names = sorted(os.listdir(tmp_path / "d"))
-    want = ["consistent.dot", "rm_follows_tm.dot"]
+    want = ["consistent.dot", "consistent.svg", "rm_follows_tm.dot", "rm_follows_tm.svg"]
     if HAVE_DOT:
-        want = sorted(want + ["consistent.png", "consistent.svg", "rm_follows_tm.png", "rm_follows_tm.svg"])
+        want = sorted(want + ["consistent.png", "rm_follows_tm.png"])
     assert names == want
     assert "diagram of consistent" in err
 
@@ -221,17 +221,20 @@ def test_render_images(run_cli, tmp_path, monkeypatch, ext: str) -> None:
     assert head.startswith(b"\x89PNG") if ext == "png" else b"<?xml" in head
 
 
-def test_without_dot_the_dot_file_is_still_written(run_cli, tmp_path, monkeypatch) -> None:
+def test_without_dot_the_dot_and_svg_files_are_still_written(run_cli, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(REPO_ROOT)
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     report = tmp_path / "r.json"
     code, _, err = run_cli(["check", "specs/two_phase_broken.cap", "--render", str(tmp_path / "d"),
                             "--json", str(report)])
     assert code == 1 and "apt-get install graphviz" in err
-    assert sorted(os.listdir(tmp_path / "d")) == ["consistent.dot", "rm_follows_tm.dot"]
+    assert sorted(os.listdir(tmp_path / "d")) == ["consistent.dot", "consistent.svg", "rm_follows_tm.dot",
+                                                  "rm_follows_tm.svg"]
     code, _, err = run_cli(["render", str(report), "-o", str(tmp_path / "y.svg")])
+    assert code == 0 and err == "" and (tmp_path / "y.svg").read_text().startswith("<?xml")
+    code, _, err = run_cli(["render", str(report), "-o", str(tmp_path / "z.png")])
     assert code == 0 and "apt-get install graphviz" in err
-    assert (tmp_path / "y.dot").exists() and not (tmp_path / "y.svg").exists()
+    assert (tmp_path / "z.svg").exists() and not (tmp_path / "z.png").exists()
 
 
 def test_a_loop_is_drawn_back_to_the_state_it_returns_to() -> None:
@@ -249,10 +252,12 @@ def test_a_loop_is_drawn_back_to_the_state_it_returns_to() -> None:
 
 
 def test_session_counterexample_marks_both_replies() -> None:
+    """The read the violation is about in red, the write it contradicts in amber."""
     model, prop = _counterexample("async_primary_backup", "durable")
     text = diagram(model, prop.trace, prop, "")
     red = [line for line in text.splitlines() if "reply #" in line and "#c0392b" in line]
-    assert len(red) == 2, red
+    amber = [line for line in text.splitlines() if "reply #" in line and "(contradicted)" in line]
+    assert len(red) == 1 and len(amber) == 1 and "#b9770e" in amber[0], (red, amber)
 
 
 def test_cap_render_draws_each_search_with_its_model(run_cli, tmp_path) -> None:

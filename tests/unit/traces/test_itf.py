@@ -63,17 +63,16 @@ def _without_capcheck(doc: dict, actions: bool = True) -> dict:
     return out
 
 
-def test_an_itf_file_names_the_variables_as_the_text_report_does(run_cli, tmp_path):
+def test_an_itf_file_names_its_variables_as_identifiers(run_cli, tmp_path):
     docs = _write(run_cli, tmp_path, "async_primary_backup")
     doc = docs["async_primary_backup.linearizable.itf.json"]
     assert doc["#meta"]["format"] == "ITF"
-    assert doc["vars"] == ["replica[0].value", "replica[0].role", "replica[1].value", "replica[1].role", "down",
-                           "cuts", "crash faults used", "partition faults used", "vip", "client[0]", "client[1]",
-                           "network"]
+    assert doc["vars"] == ["replica", "down", "cuts", "faults_used", "vip", "clients", "network"]
     first = doc["states"][0]
     assert first["#meta"] == {"index": 0, "action": "initial state"}
     assert first["down"] == {"#set": []}
-    assert first["client[0]"] == {"invoked": {"#bigint": "0"}, "waiting": {"tag": "None", "value": {"#tup": []}}}
+    assert first["clients"]["#map"][0] == [
+        "client[0]", {"invoked": {"#bigint": "0"}, "waiting": {"tag": "None", "value": {"#tup": []}}}]
     meta = doc["#meta"]["capcheck"]
     assert meta["path"].count(".") == len(doc["states"]) - 1
     assert meta["faults"] == {"crash": 1, "partition": 1}
