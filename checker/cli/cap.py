@@ -11,6 +11,7 @@ import argparse
 
 from checker.analysis.cap import CapOptions, NotApplicable, analyse
 from checker.cli import report as html_report
+from checker.cli.commands import COMMANDS
 from checker.cli.options import (
     add_bounds_options,
     add_define_option,
@@ -35,7 +36,7 @@ DEFAULT_SCALE_CONSTANT = "N"
 
 def add_cap_command(commands) -> None:
     cmd = commands.add_parser(
-        "cap", help="classify a protocol: consistency, availability, convergence and cost",
+        "cap", help=COMMANDS["cap"].help,
         description="Check every property that applies to a spec (linearizable, durable, the session "
                     "guarantees, available, converges, and its invariants), place it on the CAP map "
                     "(CP, AP with eventual consistency, AP weak, CA only, neither) and measure what "

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from checker.cli import engines
+from checker.cli.commands import COMMANDS
 from checker.cli.options import (
     add_bounds_options,
     add_define_option,
@@ -35,7 +36,7 @@ from checker.traces.files import itf_documents, write_itf
 
 def add_check_command(commands) -> None:
     cmd = commands.add_parser(
-        "check", help="explore every interleaving of a spec and check its properties",
+        "check", help=COMMANDS["check"].help,
         description="Explore every reachable state of a spec (breadth-first, so every "
                     "counterexample is a shortest one) and check its invariants.",
         epilog="exit codes: 0 every property holds, 1 a property is violated (also when found before a stop), "

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import add_json_option, positive_float, positive_int
 from checker.cli.output import (
     EXIT_INCONCLUSIVE,
@@ -27,7 +28,7 @@ def add_history_command(commands) -> None:
     from checker.history import FORMATS, MODELS
 
     cmd = commands.add_parser(
-        "history", help="check a recorded history (Porcupine, Jepsen EDN, JSON) for linearizability",
+        "history", help=COMMANDS["history"].help,
         description="Check that a recorded history of operations is linearizable: Wing and Gong's search "
                     "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
                     "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",

@@ -8,14 +8,16 @@ from __future__ import annotations
 import argparse
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from checker.diagnostics import did_you_mean, quote_list
 from checker.errors import UsageError
-from checker.explore import SearchOptions
 from checker.resources import Budget, StopRequest, default_memory_limit
-from checker.semantics.faults import FaultOverride
-from checker.semantics.ir import FAULT_KINDS, Symbolic
+
+if TYPE_CHECKING:   # imported where used: a command imports only what it runs (checker/cli/commands.py)
+    from checker.explore import SearchOptions
+    from checker.semantics.faults import FaultOverride
+    from checker.semantics.ir import Symbolic
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -38,6 +40,7 @@ class Define:
 def parse_define(text: str) -> Define:
     """`N=3`, `FAST=true`, `W=?`, `W=1..3` -> Define; anything else is a UsageError that shows
     the expected form."""
+    from checker.semantics.ir import Symbolic
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not _NAME.fullmatch(name):
@@ -69,6 +72,8 @@ def faults_override(text: str) -> FaultOverride:
     """`none,crash=2,partition=0` -> FaultOverride (pure). `none`, only first, sets every
     budget of the spec to 0; each KIND=N replaces or adds one. Anything else (an unknown
     kind, a negative or non-numeric N, a kind given twice) is a UsageError."""
+    from checker.semantics.faults import FaultOverride
+    from checker.semantics.ir import FAULT_KINDS
     items = [x.strip() for x in text.split(",")]
     clear = items[0] == "none"
     budgets: dict[str, int] = {}
@@ -144,6 +149,7 @@ def add_bounds_options(cmd: argparse.ArgumentParser) -> None:
 
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
     """The search bounds of a command's `add_bounds_options` arguments."""
+    from checker.explore import SearchOptions
     return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock)
 
 

@@ -17,16 +17,14 @@ Every message names files exactly as the user wrote them, so output is determini
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from checker.diagnostics import Diagnostic, Source, render_all
 from checker.errors import CheckerError, UsageError
-from checker.pipeline import read_spec
-from checker.render import json as json_report
-from checker.resources import Stopped
-from checker.result import INTERRUPTED, MEMORY, TIMEOUT, CheckResult, Verdict
+
+if TYPE_CHECKING:   # imported where used, so that `capcheck --version` imports none of them
+    from checker.resources import Stopped
+    from checker.result import CheckResult
 
 EXIT_OK = 0
 
@@ -106,11 +104,13 @@ def replay_command(spec: str, defines: Sequence[str], faults: str | None) -> str
     """The `capcheck replay` command a report prints under each counterexample, as a
     template with `{path}` left to fill: every word shell-quoted (a path with spaces or `$`
     pastes back as it was given), braces escaped for str.format."""
+    import shlex
     words = [PROG, "replay", spec] + [w for d in defines for w in ("-D", d)] + (["--faults", faults] if faults else [])
     return " ".join(map(shlex.quote, words)).replace("{", "{{").replace("}", "}}") + " {path}"
 
 
 def exit_code(result: CheckResult) -> int:
+    from checker.result import INTERRUPTED, Verdict
     if result.failure is not None:
         return EXIT_USAGE
     if result.verdict is Verdict.VIOLATED:
@@ -125,6 +125,7 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
     while reading a history: say so on stderr, write the JSON report `--json` asks for as
     an unknown result with the reason, and return the exit status (3, or 130 for a stop
     request, which main turns into the signal's)."""
+    from checker.result import INTERRUPTED, MEMORY, TIMEOUT
     budget = args.budget
     what = {TIMEOUT: f"stopped at the time limit of {budget.timeout or 0:g} s",
             MEMORY: f"stopped at the memory limit of {(budget.memory or 0) >> 20:,} MiB",
@@ -132,6 +133,7 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
     detail = f"{what}{' while ' + stop.during if stop.during else ''}, before anything was decided"
     json_target = getattr(args, "json", None)
     if json_target is not None:
+        from checker.render import json as json_report
         if args.command == "history":
             from checker.render.history import JSON_SCHEMA
             data = {"schema": JSON_SCHEMA, "history": args.file, "verdict": "unknown", "reason": stop.reason}
@@ -145,6 +147,8 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
 
 def located(message: str, span, path: str) -> None:
     """A run-time failure of the spec, located like any spec error."""
+    from checker.diagnostics import Diagnostic, Source, render_all
+    from checker.pipeline import read_spec
     try:
         text = read_spec(path).decode("utf-8")
     except (CheckerError, UnicodeDecodeError):

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import (
     add_define_option,
     add_faults_option,
@@ -79,7 +80,7 @@ def _file_name(name: str) -> str:
 
 def add_render_command(commands) -> None:
     cmd = commands.add_parser(
-        "render", help="draw a saved trace as a sequence diagram (.dot, .svg or .png)",
+        "render", help=COMMANDS["render"].help,
         description="Replay a trace on its spec and draw it as a Graphviz sequence diagram: a lane per "
                     "node and per client, an arrow from each send to its delivery, lost and in-flight "
                     "messages, faults, and the step that breaks the property with a caption. TRACE is a "
