@@ -22,6 +22,7 @@ COMMANDS = {
                        "check recorded histories (Porcupine, Jepsen EDN, JSON) for linearizability"),
     "cap": Command("checker.cli.cap", "classify a protocol: consistency, availability, convergence and cost"),
     "render": Command("checker.cli.render", "draw a saved trace as a sequence diagram (.dot, .svg or .png)"),
+    "test": Command("checker.cli.expect", "check the expected verdicts that specs state, like pytest"),
 }
 """In the order `capcheck --help` lists them."""
 
