@@ -22,7 +22,7 @@ from checker.cli.output import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
 
 if TYPE_CHECKING:
-    from checker.resources import StopRequest
+    from checker.resources import Budget, StopRequest
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -109,8 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def budget_of(args: argparse.Namespace, stop: StopRequest, elapsed: float) -> Budget:
+    """The command's Budget (checker/cli/options.py), imported only once a command runs."""
+    from checker.cli import options
+
+    return options.budget_of(args, stop, elapsed)
+
+
 def _run(args: argparse.Namespace, stop: StopRequest, elapsed: float) -> int:
-    from checker.cli.options import budget_of
     from checker.cli.output import stopped_before_a_result
     from checker.resources import Stopped
     try:
