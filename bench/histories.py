@@ -16,12 +16,19 @@ are shown next to capcheck's, with the ratio capcheck / Porcupine, when given wi
 "check": s} objects, file names relative to the corpus. This script does not build or
 run Porcupine; docs/performance.md says how the recorded figures were measured.
 
+`--root DIR` measures the `checker` package found in DIR instead of this tree (the code
+before a change: `git archive REV checker | tar -x -C DIR`). `--commands` also times whole
+`capcheck history` processes, start-up included: one process for the 102 etcd logs (with
+a `checker` that cannot take several files, one process per file, as a user had to), and
+one for c50-bad.txt.
+
 The run fails (exit status 1) when a verdict differs from EXPECTED.md. The targets (the
 etcd corpus in under 2 s in all, each c50 kv file in under 5 s) are reported, not
 enforced: timings on a shared machine are too noisy to fail on. `--profile` prints where
 the time went (cProfile, top functions by own time) over one run of everything.
 
 Usage: python bench/histories.py [--corpus DIR] [--repeat K] [--porcupine-times FILE] [--profile]
+                                [--root DIR] [--commands]
 """
 
 from __future__ import annotations
@@ -33,13 +40,15 @@ import os
 import platform
 import pstats
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+CODE = Path(sys.argv[sys.argv.index("--root") + 1]).resolve() if "--root" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(CODE))
 
 from checker.history import read_history  # noqa: E402
 from checker.props.linearizability import check_operations  # noqa: E402
@@ -136,12 +145,43 @@ def targets(results: list[Measure]) -> list[str]:
     return out
 
 
+def command_seconds(argv: list[str], repeat: int) -> float:
+    """The best wall time of `capcheck ARGV` as its own process (the `checker` measured)."""
+    env = {**os.environ, "PYTHONPATH": str(CODE)}
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "checker", *argv], env=env, cwd=CODE, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def commands(corpus: Path, repeat: int) -> list[str]:
+    """Whole `capcheck history` processes: the etcd logs in one (or one per file, for a
+    checker that takes one file), and c50-bad.txt."""
+    logs = sorted(str(p) for p in (corpus / "jepsen").glob("etcd_*.log"))
+    many = subprocess.run([sys.executable, "-m", "checker", "history", logs[0], logs[1]], env={
+        **os.environ, "PYTHONPATH": str(CODE)}, cwd=CODE, capture_output=True).returncode != 2
+    if many:
+        etcd = command_seconds(["history", str(corpus / "jepsen")], repeat)
+        how = "one process"
+    else:
+        etcd = sum(command_seconds(["history", log], 1) for log in logs)
+        how = f"{len(logs)} processes, one per file"
+    kv = command_seconds(["history", str(corpus / "kv" / "c50-bad.txt")], repeat)
+    return [f"whole command, etcd logs ({how}): {etcd:.2f} s",
+            f"whole command, c50-bad.txt: {kv:.2f} s"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--porcupine-times", metavar="FILE")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--root", type=Path, help="measure the checker package in this directory instead")
+    parser.add_argument("--commands", action="store_true", help="also time whole capcheck history processes")
     args = parser.parse_args(argv)
     if not (args.corpus / "EXPECTED.md").is_file():
         print(f"no Porcupine corpus at {args.corpus} (its EXPECTED.md is missing); name it with --corpus DIR")
@@ -149,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = expected(args.corpus)
     names = sorted(verdicts)
     print(f"{len(names)} histories from {args.corpus}; best of {args.repeat}; "
-          f"CPython {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
+          f"CPython {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; checker from {CODE}")
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(lambda: [measure(args.corpus, n, 1) for n in names])
@@ -158,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     wrong = [m.file for m in results if m.verdict is not verdicts[m.file]]
     print("\n".join(report(results, porcupine_times(args.porcupine_times))))
     print("\n".join(targets(results)))
+    if args.commands:
+        print("\n".join(commands(args.corpus, args.repeat)))
     if wrong:
         print(f"WRONG VERDICT: {', '.join(wrong)}")
         return 1

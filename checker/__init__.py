@@ -11,19 +11,24 @@ the Python API, the same pipeline the command line runs:
         print(p.name, p.verdict.name, p.trace.length if p.trace else "")
 
 - specs: `read_spec`, `load_spec` (parse and check: the AST and the IR), `compile_spec`
-  (and the compiled explicit model), `compile_symbolic` (for the SMT engine with symbolic
-  constants), `constants_of`;
+  (and the compiled explicit model; constants as a dict, fault budgets as a
+  `FaultOverride`), `compile_symbolic` (for the SMT engine with symbolic
+  constants, `Symbolic`), `constants_of`;
 - the explicit engine: `search` with `SearchOptions`, `replay` (a path to a Trace),
   `simulate` with `SimulationOptions` (seeded random walks);
 - the SMT engine: `smt_check` with `SmtOptions` (every trace replayed and checked in the
   explicit semantics before it is returned);
-- recorded histories: `read_history`, then `check_operations` with `CheckOptions`;
+- recorded histories: `check_history` (read a file and check it), or `read_history`
+  then `check_operations` with `CheckOptions`;
+- what the command line prints: `report_text`, `report_json`, `trace_text`,
+  `sequence_diagram` (DOT), `history_text`;
 - bounds: `Budget` (a deadline, a memory bound, a `StopRequest`) that `search`,
   `smt_check` and `CheckOptions` take to bound a whole run, as the command line does;
 - results: `CheckResult`, `PropertyResult`, `Trace`, `Verdict` (VIOLATED < UNKNOWN <
   HOLDS), `Found` (when a violation was found); errors: `CheckerError`, `SpecError` (located), `UsageError`, `InternalError`.
 
-Names are loaded on first use, so `import checker` stays cheap.
+Names are loaded on first use, so `import checker` stays cheap. docs/api.md documents
+them with examples that the tests run.
 """
 
 from __future__ import annotations
@@ -38,9 +43,13 @@ _API = {
     "checker.explore.simulate": ("simulate", "SimulationOptions"),
     "checker.analysis.verify": ("smt_check", "SmtOptions"),
     "checker.history": ("read_history",),
+    "checker.history.checking": ("check_history",),
+    "checker.reports": ("report_text", "report_json", "trace_text", "sequence_diagram", "history_text"),
     "checker.props.linearizability": ("check_operations", "CheckOptions"),
     "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict", "Found"),
     "checker.errors": ("CheckerError", "SpecError", "UsageError", "InternalError"),
+    "checker.semantics.faults": ("FaultOverride",),
+    "checker.semantics.ir": ("Symbolic",),
     "checker.resources": ("Budget", "StopRequest"),
 }
 _HOME = {name: module for module, names in _API.items() for name in names}

@@ -1,36 +1,34 @@
 """The `capcheck` command: argv in, exit code out. The command line is the only part of
 capcheck that prints (checker/cli/output.py); each command is a module of this package,
 over the pipeline (checker/pipeline.py) and the engines.
+
+Start-up is part of every run (CI checks hundreds of files one process each), so this
+module imports only argparse and the table of commands until the arguments are parsed:
+`--version` and `--help` import nothing else, and a command imports its own module and
+what that module uses (tests/test_startup.py, bench/startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-import traceback
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import checker
-from checker.cli import cap, check, completion, history, lsp, parse, render, replay
-from checker.cli.errors_out import add_error_format_option, spec_errors, usage_error
-from checker.cli.options import budget_of
-from checker.cli.output import (
-    EXIT_BROKEN_PIPE,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    PROG,
-    emit,
-    stopped_before_a_result,
-)
-from checker.cli.signals import exit_status, signal_name, stopping_on_signals
+from checker.cli.commands import COMMANDS, chosen
+from checker.cli.output import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, PROG, emit
 from checker.errors import CheckerError, InternalError, SpecError, UsageError
-from checker.resources import StopRequest, Stopped, process_age
+
+if TYPE_CHECKING:
+    from checker.resources import Budget, StopRequest
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse tree: `capcheck [--version] COMMAND ...`."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argparse tree: `capcheck [--version] COMMAND ...`, with the options of `command`
+    (imported from its module); the other commands are listed with their help only, so
+    that a run imports the code of the one command it runs."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A model checker for replication and failover protocols.",
@@ -39,16 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {checker.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    parse.add_parse_command(commands)
-    check.add_check_command(commands)
-    replay.add_replay_command(commands)
-    history.add_history_command(commands)
-    cap.add_cap_command(commands)
-    render.add_render_command(commands)
-    completion.add_completion_command(commands, parser)
-    lsp.add_lsp_command(commands)
-    for cmd in commands.choices.values():
-        add_error_format_option(cmd)
+    every = command == "completion"   # completion scripts name every command's options
+    for name, (module, summary) in COMMANDS.items():
+        if name != command and not every:
+            commands.add_parser(name, help=summary)
+            continue
+        adder = getattr(importlib.import_module(module), f"add_{name}_command")
+        adder(commands, parser) if name == "completion" else adder(commands)
+        from checker.cli.errors_out import add_error_format_option
+        add_error_format_option(commands.choices[name])
     return parser
 
 
@@ -59,6 +56,7 @@ def _error(message: str) -> None:
 def _internal(exc: BaseException) -> int:
     emit(f"{PROG}: internal error: {type(exc).__name__}: {exc}", sys.stderr)
     if os.environ.get("CAPCHECK_TRACEBACK"):
+        import traceback
         traceback.print_exc(file=sys.stderr)
     emit(f"{PROG}: note: this is a bug in capcheck, not in your spec; please report it with the spec "
          f"and the command line (set CAPCHECK_TRACEBACK=1 to include the Python traceback)", sys.stderr)
@@ -67,10 +65,19 @@ def _internal(exc: BaseException) -> int:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace | int:
     """The parsed arguments, or the exit code argparse chose (usage error 2, --help/--version 0)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return build_parser().parse_args(argv)
+        return build_parser(chosen(argv)).parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        emit(f"{PROG}: interrupted", sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:   # `capcheck --help | head`
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - a bug in an option's converter
+        return _internal(exc)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -92,21 +99,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     Called without `argv` (as the `capcheck` program), `--timeout` counts from the start
     of the process, interpreter start and imports included.
     """
+    args = _parse_args(argv)
+    if isinstance(args, int):
+        return args
+    from checker.cli.signals import exit_status, stopping_on_signals
+    from checker.resources import StopRequest, process_age
     stop = StopRequest()
     elapsed = process_age() if argv is None else 0.0   # the command is the process: count its start
     with stopping_on_signals(stop):
-        code = _run(argv, stop, elapsed)
+        code = _run(args, stop, elapsed)
     if stop.is_set() and code == EXIT_INTERRUPTED and stop.signal:
         code = exit_status(stop.signal)
     return code
 
 
-def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
-    args: argparse.Namespace | int | None = None
+def budget_of(args: argparse.Namespace, stop: StopRequest, elapsed: float) -> Budget:
+    """The command's Budget (checker/cli/options.py), imported only once a command runs."""
+    from checker.cli import options
+
+    return options.budget_of(args, stop, elapsed)
+
+
+def _run(args: argparse.Namespace, stop: StopRequest, elapsed: float) -> int:
+    from checker.cli.output import stopped_before_a_result
+    from checker.resources import Stopped
     try:
-        args = _parse_args(argv)
-        if isinstance(args, int):
-            return args
         args.budget = budget_of(args, stop, elapsed)
         code = _dispatch(args)
         sys.stdout.flush()
@@ -116,9 +133,11 @@ def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
     except Stopped as exc:
         return stopped_before_a_result(args, exc)  # type: ignore[arg-type]
     except SpecError as err:
+        from checker.cli.errors_out import spec_errors
         spec_errors(err.diagnostics, err.source, _error_format(args))
         return EXIT_USAGE
     except UsageError as err:
+        from checker.cli.errors_out import usage_error
         usage_error(str(err), _error_format(args))
         return EXIT_USAGE
     except InternalError as err:
@@ -136,12 +155,13 @@ def _run(argv: Sequence[str] | None, stop: StopRequest, elapsed: float) -> int:
         return _internal(exc)
 
 
-def _error_format(args: object) -> str:
-    """The --error-format of the parsed arguments ('text' before they are parsed)."""
+def _error_format(args: argparse.Namespace) -> str:
+    """The command's --error-format ('text' where it has none)."""
     return getattr(args, "error_format", "text")
 
 
 def _stopped_note(stop: StopRequest) -> None:
+    from checker.cli.signals import signal_name
     if stop.signal:
         emit(f"{PROG}: stopped by {signal_name(stop.signal)}; the report says what was decided before the stop",
              sys.stderr)

@@ -15,26 +15,14 @@ from dataclasses import dataclass
 
 from checker.analysis.cap import CapOptions, NotApplicable, analyse
 from checker.cli import report as html_report
+from checker.cli.commands import COMMANDS
 from checker.cli.errors_out import located
 from checker.cli.options import (
-    add_bounds_options,
-    add_define_option,
-    add_faults_option,
-    add_json_option,
-    add_reduction_options,
-    fault_override_of,
-    overrides_of,
-    search_options,
+    add_bounds_options, add_define_option, add_faults_option, add_json_option, add_reduction_options,
+    fault_override_of, overrides_of, search_options,
 )
 from checker.cli.output import (
-    EXIT_INCONCLUSIVE,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    REPORT_GRACE,
-    emit,
-    replay_command,
-    write_json,
+    EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, REPORT_GRACE, emit, write_json,
 )
 from checker.cli.render import render_runs
 from checker.errors import UsageError
@@ -43,6 +31,7 @@ from checker.model import compile_model
 from checker.pipeline import compile_spec, constants_of
 from checker.render import cap as cap_report
 from checker.render import json as json_report
+from checker.render.text import replay_command
 from checker.result import INTERRUPTED
 
 DEFAULT_SCALE_CONSTANT = "N"
@@ -50,7 +39,7 @@ DEFAULT_SCALE_CONSTANT = "N"
 
 def add_cap_command(commands) -> None:
     cmd = commands.add_parser(
-        "cap", help="classify a protocol: consistency, availability, convergence and cost",
+        "cap", help=COMMANDS["cap"].help,
         description="Check every property that applies to a spec (linearizable, durable, the session "
                     "guarantees, available, converges, and its invariants), place it on the CAP map "
                     "(CP, AP with eventual consistency, AP weak, CA only, neither) and measure what "

@@ -11,25 +11,14 @@ import dataclasses
 import sys
 
 from checker.cli import engines
+from checker.cli.commands import COMMANDS
 from checker.cli.errors_out import located
 from checker.cli.options import (
-    add_bounds_options,
-    add_define_option,
-    add_faults_option,
-    add_json_option,
-    add_reduction_options,
-    add_run_control_options,
-    add_simulation_options,
-    add_values_option,
-    fault_override_of,
-    natural_int,
-    overrides_of,
-    parse_define,
-    run_deadlock,
-    search_options,
-    simulation_options,
+    add_bounds_options, add_define_option, add_faults_option, add_json_option, add_reduction_options,
+    add_run_control_options, add_simulation_options, add_values_option, fault_override_of, natural_int,
+    overrides_of, parse_define, run_deadlock, search_options, simulation_options,
 )
-from checker.cli.output import EXIT_USAGE, REPORT_GRACE, emit, exit_code, replay_command, write_json
+from checker.cli.output import EXIT_USAGE, REPORT_GRACE, emit, exit_code, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
 from checker.explore import Progress, search
@@ -37,7 +26,7 @@ from checker.explore.simulate import WalkProgress, simulate
 from checker.pipeline import compile_spec, compile_symbolic, constants_of
 from checker.render import json as json_report
 from checker.render import text as text_report
-from checker.render.text import count
+from checker.render.text import count, replay_command
 from checker.result import CheckResult
 from checker.semantics.ir import Program, Symbolic
 from checker.traces.files import itf_documents, write_itf
@@ -45,7 +34,7 @@ from checker.traces.files import itf_documents, write_itf
 
 def add_check_command(commands) -> None:
     cmd = commands.add_parser(
-        "check", help="explore every interleaving of a spec and check its properties",
+        "check", help=COMMANDS["check"].help,
         description="Explore every reachable state of a spec (breadth-first, so every "
                     "counterexample is a shortest one) and check its invariants.",
         epilog="exit codes: 0 every property holds, 1 a property is violated (also when found before a stop), "

@@ -18,8 +18,6 @@ from typing import Iterable
 
 from checker.cli.output import PROG, emit
 from checker.diagnostics import Diagnostic, Source, Span, render_all
-from checker.errors import CheckerError
-from checker.pipeline import read_spec
 
 FORMATS = ("text", "json")
 
@@ -62,6 +60,8 @@ def _place(span: Span | None) -> dict:
 
 def located(message: str, span, path: str, error_format: str = "text") -> None:
     """A run-time failure of the spec, located like any spec error (in `error_format`)."""
+    from checker.errors import CheckerError
+    from checker.pipeline import read_spec
     try:
         text = read_spec(path).decode("utf-8")
     except (CheckerError, UnicodeDecodeError):

@@ -1,5 +1,7 @@
-"""`capcheck history FILE`: is a recorded history (Porcupine, Jepsen EDN, JSON)
-linearizable? With `--explain`, the smallest set of operations that contradict each other."""
+"""`capcheck history FILE_OR_DIR...`: is a recorded history (Porcupine, Jepsen EDN, JSON)
+linearizable? With `--explain`, the smallest set of operations that contradict each other.
+One file gets the full report; several files, or a directory, get one line each and a
+summary (checker/cli/corpus.py), checked in this process or by `--jobs N` processes."""
 
 from __future__ import annotations
 
@@ -7,33 +9,32 @@ import argparse
 import os
 import sys
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import add_json_option, positive_float, positive_int
 from checker.cli.output import (
-    EXIT_INCONCLUSIVE,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_VIOLATED,
-    REPORT_GRACE,
-    emit,
-    make_parent,
-    write_json,
+    EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATED, REPORT_GRACE, emit, make_parent, write_json,
 )
 from checker.errors import UsageError
-from checker.resources import during
 from checker.result import INTERRUPTED, Verdict
 
 
 def add_history_command(commands) -> None:
+    from checker.cli.corpus import SUFFIXES
     from checker.history import FORMATS, MODELS
 
     cmd = commands.add_parser(
-        "history", help="check a recorded history (Porcupine, Jepsen EDN, JSON) for linearizability",
+        "history", help=COMMANDS["history"].help,
         description="Check that a recorded history of operations is linearizable: Wing and Gong's search "
                     "with Lowe's memoisation, key by key for a key-value store. Reads Porcupine's etcd and "
                     "kv logs, Jepsen's EDN histories and capcheck's JSON format (docs/history_format.md).",
         epilog="exit codes: 0 linearizable, 1 not linearizable, 2 unreadable history or bad usage, "
-               "3 unknown (a limit was reached), 130/143 stopped by SIGINT/SIGTERM")
-    cmd.add_argument("file", metavar="FILE", help="the history file")
+               "3 unknown (a limit was reached), 130/143 stopped by SIGINT/SIGTERM; for several files, "
+               "the first that applies of 2, 1, 130/143, 3, 0")
+    cmd.add_argument("files", metavar="FILE_OR_DIR", nargs="+",
+                     help="history files; a directory stands for the files below it named *"
+                          + ", *".join(SUFFIXES) + ". One file gets the full report, several one line each")
+    cmd.add_argument("--jobs", type=positive_int, metavar="N", default=1,
+                     help="check several files in N processes at once (default 1)")
     cmd.add_argument("--format", choices=FORMATS, default="auto",
                      help="the file's format (default: auto, told from its first line)")
     cmd.add_argument("--model", choices=tuple(MODELS),
@@ -61,19 +62,23 @@ def add_history_command(commands) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    """One file: its full report. Several files or a directory: one line each and a summary."""
+    if len(args.files) == 1 and not os.path.isdir(args.files[0]):
+        args.file = args.files[0]
+        return _one_history(args)
+    for name in ("explain", "render", "report"):
+        if getattr(args, name):
+            raise UsageError(f"--{name} is for one history; give one FILE")
+    from checker.cli.corpus import check_corpus
+    return check_corpus(args)
+
+
+def _one_history(args: argparse.Namespace) -> int:
     """Read a history, check it, print the verdict (and, for a violation, where it fails)."""
-    from checker.history import read_history
-    from checker.history.read import read_file
-    from checker.props.linearizability import CheckOptions, check_operations
-    from checker.props.operations import LinearizabilityResult
+    from checker.history.checking import check_history
     from checker.render import history as report
 
-    with during("reading the history"):
-        history = read_history(args.file, read_file(args.file, args.budget), args.format, args.model, args.budget)
-    if history.operations and history.spec is not None:
-        result = check_operations(history.spec, history.operations, CheckOptions(budget=args.budget))
-    else:
-        result = LinearizabilityResult(Verdict.HOLDS, ())
+    history, result = check_history(args.file, args.format, args.model, args.budget)
     if args.render and not args.explain:
         raise UsageError("--render draws the operations --explain finds; add --explain")
     explanation = _explanation(history, result, args) if args.explain else None

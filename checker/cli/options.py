@@ -10,16 +10,17 @@ import argparse
 import os
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from checker.diagnostics import did_you_mean, quote_list
 from checker.errors import UsageError
-from checker.explore import SearchOptions
-from checker.explore.simulate import DEFAULT_DEPTH, DEFAULT_WALKS, SimulationOptions
-from checker.pipeline import DEADLOCK_FREE
 from checker.resources import Budget, StopRequest, default_memory_limit
-from checker.semantics.faults import FaultOverride
-from checker.semantics.ir import FAULT_KINDS, Symbolic
+
+if TYPE_CHECKING:   # imported where used: a command imports only what it runs (checker/cli/commands.py)
+    from checker.explore import SearchOptions
+    from checker.explore.simulate import SimulationOptions
+    from checker.semantics.faults import FaultOverride
+    from checker.semantics.ir import Symbolic
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -42,6 +43,7 @@ class Define:
 def parse_define(text: str) -> Define:
     """`N=3`, `FAST=true`, `W=?`, `W=1..3` -> Define; anything else is a UsageError that shows
     the expected form."""
+    from checker.semantics.ir import Symbolic
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not _NAME.fullmatch(name):
@@ -73,6 +75,8 @@ def faults_override(text: str) -> FaultOverride:
     """`none,crash=2,partition=0` -> FaultOverride (pure). `none`, only first, sets every
     budget of the spec to 0; each KIND=N replaces or adds one. Anything else (an unknown
     kind, a negative or non-numeric N, a kind given twice) is a UsageError."""
+    from checker.semantics.faults import FaultOverride
+    from checker.semantics.ir import FAULT_KINDS
     items = [x.strip() for x in text.split(",")]
     clear = items[0] == "none"
     budgets: dict[str, int] = {}
@@ -160,6 +164,7 @@ def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool
     """The search bounds of a command's `add_bounds_options` arguments, `--stop-at-first`
     where the command has it, and the reductions of its `add_reduction_options` ones (on
     when the command has none)."""
+    from checker.explore import SearchOptions
     return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock,
                          getattr(args, "stop_at_first", False),
                          symmetry=getattr(args, "symmetry", True), por=getattr(args, "por", True))
@@ -195,7 +200,8 @@ def add_run_control_options(cmd: argparse.ArgumentParser) -> None:
 def run_deadlock(args: argparse.Namespace) -> bool | None:
     """Whether to check deadlocks: --deadlock / --no-deadlock, or `--check deadlock_free`
     (which contradicts --no-deadlock); None: as the spec and `--check` leave it."""
-    named = args.checks is not None and DEADLOCK_FREE in args.checks
+    from checker.props.kinds import DEADLOCK_FREE
+    named = args.checks is not None and DEADLOCK_FREE.name in args.checks
     if named and args.deadlock is False:
         raise UsageError("--check deadlock_free and --no-deadlock contradict each other")
     return True if named else args.deadlock
@@ -203,6 +209,7 @@ def run_deadlock(args: argparse.Namespace) -> bool | None:
 
 def add_simulation_options(cmd: argparse.ArgumentParser) -> None:
     """--simulate and the options that shape it (see `simulation_options`)."""
+    from checker.explore.simulate import DEFAULT_DEPTH, DEFAULT_WALKS
     cmd.add_argument("--simulate", action="store_true",
                      help="walk the spec at random instead of exploring every state: finds deep violations "
                           "in state spaces too large to exhaust, never proves a property (the verdict is then "
@@ -230,6 +237,8 @@ def simulation_options(args: argparse.Namespace, deadlock: bool | None) -> Simul
     """The SimulationOptions of `--simulate` and its options; None without `--simulate`.
     A simulation option without `--simulate`, or one of the exhaustive search's
     (`--max-states`, `--dfs`, `--shrink`, `--engine`) with it, is a UsageError."""
+    from checker.explore.simulate import DEFAULT_DEPTH, DEFAULT_WALKS, SimulationOptions
+
     def flag(name: str) -> str:
         return "--" + name.replace("_", "-")
     if not args.simulate:

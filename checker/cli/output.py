@@ -17,14 +17,14 @@ Every message names files exactly as the user wrote them, so output is determini
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from checker.errors import UsageError
-from checker.render import json as json_report
-from checker.resources import Stopped
-from checker.result import INTERRUPTED, MEMORY, TIMEOUT, CheckResult, Verdict
+
+if TYPE_CHECKING:   # imported where used, so that `capcheck --version` imports none of them
+    from checker.resources import Stopped
+    from checker.result import CheckResult
 
 EXIT_OK = 0
 
@@ -100,15 +100,8 @@ def write_json(target: str | None, text: str) -> None:
         raise UsageError(f"cannot write '{target}': {exc.strerror or type(exc).__name__}") from None
 
 
-def replay_command(spec: str, defines: Sequence[str], faults: str | None) -> str:
-    """The `capcheck replay` command a report prints under each counterexample, as a
-    template with `{path}` left to fill: every word shell-quoted (a path with spaces or `$`
-    pastes back as it was given), braces escaped for str.format."""
-    words = [PROG, "replay", spec] + [w for d in defines for w in ("-D", d)] + (["--faults", faults] if faults else [])
-    return " ".join(map(shlex.quote, words)).replace("{", "{{").replace("}", "}}") + " {path}"
-
-
 def exit_code(result: CheckResult) -> int:
+    from checker.result import INTERRUPTED, Verdict
     if result.failure is not None:
         return EXIT_USAGE
     if result.verdict is Verdict.VIOLATED:
@@ -123,6 +116,7 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
     while reading a history: say so on stderr, write the JSON report `--json` asks for as
     an unknown result with the reason, and return the exit status (3, or 130 for a stop
     request, which main turns into the signal's)."""
+    from checker.result import INTERRUPTED, MEMORY, TIMEOUT
     budget = args.budget
     what = {TIMEOUT: f"stopped at the time limit of {budget.timeout or 0:g} s",
             MEMORY: f"stopped at the memory limit of {(budget.memory or 0) >> 20:,} MiB",
@@ -130,6 +124,7 @@ def stopped_before_a_result(args, stop: Stopped) -> int:
     detail = f"{what}{' while ' + stop.during if stop.during else ''}, before anything was decided"
     json_target = getattr(args, "json", None)
     if json_target is not None:
+        from checker.render import json as json_report
         if args.command == "history":
             from checker.render.history import JSON_SCHEMA
             data = {"schema": JSON_SCHEMA, "history": args.file, "verdict": "unknown", "reason": stop.reason}

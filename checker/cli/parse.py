@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import add_define_option, overrides_of
 from checker.cli.output import EXIT_OK, emit
 from checker.dsl.printer import format_protocol
@@ -14,7 +15,7 @@ from checker.semantics.ir import Program
 
 def add_parse_command(commands) -> None:
     cmd = commands.add_parser(
-        "parse", help="check that a spec is well-formed",
+        "parse", help=COMMANDS["parse"].help,
         description="Parse and check a spec, and compile it as 'capcheck check' does (every check that needs "
                     "no search); print a one-line summary, its canonical text or its IR.")
     cmd.add_argument("spec", metavar="SPEC", help="the .cap file")

@@ -14,22 +14,19 @@ import os
 import re
 import sys
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import (
-    add_define_option,
-    add_faults_option,
-    fault_override_of,
-    faults_override,
-    overrides_of,
+    add_define_option, add_faults_option, fault_override_of, faults_override, overrides_of,
 )
 from checker.cli.output import EXIT_OK, emit, make_parent
 from checker.cli.replay import same_faults
 from checker.errors import UsageError
-from checker.resources import UNBOUNDED, Budget
 from checker.history.jsonfmt import loads
 from checker.model import Model
 from checker.pipeline import compile_spec
 from checker.props import kinds
 from checker.render.images import DotMissing, write_all, write_file
+from checker.resources import UNBOUNDED, Budget
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
 from checker.traces.diagram import counterexample_jobs, diagram_title, model_of_run, pictures
 from checker.traces.files import is_itf, itf_meta, read_trace, replay_given
@@ -79,7 +76,7 @@ def _file_name(name: str) -> str:
 
 def add_render_command(commands) -> None:
     cmd = commands.add_parser(
-        "render", help="draw a saved trace as a sequence diagram (.svg, .dot or .png)",
+        "render", help=COMMANDS["render"].help,
         description="Replay a trace on its spec and draw it as a sequence diagram: a lane per "
                     "node and per client, an arrow from each send to its delivery, lost and in-flight "
                     "messages, faults, and the step that breaks the property with a caption. TRACE is a "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from checker.cli.commands import COMMANDS
 from checker.cli.options import (
     add_define_option,
     add_faults_option,
@@ -25,7 +26,7 @@ from checker.traces.files import read_trace, replay_given
 
 def add_replay_command(commands) -> None:
     cmd = commands.add_parser(
-        "replay", help="replay a saved trace step by step",
+        "replay", help=COMMANDS["replay"].help,
         description="Replay a trace against a spec and print every step and the final state. "
                     "TRACE is the path a report prints (e.g. 0.1.3.2), a file holding one, a "
                     "JSON report written by 'capcheck check --json', or an ITF trace (written by "

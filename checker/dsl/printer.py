@@ -328,11 +328,17 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
             size = f"[{format_expr(count)}]" if count is not None else ""
             body = _members(doc, vs, [_handler(h, indent + INDENT) for h in hs], indent + INDENT)
             return [f"{indent}node {name}{size}{' symmetric' if symmetric else ''}:"] + body
-        case ast.Invariant(name=name, expr=e):
-            return [f"{indent}invariant {name}: {format_expr(e)}"]
-        case ast.Check(name=name):
-            return [f"{indent}check {name}"]
+        case ast.Invariant(name=name, expr=e, expect=expect):
+            return [f"{indent}invariant {name}: {format_expr(e)}{_expectation(expect)}"]
+        case ast.Check(name=name, expect=expect):
+            return [f"{indent}check {name}{_expectation(expect)}"]
     raise TypeError(f"not a declaration: {d!r}")
+
+
+def _expectation(e: ast.Expectation | None) -> str:
+    if e is None:
+        return ""
+    return f" expect {e.verdict}" + (f" in {e.steps} step{'s' if e.steps != 1 else ''}" if e.steps is not None else "")
 
 
 _BLOCKS = (ast.NodeDecl, ast.UserObject)

@@ -211,11 +211,25 @@ class ToAst(Transformer):
     def guard(self, meta, expr):
         return expr
 
-    def invariant_decl(self, meta, name, expr):
-        return ast.Invariant(_declared(name), expr, span=self._span(meta))
+    def invariant_decl(self, meta, name, expr, expect):
+        return ast.Invariant(_declared(name), expr, expect, span=self._span(meta))
 
-    def check_decl(self, meta, name):
-        return ast.Check(_ident(name), span=self._span(meta))
+    def check_decl(self, meta, name, expect):
+        return ast.Check(_ident(name), expect, span=self._span(meta))
+
+    def expectation(self, meta, _expect, verdict, steps, unit):
+        if str(verdict) not in ast.EXPECTED_VERDICTS:
+            raise Located(f"expected 'holds' or 'violated' after 'expect', got '{verdict}'", token_span(verdict))
+        if steps is None:
+            return ast.Expectation(str(verdict), span=self._span(meta))
+        if str(verdict) != "violated":
+            raise Located("only a violation has a number of steps (the length of its shortest run)",
+                          token_span(steps))
+        if str(unit) not in ("step", "steps"):
+            raise Located(f"expected 'steps' after the number, got '{unit}'", token_span(unit))
+        if len(str(steps)) > MAX_INT_DIGITS:
+            raise Located(f"integer literal is too large (more than {MAX_INT_DIGITS} digits)", token_span(steps))
+        return ast.Expectation("violated", int(steps), span=self._span(meta))
 
     def params(self, meta, *params):
         return tuple(p for p in params if p is not None)

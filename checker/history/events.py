@@ -21,7 +21,7 @@ guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Hashable, NoReturn, Sequence
+from typing import Hashable, Mapping, NoReturn, Sequence
 
 from checker.diagnostics import Diagnostic, Note, Source, did_you_mean
 from checker.errors import SpecError
@@ -34,12 +34,14 @@ TYPES = ("invoke", "ok", "fail", "info")
 NO_KEY = object()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Event:
-    """One invocation or response as read: `type` is one of TYPES, `value` is None when
-    the event has none (nil, null), `key` is NO_KEY when it has none. `at` is the (start,
-    end) offsets of the whole event and `where` those of each field it has ('process',
-    'type', 'f', 'value', 'key')."""
+    """One invocation or response as read (not modified after): `type` is one of TYPES,
+    `value` is None when the event has none (nil, null), `key` is NO_KEY when it has none.
+    `at` is the (start, end) offsets of the whole event and `where` those of each field it
+    has ('process', 'type', 'f', 'value', 'key'): a dict, or an object with a dict's `get`
+    that finds them when asked (only error messages ask). Not frozen: a history has one
+    per line, and a frozen dataclass costs four times as much to make."""
 
     process: Hashable
     type: str
@@ -47,7 +49,7 @@ class Event:
     value: object
     key: object
     at: tuple[int, int]
-    where: dict[str, tuple[int, int]] = field(compare=False)
+    where: Mapping[str, tuple[int, int]] = field(compare=False)
 
     def field_at(self, name: str) -> tuple[int, int]:
         return self.where.get(name, self.at)
@@ -85,7 +87,7 @@ class Reading:
         raise SpecError([diagnostic], Source(self.path, self.text))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """An invocation waiting for its response."""
 
@@ -103,18 +105,22 @@ def operations(events: Sequence[Event], model: HistoryModel, reading: Reading,
     ops: list[tuple[int, Operation]] = []
     busy: dict[Hashable, _Open] = {}
     retired: dict[Hashable, Event] = {}
+    names, keyed, poll = model.ops, model.keyed, reading.budget.every
     for position, event in enumerate(events):
-        reading.poll(position)
-        _check_name(event, model, reading)
+        poll(position)
+        if event.f not in names or (event.key is NO_KEY) == keyed:
+            _check_name(event, model, reading)
         who = (type(event.process), event.process)
         if event.type == "invoke":
-            _check_free(event, busy.get(who), retired.get(who), reading)
+            if who in busy or who in retired:
+                _check_free(event, busy.get(who), retired.get(who), reading)
             busy[who] = _Open(event, position)
             continue
         opened = busy.pop(who, None)
         if opened is None:
             _no_invocation(event, retired.get(who), reading)
-        _check_same_operation(opened.event, event, reading)
+        if event.f != opened.event.f or event.key != opened.event.key:
+            _check_same_operation(opened.event, event, reading)
         if event.type == "info":
             retired[who] = event
         outcome = _outcome(event, model, failed_cas_is_false)
@@ -208,7 +214,7 @@ def _operation(opened: _Open, response: Event | None, position: int | None, outc
 
 def _arguments(invoked: Event, shape: str, model: HistoryModel, reading: Reading) -> tuple:
     if model.keyed:
-        _check_string(invoked.key, invoked.field_at("key"), model, reading, "keys")
+        _check_string(invoked.key, invoked, "key", model, reading, "keys")
     if shape == READ:
         return ()
     value = invoked.value
@@ -218,16 +224,17 @@ def _arguments(invoked: Event, shape: str, model: HistoryModel, reading: Reading
             reading.fail(f"'{invoked.f}' needs the expected and the new value as its value, such as "
                          f"{example}; got {reading.show(value)}", invoked.field_at("value"))
         for v in value:
-            _check_string(v, invoked.field_at("value"), model, reading)
+            _check_string(v, invoked, "value", model, reading)
         return value
-    _check_string(value, invoked.field_at("value"), model, reading)
+    _check_string(value, invoked, "value", model, reading)
     return (value,)
 
 
-def _check_string(value: object, at: tuple[int, int], model: HistoryModel, reading: Reading,
+def _check_string(value: object, event: Event, name: str, model: HistoryModel, reading: Reading,
                   what: str = "values") -> None:
+    """A model of strings (kv) refuses another value, pointing at the event's field `name`."""
     if model.strings and not isinstance(value, str):
-        reading.fail(f"the {model.name} model's {what} are strings; got {reading.show(value)}", at)
+        reading.fail(f"the {model.name} model's {what} are strings; got {reading.show(value)}", event.field_at(name))
 
 
 def _check_echo(invoked: Event, response: Event, reading: Reading) -> None:
@@ -240,7 +247,7 @@ def _check_echo(invoked: Event, response: Event, reading: Reading) -> None:
 
 def _read_result(response: Event, model: HistoryModel, reading: Reading) -> object:
     if model.strings:
-        _check_string(response.value, response.field_at("value"), model, reading)
+        _check_string(response.value, response, "value", model, reading)
     if model.collection is not None:
         return collection(response.value, model, response.field_at("value"), reading)
     return response.value

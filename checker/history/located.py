@@ -41,9 +41,13 @@ class Locator:
     def span(self, start: int, end: int | None = None) -> Span:
         """The span of the characters [start, end) (one character when end is None)."""
         end = start + 1 if end is None or end <= start else end
-        line, column = self.position(start)
+        starts = self.starts
+        line = bisect.bisect_right(starts, start)
+        first = starts[line - 1]
+        if line == len(starts) or end < starts[line]:   # on one line, as most events are
+            return Span(start, end, line, start - first + 1, line, end - first + 1)
         end_line, end_column = self.position(end)
-        return Span(start, end, line, column, end_line, end_column)
+        return Span(start, end, line, start - first + 1, end_line, end_column)
 
 
 class LocatedMap(dict):

@@ -8,17 +8,7 @@ from typing import Callable, Sequence
 
 from checker.model.values import NONE, _order_key
 from checker.semantics.types import (
-    ClientT,
-    HandleT,
-    MapT,
-    NodeT,
-    OptionT,
-    RecordT,
-    SeqT,
-    SetT,
-    TupleT,
-    Type,
-    some_part,
+    ClientT, HandleT, MapT, NodeT, OptionT, RecordT, SeqT, SetT, TupleT, Type, some_part,
 )
 
 # v, the new id of each node, the new id of each client -> v renamed

@@ -45,11 +45,7 @@ from checker.model.renaming import Renamer, Renamers, sorter
 from checker.model.values import NONE
 from checker.semantics import ir
 from checker.semantics.types import (
-    MapT,
-    NodeT,
-    SetT,
-    TupleT,
-    some_part,
+    MapT, NodeT, SetT, TupleT, some_part,
 )
 
 MAX_CANDIDATES = 5040      # permutations tried per state at most (7!); beyond: one, inexact

@@ -39,7 +39,7 @@ def summary(history: History) -> str:
 def text(history: History, result: LinearizabilityResult) -> str:
     """The whole text report: the summary, the verdict, and for a violation every violated
     part's longest linearizable prefix and the operation that cannot be placed after it."""
-    lines = [summary(history), _verdict_line(history, result)]
+    lines = [summary(history), verdict_line(history, result)]
     for part in result.parts:
         if part.verdict is Verdict.VIOLATED:
             lines += _violation(history, part, _keyed(result))
@@ -58,7 +58,8 @@ def _keyed(result: LinearizabilityResult) -> bool:
     return any(p.part is not None for p in result.parts)
 
 
-def _verdict_line(history: History, result: LinearizabilityResult) -> str:
+def verdict_line(history: History, result: LinearizabilityResult) -> str:
+    """'linearizable', 'not linearizable: 2 of 10 keys', 'unknown: the time limit was reached'."""
     word = WORDS[result.verdict]
     if result.verdict is Verdict.UNKNOWN:
         return f"{word}: {REASONS.get(result.reason or '', 'the check stopped')}"

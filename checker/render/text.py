@@ -6,6 +6,9 @@ bytes (times are left to the caller, which prints them only where asked).
 
 from __future__ import annotations
 
+import shlex
+from typing import Sequence
+
 from checker.props import kinds
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS,
@@ -414,3 +417,11 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
         out.append("no properties to check (declare an 'invariant' or a 'check')")
     out.append(f"result: {result.result} ({detail(result)})")
     return "\n".join(out)
+
+
+def replay_command(spec: str, defines: Sequence[str], faults: str | None) -> str:
+    """The `capcheck replay` command a report prints under each counterexample, as a
+    template with `{path}` left to fill: every word shell-quoted (a path with spaces or `$`
+    pastes back as it was given), braces escaped for str.format."""
+    words = ["capcheck", "replay", spec] + [w for d in defines for w in ("-D", d)] + (["--faults", faults] if faults else [])
+    return " ".join(map(shlex.quote, words)).replace("{", "{{").replace("}", "}}") + " {path}"

@@ -31,8 +31,8 @@ def test_exit_codes(run_cli) -> None:
 def test_unreadable_files_and_bad_options(run_cli, tmp_path: Path) -> None:
     code, out, err = run_cli(["history", "no/such/file.edn"])
     assert (code, out) == (2, "") and err == "capcheck: error: cannot read 'no/such/file.edn': No such file or directory\n"
-    code, _, err = run_cli(["history", str(tmp_path)])
-    assert code == 2 and "Is a directory" in err
+    code, _, err = run_cli(["history", str(tmp_path)])   # a directory stands for its histories: none here
+    assert code == 2 and "holds no history file" in err
     code, _, err = run_cli(["history", SYNC, "--format", "csv"])
     assert code == 2 and "invalid choice: 'csv'" in err
     code, _, err = run_cli(["history", SYNC, "--model", "queue"])

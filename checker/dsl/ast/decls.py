@@ -205,15 +205,34 @@ class NodeDecl(Decl):
     symmetric_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)  # `symmetric`
 
 
+EXPECTED_VERDICTS = ("holds", "violated")
+
+
+@dataclass(frozen=True)
+class Expectation(Node):
+    """`expect holds`, `expect violated`, `expect violated in 5 steps`: the verdict a
+    property is expected to get (`capcheck test`, the pytest plugin), and for a violation
+    optionally the length of the shortest counterexample."""
+
+    verdict: str
+    steps: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in EXPECTED_VERDICTS or (self.steps is not None and self.verdict != "violated"):
+            raise ValueError(f"not an expectation: {self.verdict} in {self.steps} steps")
+
+
 @dataclass(frozen=True)
 class Invariant(Decl):
     name: Ident
     expr: Expr
+    expect: Expectation | None = None
 
 
 @dataclass(frozen=True)
 class Check(Decl):
     name: Ident
+    expect: Expectation | None = None
 
 
 @dataclass(frozen=True)
