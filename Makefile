@@ -1,7 +1,7 @@
 # The README's two commands (`make demo`, `make test`) and the other test tiers. All create
 # .venv on first use. The tests run on every core (pytest-xdist); tests/README.md says what
 # is in each tier and how long each takes.
-.PHONY: demo test test-slow test-all test-fast fuzz setup clean
+.PHONY: demo test test-slow test-all test-fast lint fuzz setup clean
 
 # -n auto: a worker per core; --dist loadfile: each test module whole on one worker
 PYTEST = .venv/bin/python -m pytest -q -n auto --dist loadfile
@@ -22,6 +22,10 @@ test-all: setup            # both tiers in one run
 	$(PYTEST)
 
 test-fast: test            # the former name of `make test`
+
+lint: setup                # ruff (style, likely bugs) and mypy (types); settings in pyproject.toml
+	.venv/bin/ruff check checker tests bench scripts
+	.venv/bin/mypy
 
 # The fuzz harness (docs/fuzzing.md): failing cases are written to fuzz-failures/.
 fuzz: setup

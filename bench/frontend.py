@@ -69,7 +69,7 @@ def hostile(seconds_per_byte: float, repeats: int) -> None:
         data = text.encode()
         outcome = []
 
-        def run() -> None:
+        def run(data=data, name=name, outcome=outcome) -> None:
             try:
                 parse_bytes(data, f"{name}.cap")
                 outcome[:] = ["parsed"]

@@ -17,8 +17,8 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("CAPCHECK_HYPOTHESIS", "default"))
 
-from checker.cli import main
-from support import REPO_ROOT
+from checker.cli import main  # noqa: E402 - after the profile is loaded
+from support import REPO_ROOT  # noqa: E402
 
 CliResult = tuple[int, str, str]
 

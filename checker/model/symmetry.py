@@ -306,7 +306,7 @@ class Symmetry:
     def asymmetry(self, state: tuple) -> tuple[int, int, int] | None:
         """A witness that `state` is not symmetric: (slot index, member a, member b) such
         that swapping a and b changes that slot; None when every symmetry fixes it."""
-        for i, ss in enumerate(self.sets):
+        for ss in self.sets:
             first = ss.members[0]
             for other in ss.members[1:]:
                 nodes, clients = self.identity()

@@ -58,7 +58,7 @@ class _Sets:
         """Notes pointing at the declarations that make t's ids symmetric."""
         notes = []
         for role, span in self.roles.items():
-            if some_part(t, lambda x: isinstance(x, NodeT) and role in x.roles):
+            if some_part(t, lambda x, role=role: isinstance(x, NodeT) and role in x.roles):
                 notes.append(Note(f"'{role}' is declared symmetric here", span))
         if self.clients is not None and some_part(t, lambda x: isinstance(x, (ClientT, HandleT))):
             notes.append(Note("the clients are declared symmetric here", self.clients))

@@ -232,7 +232,7 @@ def _misses(kind: str, a: dict, w1: Op, w2: Op, writes: dict) -> bool:
 
 
 def _order_witness(check: str, kind: str, choice: tuple, writes: dict) -> bool:
-    for r, a in choice:
+    for _r, a in choice:
         for k2 in _seen(a, kind):
             w2 = writes[k2]
             if check == "monotonic_writes":

@@ -327,7 +327,7 @@ def test_random_walks_without_meta_match_back(spec, choices, seed, keep, actions
 
 def _fixture(**changes) -> dict:
     doc = json.loads((FIXTURES / "two_phase_broken.consistent.itf.json").read_text())
-    for key, change in changes.items():
+    for change in changes.values():
         change(doc)
     return doc
 
