@@ -29,7 +29,7 @@ from checker.render.images import DotMissing, write_all, write_file
 from checker.resources import UNBOUNDED, Budget
 from checker.result import CheckResult, Lasso, PropertyResult, Trace, Verdict
 from checker.traces.diagram import counterexample_jobs, diagram_title, model_of_run, pictures
-from checker.traces.files import is_itf, itf_meta, read_trace, replay_given
+from checker.traces.files import is_itf, itf_meta, read_trace, replay_given, reported_traces
 
 
 def render_counterexamples(directory: str, model: Model, result: CheckResult, spec: str,
@@ -155,8 +155,8 @@ def _report(name: str) -> dict:
 
 def _property(report: dict, name: str | None, trace: Trace, lasso: Lasso | None) -> PropertyResult | None:
     """The violated property whose trace a report holds (as `read_trace` picks it)."""
-    props = [p for p in report.get("properties", []) if isinstance(p, dict) and "trace" in p
-             and isinstance(p.get("name"), str) and p.get("kind") in kinds.KINDS]
+    props = [p for p in reported_traces(report)
+             if isinstance(p.get("name"), str) and isinstance(p.get("kind"), str) and p["kind"] in kinds.KINDS]
     if name is not None:
         props = [p for p in props if p["name"] == name]
     if not props:

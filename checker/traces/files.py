@@ -269,12 +269,19 @@ def _lasso_of(trace: dict, length: int) -> Lasso | None:
     return Lasso(start, loop, ending, str(subject)) if fits else None
 
 
+def reported_traces(report: dict) -> list[dict]:
+    """The entries of a JSON report's `properties` that hold a trace (none when the report,
+    perhaps written by hand or damaged, has no list there)."""
+    props = report.get("properties")
+    return [p for p in props if isinstance(p, dict) and "trace" in p] if isinstance(props, list) else []
+
+
 def _pick_trace(data: object, prop: str | None, name: str) -> dict:
     if not isinstance(data, dict):
         raise UsageError(f"'{name}' is not a capcheck JSON report")
     if "path" in data and "trace" in data:
         return data
-    props = [p for p in data.get("properties", []) if isinstance(p, dict) and "trace" in p]
+    props = reported_traces(data)
     if prop is not None:
         props = [p for p in props if p.get("name") == prop]
         if not props:

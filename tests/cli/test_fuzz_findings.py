@@ -3,6 +3,7 @@ regression test that failed before its fix."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from support import REPO_ROOT
@@ -67,3 +68,19 @@ def test_a_set_of_tuples_with_an_empty_range_is_unencodable_not_a_crash(tmp_path
     assert code == 2, err
     assert (f"{spec}:5:21: error: the SMT engine cannot encode a set or map of (0..2, int) values "
             "(they hold unbounded integers) yet") in err
+
+
+def test_a_report_whose_properties_are_not_a_list_of_traces_is_a_usage_error(tmp_path, run_cli):
+    """A mutated JSON report with `properties` a number, or a property whose `kind` is an
+    object: replay iterated the number and render hashed the object (TypeError, exit 70)."""
+    spec = str(REPO_ROOT / "specs" / "two_phase_broken.cap")
+    report = tmp_path / "r.json"
+    report.write_text('{"schema": 5, "spec": "x", "properties": -1}')
+    code, _, err = run_cli(["replay", spec, str(report)])
+    assert code == 2 and "holds no trace" in err
+    _, out, _ = run_cli(["check", spec, "--json", "-"])
+    data = json.loads(out)
+    data["properties"][0]["kind"] = {"not": "a kind"}
+    report.write_text(json.dumps(data))
+    code, _, err = run_cli(["render", str(report), "-o", str(tmp_path / "out.dot"), "--spec", spec])
+    assert code == 0, err
