@@ -113,20 +113,20 @@ class Checker:
     def _global_names(self) -> None:
         """Constants, functions, roles and addresses share one namespace."""
         seen: dict[str, tuple[str, Span | None]] = {}
-        named = [(d.name, "constant", d) for d in self.tables.of(ast.Const)]
-        named += [(d.name, "function", d) for d in self.tables.of(ast.Def)]
-        named += [(d.name, "node role", d) for d in self.tables.of(ast.NodeDecl)]
-        named += [(d.name, "address", d) for d in self.tables.of(ast.Address)]
+        named = [(d.name, "a constant", d) for d in self.tables.of(ast.Const)]
+        named += [(d.name, "a function", d) for d in self.tables.of(ast.Def)]
+        named += [(d.name, "a node role", d) for d in self.tables.of(ast.NodeDecl)]
+        named += [(d.name, "an address", d) for d in self.tables.of(ast.Address)]
         for name, kind, decl in named:
             if name in BUILTIN_NAMES or name in BUILTIN_FUNCTIONS or name in BUILTIN_TYPES:
-                self.tables.error(f"'{name}' is a built-in name and cannot be redeclared", name.span)
+                self.tables.clash(str(name), f"'{name}' is a built-in name and cannot be redeclared", name.span)
             elif name in seen:
                 other_kind, span = seen[name]
-                self.tables.error(f"'{name}' is already declared as a {other_kind}", name.span,
-                           (Note("first declared here", span),))
+                self.tables.clash(str(name), f"'{name}' is already declared as {other_kind}", name.span,
+                                  (Note("first declared here", span),))
             else:
                 seen[str(name)] = (kind, name.span)
-                if kind == "function":
+                if kind == "a function":
                     self.tables.defs[str(name)] = decl
         for decl in self.tables.of(ast.Def):
             self.tables.distinct(decl.params, "parameter")
@@ -173,6 +173,7 @@ class Checker:
         """Register the bare names of every `{a, b}` type and of object value sets as atoms."""
         for typ in _all_types(self.tables.decls):
             if isinstance(typ, ast.EnumType):
+                self._constant_members(typ)
                 for m in typ.members:
                     if isinstance(m, ast.Name) and m.id not in self.tables.consts:
                         self._atom(m.id)
@@ -185,17 +186,31 @@ class Checker:
                         if m not in self.tables.consts and m not in self.aliases_names():
                             self._atom(m)
 
+    def _constant_members(self, typ: ast.EnumType) -> None:
+        """An enumeration of names where some name is also a constant: the constant
+        clashes with an enumeration value (a list of constants alone is a list of integers)."""
+        names = [m.id for m in typ.members if isinstance(m, ast.Name)]
+        consts = [n for n in names if n in self.tables.consts]
+        if not consts or len(consts) == len(names):
+            return
+        first = {str(d.name): d.name.span for d in self.tables.of(ast.Const)}
+        for n in consts:
+            self.tables.clash(str(n), f"enumeration value '{n}' is already declared as a constant", n.span,
+                              (Note("first declared here", first[str(n)]),))
+
     def aliases_names(self) -> set[str]:
         return {str(d.name) for d in self.tables.of(ast.TypeDecl)}
 
     def _atom(self, name: ast.Ident) -> None:
         text = str(name)
-        clash = {str(d.name): "constant" for d in self.tables.of(ast.Const)}
-        clash.update({str(d.name): "node role" for d in self.tables.of(ast.NodeDecl)})
-        clash.update({str(d.name): "address" for d in self.tables.of(ast.Address)})
-        clash.update({str(d.name): "function" for d in self.tables.of(ast.Def)})
+        clash = {str(d.name): ("a constant", d) for d in self.tables.of(ast.Const)}
+        clash.update({str(d.name): ("a node role", d) for d in self.tables.of(ast.NodeDecl)})
+        clash.update({str(d.name): ("an address", d) for d in self.tables.of(ast.Address)})
+        clash.update({str(d.name): ("a function", d) for d in self.tables.of(ast.Def)})
         if text in clash:
-            self.tables.error(f"enumeration value '{text}' is already declared as a {clash[text]}", name.span)
+            kind, decl = clash[text]
+            self.tables.clash(text, f"enumeration value '{text}' is already declared as {kind}", name.span,
+                              (Note("first declared here", decl.name.span),))
         elif text in BUILTIN_NAMES and text != "ok":
             self.tables.error(f"'{text}' is a built-in name and cannot be an enumeration value", name.span)
         elif text not in self.tables.atoms:

@@ -128,6 +128,8 @@ class ExprLowering:
         local = ctx.lookup(name)
         if local is not None:
             return local
+        if name in self.tables.clashed:
+            return ir.Lit(ANY, None, span=e.span)  # its declaration clashed, already reported
         if ctx.where == HANDLER and ctx.role and name in self.tables.role_vars[ctx.role]:
             var = self.tables.role_vars[ctx.role][name]
             return ir.StateVar(var.type, ctx.role, name, span=e.span)
@@ -445,6 +447,8 @@ class ExprLowering:
             self.tables.error("only named functions can be called", e.func.span)
             return ir.Lit(ANY, None, span=e.span)
         name = str(e.func.id)
+        if ctx.lookup(name) is None and name in self.tables.clashed:
+            return ir.Lit(ANY, None, span=e.span)  # its declaration clashed, already reported
         if ctx.lookup(name) is None and name in self.tables.defs:
             return self._expand(e, ctx, self.tables.defs[name])
         if name in BUILTIN_FUNCTIONS and ctx.lookup(name) is None:

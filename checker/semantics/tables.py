@@ -51,12 +51,19 @@ class Tables:
         self.defs: dict[str, ast.Def] = {}
         self.decls = protocol.decls
         self.const_names = {str(d.name) for d in self.of(ast.Const)}
+        self.clashed: set[str] = set()          # names whose declarations clash (reported once)
 
     # -------------------------------------------------- diagnostics
 
     def error(self, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
         """Report a mistake; the calls of functions being expanded are added as notes."""
         self.diagnostics.append(Diagnostic(message, span, notes + tuple(reversed(self.expansions))))
+
+    def clash(self, name: str, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
+        """Report a name declared twice over; every later use of `name` is then typed as
+        anything, without a word, so one clash gives one error and not one per use."""
+        self.error(message, span, notes)
+        self.clashed.add(name)
 
     @contextlib.contextmanager
     def expansion(self, span: Span | None, name: str) -> Iterator[None]:
