@@ -173,7 +173,7 @@ class Checker:
         """Register the bare names of every `{a, b}` type and of object value sets as atoms."""
         for typ in _all_types(self.tables.decls):
             if isinstance(typ, ast.EnumType):
-                self._constant_members(typ)
+                self.tables.constant_members(typ)
                 for m in typ.members:
                     if isinstance(m, ast.Name) and m.id not in self.tables.consts:
                         self._atom(m.id)
@@ -185,18 +185,6 @@ class Checker:
                     for m in _bare_names(arg.value):
                         if m not in self.tables.consts and m not in self.aliases_names():
                             self._atom(m)
-
-    def _constant_members(self, typ: ast.EnumType) -> None:
-        """An enumeration of names where some name is also a constant: the constant
-        clashes with an enumeration value (a list of constants alone is a list of integers)."""
-        names = [m.id for m in typ.members if isinstance(m, ast.Name)]
-        consts = [n for n in names if n in self.tables.consts]
-        if not consts or len(consts) == len(names):
-            return
-        first = {str(d.name): d.name.span for d in self.tables.of(ast.Const)}
-        for n in consts:
-            self.tables.clash(str(n), f"enumeration value '{n}' is already declared as a constant", n.span,
-                              (Note("first declared here", first[str(n)]),))
 
     def aliases_names(self) -> set[str]:
         return {str(d.name) for d in self.tables.of(ast.TypeDecl)}

@@ -65,6 +65,18 @@ class Tables:
         self.error(message, span, notes)
         self.clashed.add(name)
 
+    def constant_members(self, typ: ast.EnumType) -> None:
+        """Report each name of an enumeration of names that is also a constant: the two
+        clash (an enumeration of constants alone is one of integers)."""
+        names = [m.id for m in typ.members if isinstance(m, ast.Name)]
+        consts = [n for n in names if n in self.consts]
+        if not consts or len(consts) == len(names):
+            return
+        first = {str(d.name): d.name.span for d in self.of(ast.Const)}
+        for n in consts:
+            self.clash(str(n), f"enumeration value '{n}' is already declared as a constant", n.span,
+                       (Note("first declared here", first[str(n)]),))
+
     @contextlib.contextmanager
     def expansion(self, span: Span | None, name: str) -> Iterator[None]:
         """While checking the body of function `name` called at `span`."""

@@ -164,6 +164,10 @@ class Shape:
         if not decided:
             return None, (), None
         session = any(k != kinds.LINEARIZABLE.name for k in decided)
+        delete = next((op for op in self.program.object.ops if op.name == "delete"), None)
+        if delete is not None:
+            raise Unsupported("'delete' on an object of 'values = int' (a finite set of values works)",
+                              self.program.object.span)
         return (DataTable(self.program.object, self), tuple(decided),
                 DataEffects(self.program.object, self) if session else None)
 

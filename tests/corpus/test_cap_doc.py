@@ -43,7 +43,7 @@ def _cell(report, kind: str) -> str:
 
 
 def _cost(report) -> str:
-    write = next(c for c in report.costs if c.operation == "write")
+    write = next(c for c in report.costs if c.operation in ("write", "put"))
     messages = write.messages.text() if write.messages.value is None else str(write.messages.value)
     return f"{write.latency.text()} / {'never quiet' if messages.startswith('never') else messages}"
 
