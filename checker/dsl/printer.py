@@ -312,8 +312,9 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
         case ast.Clients(count=count, ops=ops, symmetric=symmetric):
             return [f"{indent}clients {format_expr(count)}" + (" symmetric" if symmetric else "")
                     + (f", ops {format_expr(ops)}" if ops else "")]
-        case ast.Route(mode=mode, target=target):
-            return [f"{indent}route clients to {'any ' if mode == 'any' else ''}{format_expr(target)}"]
+        case ast.Route(mode=mode, target=target, ops=ops, client=client):
+            who = ", ".join(map(str, ops)) if ops else f"{client[0]}[{format_expr(client[1])}]" if client else "clients"
+            return [f"{indent}route {who} to {'any ' if mode == 'any' else ''}{format_expr(target)}"]
         case ast.Address(name=name, init=init):
             return [f"{indent}address {name} = {format_expr(init)}"]
         case ast.Network(options=options):

@@ -139,9 +139,20 @@ class ToAst(Transformer):
         return ast.Clients(count, ops, symmetric is not None,
                            symmetric_span=_keyword_span(symmetric), span=self._span(meta))
 
-    def route_decl(self, meta, target):
+    def route_decl(self, meta, who, target):
         mode, expr = target
-        return ast.Route(mode, expr, span=self._span(meta))
+        kind, what = who
+        return ast.Route(mode, expr, what if kind == "ops" else (), what if kind == "client" else None,
+                         span=self._span(meta))
+
+    def route_all(self, meta):
+        return ("all", None)
+
+    def route_ops(self, meta, *names):
+        return ("ops", tuple(_ident(n) for n in names))
+
+    def route_client(self, meta, word, index):
+        return ("client", (_ident(word), index))
 
     def route_fixed(self, meta, expr):
         return ("fixed", expr)

@@ -65,6 +65,8 @@ class EnvironmentSteps:
             self.out.line(f"cs = s[{k}]")
             with self.out.block(f"if cs[1] == _NONE and cs[0] < {program.clients.ops}:"):  # type: ignore[union-attr]
                 with self.out.block(f"for op, args in {invocations}:"):
+                    if program.routes:
+                        routing = self._routes_by_op(c)
                     with self.out.block(f"for d in {routing}:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{k}] = (cs[0] + 1, (cs[0], op, args, d))")
@@ -82,12 +84,26 @@ class EnvironmentSteps:
                         self.out.line(f"_observe_abandon(l, {c}, cs[1][0])")
                     self._emit(Path(Env("l"), "continue", f"('give_up', {c}, cs[1])"))
 
-    def _routes(self) -> str:
-        """Code for the nodes a request may be sent to now (an iterable of gids)."""
-        r = self.p.routing
+    def _routes(self, routing: ir.Routing | None = None) -> str:
+        """Code for the nodes a request may be sent to now by `routing` (by default the
+        program's default rule), an iterable of gids."""
+        r = routing or self.p.routing
         if r is not None and r.mode == "address":
             return f"(s[{self.layout.env('address', r.address)}],)"  # type: ignore[arg-type]
-        return self.t.const(tuple(n.gid for n in request_targets(self.p)))
+        return self.t.const(tuple(n.gid for n in request_targets(self.p, r)))
+
+    def _routes_by_op(self, client: int) -> str:
+        """Code for the nodes client `client`'s request of operation `op` (a variable of the
+        generated code) may be sent to now, when some rule routes operations or clients."""
+        codes: dict[str, list[int]] = {}
+        for i, op in enumerate(self.p.object.ops):  # type: ignore[union-attr]
+            codes.setdefault(self._routes(self.p.routing_for(client, op.name)), []).append(i)
+        if len(codes) == 1:
+            return next(iter(codes))
+        for n, (code, indices) in enumerate(codes.items()):
+            test = f"op in {tuple(indices)!r}"
+            self.out.line(f"{'if' if n == 0 else 'elif'} {test}: routes = {code}")
+        return "routes"
 
     def invocations(self) -> tuple:
         """Every (operation index, encoded arguments) a client may invoke, in a fixed order:

@@ -20,6 +20,7 @@ from checker.semantics import ir, symmetry
 from checker.semantics.exprs import ExprLowering
 from checker.semantics.faults import FaultOverride, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations, names_int
+from checker.semantics.routing import RouteLowering
 from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, PROPERTY, Ctx, Frame
 from checker.semantics.stmts import StmtLowering
 from checker.semantics.tables import Tables
@@ -28,7 +29,7 @@ from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
-    ast.Route: "route", ast.Network: "network", ast.Faults: "faults",
+    ast.Network: "network", ast.Faults: "faults",
 }
 SINGLE_VALUE = {"register": "a register's read", "kv": "a map's get", "counter": "a counter's read"}
 
@@ -77,10 +78,10 @@ class Checker:
         self.objects.declare()
         self._messages()
         self._addresses()
+        clients = self._clients()
         roles = [self._role_vars(d) for d in self.tables.of(ast.NodeDecl)]
         roles = [self._role(d, vars_) for d, vars_ in zip(self.tables.of(ast.NodeDecl), roles)]
-        clients = self._clients()
-        routing = self._routing(roles, clients)
+        routing, routes = RouteLowering(self.tables, self.exprs).lower(roles, clients)
         network = self._network()
         faults = self._faults(network, clients)
         properties = self._properties(clients)
@@ -91,7 +92,7 @@ class Checker:
             atoms=tuple(sorted(self.tables.atoms)), roles=tuple(roles),
             messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
             routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
-            faults=faults, properties=properties, text=self.tables.source.text,
+            faults=faults, properties=properties, text=self.tables.source.text, routes=routes,
         )
         broken = symmetry.problems(program, self.tables.protocol)
         if broken:
@@ -394,30 +395,8 @@ class Checker:
         ops = self.exprs.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
         if self.tables.object is None and not self.tables.declares_object():
             self.tables.error("clients need an 'object' declaration: what they read and write", d.span)
+        self.tables.client_count = count or 1
         return ir.Clients(count or 1, ops or 1, d.symmetric)
-
-    def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
-        decls = self.tables.of(ast.Route)
-        serving = tuple(n for r in roles if any(h.kind == "request" for h in r.handlers) for n in r.ids)
-        if not decls:
-            if clients is not None and not serving:
-                self.tables.error("clients are declared but no node has a request handler", self.tables.of(ast.Clients)[0].span)
-            return ir.Routing("any", serving) if clients is not None else None
-        d = decls[0]
-        if isinstance(d.target, ast.Name) and str(d.target.id) in self.tables.addresses and d.mode == "fixed":
-            return ir.Routing("address", (), str(d.target.id))
-        value = self.exprs.constant(d.target, "the routing target")
-        if d.mode == "fixed":
-            if value is not None and not isinstance(value, ir.NodeId):
-                hint = " (for a set of nodes write 'route clients to any ...')" if isinstance(value, frozenset) else ""
-                self.tables.error(f"the routing target must be one node or an address{hint}", d.target.span)
-                return None
-            return ir.Routing("fixed", (value,) if value is not None else ())  # type: ignore[arg-type]
-        if value is not None and (not isinstance(value, frozenset) or not value
-                                  or not all(isinstance(n, ir.NodeId) for n in value)):
-            self.tables.error("'route clients to any' needs a non-empty set of nodes, e.g. 'any replica'", d.target.span)
-            return None
-        return ir.Routing("any", tuple(sorted(value or ())))
 
     def _network(self) -> ir.Network:
         decls = self.tables.of(ast.Network)

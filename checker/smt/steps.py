@@ -427,18 +427,12 @@ class Steps:
         p = self.program
         if p.clients is None or self.table is None:
             return out
-        routing = p.routing
         for c in range(self.shape.clients):
             k = self.layout.env("client", node=c)
             n, waiting, seq, inv, at = s.slots[k].items  # type: ignore[attr-defined, index]
             idle = conj([z3.Not(waiting), n < self.shape.ops])
-            if routing is not None and routing.mode == "address":
-                routes = [s.address(routing.address)]  # type: ignore[arg-type]
-            else:
-                from checker.model.layout import request_targets
-                routes = [z3.IntVal(node.gid) for node in request_targets(p)]
-            for i, _ in enumerate(self.shape.invocations):
-                for d in routes:
+            for i, (op, _) in enumerate(self.shape.invocations):
+                for d in self._routes(s, p.routing_for(c, p.object.ops[op].name)):  # type: ignore[union-attr]
                     table = s.slots[self.table]
                     row = tuple(tuple(Tup((sv.ite(n == q, d, r.items[0]), sv.ite(n == q, z3.IntVal(i), r.items[1])))
                                       if cc == c else r for q, r in enumerate(rw)) for cc, rw in enumerate(table))  # type: ignore[arg-type]
@@ -452,6 +446,13 @@ class Steps:
                 effect = {k: Tup((n, z3.BoolVal(False), seq, inv, at)), b: used + 1}
                 out.append(Action(f"client[{c}]: give up", conj([waiting, used < p.faults.give_up]), effect))
         return out
+
+    def _routes(self, s: SymState, routing: ir.Routing | None) -> list:
+        """The nodes (Z3 gids) a request routed by `routing` may be sent to in state `s`."""
+        if routing is not None and routing.mode == "address":
+            return [s.address(routing.address)]  # type: ignore[arg-type]
+        from checker.model.layout import request_targets
+        return [z3.IntVal(node.gid) for node in request_targets(self.program, routing)]
 
     # -------------------------------------------------- faults
 

@@ -37,6 +37,7 @@ from checker.semantics.ir.decls import (
     Property,
     Role,
     Routing,
+    RouteRule,
     Symbolic,
     VarDecl,
 )
@@ -97,6 +98,6 @@ __all__ = [
     "TupleLit", "Binder", "Comprehension", "Quant", "Stmt", "Path", "Assign", "Let", "Send",
     "Reply", "Require", "Choose", "Take", "If", "For", "Return", "Symbolic", "Constant", "VarDecl",
     "MessageType", "HANDLER_KINDS", "Handler", "Role", "Operation", "OBJECT_KINDS", "ObjectSpec",
-    "Clients", "Routing", "Address", "NETWORK_MODES", "FAULT_KINDS", "Network", "Faults",
+    "Clients", "Routing", "RouteRule", "Address", "NETWORK_MODES", "FAULT_KINDS", "Network", "Faults",
     "Property", "Program",
 ]
