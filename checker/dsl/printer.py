@@ -322,7 +322,9 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
         case ast.Faults(budgets=()):
             return [f"{indent}faults none"]
         case ast.Faults(budgets=budgets):
-            return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}" for b in budgets)]
+            return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}"
+                                                   + (f" on {format_expr(b.target)}" if b.target else "")
+                                                   for b in budgets)]
         case ast.Message(name=name, params=ps):
             return [f"{indent}message {name}({_params(ps)})"]
         case ast.NodeDecl(name=name, count=count, vars=vs, handlers=hs, doc=doc, symmetric=symmetric):

@@ -172,8 +172,8 @@ class ToAst(Transformer):
     def faults_none(self, meta):
         return ast.Faults((), span=self._span(meta))
 
-    def budget(self, meta, name, op, bound):
-        return ast.Budget(_ident(name), op, bound, span=self._span(meta))
+    def budget(self, meta, name, op, bound, target):
+        return ast.Budget(_ident(name), op, bound, target, span=self._span(meta))
 
     def message_decl(self, meta, name, params):
         return ast.Message(_declared(name), params or (), span=self._span(meta))

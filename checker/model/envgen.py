@@ -127,7 +127,7 @@ class EnvironmentSteps:
         if f.crash:
             b = lay.env("budget", "crash")
             with self.out.block(f"if s[{b}] < {f.crash}:"):
-                for g in gids:
+                for g in f.targets("crash", gids):
                     with self.out.block(f"if not (s[{down}] >> {g}) & 1:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{down}] |= {1 << g}")
@@ -141,9 +141,10 @@ class EnvironmentSteps:
             b = lay.env("budget", "pause")
             for g in gids:
                 up = f"not (s[{down}] >> {g}) & 1 and " if down is not None else ""
-                with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
-                    self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
-                    self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
+                if f.targets("pause", [g]):
+                    with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
+                        self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
+                        self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
                 with self.out.block(f"if (s[{paused}] >> {g}) & 1:"):
                     self.out.line(f"{self._fresh()}; l[{paused}] &= ~{1 << g}")
                     self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
@@ -159,8 +160,7 @@ class EnvironmentSteps:
         with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):
             for role in self.p.roles:
                 restart = next((h for h in role.handlers if h.kind == "restart"), None)
-                for node in role.ids:
-                    g = node.gid
+                for g in self.p.faults.targets("restart", [node.gid for node in role.ids]):
                     with self.out.block(f"if (s[{down}] >> {g}) & 1:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{down}] &= ~{1 << g}")
@@ -197,9 +197,9 @@ class EnvironmentSteps:
                     self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
                     self._emit(Path(Env("l"), "continue", "('partition', side)"))
         if f.link:
-            self._link_cuts("link", tuple((1, a, c) for a, c in combinations(gids, 2)), cuts)
+            self._link_cuts("link", tuple((1, a, c) for a, c in f.targets("link", combinations(gids, 2))), cuts)
         if f.oneway:
-            self._link_cuts("oneway", tuple((2, a, c) for a, c in permutations(gids, 2)), cuts)
+            self._link_cuts("oneway", tuple((2, a, c) for a, c in f.targets("oneway", permutations(gids, 2))), cuts)
         with self.out.block(f"for c in _ordered(s[{cuts}]):"):
             self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] - {{c}}")
             self._emit(Path(Env("l"), "continue", "('heal', c)"))

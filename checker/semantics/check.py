@@ -18,7 +18,7 @@ from checker.errors import SpecError, UsageError
 from checker.props import kinds
 from checker.semantics import ir, symmetry
 from checker.semantics.exprs import ExprLowering
-from checker.semantics.faults import FaultOverride, faults_of, override, requirement
+from checker.semantics.faults import FaultOverride, aim, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations, names_int
 from checker.semantics.routing import RouteLowering
 from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, PROPERTY, Ctx, Frame
@@ -419,6 +419,7 @@ class Checker:
     def _faults(self, network: ir.Network, clients: ir.Clients | None) -> ir.Faults:
         decls = self.tables.of(ast.Faults)
         budgets: dict[str, int] = {}
+        aimed: dict[str, tuple] = {}
         spans: dict[str, Span | None] = {}
         for b in decls[0].budgets if decls else ():
             name = str(b.name)
@@ -432,6 +433,8 @@ class Checker:
                 self.tables.error(f"the budget for '{name}' is given twice", b.name.span)
             bound = self.exprs.constant_int(b.bound, f"the budget for '{name}'", 0)
             budgets[name], spans[name] = bound or 0, spans.get(name, b.name.span)
+            if b.target is not None:
+                aimed[name] = self._aim(name, b.target)
         for name in budgets:
             problem = requirement(name, budgets, network, clients is not None) if budgets[name] else None
             if problem is not None:
@@ -439,7 +442,17 @@ class Checker:
                 self.tables.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
         if self.tables.fault_override is not None and not self.tables.diagnostics:  # spec errors first
             budgets = override(budgets, self.tables.fault_override, network, clients is not None)
-        return faults_of(budgets, network)
+        return faults_of(budgets, network, aimed)
+
+    def _aim(self, kind: str, target: ast.Expr) -> tuple:
+        """What `KIND <= N on TARGET` may hit (faults.aim); () after reporting a problem."""
+        value = self.exprs.constant(target, f"the target of '{kind}'")
+        if value is None:
+            return ()
+        problem, targets = aim(kind, value)
+        if problem is not None:
+            self.tables.error(problem, target.span)
+        return targets
 
     # -------------------------------------------------- properties
 

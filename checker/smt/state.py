@@ -186,9 +186,9 @@ class Shape:
                 for combo in combinations(rest, size):
                     out.append((0, sum(1 << g for g in (gids[0],) + combo)))
         if f.link:
-            out += [(1, a, b) for a, b in combinations(gids, 2)]
+            out += [(1, a, b) for a, b in f.targets("link", combinations(gids, 2))]
         if f.oneway:
-            out += [(2, a, b) for a, b in permutations(gids, 2)]
+            out += [(2, a, b) for a, b in f.targets("oneway", permutations(gids, 2))]
         return out
 
     @contextmanager

@@ -462,7 +462,7 @@ class Steps:
         gids = self.shape.gids
         if f.crash:
             b = lay.env("budget", "crash")
-            for g in gids:
+            for g in f.targets("crash", gids):
                 eff = {down: _set(s.slots[down], g, True), b: s.slots[b] + 1}  # type: ignore[index, operator]
                 if paused is not None:
                     eff[paused] = _set(s.slots[paused], g, False)
@@ -473,8 +473,9 @@ class Steps:
             b = lay.env("budget", "pause")
             for g in gids:
                 able = conj([z3.Not(s.down(g)), z3.Not(s.paused(g)), s.slots[b] < f.pause])  # type: ignore[index]
-                out.append(Action(f"{self.program.nodes[g]}: pause", able,
-                                  {paused: _set(s.slots[paused], g, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
+                if f.targets("pause", [g]):
+                    out.append(Action(f"{self.program.nodes[g]}: pause", able,
+                                      {paused: _set(s.slots[paused], g, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
                 out.append(Action(f"{self.program.nodes[g]}: resume", s.paused(g),
                                   {paused: _set(s.slots[paused], g, False)}, fair=(("resume", g), ())))
         if cuts is not None:
@@ -498,8 +499,8 @@ class Steps:
         down, b = lay.env("down"), lay.env("budget", "restart")
         for role in self.program.roles:
             restart = next((h for h in role.handlers if h.kind == "restart"), None)
-            for node in role.ids:
-                g = node.gid
+            for g in f.targets("restart", [node.gid for node in role.ids]):
+                node = self.program.nodes[g]
                 store: dict[int, object] = {down: _set(s.slots[down], g, False), b: s.slots[b] + 1}  # type: ignore[index, operator]
                 for v in role.vars:
                     if not v.durable:

@@ -130,9 +130,12 @@ class Network(Decl):
 
 @dataclass(frozen=True)
 class Budget(Node):
+    """`KIND <= N`, or aimed: `crash <= 1 on coordinator`, `link <= 1 on (a, b)`."""
+
     name: Ident
     op: str
     bound: Expr
+    target: Expr | None = None
 
 
 @dataclass(frozen=True)

@@ -235,9 +235,17 @@ class Faults:
     loss: int | None = 0
     duplicate: int = 0
     give_up: int = 0
+    aimed: tuple[tuple[str, tuple], ...] = ()   # kind -> the gids (crash, restart, pause) or
+                                                # links (a, b) (link, oneway) it may hit
 
     def budget(self, kind: str) -> int | None:
         return getattr(self, kind)
+
+    def targets(self, kind: str, candidates) -> list:
+        """The `candidates` (gids, or (a, b) gid pairs) a fault of `kind` may hit: all of
+        them unless the budget is aimed (`crash <= 1 on coordinator`)."""
+        aimed = dict(self.aimed).get(kind)
+        return [c for c in candidates if aimed is None or c in aimed]
 
     def nonzero(self) -> dict[str, int | None]:
         """The budgets that let something happen, by kind in FAULT_KINDS order (None:
