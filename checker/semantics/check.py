@@ -442,16 +442,20 @@ class Checker:
                 self.tables.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
         if self.tables.fault_override is not None and not self.tables.diagnostics:  # spec errors first
             budgets = override(budgets, self.tables.fault_override, network, clients is not None)
+            aimed.update({kind: self._aim(kind, target, f"--faults {kind}=... on {text}")
+                          for kind, text, target in self.tables.fault_override.aims})
         return faults_of(budgets, network, aimed)
 
-    def _aim(self, kind: str, target: ast.Expr) -> tuple:
-        """What `KIND <= N on TARGET` may hit (faults.aim); () after reporting a problem."""
+    def _aim(self, kind: str, target: ast.Expr, option: str | None = None) -> tuple:
+        """What `KIND <= N on TARGET` may hit (faults.aim); () after reporting a problem,
+        which for a target given on the command line (`option`) is a UsageError."""
+        reported = len(self.tables.diagnostics)
         value = self.exprs.constant(target, f"the target of '{kind}'")
-        if value is None:
-            return ()
-        problem, targets = aim(kind, value)
+        problem, targets = aim(kind, value) if value is not None else (None, ())
         if problem is not None:
             self.tables.error(problem, target.span)
+        if option is not None and len(self.tables.diagnostics) > reported:
+            raise UsageError(f"{option}: {self.tables.diagnostics[reported].message}")
         return targets
 
     # -------------------------------------------------- properties

@@ -23,6 +23,7 @@ class FaultOverride:
 
     clear: bool = False
     budgets: tuple[tuple[str, int], ...] = ()
+    aims: tuple[tuple[str, str, object], ...] = ()   # (kind, target as written, its ast.Expr)
 
     def __post_init__(self) -> None:
         for kind, n in self.budgets:
@@ -30,8 +31,9 @@ class FaultOverride:
                 raise InternalError(f"a fault override of {kind}={n}")
 
     def text(self) -> str:
-        """The override as `--faults` takes it: `none,crash=2`."""
-        return ",".join((["none"] if self.clear else []) + [f"{k}={n}" for k, n in self.budgets])
+        """The override as `--faults` takes it: `none,crash=2 on tm`."""
+        on = {kind: f" on {text}" for kind, text, _ in self.aims}
+        return ",".join((["none"] if self.clear else []) + [f"{k}={n}{on.get(k, '')}" for k, n in self.budgets])
 
 
 def requirement(kind: str, budgets: Mapping[str, int | None], network: ir.Network, clients: bool) -> str | None:
