@@ -20,7 +20,8 @@ DOC = REPO / "docs" / "cap.md"
 SPECS = ("sync_primary_backup.cap", "async_primary_backup.cap", "active_passive_heartbeat.cap",
          "active_passive_fencing.cap", "active_active_lww.cap", "gossip_anti_entropy.cap",
          "best_effort_broadcast.cap", "abd_register.cap:CLIENTS=1,OPS=1", "quorum_register.cap",
-         "chain_replication.cap", "chain_replication_any_reads.cap")
+         "chain_replication.cap", "chain_replication_any_reads.cap", "kv_tombstones.cap",
+         "kv_tombstones_broken.cap")
 """The specs of the map, in its order (abd_register at one client with one operation, where
 it takes seconds), as given to `capcheck cap` from specs/."""
 COMMAND = ("cap", *SPECS, "--markdown")

@@ -77,11 +77,15 @@ def faults_override(text: str) -> FaultOverride:
     kind, a negative or non-numeric N, a kind given twice) is a UsageError."""
     from checker.semantics.faults import FaultOverride
     from checker.semantics.ir import FAULT_KINDS
-    items = [x.strip() for x in text.split(",")]
+    items = [x.strip() for x in _top_level_split(text)]
     clear = items[0] == "none"
     budgets: dict[str, int] = {}
+    aims: list[tuple[str, str, object]] = []
     for item in items[1:] if clear else items:
+        item, _, target = (x.strip() for x in item.partition(" on "))
         kind, sep, raw = (x.strip() for x in item.partition("="))
+        if target and kind in FAULT_KINDS:
+            aims.append((kind, target, _target(kind, target)))
         if item == "none":
             raise UsageError(f"--faults: 'none' comes first, before the budgets it keeps (got '{text}')")
         if not sep or not kind:
@@ -98,7 +102,31 @@ def faults_override(text: str) -> FaultOverride:
         if budgets.get(kind, n) != n:
             raise UsageError(f"--faults: the budget for '{kind}' is given twice with different values")
         budgets[kind] = n
-    return FaultOverride(clear, tuple(budgets.items()))
+    return FaultOverride(clear, tuple(budgets.items()), tuple(aims))
+
+
+def _top_level_split(text: str) -> list[str]:
+    """`text` split at the commas outside brackets: `link=1 on (a, b),crash=1`."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    return out + [text[start:]]
+
+
+def _target(kind: str, text: str) -> object:
+    """The expression `text` of `--faults KIND=N on TEXT`, parsed as the spec's `on` target."""
+    from checker.dsl import parse
+    from checker.errors import SpecError
+    try:
+        protocol = parse(f"protocol faults_option:\n    faults {kind} <= 0 on {text}\n", "--faults")
+    except SpecError:
+        raise UsageError(f"--faults {kind}=... on {text}: the target is an expression such as 'tm', "
+                         f"'rm[0]' or '(tm, rm[0])'") from None
+    return protocol.decls[0].budgets[0].target  # type: ignore[attr-defined]
 
 
 def fault_override_of(args: argparse.Namespace) -> FaultOverride | None:

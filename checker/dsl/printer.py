@@ -312,8 +312,9 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
         case ast.Clients(count=count, ops=ops, symmetric=symmetric):
             return [f"{indent}clients {format_expr(count)}" + (" symmetric" if symmetric else "")
                     + (f", ops {format_expr(ops)}" if ops else "")]
-        case ast.Route(mode=mode, target=target):
-            return [f"{indent}route clients to {'any ' if mode == 'any' else ''}{format_expr(target)}"]
+        case ast.Route(mode=mode, target=target, ops=ops, client=client):
+            who = ", ".join(map(str, ops)) if ops else f"{client[0]}[{format_expr(client[1])}]" if client else "clients"
+            return [f"{indent}route {who} to {'any ' if mode == 'any' else ''}{format_expr(target)}"]
         case ast.Address(name=name, init=init):
             return [f"{indent}address {name} = {format_expr(init)}"]
         case ast.Network(options=options):
@@ -321,7 +322,9 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
         case ast.Faults(budgets=()):
             return [f"{indent}faults none"]
         case ast.Faults(budgets=budgets):
-            return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}" for b in budgets)]
+            return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}"
+                                                   + (f" on {format_expr(b.target)}" if b.target else "")
+                                                   for b in budgets)]
         case ast.Message(name=name, params=ps):
             return [f"{indent}message {name}({_params(ps)})"]
         case ast.NodeDecl(name=name, count=count, vars=vs, handlers=hs, doc=doc, symmetric=symmetric):

@@ -139,9 +139,20 @@ class ToAst(Transformer):
         return ast.Clients(count, ops, symmetric is not None,
                            symmetric_span=_keyword_span(symmetric), span=self._span(meta))
 
-    def route_decl(self, meta, target):
+    def route_decl(self, meta, who, target):
         mode, expr = target
-        return ast.Route(mode, expr, span=self._span(meta))
+        kind, what = who
+        return ast.Route(mode, expr, what if kind == "ops" else (), what if kind == "client" else None,
+                         span=self._span(meta))
+
+    def route_all(self, meta):
+        return ("all", None)
+
+    def route_ops(self, meta, *names):
+        return ("ops", tuple(_ident(n) for n in names))
+
+    def route_client(self, meta, word, index):
+        return ("client", (_ident(word), index))
 
     def route_fixed(self, meta, expr):
         return ("fixed", expr)
@@ -161,8 +172,8 @@ class ToAst(Transformer):
     def faults_none(self, meta):
         return ast.Faults((), span=self._span(meta))
 
-    def budget(self, meta, name, op, bound):
-        return ast.Budget(_ident(name), op, bound, span=self._span(meta))
+    def budget(self, meta, name, op, bound, target):
+        return ast.Budget(_ident(name), op, bound, target, span=self._span(meta))
 
     def message_decl(self, meta, name, params):
         return ast.Message(_declared(name), params or (), span=self._span(meta))

@@ -26,7 +26,7 @@ from typing import Hashable, Mapping, NoReturn, Sequence
 from checker.diagnostics import Diagnostic, Note, Source, did_you_mean
 from checker.errors import SpecError
 from checker.history.located import Locator
-from checker.history.models import CAS, READ, HistoryModel
+from checker.history.models import CAS, DELETE, READ, HistoryModel
 from checker.props.operations import OK, UNKNOWN, Operation
 from checker.resources import UNBOUNDED, Budget
 
@@ -215,7 +215,7 @@ def _operation(opened: _Open, response: Event | None, position: int | None, outc
 def _arguments(invoked: Event, shape: str, model: HistoryModel, reading: Reading) -> tuple:
     if model.keyed:
         _check_string(invoked.key, invoked, "key", model, reading, "keys")
-    if shape == READ:
+    if shape in (READ, DELETE):
         return ()
     value = invoked.value
     if shape == CAS:
@@ -246,7 +246,7 @@ def _check_echo(invoked: Event, response: Event, reading: Reading) -> None:
 
 
 def _read_result(response: Event, model: HistoryModel, reading: Reading) -> object:
-    if model.strings:
+    if model.strings and not (response.value is None and DELETE in model.ops.values()):
         _check_string(response.value, response, "value", model, reading)
     if model.collection is not None:
         return collection(response.value, model, response.field_at("value"), reading)

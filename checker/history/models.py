@@ -8,7 +8,9 @@ for every operation name it has, its shape:
 - WRITE: the invocation's value is the argument and the result is `ok` (`write`, `put`,
   `append`); a response that repeats the value must repeat it exactly;
 - CAS: the invocation's value is `[expected new]`; the result is true for an `ok` response
-  and false for a failed compare (only in Porcupine's etcd logs, see events.operations).
+  and false for a failed compare (only in Porcupine's etcd logs, see events.operations);
+- DELETE: no argument, the result is `ok`; a later read returns nil (JSON null) until the
+  next write (`delete` on a register or a kv key).
 
 A keyed model (kv) takes the key from the event's `key` field and passes it as the first
 argument; its values are strings, as in Porcupine's kv logs. A collection model (set,
@@ -24,7 +26,7 @@ from typing import Callable, Hashable
 from checker.props.operations import OK, AppendKeyValue, CasRegister, ReadWriteRegister
 from checker.props.objects import Log, SequentialSpec, Set
 
-READ, WRITE, CAS = "read", "write", "cas"
+READ, WRITE, CAS, DELETE = "read", "write", "cas", "delete"
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,13 @@ class HistoryModel:
 
 MODELS: dict[str, HistoryModel] = {
     "register": HistoryModel(
-        "register", {"read": READ, "write": WRITE}, False, False, None,
+        "register", {"read": READ, "write": WRITE, "delete": DELETE}, False, False, None,
         lambda init: ReadWriteRegister(init, OK)),
     "cas-register": HistoryModel(
-        "cas-register", {"read": READ, "write": WRITE, "cas": CAS}, False, False, None,
+        "cas-register", {"read": READ, "write": WRITE, "cas": CAS, "delete": DELETE}, False, False, None,
         lambda init: CasRegister(init, OK)),
     "kv": HistoryModel(
-        "kv", {"get": READ, "put": WRITE, "append": WRITE, "cas": CAS}, True, True, "",
+        "kv", {"get": READ, "put": WRITE, "append": WRITE, "cas": CAS, "delete": DELETE}, True, True, "",
         lambda init: AppendKeyValue(init, OK)),
     "set": HistoryModel(
         "set", {"add": WRITE, "remove": WRITE, "read": READ}, False, False, frozenset(),

@@ -37,7 +37,7 @@ def object_spec(program: ir.Program, exprs: ExprCompiler) -> SequentialSpec:
     codec = exprs.t.codec
     ok = codec.encode("ok")
     if obj.kind in ("register", "kv"):
-        return BUILTIN[obj.kind](codec.encode(obj.param("initial", 0)), ok)
+        return BUILTIN[obj.kind](codec.encode(obj.param("initial", 0)), ok, codec.encode(None))
     return BUILTIN[obj.kind](ok)
 
 

@@ -65,6 +65,8 @@ class EnvironmentSteps:
             self.out.line(f"cs = s[{k}]")
             with self.out.block(f"if cs[1] == _NONE and cs[0] < {program.clients.ops}:"):  # type: ignore[union-attr]
                 with self.out.block(f"for op, args in {invocations}:"):
+                    if program.routes:
+                        routing = self._routes_by_op(c)
                     with self.out.block(f"for d in {routing}:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{k}] = (cs[0] + 1, (cs[0], op, args, d))")
@@ -82,12 +84,26 @@ class EnvironmentSteps:
                         self.out.line(f"_observe_abandon(l, {c}, cs[1][0])")
                     self._emit(Path(Env("l"), "continue", f"('give_up', {c}, cs[1])"))
 
-    def _routes(self) -> str:
-        """Code for the nodes a request may be sent to now (an iterable of gids)."""
-        r = self.p.routing
+    def _routes(self, routing: ir.Routing | None = None) -> str:
+        """Code for the nodes a request may be sent to now by `routing` (by default the
+        program's default rule), an iterable of gids."""
+        r = routing or self.p.routing
         if r is not None and r.mode == "address":
             return f"(s[{self.layout.env('address', r.address)}],)"  # type: ignore[arg-type]
-        return self.t.const(tuple(n.gid for n in request_targets(self.p)))
+        return self.t.const(tuple(n.gid for n in request_targets(self.p, r)))
+
+    def _routes_by_op(self, client: int) -> str:
+        """Code for the nodes client `client`'s request of operation `op` (a variable of the
+        generated code) may be sent to now, when some rule routes operations or clients."""
+        codes: dict[str, list[int]] = {}
+        for i, op in enumerate(self.p.object.ops):  # type: ignore[union-attr]
+            codes.setdefault(self._routes(self.p.routing_for(client, op.name)), []).append(i)
+        if len(codes) == 1:
+            return next(iter(codes))
+        for n, (code, indices) in enumerate(codes.items()):
+            test = f"op in {tuple(indices)!r}"
+            self.out.line(f"{'if' if n == 0 else 'elif'} {test}: routes = {code}")
+        return "routes"
 
     def invocations(self) -> tuple:
         """Every (operation index, encoded arguments) a client may invoke, in a fixed order:
@@ -111,7 +127,7 @@ class EnvironmentSteps:
         if f.crash:
             b = lay.env("budget", "crash")
             with self.out.block(f"if s[{b}] < {f.crash}:"):
-                for g in gids:
+                for g in f.targets("crash", gids):
                     with self.out.block(f"if not (s[{down}] >> {g}) & 1:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{down}] |= {1 << g}")
@@ -125,9 +141,10 @@ class EnvironmentSteps:
             b = lay.env("budget", "pause")
             for g in gids:
                 up = f"not (s[{down}] >> {g}) & 1 and " if down is not None else ""
-                with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
-                    self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
-                    self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
+                if f.targets("pause", [g]):
+                    with self.out.block(f"if {up}not (s[{paused}] >> {g}) & 1 and s[{b}] < {f.pause}:"):
+                        self.out.line(f"{self._fresh()}; l[{paused}] |= {1 << g}; l[{b}] += 1")
+                        self._emit(Path(Env("l", g), "continue", f"('pause', {g})"))
                 with self.out.block(f"if (s[{paused}] >> {g}) & 1:"):
                     self.out.line(f"{self._fresh()}; l[{paused}] &= ~{1 << g}")
                     self._emit(Path(Env("l", g), "continue", f"('resume', {g})"))
@@ -143,8 +160,7 @@ class EnvironmentSteps:
         with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):
             for role in self.p.roles:
                 restart = next((h for h in role.handlers if h.kind == "restart"), None)
-                for node in role.ids:
-                    g = node.gid
+                for g in self.p.faults.targets("restart", [node.gid for node in role.ids]):
                     with self.out.block(f"if (s[{down}] >> {g}) & 1:"):
                         self.out.line(self._fresh())
                         self.out.line(f"l[{down}] &= ~{1 << g}")
@@ -181,9 +197,9 @@ class EnvironmentSteps:
                     self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] | {{c}}; l[{b}] += 1")
                     self._emit(Path(Env("l"), "continue", "('partition', side)"))
         if f.link:
-            self._link_cuts("link", tuple((1, a, c) for a, c in combinations(gids, 2)), cuts)
+            self._link_cuts("link", tuple((1, a, c) for a, c in f.targets("link", combinations(gids, 2))), cuts)
         if f.oneway:
-            self._link_cuts("oneway", tuple((2, a, c) for a, c in permutations(gids, 2)), cuts)
+            self._link_cuts("oneway", tuple((2, a, c) for a, c in f.targets("oneway", permutations(gids, 2))), cuts)
         with self.out.block(f"for c in _ordered(s[{cuts}]):"):
             self.out.line(f"{self._fresh()}; l[{cuts}] = s[{cuts}] - {{c}}")
             self._emit(Path(Env("l"), "continue", "('heal', c)"))

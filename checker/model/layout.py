@@ -104,10 +104,12 @@ def _network_slots(program: ir.Program) -> list[Slot]:
     return [Slot("inbox", d) for d in sorted(dests)]
 
 
-def request_targets(program: ir.Program) -> list[ir.NodeId]:
-    """The nodes a client request can be sent to, by the routing rule (without one: every
-    node whose role handles requests)."""
-    r = program.routing
+def request_targets(program: ir.Program, routing: ir.Routing | None = None) -> list[ir.NodeId]:
+    """The nodes a client request can be sent to by `routing` (by default: by any routing
+    rule of the program; without one: every node whose role handles requests)."""
+    if routing is None and program.routes:
+        return sorted({n for r in program.routings() for n in request_targets(program, r)})
+    r = routing or program.routing
     if r is not None and r.mode in ("fixed", "any"):
         return sorted(set(r.nodes))
     if r is not None and r.mode == "address":

@@ -68,12 +68,14 @@ class SequentialSpec(ABC):
 
 @dataclass(frozen=True)
 class Register(SequentialSpec):
-    """read() -> value; write(v) -> ok; cas(expected, new) -> bool."""
+    """read() -> value; write(v) -> ok; cas(expected, new) -> bool; delete() -> ok, after
+    which a read returns `absent` (none: the checker's encoding of it) until the next write."""
 
     init: Hashable = 0
     ok: Hashable = "ok"
+    absent: Hashable = None
     name = "register"
-    ops = ("read", "write", "cas")
+    ops = ("read", "write", "cas", "delete")
 
     def initial(self) -> Hashable:
         return self.init
@@ -88,20 +90,25 @@ class Register(SequentialSpec):
         if op == "cas":
             self._arity(op, args, 2)
             return (True, args[1]) if state == args[0] else (False, state)
+        if op == "delete":
+            self._arity(op, args, 0)
+            return self.ok, self.absent
         raise self._unknown(op)
 
 
 @dataclass(frozen=True)
 class KeyValue(SequentialSpec):
-    """A register per key: get(k) -> value; put(k, v) -> ok; cas(k, expected, new) -> bool.
+    """A register per key: get(k) -> value; put(k, v) -> ok; cas(k, expected, new) -> bool;
+    delete(k) -> ok, after which get(k) returns `absent` until the next put.
 
     State: a sorted tuple of (key, value) pairs for the keys written (others hold `init`).
     """
 
     init: Hashable = 0
     ok: Hashable = "ok"
+    absent: Hashable = None
     name = "kv"
-    ops = ("get", "put", "cas")
+    ops = ("get", "put", "cas", "delete")
     partitioned = True
 
     def initial(self) -> Hashable:
@@ -119,7 +126,7 @@ class KeyValue(SequentialSpec):
             state = tuple(sorted(current.items(), key=lambda kv: repr(kv[0])))
         return result, state
 
-    _SUB = {"get": ("read", 1), "put": ("write", 2), "cas": ("cas", 3)}
+    _SUB = {"get": ("read", 1), "put": ("write", 2), "cas": ("cas", 3), "delete": ("delete", 1)}
 
     def split(self, op, args):
         if op not in self._SUB:
@@ -130,7 +137,7 @@ class KeyValue(SequentialSpec):
 
     @property
     def part_spec(self) -> SequentialSpec:
-        return Register(self.init, self.ok)
+        return Register(self.init, self.ok, self.absent)
 
 
 @dataclass(frozen=True)

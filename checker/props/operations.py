@@ -124,11 +124,11 @@ class LinearizabilityResult:
 
 @dataclass(frozen=True)
 class ReadWriteRegister(Register):
-    """A register without cas: read() -> value; write(v) -> ok."""
+    """A register without cas: read() -> value; write(v) -> ok; delete() -> ok."""
 
     ok: Hashable = OK
     name = "register"
-    ops = ("read", "write")
+    ops = ("read", "write", "delete")
 
     def step(self, state, op, args):
         if op == "cas":
@@ -146,30 +146,33 @@ class CasRegister(Register):
 
 @dataclass(frozen=True)
 class AppendRegister(Register):
-    """A string register: read, write, cas, and append(s) -> ok, which concatenates."""
+    """A string register: read, write, cas, delete, and append(s) -> ok, which concatenates
+    (to the empty string after a delete)."""
 
     ok: Hashable = OK
     name = "string register"
-    ops = ("read", "write", "cas", "append")
+    ops = ("read", "write", "cas", "delete", "append")
 
     def step(self, state, op, args):
         if op == "append":
             self._arity(op, args, 1)
-            return self.ok, state + args[0]
+            return self.ok, ("" if state is None else state) + args[0]
         return super().step(state, op, args)
 
 
 @dataclass(frozen=True)
 class AppendKeyValue(KeyValue):
     """Porcupine's key-value store: every key starts as `init` (''); get(k) -> value;
-    put(k, v) -> ok; append(k, s) -> ok (concatenates); cas(k, expected, new) -> bool."""
+    put(k, v) -> ok; append(k, s) -> ok (concatenates); cas(k, expected, new) -> bool;
+    delete(k) -> ok, after which get(k) returns None (nil, null) until the next put."""
 
     init: Hashable = ""
     ok: Hashable = OK
     name = "kv"
-    ops = ("get", "put", "append", "cas")
-    _SUB = {"get": ("read", 1), "put": ("write", 2), "append": ("append", 2), "cas": ("cas", 3)}
+    ops = ("get", "put", "append", "cas", "delete")
+    _SUB = {"get": ("read", 1), "put": ("write", 2), "append": ("append", 2), "cas": ("cas", 3),
+            "delete": ("delete", 1)}
 
     @property
     def part_spec(self) -> SequentialSpec:
-        return AppendRegister(self.init, self.ok)
+        return AppendRegister(self.init, self.ok, self.absent)

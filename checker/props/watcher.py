@@ -40,6 +40,7 @@ class Access:
         self.kind = spec.name
         self.ops = ops
         self.init = getattr(spec, "init", False)  # a set's element starts absent
+        self.absent = getattr(spec, "absent", None)  # what a delete leaves in a register or key
 
     def of(self, op: int, args: tuple) -> tuple:
         """(what, part, value): what the operation `op(*args)` does."""
@@ -51,6 +52,8 @@ class Access:
                 return (WRITE, args[0], name == "add")
             return (READ, args[0], None) if name == "contains" else (READ, ALL, None)
         part = args[0] if kind == "kv" else 0
+        if name == "delete":
+            return (WRITE, part, self.absent)
         at = self.written_at(op)
         if at is None:
             return (READ, part, None)

@@ -18,8 +18,9 @@ from checker.errors import SpecError, UsageError
 from checker.props import kinds
 from checker.semantics import ir, symmetry
 from checker.semantics.exprs import ExprLowering
-from checker.semantics.faults import FaultOverride, faults_of, override, requirement
+from checker.semantics.faults import FaultOverride, aim, faults_of, override, requirement
 from checker.semantics.objectdecl import ObjectDeclarations, names_int
+from checker.semantics.routing import RouteLowering
 from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, PROPERTY, Ctx, Frame
 from checker.semantics.stmts import StmtLowering
 from checker.semantics.tables import Tables
@@ -28,7 +29,7 @@ from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
-    ast.Route: "route", ast.Network: "network", ast.Faults: "faults",
+    ast.Network: "network", ast.Faults: "faults",
 }
 SINGLE_VALUE = {"register": "a register's read", "kv": "a map's get", "counter": "a counter's read"}
 
@@ -77,10 +78,10 @@ class Checker:
         self.objects.declare()
         self._messages()
         self._addresses()
+        clients = self._clients()
         roles = [self._role_vars(d) for d in self.tables.of(ast.NodeDecl)]
         roles = [self._role(d, vars_) for d, vars_ in zip(self.tables.of(ast.NodeDecl), roles)]
-        clients = self._clients()
-        routing = self._routing(roles, clients)
+        routing, routes = RouteLowering(self.tables, self.exprs).lower(roles, clients)
         network = self._network()
         faults = self._faults(network, clients)
         properties = self._properties(clients)
@@ -91,7 +92,7 @@ class Checker:
             atoms=tuple(sorted(self.tables.atoms)), roles=tuple(roles),
             messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
             routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
-            faults=faults, properties=properties, text=self.tables.source.text,
+            faults=faults, properties=properties, text=self.tables.source.text, routes=routes,
         )
         broken = symmetry.problems(program, self.tables.protocol)
         if broken:
@@ -113,20 +114,20 @@ class Checker:
     def _global_names(self) -> None:
         """Constants, functions, roles and addresses share one namespace."""
         seen: dict[str, tuple[str, Span | None]] = {}
-        named = [(d.name, "constant", d) for d in self.tables.of(ast.Const)]
-        named += [(d.name, "function", d) for d in self.tables.of(ast.Def)]
-        named += [(d.name, "node role", d) for d in self.tables.of(ast.NodeDecl)]
-        named += [(d.name, "address", d) for d in self.tables.of(ast.Address)]
+        named = [(d.name, "a constant", d) for d in self.tables.of(ast.Const)]
+        named += [(d.name, "a function", d) for d in self.tables.of(ast.Def)]
+        named += [(d.name, "a node role", d) for d in self.tables.of(ast.NodeDecl)]
+        named += [(d.name, "an address", d) for d in self.tables.of(ast.Address)]
         for name, kind, decl in named:
             if name in BUILTIN_NAMES or name in BUILTIN_FUNCTIONS or name in BUILTIN_TYPES:
-                self.tables.error(f"'{name}' is a built-in name and cannot be redeclared", name.span)
+                self.tables.clash(str(name), f"'{name}' is a built-in name and cannot be redeclared", name.span)
             elif name in seen:
                 other_kind, span = seen[name]
-                self.tables.error(f"'{name}' is already declared as a {other_kind}", name.span,
-                           (Note("first declared here", span),))
+                self.tables.clash(str(name), f"'{name}' is already declared as {other_kind}", name.span,
+                                  (Note("first declared here", span),))
             else:
                 seen[str(name)] = (kind, name.span)
-                if kind == "function":
+                if kind == "a function":
                     self.tables.defs[str(name)] = decl
         for decl in self.tables.of(ast.Def):
             self.tables.distinct(decl.params, "parameter")
@@ -173,6 +174,7 @@ class Checker:
         """Register the bare names of every `{a, b}` type and of object value sets as atoms."""
         for typ in _all_types(self.tables.decls):
             if isinstance(typ, ast.EnumType):
+                self.tables.constant_members(typ)
                 for m in typ.members:
                     if isinstance(m, ast.Name) and m.id not in self.tables.consts:
                         self._atom(m.id)
@@ -190,12 +192,14 @@ class Checker:
 
     def _atom(self, name: ast.Ident) -> None:
         text = str(name)
-        clash = {str(d.name): "constant" for d in self.tables.of(ast.Const)}
-        clash.update({str(d.name): "node role" for d in self.tables.of(ast.NodeDecl)})
-        clash.update({str(d.name): "address" for d in self.tables.of(ast.Address)})
-        clash.update({str(d.name): "function" for d in self.tables.of(ast.Def)})
+        clash = {str(d.name): ("a constant", d) for d in self.tables.of(ast.Const)}
+        clash.update({str(d.name): ("a node role", d) for d in self.tables.of(ast.NodeDecl)})
+        clash.update({str(d.name): ("an address", d) for d in self.tables.of(ast.Address)})
+        clash.update({str(d.name): ("a function", d) for d in self.tables.of(ast.Def)})
         if text in clash:
-            self.tables.error(f"enumeration value '{text}' is already declared as a {clash[text]}", name.span)
+            kind, decl = clash[text]
+            self.tables.clash(text, f"enumeration value '{text}' is already declared as {kind}", name.span,
+                              (Note("first declared here", decl.name.span),))
         elif text in BUILTIN_NAMES and text != "ok":
             self.tables.error(f"'{text}' is a built-in name and cannot be an enumeration value", name.span)
         elif text not in self.tables.atoms:
@@ -391,30 +395,8 @@ class Checker:
         ops = self.exprs.constant_int(d.ops, "the number of operations per client", 1) if d.ops else 1
         if self.tables.object is None and not self.tables.declares_object():
             self.tables.error("clients need an 'object' declaration: what they read and write", d.span)
+        self.tables.client_count = count or 1
         return ir.Clients(count or 1, ops or 1, d.symmetric)
-
-    def _routing(self, roles: list[ir.Role], clients: ir.Clients | None) -> ir.Routing | None:
-        decls = self.tables.of(ast.Route)
-        serving = tuple(n for r in roles if any(h.kind == "request" for h in r.handlers) for n in r.ids)
-        if not decls:
-            if clients is not None and not serving:
-                self.tables.error("clients are declared but no node has a request handler", self.tables.of(ast.Clients)[0].span)
-            return ir.Routing("any", serving) if clients is not None else None
-        d = decls[0]
-        if isinstance(d.target, ast.Name) and str(d.target.id) in self.tables.addresses and d.mode == "fixed":
-            return ir.Routing("address", (), str(d.target.id))
-        value = self.exprs.constant(d.target, "the routing target")
-        if d.mode == "fixed":
-            if value is not None and not isinstance(value, ir.NodeId):
-                hint = " (for a set of nodes write 'route clients to any ...')" if isinstance(value, frozenset) else ""
-                self.tables.error(f"the routing target must be one node or an address{hint}", d.target.span)
-                return None
-            return ir.Routing("fixed", (value,) if value is not None else ())  # type: ignore[arg-type]
-        if value is not None and (not isinstance(value, frozenset) or not value
-                                  or not all(isinstance(n, ir.NodeId) for n in value)):
-            self.tables.error("'route clients to any' needs a non-empty set of nodes, e.g. 'any replica'", d.target.span)
-            return None
-        return ir.Routing("any", tuple(sorted(value or ())))
 
     def _network(self) -> ir.Network:
         decls = self.tables.of(ast.Network)
@@ -437,6 +419,7 @@ class Checker:
     def _faults(self, network: ir.Network, clients: ir.Clients | None) -> ir.Faults:
         decls = self.tables.of(ast.Faults)
         budgets: dict[str, int] = {}
+        aimed: dict[str, tuple] = {}
         spans: dict[str, Span | None] = {}
         for b in decls[0].budgets if decls else ():
             name = str(b.name)
@@ -450,6 +433,8 @@ class Checker:
                 self.tables.error(f"the budget for '{name}' is given twice", b.name.span)
             bound = self.exprs.constant_int(b.bound, f"the budget for '{name}'", 0)
             budgets[name], spans[name] = bound or 0, spans.get(name, b.name.span)
+            if b.target is not None:
+                aimed[name] = self._aim(name, b.target)
         for name in budgets:
             problem = requirement(name, budgets, network, clients is not None) if budgets[name] else None
             if problem is not None:
@@ -457,7 +442,21 @@ class Checker:
                 self.tables.error(problem, spans[name], tuple(Note("the network is declared here", d.span) for d in nets[:1]))
         if self.tables.fault_override is not None and not self.tables.diagnostics:  # spec errors first
             budgets = override(budgets, self.tables.fault_override, network, clients is not None)
-        return faults_of(budgets, network)
+            aimed.update({kind: self._aim(kind, target, f"--faults {kind}=... on {text}")
+                          for kind, text, target in self.tables.fault_override.aims})
+        return faults_of(budgets, network, aimed)
+
+    def _aim(self, kind: str, target: ast.Expr, option: str | None = None) -> tuple:
+        """What `KIND <= N on TARGET` may hit (faults.aim); () after reporting a problem,
+        which for a target given on the command line (`option`) is a UsageError."""
+        reported = len(self.tables.diagnostics)
+        value = self.exprs.constant(target, f"the target of '{kind}'")
+        problem, targets = aim(kind, value) if value is not None else (None, ())
+        if problem is not None:
+            self.tables.error(problem, target.span)
+        if option is not None and len(self.tables.diagnostics) > reported:
+            raise UsageError(f"{option}: {self.tables.diagnostics[reported].message}")
+        return targets
 
     # -------------------------------------------------- properties
 

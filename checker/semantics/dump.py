@@ -172,6 +172,10 @@ def dump_program(p: ir.Program) -> str:
     if p.routing is not None:
         target = p.routing.address or ", ".join(str(n) for n in p.routing.nodes)
         out.append(f"  route {p.routing.mode} {target}")
+    for rule in p.routes:
+        who = ", ".join(rule.ops) if rule.ops else f"client[{rule.client}]"
+        target = rule.routing.address or ", ".join(str(n) for n in rule.routing.nodes)
+        out.append(f"  route {who}: {rule.routing.mode} {target}")
     out += [f"  address {a.name} = {a.init}" for a in p.addresses]
     out.append(f"  network {p.network.mode}" + (", lossy" if p.network.lossy else ""))
     budgets = [f"{k} <= {p.faults.budget(k)}" if p.faults.budget(k) is not None else f"{k} unbounded"

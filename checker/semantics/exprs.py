@@ -14,7 +14,8 @@ from checker.diagnostics import Note, Span, did_you_mean
 from checker.dsl import ast
 from checker.semantics import ir
 from checker.semantics.fold import FoldError, NotConstant, fold
-from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx
+from checker.semantics.scope import BUILTIN_FUNCTIONS, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx
+from checker.semantics.names import NameLowering
 from checker.semantics.tables import Tables
 from checker.semantics.types import (
     ANY,
@@ -48,6 +49,7 @@ class ExprLowering:
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
+        self.names = NameLowering(tables, self)
 
     # -------------------------------------------------- entry points
 
@@ -112,22 +114,13 @@ class ExprLowering:
 
     # -------------------------------------------------- names
 
-    def visible_names(self, ctx: Ctx) -> list[str]:
-        names = [n for n, _ in ctx.env] + list(self.tables.consts) + list(self.tables.roles) + list(self.tables.atoms)
-        names += list(BUILTIN_NAMES) + list(self.tables.defs) + list(BUILTIN_FUNCTIONS)
-        if ctx.where in (HANDLER, PROPERTY):
-            names += list(self.tables.addresses)
-        if ctx.where == HANDLER and ctx.role:
-            names += list(self.tables.role_vars[ctx.role])
-        if ctx.where == OPERATION:
-            names += list(self.tables.object_vars)
-        return names
-
     def _e_Name(self, e: ast.Name, ctx: Ctx) -> ir.Expr:
         name = str(e.id)
         local = ctx.lookup(name)
         if local is not None:
             return local
+        if name in self.tables.clashed:
+            return ir.Lit(ANY, None, span=e.span)  # its declaration clashed, already reported
         if ctx.where == HANDLER and ctx.role and name in self.tables.role_vars[ctx.role]:
             var = self.tables.role_vars[ctx.role][name]
             return ir.StateVar(var.type, ctx.role, name, span=e.span)
@@ -145,7 +138,7 @@ class ExprLowering:
             return self._role_value(name, e.span)
         if name in self.tables.atoms:
             return ir.Lit(AtomT((name,)), name, span=e.span)
-        return self._builtin_name(e, ctx)
+        return self.names.builtin_name(e, ctx)
 
     def _symbolic(self, name: str, value: ir.Expr, span: Span | None, ctx: Ctx) -> ir.Expr:
         """A use of a symbolic constant: its `Param` (located here) or the expression that
@@ -163,37 +156,6 @@ class ExprLowering:
         if self.tables.single_roles.get(name) and ids:
             return ir.Lit(NodeT((name,)), ids[0], span=span)
         return ir.NodesOf(SetT(NodeT((name,))), (name,), span=span)
-
-    def _builtin_name(self, e: ast.Name, ctx: Ctx) -> ir.Expr:
-        name = str(e.id)
-        if name == "ok":
-            return ir.Lit(AtomT(("ok",)), "ok", span=e.span)
-        if name == "nodes":
-            roles = tuple(self.tables.roles)
-            return ir.NodesOf(SetT(NodeT(roles)), roles, span=e.span)
-        if name == "others":
-            if ctx.where != HANDLER or not ctx.role:
-                self.tables.error("'others' is only meaningful inside a node", e.span)
-                return ir.Lit(ANY, None, span=e.span)
-            mine = ir.NodesOf(SetT(NodeT((ctx.role,))), (ctx.role,), span=e.span)
-            me = ir.SetLit(SetT(NodeT((ctx.role,))), (ir.SelfRef(NodeT((ctx.role,)), span=e.span),))
-            return ir.Binary(mine.type, "diff", mine, me, span=e.span)
-        if name in self.tables.defs or name in BUILTIN_FUNCTIONS:
-            self.tables.error(f"'{name}' is a function; call it with arguments: {name}(...)", e.span)
-            return ir.Lit(ANY, None, span=e.span)
-        if ctx.where == PROPERTY and any(name in v for v in self.tables.role_vars.values()):
-            self.tables.error(f"'{name}' is a node variable; in a property say whose: "
-                       f"e.g. all(n in ROLE: n.{name} ...)", e.span)
-            return ir.Lit(ANY, None, span=e.span)
-        if name in self.tables.const_names:
-            self.tables.error(f"constant '{name}' is used before its declaration", e.span)
-            return ir.Lit(ANY, None, span=e.span)
-        if name in self.tables.addresses:
-            self.tables.error(f"address '{name}' can only be read inside handlers and properties", e.span)
-            return ir.Lit(ANY, None, span=e.span)
-        hint = did_you_mean(name, self.visible_names(ctx))
-        self.tables.error(f"unknown name '{name}'{hint}", e.span)
-        return ir.Lit(ANY, None, span=e.span)
 
     def _e_SelfLit(self, e: ast.SelfLit, ctx: Ctx) -> ir.Expr:
         if ctx.where not in (HANDLER, INIT) or not ctx.role:
@@ -352,6 +314,8 @@ class ExprLowering:
     # -------------------------------------------------- postfix
 
     def _e_Index(self, e: ast.Index, ctx: Ctx) -> ir.Expr:
+        if isinstance(e.obj, ast.Name) and str(e.obj.id) == "client" and ctx.lookup("client") is None:
+            return self.names.client_id(e)
         if isinstance(e.obj, ast.Name) and str(e.obj.id) in self.tables.roles and ctx.lookup(str(e.obj.id)) is None:
             role = str(e.obj.id)
             index = self.expect(e.index, ctx, INT, f"the index of '{role}'")
@@ -445,6 +409,8 @@ class ExprLowering:
             self.tables.error("only named functions can be called", e.func.span)
             return ir.Lit(ANY, None, span=e.span)
         name = str(e.func.id)
+        if ctx.lookup(name) is None and name in self.tables.clashed:
+            return ir.Lit(ANY, None, span=e.span)  # its declaration clashed, already reported
         if ctx.lookup(name) is None and name in self.tables.defs:
             return self._expand(e, ctx, self.tables.defs[name])
         if name in BUILTIN_FUNCTIONS and ctx.lookup(name) is None:

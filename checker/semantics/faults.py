@@ -23,6 +23,7 @@ class FaultOverride:
 
     clear: bool = False
     budgets: tuple[tuple[str, int], ...] = ()
+    aims: tuple[tuple[str, str, object], ...] = ()   # (kind, target as written, its ast.Expr)
 
     def __post_init__(self) -> None:
         for kind, n in self.budgets:
@@ -30,8 +31,9 @@ class FaultOverride:
                 raise InternalError(f"a fault override of {kind}={n}")
 
     def text(self) -> str:
-        """The override as `--faults` takes it: `none,crash=2`."""
-        return ",".join((["none"] if self.clear else []) + [f"{k}={n}" for k, n in self.budgets])
+        """The override as `--faults` takes it: `none,crash=2 on tm`."""
+        on = {kind: f" on {text}" for kind, text, _ in self.aims}
+        return ",".join((["none"] if self.clear else []) + [f"{k}={n}{on.get(k, '')}" for k, n in self.budgets])
 
 
 def requirement(kind: str, budgets: Mapping[str, int | None], network: ir.Network, clients: bool) -> str | None:
@@ -75,9 +77,41 @@ def override(budgets: dict[str, int], change: FaultOverride, network: ir.Network
     return out
 
 
-def faults_of(budgets: Mapping[str, int], network: ir.Network) -> ir.Faults:
-    """The IR of a set of budgets: on a lossy network without a `loss` budget, any number
-    of messages may be lost."""
+def faults_of(budgets: Mapping[str, int], network: ir.Network,
+              aimed: Mapping[str, tuple] | None = None) -> ir.Faults:
+    """The IR of a set of budgets, some `aimed` at nodes or links: on a lossy network
+    without a `loss` budget, any number of messages may be lost."""
+    aims = tuple(sorted((aimed or {}).items()))
     if "loss" not in budgets and network.lossy:
-        return ir.Faults(**budgets, loss=None)  # type: ignore[misc]
-    return ir.Faults(**budgets)
+        return ir.Faults(**budgets, loss=None, aimed=aims)  # type: ignore[misc]
+    return ir.Faults(**budgets, aimed=aims)
+
+
+NODE_FAULTS = ("crash", "restart", "pause")
+LINK_FAULTS = ("link", "oneway")
+
+
+def aim(kind: str, value: object) -> tuple[str | None, tuple]:
+    """What a budget of `kind` written `KIND <= N on VALUE` may hit (`value` folded): the
+    gids of a node or set of nodes, or the (a, b) gid pairs of a pair or set of pairs of
+    nodes (a `link` cut is both ways, so its pairs are ordered a < b); or why it cannot be
+    aimed so, as a sentence."""
+    if kind in NODE_FAULTS:
+        nodes = value if isinstance(value, frozenset) else frozenset([value])
+        if nodes and all(isinstance(n, ir.NodeId) for n in nodes):
+            return None, tuple(sorted(n.gid for n in nodes))  # type: ignore[union-attr]
+        return f"a '{kind}' budget is aimed at a node or a set of nodes, e.g. '{kind} <= 1 on coordinator'", ()
+    if kind in LINK_FAULTS:
+        pairs = value if isinstance(value, frozenset) else frozenset([value])
+        if pairs and all(_pair(p) for p in pairs):
+            gids = [(p[0].gid, p[1].gid) for p in pairs]  # type: ignore[index]
+            return None, tuple(sorted({tuple(sorted(g)) if kind == "link" else g for g in gids}))
+        return (f"a '{kind}' budget is aimed at links: a pair of different nodes '(a, b)' or a set of "
+                f"pairs, e.g. '{kind} <= 1 on (tm, rm[0])'"), ()
+    hint = "; cut single links with 'link <= N on (a, b)'" if kind == "partition" else ""
+    return f"a '{kind}' budget cannot be aimed: only {', '.join(NODE_FAULTS + LINK_FAULTS)} can{hint}", ()
+
+
+def _pair(value: object) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2 and all(isinstance(n, ir.NodeId) for n in value)
+            and value[0] != value[1])

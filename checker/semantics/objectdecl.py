@@ -71,10 +71,15 @@ class ObjectDeclarations:
             if not _same_kind(args["initial"], args["values"]):  # type: ignore[arg-type]
                 self.tables.error("the initial value must be of the same kind as the values", d.span)
                 return
-        ops, types = objects.operations(str(d.kind), args)
+        ops, types = objects.operations(str(d.kind), args, self._handles("delete"))
         self.tables.object_types = types
         params = tuple(sorted((k, v) for k, v in args.items()))
         self.tables.object = ir.ObjectSpec(str(d.kind), str(d.kind), params, ops, span=d.span)
+
+    def _handles(self, op: str) -> bool:
+        """Whether some node has a request handler for operation `op`."""
+        return any(isinstance(h, ast.OnRequest) and str(h.op) == op
+                   for d in self.tables.of(ast.NodeDecl) for h in d.handlers)
 
     def _unbounded_values(self, kind: str, e: ast.Expr) -> object:
         """`values = int`: every integer, for the SMT engine (the type INT as the parameter),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.semantics import ir
-from checker.semantics.types import BOOL, AtomT, IntT, SeqT, SetT, Type
+from checker.semantics.types import BOOL, AtomT, IntT, OptionT, SeqT, SetT, Type
 
 OK = AtomT(("ok",))
 
@@ -49,8 +49,11 @@ def _op(name: str, params: tuple[tuple[str, Type], ...], result: Type, writes: b
     return ir.Operation(name, params, result, writes)
 
 
-def operations(kind: str, args: dict[str, object]) -> tuple[tuple[ir.Operation, ...], dict[str, Type]]:
-    """Operations of a built-in object and the type names it defines."""
+def operations(kind: str, args: dict[str, object], deletes: bool = False) -> tuple[tuple[ir.Operation, ...],
+                                                                                 dict[str, Type]]:
+    """Operations of a built-in object and the type names it defines. With `deletes` (a node
+    handles `delete`), a register and a kv also have `delete`, and their reads return
+    `option Value`: none for a deleted register or key."""
     if kind == "counter":
         top = args["max"]
         assert isinstance(top, int)
@@ -61,22 +64,24 @@ def operations(kind: str, args: dict[str, object]) -> tuple[tuple[ir.Operation, 
     written = value_type(values)
     if kind == "register":
         value = value_type(values, args.get("initial"))
+        read = OptionT(value) if deletes else value
         ops = (
-            _op("read", (), value, False),
+            _op("read", (), read, False),
             _op("write", (("v", written),), OK, True),
-            _op("cas", (("expected", value), ("new", written)), BOOL, True),
-        )
+            _op("cas", (("expected", read), ("new", written)), BOOL, True),
+        ) + ((_op("delete", (), OK, True),) if deletes else ())
         return ops, {"Value": value}
     if kind == "kv":
         value = value_type(values, args.get("initial"))
         keys = args["keys"]
         assert isinstance(keys, frozenset)
         key = value_type(keys)
+        read = OptionT(value) if deletes else value
         ops = (
-            _op("get", (("k", key),), value, False),
+            _op("get", (("k", key),), read, False),
             _op("put", (("k", key), ("v", written)), OK, True),
-            _op("cas", (("k", key), ("expected", value), ("new", written)), BOOL, True),
-        )
+            _op("cas", (("k", key), ("expected", read), ("new", written)), BOOL, True),
+        ) + ((_op("delete", (("k", key),), OK, True),) if deletes else ())
         return ops, {"Value": value, "Key": key}
     if kind == "set":
         ops = (

@@ -20,6 +20,7 @@ from checker.semantics.types import (
     IntT,
     MapT,
     NodeT,
+    NoneT,
     OptionT,
     RecordT,
     SeqT,
@@ -179,7 +180,12 @@ class StmtLowering:
         assert s.value is not None
         if s.to is None and ctx.request is not None:
             op = ctx.request
-            return self.exprs.expect(s.value, ctx, op.result, f"the reply to '{op.name}'")
+            value = self.exprs.expr(s.value, ctx)
+            if not assignable(value.type, op.result):
+                self.tables.error(f"the reply to '{op.name}' must be {describe(op.result)}, but this is "
+                                  f"{describe(value.type)}{_deleted_hint(self.tables.object, op, value.type)}",
+                                  s.value.span)
+            return value
         value = self.exprs.expr(s.value, ctx)
         results = [op.result for op in self.tables.object.ops] if self.tables.object else []
         if results and not any(assignable(value.type, r) for r in results):
@@ -257,3 +263,13 @@ def _read(target: ir.Expr, path: list[ir.Path]) -> ir.Expr:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _deleted_hint(obj: ir.ObjectSpec | None, op: ir.Operation, got: Type) -> str:
+    """Why a read of a register or kv cannot answer none: the object has no `delete`."""
+    if obj is None or obj.kind not in ("register", "kv") or op.name not in ("read", "get"):
+        return ""
+    if not isinstance(got, (OptionT, NoneT)) or any(o.name == "delete" for o in obj.ops):
+        return ""
+    return (f"; a {obj.kind}'s {op.name} returns none only after a delete: handle "
+            f"'request delete({'k' if obj.kind == 'kv' else ''})' in some node to give it one")

@@ -120,9 +120,13 @@ def _initial_problem(v: ir.VarDecl, sets: _Sets, program: ir.Program) -> list[Di
 def _environment(program: ir.Program, protocol: ast.Protocol, sets: _Sets) -> list[Diagnostic]:
     """A routing rule or an address that singles out members of a symmetric role."""
     out = []
-    route = next((d for d in protocol.decls if isinstance(d, ast.Route)), None)
-    r = program.routing
-    if route is not None and r is not None and r.mode in ("fixed", "any"):
+    routes = [d for d in protocol.decls if isinstance(d, ast.Route)]
+    default = next((d.target.span for d in routes if not d.ops and d.client is None), None)
+    spans = [(program.routing, default)] if default is not None else []
+    spans += [(rule.routing, rule.span) for rule in program.routes]
+    for r, span in spans:
+        if r is None or r.mode not in ("fixed", "any"):
+            continue
         roles = {n.role for n in r.nodes}
         broken = [role for role in roles if role in sets.roles and
                   {n for n in r.nodes if n.role == role} != set(program.role(role).ids)]  # type: ignore[union-attr]
@@ -130,7 +134,12 @@ def _environment(program: ir.Program, protocol: ast.Protocol, sets: _Sets) -> li
             out.append(Diagnostic(
                 f"clients are routed to some '{role}' nodes and not to others, which singles them out of "
                 f"the symmetric role '{role}'; route them to 'any {role}' or drop 'symmetric'",
-                route.target.span, (Note(f"'{role}' is declared symmetric here", sets.roles[role]),)))
+                span, (Note(f"'{role}' is declared symmetric here", sets.roles[role]),)))
+    for route in routes:
+        if route.client is not None and sets.clients is not None:
+            out.append(Diagnostic(
+                "a route for one client singles it out of the symmetric clients; drop the route or "
+                "'symmetric'", route.span, (Note("the clients are declared symmetric here", sets.clients),)))
     for decl in protocol.decls:
         if isinstance(decl, ast.Address):
             address = next((a for a in program.addresses if a.name == str(decl.name)), None)

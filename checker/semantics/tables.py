@@ -51,12 +51,32 @@ class Tables:
         self.defs: dict[str, ast.Def] = {}
         self.decls = protocol.decls
         self.const_names = {str(d.name) for d in self.of(ast.Const)}
+        self.clashed: set[str] = set()          # names whose declarations clash (reported once)
+        self.client_count: int | None = None    # `clients N`: N, once checked (None: no clients)
 
     # -------------------------------------------------- diagnostics
 
     def error(self, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
         """Report a mistake; the calls of functions being expanded are added as notes."""
         self.diagnostics.append(Diagnostic(message, span, notes + tuple(reversed(self.expansions))))
+
+    def clash(self, name: str, message: str, span: Span | None, notes: tuple[Note, ...] = ()) -> None:
+        """Report a name declared twice over; every later use of `name` is then typed as
+        anything, without a word, so one clash gives one error and not one per use."""
+        self.error(message, span, notes)
+        self.clashed.add(name)
+
+    def constant_members(self, typ: ast.EnumType) -> None:
+        """Report each name of an enumeration of names that is also a constant: the two
+        clash (an enumeration of constants alone is one of integers)."""
+        names = [m.id for m in typ.members if isinstance(m, ast.Name)]
+        consts = [n for n in names if n in self.consts]
+        if not consts or len(consts) == len(names):
+            return
+        first = {str(d.name): d.name.span for d in self.of(ast.Const)}
+        for n in consts:
+            self.clash(str(n), f"enumeration value '{n}' is already declared as a constant", n.span,
+                       (Note("first declared here", first[str(n)]),))
 
     @contextlib.contextmanager
     def expansion(self, span: Span | None, name: str) -> Iterator[None]:

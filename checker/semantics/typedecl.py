@@ -131,6 +131,8 @@ class TypeResolution:
         return IntT(a, b)
 
     def _enum_type(self, t: ast.TypeExpr, members: tuple[ast.Expr, ...]) -> Type:
+        if any(isinstance(m, ast.Name) and m.id in self.tables.clashed for m in members):
+            return ANY  # a member's declaration clashed, already reported
         values = []
         for m in members:
             if isinstance(m, ast.Name) and m.id in self.tables.atoms:

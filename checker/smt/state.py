@@ -164,6 +164,10 @@ class Shape:
         if not decided:
             return None, (), None
         session = any(k != kinds.LINEARIZABLE.name for k in decided)
+        delete = next((op for op in self.program.object.ops if op.name == "delete"), None)
+        if delete is not None:
+            raise Unsupported("'delete' on an object of 'values = int' (a finite set of values works)",
+                              self.program.object.span)
         return (DataTable(self.program.object, self), tuple(decided),
                 DataEffects(self.program.object, self) if session else None)
 
@@ -182,9 +186,9 @@ class Shape:
                 for combo in combinations(rest, size):
                     out.append((0, sum(1 << g for g in (gids[0],) + combo)))
         if f.link:
-            out += [(1, a, b) for a, b in combinations(gids, 2)]
+            out += [(1, a, b) for a, b in f.targets("link", combinations(gids, 2))]
         if f.oneway:
-            out += [(2, a, b) for a, b in permutations(gids, 2)]
+            out += [(2, a, b) for a, b in f.targets("oneway", permutations(gids, 2))]
         return out
 
     @contextmanager

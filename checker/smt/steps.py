@@ -427,18 +427,12 @@ class Steps:
         p = self.program
         if p.clients is None or self.table is None:
             return out
-        routing = p.routing
         for c in range(self.shape.clients):
             k = self.layout.env("client", node=c)
             n, waiting, seq, inv, at = s.slots[k].items  # type: ignore[attr-defined, index]
             idle = conj([z3.Not(waiting), n < self.shape.ops])
-            if routing is not None and routing.mode == "address":
-                routes = [s.address(routing.address)]  # type: ignore[arg-type]
-            else:
-                from checker.model.layout import request_targets
-                routes = [z3.IntVal(node.gid) for node in request_targets(p)]
-            for i, _ in enumerate(self.shape.invocations):
-                for d in routes:
+            for i, (op, _) in enumerate(self.shape.invocations):
+                for d in self._routes(s, p.routing_for(c, p.object.ops[op].name)):  # type: ignore[union-attr]
                     table = s.slots[self.table]
                     row = tuple(tuple(Tup((sv.ite(n == q, d, r.items[0]), sv.ite(n == q, z3.IntVal(i), r.items[1])))
                                       if cc == c else r for q, r in enumerate(rw)) for cc, rw in enumerate(table))  # type: ignore[arg-type]
@@ -453,6 +447,13 @@ class Steps:
                 out.append(Action(f"client[{c}]: give up", conj([waiting, used < p.faults.give_up]), effect))
         return out
 
+    def _routes(self, s: SymState, routing: ir.Routing | None) -> list:
+        """The nodes (Z3 gids) a request routed by `routing` may be sent to in state `s`."""
+        if routing is not None and routing.mode == "address":
+            return [s.address(routing.address)]  # type: ignore[arg-type]
+        from checker.model.layout import request_targets
+        return [z3.IntVal(node.gid) for node in request_targets(self.program, routing)]
+
     # -------------------------------------------------- faults
 
     def _faults(self, s: SymState) -> list[Action]:
@@ -461,7 +462,7 @@ class Steps:
         gids = self.shape.gids
         if f.crash:
             b = lay.env("budget", "crash")
-            for g in gids:
+            for g in f.targets("crash", gids):
                 eff = {down: _set(s.slots[down], g, True), b: s.slots[b] + 1}  # type: ignore[index, operator]
                 if paused is not None:
                     eff[paused] = _set(s.slots[paused], g, False)
@@ -472,8 +473,9 @@ class Steps:
             b = lay.env("budget", "pause")
             for g in gids:
                 able = conj([z3.Not(s.down(g)), z3.Not(s.paused(g)), s.slots[b] < f.pause])  # type: ignore[index]
-                out.append(Action(f"{self.program.nodes[g]}: pause", able,
-                                  {paused: _set(s.slots[paused], g, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
+                if f.targets("pause", [g]):
+                    out.append(Action(f"{self.program.nodes[g]}: pause", able,
+                                      {paused: _set(s.slots[paused], g, True), b: s.slots[b] + 1}))  # type: ignore[index, operator]
                 out.append(Action(f"{self.program.nodes[g]}: resume", s.paused(g),
                                   {paused: _set(s.slots[paused], g, False)}, fair=(("resume", g), ())))
         if cuts is not None:
@@ -497,8 +499,8 @@ class Steps:
         down, b = lay.env("down"), lay.env("budget", "restart")
         for role in self.program.roles:
             restart = next((h for h in role.handlers if h.kind == "restart"), None)
-            for node in role.ids:
-                g = node.gid
+            for g in f.targets("restart", [node.gid for node in role.ids]):
+                node = self.program.nodes[g]
                 store: dict[int, object] = {down: _set(s.slots[down], g, False), b: s.slots[b] + 1}  # type: ignore[index, operator]
                 for v in role.vars:
                     if not v.durable:

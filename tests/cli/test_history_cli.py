@@ -129,3 +129,16 @@ def test_report_says_when_the_stuck_operation_fits_but_leads_nowhere() -> None:
     text = report.text(history, LinearizabilityResult(Verdict.VIOLATED, (part,)))
     last = text.splitlines()[-1].split()
     assert last[-11:] == "read() -> 2 it fits here, but nothing can follow it".split()
+
+
+def test_a_read_that_brings_a_deleted_value_back_is_not_linearizable(run_cli, tmp_path: Path) -> None:
+    lines = ["{:type :invoke, :f :write, :value 1, :process 0}", "{:type :ok, :f :write, :value 1, :process 0}",
+             "{:type :invoke, :f :delete, :process 0}", "{:type :ok, :f :delete, :process 0}",
+             "{:type :invoke, :f :read, :process 1}", "{:type :ok, :f :read, :value 1, :process 1}"]
+    stale = tmp_path / "resurrected.edn"
+    stale.write_text("\n".join(lines) + "\n")
+    code, out, _ = run_cli(["history", str(stale)])
+    assert code == 1 and "delete() -> ok  state nil" in out and "here it would return nil" in out
+    fresh = tmp_path / "deleted.edn"
+    fresh.write_text("\n".join(lines[:-1] + ["{:type :ok, :f :read, :value nil, :process 1}"]) + "\n")
+    assert run_cli(["history", str(fresh)])[0] == 0

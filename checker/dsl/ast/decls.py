@@ -101,10 +101,14 @@ class Clients(Decl):
 
 @dataclass(frozen=True)
 class Route(Decl):
-    """`route clients to X` (mode 'fixed') or `route clients to any S` (mode 'any')."""
+    """`route clients to X` (mode 'fixed') or `route clients to any S` (mode 'any'); with
+    `ops`, `route OP, ... to ...` routes those operations only; with `client` (the word,
+    which must be `client`, and the index), `route client[I] to ...` pins one client."""
 
     mode: str
     target: Expr
+    ops: tuple[Ident, ...] = ()
+    client: tuple[Ident, Expr] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in ("fixed", "any"):
@@ -126,9 +130,12 @@ class Network(Decl):
 
 @dataclass(frozen=True)
 class Budget(Node):
+    """`KIND <= N`, or aimed: `crash <= 1 on coordinator`, `link <= 1 on (a, b)`."""
+
     name: Ident
     op: str
     bound: Expr
+    target: Expr | None = None
 
 
 @dataclass(frozen=True)

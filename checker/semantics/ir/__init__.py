@@ -21,7 +21,7 @@ Conventions:
 
 from checker.semantics.ir.decls import (
     FAULT_KINDS, HANDLER_KINDS, NETWORK_MODES, OBJECT_KINDS, Address, Clients, Constant, Faults, Handler,
-    MessageType, Network, ObjectSpec, Operation, Program, Property, Role, Routing, Symbolic, VarDecl,
+    MessageType, Network, ObjectSpec, Operation, Program, Property, Role, RouteRule, Routing, Symbolic, VarDecl,
 )
 from checker.semantics.ir.exprs import (
     BINARY, BUILTINS, AddressRef, Binary, Binder, Call, Comprehension, Expr, Field, IfExpr, Index, Lit, Local,
@@ -42,6 +42,6 @@ __all__ = [
     "TupleLit", "Binder", "Comprehension", "Quant", "Stmt", "Path", "Assign", "Let", "Send",
     "Reply", "Require", "Choose", "Take", "If", "For", "Return", "Symbolic", "Constant", "VarDecl",
     "MessageType", "HANDLER_KINDS", "Handler", "Role", "Operation", "OBJECT_KINDS", "ObjectSpec",
-    "Clients", "Routing", "Address", "NETWORK_MODES", "FAULT_KINDS", "Network", "Faults",
+    "Clients", "Routing", "RouteRule", "Address", "NETWORK_MODES", "FAULT_KINDS", "Network", "Faults",
     "Property", "Program",
 ]

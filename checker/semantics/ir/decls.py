@@ -191,6 +191,17 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class RouteRule:
+    """`route OP, ... to ...` (`ops`) or `route client[I] to ...` (`client`): where those
+    requests go instead of the default rule."""
+
+    ops: tuple[str, ...]
+    client: int | None
+    routing: Routing
+    span: Span | None = field(default=None, compare=False, repr=False)  # the target
+
+
+@dataclass(frozen=True)
 class Address:
     name: str
     init: NodeId
@@ -224,9 +235,17 @@ class Faults:
     loss: int | None = 0
     duplicate: int = 0
     give_up: int = 0
+    aimed: tuple[tuple[str, tuple], ...] = ()   # kind -> the gids (crash, restart, pause) or
+                                                # links (a, b) (link, oneway) it may hit
 
     def budget(self, kind: str) -> int | None:
         return getattr(self, kind)
+
+    def targets(self, kind: str, candidates) -> list:
+        """The `candidates` (gids, or (a, b) gid pairs) a fault of `kind` may hit: all of
+        them unless the budget is aimed (`crash <= 1 on coordinator`)."""
+        aimed = dict(self.aimed).get(kind)
+        return [c for c in candidates if aimed is None or c in aimed]
 
     def nonzero(self) -> dict[str, int | None]:
         """The budgets that let something happen, by kind in FAULT_KINDS order (None:
@@ -269,10 +288,22 @@ class Program:
     faults: Faults
     properties: tuple[Property, ...]
     text: str = field(default="", compare=False, repr=False)   # the spec's text, for quoting spans
+    routes: tuple[RouteRule, ...] = ()                          # rules for some operations or clients
 
     @property
     def nodes(self) -> tuple[NodeId, ...]:
         return tuple(n for r in self.roles for n in r.ids)
+
+    def routing_for(self, client: int, op: str) -> Routing | None:
+        """Where a request of operation `op` from `client` goes: the client's own rule, else
+        the operation's, else the default one (None: no clients)."""
+        pinned = next((r.routing for r in self.routes if r.client == client), None)
+        by_op = next((r.routing for r in self.routes if op in r.ops), None)
+        return pinned or by_op or self.routing
+
+    def routings(self) -> tuple[Routing, ...]:
+        """Every routing rule of the spec, the default one first."""
+        return ((self.routing,) if self.routing is not None else ()) + tuple(r.routing for r in self.routes)
 
     def role(self, name: str) -> Role | None:
         for r in self.roles:

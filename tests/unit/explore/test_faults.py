@@ -282,6 +282,10 @@ def test_faults_override_parses_the_documented_forms() -> None:
     assert faults_override(" none , oneway = 1 ") == FaultOverride(True, (("oneway", 1),))
     assert faults_override("crash=1,crash=1") == FaultOverride(False, (("crash", 1),))
     assert faults_override("none,crash=2").text() == "none,crash=2"
+    aimed = faults_override("crash=1 on tm,link=1 on (tm, rm[0])")
+    assert aimed.budgets == (("crash", 1), ("link", 1))
+    assert [(k, text) for k, text, _ in aimed.aims] == [("crash", "tm"), ("link", "(tm, rm[0])")]
+    assert aimed.text() == "crash=1 on tm,link=1 on (tm, rm[0])"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -293,6 +297,7 @@ def test_faults_override_parses_the_documented_forms() -> None:
     ("crash=1,none", "--faults: 'none' comes first"),
     ("crash=1,crash=2", "the budget for 'crash' is given twice with different values"),
     ("crash=" + "9" * 30, "--faults crash: the budget must be a whole number"),
+    ("crash=1 on (tm", "--faults crash=... on (tm: the target is an expression"),
 ])
 def test_faults_override_refuses_malformed_text(text: str, message: str) -> None:
     with pytest.raises(UsageError) as err:

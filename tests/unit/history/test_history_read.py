@@ -340,3 +340,27 @@ def test_bad_collection_reads(text: str, message: str) -> None:
     with pytest.raises(SpecError) as info:
         read(text)
     assert message in info.value.diagnostics[0].message
+
+
+def test_deletes_in_edn_and_json_histories() -> None:
+    edn = """\
+{:type :invoke, :f :write, :value 1, :process 0}
+{:type :ok, :f :write, :value 1, :process 0}
+{:type :invoke, :f :delete, :value nil, :process 0}
+{:type :ok, :f :delete, :value nil, :process 0}
+{:type :invoke, :f :read, :value nil, :process 1}
+{:type :ok, :f :read, :value nil, :process 1}
+"""
+    h = read(edn)
+    assert h.model.name == "register"
+    assert [(o.op, o.args, o.result) for o in h.operations] == [
+        ("write", (1,), OK), ("delete", (), OK), ("read", (), None)]
+    kv = """{"model": "kv", "operations": [
+    {"process": 0, "type": "invoke", "f": "delete", "key": "k"},
+    {"process": 0, "type": "ok", "f": "delete", "key": "k"},
+    {"process": 1, "type": "invoke", "f": "get", "key": "k"},
+    {"process": 1, "type": "ok", "f": "get", "key": "k", "value": null}
+]}"""
+    h = read(kv)
+    assert [(o.op, o.args, o.result) for o in h.operations] == [("delete", ("k",), OK), ("get", ("k",), None)]
+    assert h.spec.step(h.spec.initial(), "delete", ("k",))[1] == (("k", None),)

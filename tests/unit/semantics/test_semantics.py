@@ -428,3 +428,28 @@ def test_folding_an_ill_typed_membership_reports_instead_of_crashing():
     with pytest.raises(SpecError) as info:
         program(text)
     assert "unknown name 'b'" in info.value.render()
+
+
+def test_a_handled_delete_makes_reads_return_an_option():
+    plain = program(cspec("""
+        node server:
+            var value: Value = 0
+
+            request read():
+                reply value
+        """))
+    assert [op.name for op in plain.object.ops] == ["read", "write", "cas"]
+    with_delete = program(cspec("""
+        node server:
+            var value: option Value = 0
+
+            request read():
+                reply value
+
+            request delete():
+                value = none
+                reply ok
+        """))
+    ops = {op.name: op for op in with_delete.object.ops}
+    assert list(ops) == ["read", "write", "cas", "delete"]
+    assert ops["read"].result == OptionT(IntT(0, 2, (0, 1, 2))) and ops["delete"].params == ()

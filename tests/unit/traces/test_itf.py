@@ -218,7 +218,8 @@ def test_library_counterexamples_round_trip_without_the_capcheck_block(spec, cou
 
 @pytest.mark.slow
 def test_every_library_counterexample_round_trips_without_the_capcheck_block():
-    assert sum(_library_round_trips(p.stem) for p in sorted(SPECS.glob("*.cap"))) == 19
+    # 23: kv_tombstones_broken.cap has 3 counterexamples, commit_coordinator_crash_broken.cap 1, the others 19
+    assert sum(_library_round_trips(p.stem) for p in sorted(SPECS.glob("*.cap"))) == 23
 
 
 def test_a_hand_written_file_without_meta_replays(run_cli):
