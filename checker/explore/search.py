@@ -44,6 +44,7 @@ from checker.semantics import ir
 POLICIES = ("bfs", "dfs")
 DEADLOCK = kinds.DEADLOCK_FREE.name
 _CHECK_EVERY = 1 << 6        # states expanded between looks at the clock and the stop request
+_GENERATED_EVERY = 1 << 16    # successors generated between looks at the budget
 _MEMORY_EVERY = 1 << 10      # states expanded, or new states, between looks at the memory in use
 ANALYSIS = "the analysis of the state graph"
 # what a search that keeps the state graph may use of the time and of the memory left: the
@@ -231,6 +232,7 @@ class _Search:
         max_depth = o.max_depth
         limit = o.max_states if o.max_states is not None else sys.maxsize
         expanded = generated = d = 0
+        look = _GENERATED_EVERY
         labels: tuple = ()
         try:
             while frontier:
@@ -252,6 +254,12 @@ class _Search:
                         self.partial = d
                         return self._stopped()
                 generated += len(succ)
+                if generated >= look:   # a state may have a million successors, all seen before
+                    look = generated + _GENERATED_EVERY
+                    reason = self.budget.exceeded()
+                    if reason is not None:
+                        self.partial = d
+                        return reason
                 if max_depth is not None and d >= max_depth:
                     if any(fingerprint(t) not in visited for t in succ):
                         self.cut_by_depth = True
@@ -269,6 +277,11 @@ class _Search:
                     if n >= limit:
                         self.partial = d
                         return MAX_STATES
+                    if not n & (_MEMORY_EVERY - 1):   # ... or a million new ones
+                        reason = self.budget.exceeded()
+                        if reason is not None:
+                            self.partial = d
+                            return reason
                     t = succ[i]
                     visited[fp] = n
                     parents.append(num)

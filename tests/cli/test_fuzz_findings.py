@@ -84,3 +84,21 @@ def test_a_report_whose_properties_are_not_a_list_of_traces_is_a_usage_error(tmp
     report.write_text(json.dumps(data))
     code, _, err = run_cli(["render", str(report), "-o", str(tmp_path / "out.dot"), "--spec", spec])
     assert code == 0, err
+
+
+def test_a_state_with_a_million_successors_seen_before_keeps_the_time_limit(tmp_path, run_cli):
+    """`choose v in 1..655363` that changes nothing: each state had 655,363 successors, all
+    but one seen before, and the search looked at the clock only every 64 states expanded
+    (158 s for --timeout 3). It now looks every 65,536 successors too: on a clock that
+    moves 0.1 s at every look, a 1 s limit ends the search within the first few states
+    (before the fix it ran to the end: 10 states)."""
+    from checker.explore import SearchOptions, search
+    from checker.pipeline import compile_spec
+    from support import FakeClock
+    spec = tmp_path / "wide.cap"
+    spec.write_text("protocol p:\n    node n:\n        var k: 0..9 = 0\n        action inc when k < 9:\n"
+                    "            k += 1\n        action wide:\n            choose v in 1..200000\n"
+                    "            require v != 2\n")
+    _, model = compile_spec(str(spec))
+    result = search(model, SearchOptions(timeout=1.0), clock=FakeClock(step=0.1))
+    assert result.exit_reason == "timeout" and result.stats.distinct_states < 10
