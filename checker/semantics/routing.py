@@ -8,7 +8,7 @@ Part of the checker (check.Checker), over the run's tables and expression loweri
 
 from __future__ import annotations
 
-from checker.diagnostics import Note, did_you_mean, quote_list
+from checker.diagnostics import Note, Span, did_you_mean, quote_list
 from checker.dsl import ast
 from checker.semantics import ir
 from checker.semantics.exprs import ExprLowering
@@ -40,7 +40,8 @@ class RouteLowering:
         return (ir.Routing("any", serving) if clients is not None else None), rules
 
     def _rules(self, decls: list[ast.Route], clients: ir.Clients | None) -> tuple[ir.RouteRule, ...]:
-        out, seen = [], {}
+        out: list[ir.RouteRule] = []
+        seen: dict[object, Span | None] = {}
         for d in decls:
             if clients is None:
                 self.tables.error("a route needs clients: declare them with 'clients N'", d.span)

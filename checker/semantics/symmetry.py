@@ -122,7 +122,7 @@ def _environment(program: ir.Program, protocol: ast.Protocol, sets: _Sets) -> li
     out = []
     routes = [d for d in protocol.decls if isinstance(d, ast.Route)]
     default = next((d.target.span for d in routes if not d.ops and d.client is None), None)
-    spans = [(program.routing, default)] if default is not None else []
+    spans: list[tuple[ir.Routing | None, Span | None]] = [(program.routing, default)] if default is not None else []
     spans += [(rule.routing, rule.span) for rule in program.routes]
     for r, span in spans:
         if r is None or r.mode not in ("fixed", "any"):
