@@ -34,6 +34,7 @@ from checker.resources import Budget, Stopped, memory_in_use
 from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
 from checker.explore import liveness
+from checker.explore.reductions import ample_sets, visited_key
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR,
     TIMEOUT, CheckResult, Found, PropertyResult, Reduction, RuntimeFailure, Stats, Step, Trace, Verdict,
@@ -65,8 +66,8 @@ class SearchOptions:
     max_memory: int | None = None
     deadlock: bool | None = None
     stop_at_first: bool = False
-    symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (see `_key`)
-    por: bool = True            # partial-order reduction, where sound (see `_ample`)
+    symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (reductions.visited_key)
+    por: bool = True            # partial-order reduction, where sound (reductions.ample_sets)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -123,8 +124,9 @@ class _Search:
         self.memory = 0
         self.memory_at = 0     # the states numbered when memory was last read
         self.initial = 0       # initial states generated (none when the budget ran out first)
-        self.key, self.symmetry = _key(model, options, visitor is not None)
-        self.ample, self.partial_order = _ample(model, options, visitor is not None)
+        self.key, self.symmetry = visited_key(model, options.symmetry, visitor is not None)
+        self.ample, self.partial_order = ample_sets(model, options.por, options.max_depth is not None,
+                                                    visitor is not None)
         self.reduced = 0                          # states expanded through an ample set
         self.inexact = model.symmetry.inexact if model.symmetry is not None else 0
         self._conjunction()
@@ -482,48 +484,6 @@ def _inexact(model: Model, run: _Search) -> Reduction | None:
     note = (f"{n:,} state{'s' if n != 1 else ''} had too many interchangeable-looking members to try "
             f"every order: some orbits may count twice")
     return dataclasses.replace(sym, reason="; ".join(x for x in (sym.reason, note) if x))
-
-
-def _key(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable[[tuple], int], Reduction | None]:
-    """The fingerprint the visited table uses, and what the report says about symmetry
-    (None: the spec declares none). The canonical key of model/symmetry.py merges each
-    orbit of the symmetric sets into one state, which decides invariants, the history
-    checks and deadlocks exactly (each is invariant under the symmetries); `available` and
-    `converges` are decided on the state graph with fairness over each node's steps, which
-    the quotient does not keep, so a run that checks them searches the full graph."""
-    sym = model.symmetry
-    if sym is None:
-        return model.fingerprint, None
-    over = tuple(s.text() for s in sym.sets)
-    if not options.symmetry:
-        return model.fingerprint, Reduction("symmetry", False, over, "--no-symmetry")
-    if graph:
-        names = sorted({p.kind for p in model.program.properties if p.kind in kinds.LIVENESS})
-        return model.fingerprint, Reduction("symmetry", False, over,
-                                            f"check {' and '.join(names)} needs the full state graph")
-    return model.key, Reduction("symmetry", True, over, "; ".join(sym.notes) or None)
-
-
-def _ample(model: Model, options: SearchOptions, graph: bool) -> tuple[Callable | None, Reduction | None]:
-    """The ample-set chooser of partial-order reduction (model/por.py), or None, and what
-    the report says about it (None: no state of the spec could ever have an ample set).
-    The reduction keeps every invariant, history-check and deadlock verdict of a complete
-    search; `available` and `converges` are decided on the whole state graph, and a depth
-    bound promises every run up to it, so runs that need either do without it."""
-    if not model.por.applicable:
-        return None, None
-    if not options.por:
-        return None, Reduction("partial-order reduction", False, (), "--no-por")
-    if options.max_depth is not None:
-        # A reduced search reaches some states only through a longer reordering, and may
-        # put off a node's steps until the bound: it does not judge every run up to it.
-        return None, Reduction("partial-order reduction", False, (),
-                               "a depth bound: the reduced search does not try every run up to it")
-    if graph:
-        names = sorted({p.kind for p in model.program.properties if p.kind in kinds.LIVENESS})
-        return None, Reduction("partial-order reduction", False, (),
-                               f"check {' and '.join(names)} needs the full state graph")
-    return model.por.ample, Reduction("partial-order reduction", True)
 
 
 def _results(model: Model, run: _Search, complete: bool, budget: Budget) -> tuple[tuple[PropertyResult, ...], str | None]:
