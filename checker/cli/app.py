@@ -42,9 +42,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name != command and not every:
             commands.add_parser(name, help=summary)
             continue
-        adder = getattr(importlib.import_module(module), f"add_{name}_command")
-        adder(commands, parser) if name == "completion" else adder(commands)
         from checker.cli.errors_out import add_error_format_option
+        adder = getattr(importlib.import_module(module), f"add_{name}_command")
+        if name == "completion":
+            adder(commands, parser)   # it completes the whole parser
+        else:
+            adder(commands)
         add_error_format_option(commands.choices[name])
     return parser
 
