@@ -46,7 +46,7 @@ POLICIES = ("bfs", "dfs")
 DEADLOCK = kinds.DEADLOCK_FREE.name
 _CHECK_EVERY = 1 << 6        # states expanded between looks at the clock and the stop request
 _GENERATED_EVERY = 1 << 16    # successors generated between looks at the budget
-_MEMORY_EVERY = 1 << 10      # states expanded, or new states, between looks at the memory in use
+_MEMORY_EVERY = 1 << 10      # states expanded, or numbered, between looks at the memory in use
 ANALYSIS = "the analysis of the state graph"
 # what a search that keeps the state graph may use of the time and of the memory left: the
 # analysis of the graph after it takes about a quarter of its time, and a third more memory
@@ -122,7 +122,6 @@ class _Search:
         self.failure: tuple[int, SpecRuntimeError] | None = None
         self.frontier: deque = deque()
         self.memory = 0
-        self.memory_at = 0     # the states numbered when memory was last read
         self.initial = 0       # initial states generated (none when the budget ran out first)
         self.key, self.symmetry = visited_key(model, options.symmetry, visitor is not None)
         self.ample, self.partial_order = ample_sets(model, options.por, options.max_depth is not None,
@@ -279,7 +278,7 @@ class _Search:
                     if n >= limit:
                         self.partial = d
                         return MAX_STATES
-                    if not n & (_MEMORY_EVERY - 1):   # ... or a million new ones
+                    if not n & (_MEMORY_EVERY - 1):   # ... or many new ones (22 clients)
                         reason = self.budget.exceeded()
                         if reason is not None:
                             self.partial = d
@@ -328,11 +327,8 @@ class _Search:
         reason = budget.exceeded(memory=False)
         if reason is not None:
             return reason
-        numbered = len(self.parents)
-        # a state with many successors (22 clients) numbers thousands of states per 1,024
-        # expanded, so the new states count too
-        if not expanded & (_MEMORY_EVERY - 1) or numbered - self.memory_at >= _MEMORY_EVERY or self.progress is not None:
-            self.memory, self.memory_at = memory_in_use(), numbered
+        if not expanded & (_MEMORY_EVERY - 1) or self.progress is not None:
+            self.memory = memory_in_use()
             if budget.memory is not None and self.memory >= budget.memory:
                 return MEMORY
         now = self.clock()
