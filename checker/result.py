@@ -176,6 +176,42 @@ class Reduction:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How often each kind of step was enabled and fired in a search (`--coverage`).
+
+    One row per step kind as the spec names it: each declared handler, timeout and action
+    (`rm.action prepare`, summed over the nodes of its role; `line` is its line in the
+    spec), each operation clients invoke (`invoke write`), and each kind of fault or
+    network step the spec allows (`crash`, `restart`, `partition`, `heal`, `loss`, ...;
+    `line` None). `enabled[i]`: in how many of the `states` expanded states step kind i
+    had at least one step; `fired[i]`: how many steps (transitions) of kind i those states
+    had, counting every transition generated, to a new state or to one already seen (TLC's
+    "found", not "distinct"). A plain value: it pickles, and `merge` adds the counts of two
+    searches over disjoint sets of states (the shards of a parallel search)."""
+
+    names: tuple[str, ...]
+    lines: tuple[int | None, ...]
+    enabled: tuple[int, ...]
+    fired: tuple[int, ...]
+    states: int = 0
+
+    def __post_init__(self) -> None:
+        if not len(self.names) == len(self.lines) == len(self.enabled) == len(self.fired):
+            raise ValueError("coverage rows of different lengths")
+
+    def merge(self, other: Coverage) -> Coverage:
+        """The counts of both (of the same spec's rows): every number added."""
+        if (self.names, self.lines) != (other.names, other.lines):
+            raise ValueError("merging the coverage of different step kinds")
+        return Coverage(self.names, self.lines, tuple(a + b for a, b in zip(self.enabled, other.enabled)),
+                        tuple(a + b for a, b in zip(self.fired, other.fired)), self.states + other.states)
+
+    def never_fired(self) -> tuple[int, ...]:
+        """The rows of the step kinds that never fired, in row order."""
+        return tuple(i for i, n in enumerate(self.fired) if n == 0)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """A whole run: why it stopped, its statistics, each property's verdict, a run-time
     failure of the spec if there was one, the bounds it ran under (None: unbounded;
@@ -192,7 +228,8 @@ class CheckResult:
     the search was cut.
 
     `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none);
-    `partial_order`: likewise for partial-order reduction (None: no state could have used it)."""
+    `partial_order`: likewise for partial-order reduction (None: no state could have used it).
+    `coverage`: how often each kind of step fired (`--coverage`); None when not counted."""
 
     exit_reason: str
     stats: Stats
@@ -206,6 +243,7 @@ class CheckResult:
     not_checked: tuple[str, ...] = ()
     symmetry: Reduction | None = None
     partial_order: Reduction | None = None
+    coverage: Coverage | None = None
 
     @property
     def verdict(self) -> Verdict:

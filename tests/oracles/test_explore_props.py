@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from checker.pipeline import compile_spec
 from checker.explore import SearchOptions, replay, search
+from checker.explore.coverage import counting
 from checker.result import Verdict
 
 SETTINGS = settings(max_examples=50, deadline=None,
@@ -104,3 +105,22 @@ def test_explorer_agrees_with_a_plain_bfs(tmp_path: Path, graph) -> None:
         trace = [p for p in dfs.properties if p.name == "avoid"][0].trace
         assert trace.length >= dist[target]
         assert replay(model, trace.path).steps[-1].state["nodes"]["g"]["x"] == target
+
+
+@SETTINGS
+@given(graphs())
+def test_coverage_agrees_with_the_reachable_sources(tmp_path: Path, graph) -> None:
+    """Action eI has one source state: it is enabled in one state and fires once per
+    target when the oracle reaches its source, and never otherwise."""
+    n, edges, target = graph
+    path = tmp_path / "graph.cap"
+    path.write_text(spec_text(n, edges, target), encoding="utf-8")
+    _, model = compile_spec(str(path), {}, "check")
+    dist = oracle(edges)[0]
+    counted, counter = counting(model)
+    search(counted, SearchOptions(policy="dfs"))
+    cov = counter.coverage()
+    assert cov.names == tuple(f"g.action e{i}" for i in range(len(edges)))
+    assert cov.enabled == tuple(int(a in dist) for a, _ in edges)
+    assert cov.fired == tuple(len(bs) if a in dist else 0 for a, bs in edges)
+    assert cov.states == len(dist)
