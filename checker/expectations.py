@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from checker.resources import UNBOUNDED, Budget
+
+if TYPE_CHECKING:
+    from checker.result import Coverage
 
 _EXPECT = re.compile(rb"\bexpect\b")
 
@@ -84,20 +87,29 @@ def spec_files(paths: Iterable[str]) -> Iterator[str]:
 def check_spec(path: str, budget: Budget = UNBOUNDED) -> list[Outcome]:
     """Check the spec at `path` once and compare every expectation it writes (none: []).
     Raises SpecError or UsageError for a spec that cannot be read, parsed or compiled."""
+    return run_spec(path, budget)[0]
+
+
+def run_spec(path: str, budget: Budget = UNBOUNDED, coverage: bool = False) -> tuple[list[Outcome], Coverage | None]:
+    """`check_spec`, and with `coverage` the search's coverage (explore/coverage.py; None
+    without it, or for a spec that writes no expectation and so is not searched)."""
     from checker.pipeline import compile_spec, load_spec, read_spec
 
     if not may_have_expectations(read_spec(path)):
-        return []
+        return [], None
     protocol, _ = load_spec(path)
     wanted = expectations(protocol)
     if not wanted:
-        return []
+        return [], None
     from checker.explore import SearchOptions, search
+    from checker.explore.coverage import counting
 
     _, model = compile_spec(path)
-    result = search(model, SearchOptions(), budget=budget)
+    counted, counter = counting(model) if coverage else (model, None)
+    result = search(counted, SearchOptions(), budget=budget)
     found = {p.name: p for p in result.properties}
-    return [_compare(e, found.get(e.name), result) for e in wanted]
+    return [_compare(e, found.get(e.name), result) for e in wanted], \
+        counter.coverage() if counter is not None else None
 
 
 def _compare(expected: Expected, prop, result) -> Outcome:

@@ -21,7 +21,9 @@ from checker.cli.options import (
 from checker.cli.output import EXIT_USAGE, REPORT_GRACE, emit, exit_code, write_json
 from checker.cli.render import render_counterexamples
 from checker.cli.report import add_report_option, check_report, write_report
+from checker.errors import UsageError
 from checker.explore import Progress, search
+from checker.explore.coverage import counting
 from checker.explore.simulate import WalkProgress, simulate
 from checker.pipeline import compile_spec, compile_symbolic, constants_of
 from checker.render import json as json_report
@@ -74,6 +76,10 @@ def add_check_command(commands) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                           help="never show the progress line")
     add_report_option(cmd)
+    cmd.add_argument("--coverage", action="store_true",
+                     help="count, per handler, timeout, action and kind of fault, in how many states it was "
+                          "enabled and how many steps it took, and warn about any that never fired (the "
+                          "explicit search only)")
     cmd.add_argument("--watch", action="store_true",
                      help="check the spec again each time it is saved (polls its modification time; Ctrl-C "
                           "stops); the exit code is the last check's")
@@ -135,6 +141,7 @@ def check_once(args: argparse.Namespace) -> int:
     overrides, parameters = overrides_of(args.defines), None
     deadlock = run_deadlock(args)
     simulation = simulation_options(args, deadlock)
+    _check_coverage_options(args, simulation is not None)
     if args.engine == "smt" and args.values is None:
         program, model, parameters = compile_symbolic(args.spec, overrides, "check", faults, args.checks)
         if program.params() or (program.object is not None and program.object.unbounded):
@@ -176,6 +183,15 @@ def check_once(args: argparse.Namespace) -> int:
     return min(exit_code(r) for r in results) if all(r.failure is None for r in results) else EXIT_USAGE
 
 
+def _check_coverage_options(args: argparse.Namespace, simulating: bool) -> None:
+    """Refuse `--coverage` with an engine that does not count steps: a simulation, or the
+    SMT engine alone (with `--engine both` it counts the explicit search's)."""
+    if args.coverage and (simulating or args.engine == "smt"):
+        what = "--simulate" if simulating else "--engine smt"
+        raise UsageError(f"--coverage counts the steps of the explicit search, not of {what}; "
+                         "drop one of the two (with --engine both it counts the explicit search's steps)")
+
+
 def _not_checked(program: Program, checks: list[str]) -> tuple[str, ...]:
     """The properties of `program` that `--check` did not name, as reports name them."""
     return tuple(f"invariant {p.name}" if p.kind == "invariant" else f"check {p.kind}"
@@ -192,7 +208,10 @@ def _engine_results(args: argparse.Namespace, model, deadlock: bool | None, para
             args.max_depth = args.depth if args.depth is not None else engines.DEFAULT_DEPTH
         options = search_options(args, "dfs" if args.dfs else "bfs", deadlock)
         progress = ProgressLine(sys.stderr, args.progress)
-        result = search(model, options, progress if progress.on else None, budget=args.budget)
+        counted, counter = counting(model) if args.coverage else (model, None)
+        result = search(counted, options, progress if progress.on else None, budget=args.budget)
+        if counter is not None:
+            result = dataclasses.replace(result, coverage=counter.coverage())
         progress.finish(result)
         if args.shrink:
             from checker.explore.shrink import shrink_result

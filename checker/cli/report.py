@@ -14,7 +14,7 @@ from checker.cli.output import make_parent
 from checker.errors import UsageError
 from checker.model import Model
 from checker.props import kinds
-from checker.render import html
+from checker.render import coverage, html
 from checker.render.cap import fault_text
 from checker.render.sequence import caption_lines
 from checker.render.text import detail, path_text, plural, summary
@@ -63,9 +63,13 @@ def check_report(model: Model, result: CheckResult, spec: str, program: ir.Progr
     cxs = drawing.counterexamples(model, result, spec, hint)
     rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
     about = (*_about(program, constants), summary(result), f"result: {result.result} ({detail(result)})")
-    table = html.Table(("property", "verdict", "counterexample", "note"), rows)
-    text = html.page(f"capcheck check {spec}", about, (("verdicts", table),), (), tuple(cxs))
-    return text
+    tables = (("verdicts", html.Table(("property", "verdict", "counterexample", "note"), rows)),)
+    notes: tuple[str, ...] = ()
+    if result.coverage is not None:
+        cov = result.coverage
+        tables += ((coverage.table_lines(cov)[0], html.Table(coverage.HEADERS, tuple(coverage.rows(cov)))),)
+        notes = tuple(coverage.warnings(cov, spec))
+    return html.page(f"capcheck check {spec}", about, tables, notes, tuple(cxs))
 
 
 def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Program, constants: dict,

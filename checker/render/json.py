@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 
+from checker.render import coverage
 from checker.render.text import detail
 from checker.result import CheckResult, Found, PropertyResult, Trace, Verdict
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def trace_data(trace: Trace) -> dict:
@@ -96,6 +97,8 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
     if result.partial_order is not None:
         r = result.partial_order
         data["partial_order"] = {"used": r.used, "states_expanded_in_part": r.states, "reason": r.reason}
+    if result.coverage is not None:
+        data["coverage"] = coverage.data(result.coverage)
     if result.failure is not None:
         f = result.failure
         where = None

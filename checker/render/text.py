@@ -10,6 +10,7 @@ import shlex
 from typing import Sequence
 
 from checker.props import kinds
+from checker.render import coverage
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS,
     CheckResult, Found, Lasso, PropertyResult, Reduction, Trace, Verdict,
@@ -397,7 +398,8 @@ def summary(result: CheckResult) -> str:
 def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True, times: bool = False) -> str:
     """The whole text report of `capcheck check`. `replay_hint` is the command that replays
     a path, with `{path}` where the path goes; without `traces` (`--quiet`) only the
-    verdicts are given, not the runs behind them; with `times`, the seconds after which
+    verdicts are given, not the runs behind them; with a result's `coverage`, its table
+    and warnings come before the last line; with `times`, the seconds after which
     each violation was found (a measurement, so not by default: the report is otherwise
     the same bytes on every run)."""
     out = [f"{spec}: {summary(result)}"]
@@ -415,6 +417,8 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
             out += state_lines(f.trace, "    ")
     if not result.properties and result.failure is None:
         out.append("no properties to check (declare an 'invariant' or a 'check')")
+    if result.coverage is not None:
+        out += coverage.table_lines(result.coverage) + coverage.warnings(result.coverage, spec)
     out.append(f"result: {result.result} ({detail(result)})")
     return "\n".join(out)
 

@@ -816,7 +816,7 @@ def test_exit_codes(run_cli, workdir: Path) -> None:
 
 
 def _assert_schema(data: dict) -> None:
-    assert data["schema"] == 5
+    assert data["schema"] == 6
     assert isinstance(data["faults"], dict)
     assert data["result"] in ("holds", "violated", "unknown", "error")
     assert data["exit_reason"] in ("complete", "all_violated", "max_states", "max_depth", "timeout",

@@ -215,7 +215,7 @@ def test_quorum_register_breaking_quorums_found_and_replayed(tmp_path, run_cli):
                             "--json", str(report)])
     assert code == 1
     data = json.loads(report.read_text())
-    assert data["schema"] == 5 and data["symbolic"] == {"R": "1..3", "W": "1..3"}
+    assert data["schema"] == 6 and data["symbolic"] == {"R": "1..3", "W": "1..3"}
     assert "R" not in data["constants"] and data["constants"]["N"] == 3
     props = {p["name"]: p for p in data["properties"]}
     lin = props["linearizable"]
