@@ -15,7 +15,8 @@ the Python API, the same pipeline the command line runs:
   `FaultOverride`), `compile_symbolic` (for the SMT engine with symbolic
   constants, `Symbolic`), `constants_of`;
 - the explicit engine: `search` with `SearchOptions`, `replay` (a path to a Trace),
-  `simulate` with `SimulationOptions` (seeded random walks);
+  `simulate` with `SimulationOptions` (seeded random walks); `counting` (a copy of a
+  model that counts the steps a search takes: `--coverage`, as a `Coverage`);
 - the SMT engine: `smt_check` with `SmtOptions` (every trace replayed and checked in the
   explicit semantics before it is returned);
 - recorded histories: `check_history` (read a file and check it), or `read_history`
@@ -41,12 +42,13 @@ _API = {
     "checker.pipeline": ("read_spec", "load_spec", "compile_spec", "compile_symbolic", "constants_of"),
     "checker.explore": ("search", "SearchOptions", "replay"),
     "checker.explore.simulate": ("simulate", "SimulationOptions"),
+    "checker.explore.coverage": ("counting",),
     "checker.analysis.verify": ("smt_check", "SmtOptions"),
     "checker.history": ("read_history",),
     "checker.history.checking": ("check_history",),
     "checker.reports": ("report_text", "report_json", "trace_text", "sequence_diagram", "history_text"),
     "checker.props.linearizability": ("check_operations", "CheckOptions"),
-    "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict", "Found"),
+    "checker.result": ("CheckResult", "PropertyResult", "Trace", "Verdict", "Found", "Coverage"),
     "checker.errors": ("CheckerError", "SpecError", "UsageError", "InternalError"),
     "checker.semantics.faults": ("FaultOverride",),
     "checker.semantics.ir": ("Symbolic",),
