@@ -187,7 +187,8 @@ class Coverage:
     had at least one step; `fired[i]`: how many steps (transitions) of kind i those states
     had, counting every transition generated, to a new state or to one already seen (TLC's
     "found", not "distinct"). A plain value: it pickles, and `merge` adds the counts of two
-    searches over disjoint sets of states (the shards of a parallel search)."""
+    searches over disjoint sets of states (the shards of a parallel search). Names are
+    unique."""
 
     names: tuple[str, ...]
     lines: tuple[int | None, ...]
@@ -200,11 +201,19 @@ class Coverage:
             raise ValueError("coverage rows of different lengths")
 
     def merge(self, other: Coverage) -> Coverage:
-        """The counts of both (of the same spec's rows): every number added."""
-        if (self.names, self.lines) != (other.names, other.lines):
-            raise ValueError("merging the coverage of different step kinds")
-        return Coverage(self.names, self.lines, tuple(a + b for a, b in zip(self.enabled, other.enabled)),
-                        tuple(a + b for a, b in zip(self.fired, other.fired)), self.states + other.states)
+        """The counts of both added, row by row as `collections.Counter` adds: the rows
+        of `self` in their order, then those only `other` has. A row both have must be
+        at the same line (ValueError otherwise: not the same spec)."""
+        lines = dict(zip(self.names, self.lines))
+        counts = {n: [e, f] for n, e, f in zip(self.names, self.enabled, self.fired)}
+        for n, line, e, f in zip(other.names, other.lines, other.enabled, other.fired):
+            if lines.setdefault(n, line) != line:
+                raise ValueError(f"merging the coverage of different specs: {n} at lines {lines[n]} and {line}")
+            count = counts.setdefault(n, [0, 0])
+            count[0] += e
+            count[1] += f
+        return Coverage(tuple(lines), tuple(lines.values()), tuple(c[0] for c in counts.values()),
+                        tuple(c[1] for c in counts.values()), self.states + other.states)
 
     def never_fired(self) -> tuple[int, ...]:
         """The rows of the step kinds that never fired, in row order."""

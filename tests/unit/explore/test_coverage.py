@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.explore import SearchOptions, search
+from checker.explore import coverage
 from checker.explore.coverage import Counter, counting
 from checker.result import Coverage
 from support import LOSSY_PAIR, NEVER_FIRES, compile_text, library_model
@@ -174,9 +175,20 @@ def test_the_shards_of_a_parallel_search_merge_into_the_whole() -> None:
     assert parts[0].merge(parts[1]) == parts[1].merge(parts[0]) == whole
 
 
-def test_merging_the_coverage_of_different_specs_is_refused() -> None:
-    a = Coverage(("x",), (1,), (1,), (2,), 3)
+def test_merge_adds_row_by_row_and_refuses_different_specs() -> None:
+    a = Coverage(("x", "y"), (1, None), (1, 0), (2, 0), 3)
+    b = Coverage(("y", "z"), (None, 7), (4, 1), (5, 1), 2)
+    assert a.merge(b) == Coverage(("x", "y", "z"), (1, None, 7), (1, 4, 1), (2, 5, 1), 5)
     with pytest.raises(ValueError):
-        a.merge(Coverage(("y",), (1,), (1,), (2,), 3))
+        a.merge(Coverage(("x",), (2,), (1,), (2,), 3))
     with pytest.raises(ValueError):
         Coverage(("x",), (1,), (1, 2), (2,))
+
+
+def test_a_kind_of_step_with_no_row_gets_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if the language had gained the fault steps after coverage_rows was written: they
+    # get rows named by their kind, in the order the search meets them (crash from s0).
+    monkeypatch.setattr(coverage, "_fault_rows", lambda *args: None)
+    result, cov = counted_search(compile_text(tmp_path, RESTART))
+    assert table(cov) == {"n.action flip": (2, 2), "n.on restart": (0, 0), "crash": (2, 2), "restart": (2, 2)}
+    assert cov.lines == (7, 10, None, None)
