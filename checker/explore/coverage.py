@@ -1,9 +1,9 @@
 """Coverage (`--coverage`): how often each kind of step of a spec was enabled and fired.
 
 `counting(model)` returns a copy of the model whose `successors` and `labeled` count, and
-the `Counter` they count into; a search run on the copy is the same search (the same
+the `StepCounter` they count into; a search run on the copy is the same search (the same
 states, in the same order: both functions return exactly what the model's own return),
-and `Counter.coverage()` then gives the counts as a `result.Coverage`. Without
+and `StepCounter.coverage()` then gives the counts as a `result.Coverage`. Without
 `--coverage` nothing is wrapped, so counting costs nothing when it is off.
 
 What is counted. The rows are the step kinds as the spec names them (`coverage_rows`):
@@ -21,7 +21,7 @@ as generated (to new states and to states already seen), as the search's `genera
 statistic counts them: over one complete search, the sum of `fired` plus the initial
 states is `Stats.generated_states`.
 
-Parallel searches. Each worker counts the states it expands with its own Counter; the
+Parallel searches. Each worker counts the states it expands with its own StepCounter; the
 shards of a parallel search are disjoint, so the whole run's coverage is the per-worker
 `Coverage` values added with `Coverage.merge`.
 """
@@ -118,7 +118,7 @@ def step_key(core: tuple) -> Hashable:
     return kind
 
 
-class Counter:
+class StepCounter:
     """Counts, per row, the states where a step kind was enabled and the steps it took
     (see the module's docstring). Not thread-safe; one per search (or per worker)."""
 
@@ -177,10 +177,10 @@ class Counter:
         return Coverage(self.names, self.lines, tuple(self.enabled), tuple(self.fired), len(self._expanded))
 
 
-def counting(model: Model) -> tuple[Model, Counter]:
-    """A copy of `model` whose `successors` and `labeled` count into the Counter returned
+def counting(model: Model) -> tuple[Model, StepCounter]:
+    """A copy of `model` whose `successors` and `labeled` count into the StepCounter returned
     with it; everything else is the model's own."""
-    counter = Counter(model)
+    counter = StepCounter(model)
     counted = copy.copy(model)
     counted.labeled = counter.labeled
     counted.successors = counter.successors

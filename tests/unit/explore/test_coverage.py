@@ -12,7 +12,7 @@ import pytest
 
 from checker.explore import SearchOptions, search
 from checker.explore import coverage
-from checker.explore.coverage import Counter, counting
+from checker.explore.coverage import StepCounter, counting
 from checker.result import Coverage
 from support import LOSSY_PAIR, NEVER_FIRES, compile_text, library_model
 
@@ -161,7 +161,7 @@ def test_the_shards_of_a_parallel_search_merge_into_the_whole() -> None:
     # Two workers, each expanding the states whose fingerprint falls in its shard.
     model = library_model("two_phase")
     whole = counted_search(model, por=False)[1]
-    shards = [Counter(model), Counter(model)]
+    shards = [StepCounter(model), StepCounter(model)]
     seen = {model.fingerprint(s) for s in model.init_states()}
     queue = deque(model.init_states())
     while queue:
