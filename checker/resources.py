@@ -13,6 +13,7 @@ and shared through the budgets made from it.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -22,13 +23,24 @@ from typing import Callable, Iterator
 from checker.result import INTERRUPTED, MEMORY, TIMEOUT
 
 
-def memory_in_use() -> int:
-    """Resident memory of this process in bytes (0 where /proc is not available)."""
+def memory_in_use(pid: int | None = None) -> int:
+    """Resident memory of this process (or of process `pid`) in bytes (0 where /proc is
+    not available, or the process is gone)."""
     try:
-        with open("/proc/self/statm") as f:
+        with open(f"/proc/{pid or 'self'}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def worker_signals() -> None:
+    """Make a forked worker process (of a simulation or a parallel search) leave the
+    signals to its parent. It inherits the parent's handlers and its signal wakeup pipe
+    (the CLI's, checker/cli/signals.py): the parent handles Ctrl-C and stops the worker;
+    SIGTERM (terminate) must end it, and its signals must not reach the parent's pipe."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def process_age() -> float:

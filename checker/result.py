@@ -32,9 +32,10 @@ INTERRUPTED = "interrupted"
 RUNTIME_ERROR = "runtime_error"
 FIRST_VIOLATION = "first_violation"   # --stop-at-first: stopped at the first violation found
 WALKS = "walks"                  # simulation: every walk asked for was run
+WORKER_LOST = "worker_lost"      # a worker process of a parallel search died
 
 EXIT_REASONS = (COMPLETE, ALL_DECIDED, MAX_STATES, MAX_DEPTH, TIMEOUT, MEMORY, INTERRUPTED, RUNTIME_ERROR,
-                FIRST_VIOLATION, WALKS)
+                FIRST_VIOLATION, WALKS, WORKER_LOST)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,9 @@ class CheckResult:
 
     `symmetry`: whether the spec's symmetric sets reduced the search (None: it declares none);
     `partial_order`: likewise for partial-order reduction (None: no state could have used it).
-    `coverage`: how often each kind of step fired (`--coverage`); None when not counted."""
+    `coverage`: how often each kind of step fired (`--coverage`); None when not counted.
+    `parallel`: why a search asked for several workers ran in one process, or which worker
+    died (exit reason WORKER_LOST); None otherwise."""
 
     exit_reason: str
     stats: Stats
@@ -253,6 +256,7 @@ class CheckResult:
     symmetry: Reduction | None = None
     partial_order: Reduction | None = None
     coverage: Coverage | None = None
+    parallel: str | None = None
 
     @property
     def verdict(self) -> Verdict:

@@ -21,9 +21,11 @@ as generated (to new states and to states already seen), as the search's `genera
 statistic counts them: over one complete search, the sum of `fired` plus the initial
 states is `Stats.generated_states`.
 
-Parallel searches. Each worker counts the states it expands with its own StepCounter; the
-shards of a parallel search are disjoint, so the whole run's coverage is the per-worker
-`Coverage` values added with `Coverage.merge`.
+Parallel searches (parallel.py). Each worker is a forked copy of the process, so it counts
+the states it expands in its own copy of the StepCounter; the states the workers expand
+are disjoint, so the coordinator adds what each counted since the fork (`add_since`). A
+parallel run that stops early has expanded the whole level it stopped in, so its counts
+may exceed those of a single-process run stopped at the same state.
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class StepCounter:
         self._labeled = model.labeled
         self._fingerprint = model.fingerprint
         self._events = model.program.clients is not None
+        self._elsewhere = 0     # states other processes expanded (see add_since)
 
     def labeled(self, state: tuple) -> list:
         """`Model.labeled`, counting the state's steps the first time it is expanded."""
@@ -174,7 +177,23 @@ class StepCounter:
 
     def coverage(self) -> Coverage:
         """The counts so far, as a plain value."""
-        return Coverage(self.names, self.lines, tuple(self.enabled), tuple(self.fired), len(self._expanded))
+        return Coverage(self.names, self.lines, tuple(self.enabled), tuple(self.fired),
+                        len(self._expanded) + self._elsewhere)
+
+    def add_since(self, before: Coverage, after: Coverage) -> None:
+        """Add what a copy of this counter (a forked worker's, which had counted `before`
+        when it was made) counted since: `after` less `before`, row by row by name."""
+        old = {n: (e, f) for n, e, f in zip(before.names, before.enabled, before.fired)}
+        for n, line, e, f in zip(after.names, after.lines, after.enabled, after.fired):
+            e0, f0 = old.get(n, (0, 0))
+            if n not in self.names:
+                self.names, self.lines = self.names + (n,), self.lines + (line,)
+                self.enabled.append(0)
+                self.fired.append(0)
+            r = self.names.index(n)
+            self.enabled[r] += e - e0
+            self.fired[r] += f - f0
+        self._elsewhere += after.states - before.states
 
 
 def counting(model: Model) -> tuple[Model, StepCounter]:

@@ -33,7 +33,7 @@ from checker.model import Model
 from checker.resources import Budget, Stopped, memory_in_use
 from checker.model.system import Conjunction
 from checker.model.values import SpecRuntimeError
-from checker.explore import liveness
+from checker.explore import liveness, parallel
 from checker.explore.reductions import ample_sets, visited_key
 from checker.result import (
     ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, RUNTIME_ERROR,
@@ -46,6 +46,7 @@ POLICIES = ("bfs", "dfs")
 DEADLOCK = kinds.DEADLOCK_FREE.name
 _CHECK_EVERY = 1 << 6        # states expanded between looks at the clock and the stop request
 _GENERATED_EVERY = 1 << 16    # successors generated between looks at the budget
+_FAN_OUT = "fan out"           # what the loop returns when the workers take over (parallel.py)
 _MEMORY_EVERY = 1 << 10      # states expanded, or numbered, between looks at the memory in use
 ANALYSIS = "the analysis of the state graph"
 # what a search that keeps the state graph may use of the time and of the memory left: the
@@ -68,10 +69,14 @@ class SearchOptions:
     stop_at_first: bool = False
     symmetry: bool = True       # reduce by the spec's symmetric sets, where sound (reductions.visited_key)
     por: bool = True            # partial-order reduction, where sound (reductions.ample_sets)
+    workers: int = 1            # processes of a breadth-first search (parallel.py)
+    fan_out: int = parallel.FAN_OUT   # with workers > 1: the size of a level from which they take over
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
             raise ValueError(f"unknown frontier policy {self.policy!r}")
+        if self.workers < 1:
+            raise ValueError(f"a search needs at least one worker, not {self.workers}")
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,10 @@ class _Search:
                                                     visitor is not None)
         self.reduced = 0                          # states expanded through an ample set
         self.inexact = model.symmetry.inexact if model.symmetry is not None else 0
+        self.queued: int | None = None            # states waiting once the workers took over
+        self.lost: str | None = None              # which worker died (WORKER_LOST)
+        self.alone = parallel.fallback(self) if options.workers > 1 else None   # why in one process
+        self.fan_out = options.fan_out if options.workers > 1 and self.alone is None else None
         self._conjunction()
 
     # -------------------------------------------------- the loop
@@ -148,7 +157,8 @@ class _Search:
                     return self._stopped()
                 self.frontier.append((s, n))
         try:
-            return self._loop()
+            reason = self._loop()
+            return parallel.drive(self) if reason == _FAN_OUT else reason
         except KeyboardInterrupt:
             return INTERRUPTED
 
@@ -233,12 +243,18 @@ class _Search:
         max_depth = o.max_depth
         limit = o.max_states if o.max_states is not None else sys.maxsize
         expanded = generated = d = 0
+        level, fan_out = -1, self.fan_out
         look = _GENERATED_EVERY
         labels: tuple = ()
         try:
             while frontier:
                 s, num = pop()
                 d = depths[num]
+                if d != level:   # the first state of a level: the frontier holds the whole level
+                    level = d
+                    if fan_out is not None and len(frontier) + 1 >= fan_out:
+                        frontier.appendleft((s, num))
+                        return _FAN_OUT
                 try:
                     succ = expand(s)
                 except SpecRuntimeError as err:
@@ -331,11 +347,14 @@ class _Search:
             self.memory = memory_in_use()
             if budget.memory is not None and self.memory >= budget.memory:
                 return MEMORY
-        now = self.clock()
-        if self.progress is not None:
-            self.progress(Progress(len(self.parents), self.generated, len(self.frontier),
-                                   self.depths[-1], now - self.start, self.memory))
+        self.report(len(self.frontier), self.depths[-1])
         return None
+
+    def report(self, queue: int, depth: int) -> None:
+        """Tell `progress` (if any) how far the run is."""
+        if self.progress is not None:
+            self.progress(Progress(len(self.parents), self.generated, queue, depth, self.clock() - self.start,
+                                   self.memory))
 
     def complete_depth(self, reason: str) -> int | None:
         """Up to how many steps every run was checked, for a breadth-first run that ended
@@ -452,7 +471,7 @@ def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> C
     complete = reason in (COMPLETE, ALL_DECIDED)
     props, stopped = _results(model, run, complete, budget)
     stats = Stats(len(run.parents), run.generated + run.initial, max(run.depths, default=0), seconds,
-                  len(run.frontier), max(run.memory, memory_in_use()))
+                  run.queued if run.queued is not None else len(run.frontier), max(run.memory, memory_in_use()))
     failure = None
     if run.failure is not None:
         num, err = run.failure
@@ -464,7 +483,8 @@ def _search(model: Model, options: SearchOptions, progress, budget: Budget) -> C
         por = dataclasses.replace(por, states=run.reduced, reason=None if complete else (
             "the search stopped before the end: the reduced search may put off a node's steps, "
             "and so a violation, that the full one reaches sooner; --no-por")) if run.reduced else None
-    said = {"complete_depth": run.complete_depth(reason), "symmetry": _inexact(model, run), "partial_order": por}
+    said = {"complete_depth": run.complete_depth(reason), "symmetry": _inexact(model, run), "partial_order": por,
+            "parallel": run.lost or run.alone}
     if stopped is not None and reason not in (TIMEOUT, MEMORY, INTERRUPTED):
         return CheckResult(stopped, stats, props, failure, bounds, stopped_during=ANALYSIS, **said)
     return CheckResult(reason, stats, props, failure, bounds, **said)

@@ -49,7 +49,6 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import random
-import signal
 import time
 import traceback
 from bisect import bisect
@@ -64,7 +63,7 @@ from checker.explore.shrink import broken_test, label_core, shrink_result
 from checker.model import Model
 from checker.model.system import Conjunction, compile_model
 from checker.model.values import SpecRuntimeError
-from checker.resources import memory_in_use
+from checker.resources import memory_in_use, worker_signals
 from checker.result import (
     ALL_DECIDED, FIRST_VIOLATION, INTERRUPTED, RUNTIME_ERROR, TIMEOUT, WALKS, CheckResult, Found,
     PropertyResult, RuntimeFailure, Simulation, Stats, Verdict,
@@ -238,12 +237,7 @@ def _serve(program, options: SimulationOptions, deadlock: bool, tasks, results) 
     """A worker process: compile the program, then walk the chunks `tasks` hands out
     ((chunk, first walk, end) or None to stop), putting (chunk, walks) on `results`, or
     ("error", chunk, text) when anything goes wrong."""
-    # A forked worker inherits the parent's handlers and its signal wakeup pipe (the CLI's,
-    # checker/cli/signals.py): the parent handles Ctrl-C and stops us; SIGTERM (terminate)
-    # must end us, and our signals must not reach the parent's pipe.
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    worker_signals()
     chunk = -1
     try:
         walker = _Walker(compile_model(program), options, deadlock)

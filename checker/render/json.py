@@ -99,6 +99,8 @@ def report_data(result: CheckResult, spec: str, protocol: str, constants: dict,
         data["partial_order"] = {"used": r.used, "states_expanded_in_part": r.states, "reason": r.reason}
     if result.coverage is not None:
         data["coverage"] = coverage.data(result.coverage)
+    if result.parallel:
+        data["parallel"] = result.parallel
     if result.failure is not None:
         f = result.failure
         where = None

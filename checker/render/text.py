@@ -12,7 +12,7 @@ from typing import Sequence
 from checker.props import kinds
 from checker.render import coverage
 from checker.result import (
-    ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS,
+    ALL_DECIDED, COMPLETE, FIRST_VIOLATION, INTERRUPTED, MAX_DEPTH, MAX_STATES, MEMORY, TIMEOUT, WALKS, WORKER_LOST,
     CheckResult, Found, Lasso, PropertyResult, Reduction, Trace, Verdict,
 )
 
@@ -69,6 +69,8 @@ def _search_detail(result: CheckResult) -> str:
         return f"stopped at the memory limit of {(b.get('max_memory') or 0) >> 20:,} MiB {where}"
     if reason == INTERRUPTED:
         return f"interrupted {where}"
+    if reason == WORKER_LOST:
+        return f"a worker process of the parallel search died {where}"
     return f"the spec failed while running, after {plural(s.distinct_states, 'state')}"
 
 
@@ -404,6 +406,8 @@ def report(result: CheckResult, spec: str, replay_hint: str, traces: bool = True
     the same bytes on every run)."""
     out = [f"{spec}: {summary(result)}"]
     out += [reduction_line(r) for r in (result.symmetry, result.partial_order) if r is not None]
+    if result.parallel:
+        out.append(f"parallel search: {result.parallel}")
     for p in result.properties:
         out += property_lines(p, replay_hint, True, times) if traces else [_property_heading(p)]
     if result.not_checked:
