@@ -183,6 +183,25 @@ def test_a_deep_violation_is_the_readme_run(spec: str, prop: str) -> None:
     assert first_broken(model, path, broken) == trace.length
 
 
+# ---------------------------------------------------------------- the expectations the specs state
+
+
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_every_spec_states_expectations(path: Path) -> None:
+    from checker.expectations import load_expectations
+
+    assert load_expectations(str(path)), f"{path.name} states no 'expect'"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_the_expectations_a_spec_states_are_met(path: Path) -> None:
+    from checker.expectations import check_spec
+
+    failed = [o.message() for o in check_spec(str(path)) if not o.passed]
+    assert failed == []
+
+
 # ---------------------------------------------------------------- shortest counterexamples
 
 # The lengths, in steps, that the specs' header comments and README.md give for the shortest
