@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import signal
 from dataclasses import dataclass
@@ -153,6 +152,8 @@ def _outcomes(tasks: list[_Task], jobs: int, budget: Budget) -> Iterator[FileOut
                 return
             yield check_file(task, budget.stop)
         return
+    import multiprocessing  # only for --jobs: a single process does without its import
+
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_starts)
     try:
         results = pool.imap(check_file, tasks)
@@ -168,6 +169,8 @@ def _outcomes(tasks: list[_Task], jobs: int, budget: Budget) -> Iterator[FileOut
 
 def _next(results, budget: Budget) -> FileOutcome | None:
     """The next worker result, or None once the stop request is set."""
+    import multiprocessing
+
     while True:
         if budget.stop is not None and budget.stop.is_set():
             return None
