@@ -120,6 +120,17 @@ def test_the_pytest_plugin_collects_specs_with_expectations(tmp_path: Path) -> N
     assert done.stdout.splitlines()[-1].startswith("1 failed, 3 passed")
 
 
+def test_the_pytest_plugin_names_an_expectation_with_its_constants(tmp_path: Path) -> None:
+    write(tmp_path, "sized.cap", SIZED)
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider",
+                           "-rA", "-q"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED sized.cap::invariant small with SLOW = true, MAX = 2" in done.stdout
+    assert "PASSED sized.cap::check deadlock_free with MAX = 1" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("4 passed")
+
+
 # ---------------------------------------------------------------- expectations under other constants
 
 SIZED = """protocol sized:
