@@ -34,12 +34,10 @@ class SpecFile(pytest.File):
     """A spec with expectations: an item per expectation."""
 
     def collect(self):
-        from checker.expectations import expectations
-        from checker.pipeline import load_spec
+        from checker.expectations import load_expectations
 
-        protocol, _ = load_spec(str(self.path))
-        for expected in expectations(protocol):
-            yield SpecItem.from_parent(self, name=expected.label, expected=expected)
+        for expected in load_expectations(str(self.path)):
+            yield SpecItem.from_parent(self, name=expected.title, expected=expected)
 
     def outcome(self, expected):
         """The Outcome of one expectation; the spec is checked on the first call."""

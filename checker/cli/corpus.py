@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import signal
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ class _Task:
     model: str | None
     deadline: float | None
     memory: int | None
+    stop_at_first: bool = False
 
 
 def history_files(paths: Iterable[str]) -> list[str]:
@@ -101,7 +101,7 @@ def check_file(task: _Task, stop: StopRequest | None = None) -> FileOutcome:
 
     budget = Budget(task.deadline, task.memory, stop=stop)
     try:
-        history, result = check_history(task.path, task.format, task.model, budget)
+        history, result = check_history(task.path, task.format, task.model, budget, task.stop_at_first)
     except SpecError as err:
         return _unreadable(task.path, err.render().splitlines()[0])
     except UsageError as err:
@@ -128,7 +128,7 @@ def check_corpus(args: argparse.Namespace) -> int:
     order of the files), then the summary; write the JSON Lines `--json` asks for."""
     files = history_files(args.files)
     budget: Budget = args.budget
-    tasks = [_Task(f, args.format, args.model, budget.deadline, budget.memory) for f in files]
+    tasks = [_Task(f, args.format, args.model, budget.deadline, budget.memory, args.stop_at_first) for f in files]
     outcomes: list[FileOutcome] = []
     json_lines: list[str] = []
     for outcome in _outcomes(tasks, min(args.jobs, len(tasks)), budget):
@@ -153,6 +153,8 @@ def _outcomes(tasks: list[_Task], jobs: int, budget: Budget) -> Iterator[FileOut
                 return
             yield check_file(task, budget.stop)
         return
+    import multiprocessing  # only for --jobs: a single process does without its import
+
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_starts)
     try:
         results = pool.imap(check_file, tasks)
@@ -168,6 +170,8 @@ def _outcomes(tasks: list[_Task], jobs: int, budget: Budget) -> Iterator[FileOut
 
 def _next(results, budget: Budget) -> FileOutcome | None:
     """The next worker result, or None once the stop request is set."""
+    import multiprocessing
+
     while True:
         if budget.stop is not None and budget.stop.is_set():
             return None

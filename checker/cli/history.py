@@ -45,6 +45,10 @@ def add_history_command(commands) -> None:
     cmd.add_argument("--max-memory", type=positive_int, metavar="MIB",
                      help="stop when the process uses MIB mebibytes (default: 3/4 of the memory "
                           "available at the start)")
+    cmd.add_argument("--stop-at-first", action="store_true",
+                     help="stop once a key is found not linearizable, as Porcupine does: the keys not decided "
+                          "by then are left unknown (default: they get as many turns again, so that the report "
+                          "names the violated keys that are easy to find)")
     cmd.add_argument("--explain", action="store_true",
                      help="for a history that is not linearizable, find with Z3 the smallest set of operations "
                           "whose results contradict each other, checked by the offline checker")
@@ -78,7 +82,7 @@ def _one_history(args: argparse.Namespace) -> int:
     from checker.history.checking import check_history
     from checker.render import history as report
 
-    history, result = check_history(args.file, args.format, args.model, args.budget)
+    history, result = check_history(args.file, args.format, args.model, args.budget, args.stop_at_first)
     if args.render and not args.explain:
         raise UsageError("--render draws the operations --explain finds; add --explain")
     explanation = _explanation(history, result, args) if args.explain else None

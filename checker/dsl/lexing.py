@@ -127,7 +127,7 @@ def _cache_file() -> str | bool:
 # Keywords that only appear where no name can (after a node's count, after the number of
 # clients, after a property), so the contextual lexer reads them as names everywhere else:
 # specs written before they existed keep working (`invariant symmetric: ...`).
-SOFT_KEYWORDS = frozenset({"symmetric", "expect"})
+SOFT_KEYWORDS = frozenset({"symmetric", "expect", "with"})
 
 
 @functools.lru_cache(maxsize=1)

@@ -331,19 +331,28 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
             size = f"[{format_expr(count)}]" if count is not None else ""
             body = _members(doc, vs, [_handler(h, indent + INDENT) for h in hs], indent + INDENT)
             return [f"{indent}node {name}{size}{' symmetric' if symmetric else ''}:"] + body
-        case ast.Invariant(name=name, expr=e, expect=expect):
-            return [f"{indent}invariant {name}: {format_expr(e)}{_expectation(expect)}"]
-        case ast.Check(name=name, expect=expect):
-            return [f"{indent}check {name}{_expectation(expect)}"]
+        case ast.Invariant(name=name, expr=e, expects=expects):
+            return [f"{indent}invariant {name}: {format_expr(e)}{_expectations(expects)}"]
+        case ast.Check(name=name, expects=expects):
+            return [f"{indent}check {name}{_expectations(expects)}"]
     raise TypeError(f"not a declaration: {d!r}")
 
 
-def _expectation(e: ast.Expectation | None) -> str:
-    if e is None:
+def _expectations(expects: tuple[ast.Expectation, ...]) -> str:
+    return "".join(f" {expectation_text(e)}" for e in expects)
+
+
+def expectation_text(e: ast.Expectation) -> str:
+    """`expect violated in 5 steps with N = 2`, as a spec writes it."""
+    steps = f" in {e.steps} step{'s' if e.steps != 1 else ''}" if e.steps is not None else ""
+    return f"expect {e.verdict}{steps}{constants_text(e.constants)}"
+
+
+def constants_text(constants) -> str:
+    """` with N = 2, CRASH = true`, or '' for no constants."""
+    if not constants:
         return ""
-    return f" expect {e.verdict}" + (f" in {e.steps} step{'s' if e.steps != 1 else ''}" if e.steps is not None else "")
-
-
+    return " with " + ", ".join(f"{n} = {str(v).lower() if isinstance(v, bool) else v}" for n, v in constants)
 _BLOCKS = (ast.NodeDecl, ast.UserObject)
 _GROUPS = (
     (ast.Const, ast.TypeDecl, ast.Def),

@@ -8,7 +8,7 @@ import inspect
 
 from lark import Token, Transformer, Tree, v_args
 
-from checker.diagnostics import Diagnostic, Source, Span
+from checker.diagnostics import Diagnostic, Note, Source, Span
 from checker.dsl import ast
 from checker.dsl.lexing import Located, reserved_words, token_span
 from checker.errors import SpecError
@@ -72,6 +72,19 @@ def _unescape_body(body: str) -> str:
 
 def _ident(tok: Token) -> ast.Ident:
     return ast.Ident(str(tok), token_span(tok))
+
+
+def _distinct(expects: tuple[ast.Expectation, ...]) -> tuple[ast.Expectation, ...]:
+    """A property's expectations, refusing two under the same constants (which would
+    contradict or repeat each other)."""
+    seen: dict[frozenset, ast.Expectation] = {}
+    for e in expects:
+        first = seen.setdefault(frozenset(e.constants), e)
+        if first is not e and e.span is not None:  # the parser's expectations always have a span
+            under = "under the same constants" if e.constants else "at the spec's own constants"
+            raise Located(f"a second expectation for this property {under}; add 'with NAME = VALUE' to "
+                          "state one for other constants", e.span, (Note("the first one", first.span),))
+    return expects
 
 
 def _declared(tok: Token) -> ast.Ident:
@@ -222,17 +235,18 @@ class ToAst(Transformer):
     def guard(self, meta, expr):
         return expr
 
-    def invariant_decl(self, meta, name, expr, expect):
-        return ast.Invariant(_declared(name), expr, expect, span=self._span(meta))
+    def invariant_decl(self, meta, name, expr, *expects):
+        return ast.Invariant(_declared(name), expr, _distinct(expects), span=self._span(meta))
 
-    def check_decl(self, meta, name, expect):
-        return ast.Check(_ident(name), expect, span=self._span(meta))
+    def check_decl(self, meta, name, *expects):
+        return ast.Check(_ident(name), _distinct(expects), span=self._span(meta))
 
-    def expectation(self, meta, _expect, verdict, steps, unit):
+    def expectation(self, meta, _expect, verdict, steps, unit, constants):
         if str(verdict) not in ast.EXPECTED_VERDICTS:
             raise Located(f"expected 'holds' or 'violated' after 'expect', got '{verdict}'", token_span(verdict))
+        constants = constants or ()
         if steps is None:
-            return ast.Expectation(str(verdict), span=self._span(meta))
+            return ast.Expectation(str(verdict), constants=constants, span=self._span(meta))
         if str(verdict) != "violated":
             raise Located("only a violation has a number of steps (the length of its shortest run)",
                           token_span(steps))
@@ -240,7 +254,26 @@ class ToAst(Transformer):
             raise Located(f"expected 'steps' after the number, got '{unit}'", token_span(unit))
         if len(str(steps)) > MAX_INT_DIGITS:
             raise Located(f"integer literal is too large (more than {MAX_INT_DIGITS} digits)", token_span(steps))
-        return ast.Expectation("violated", int(steps), span=self._span(meta))
+        return ast.Expectation("violated", int(steps), constants, span=self._span(meta))
+
+    def expect_with(self, meta, _with, *constants):
+        seen: set[str] = set()
+        for name, _ in constants:
+            if name in seen:
+                raise Located(f"'{name}' is given twice after 'with'", name.span)
+            seen.add(name)
+        return constants
+
+    def expect_int(self, meta, name, value):
+        if len(str(value)) > MAX_INT_DIGITS:
+            raise Located(f"integer literal is too large (more than {MAX_INT_DIGITS} digits)", token_span(value))
+        return _ident(name), int(value)
+
+    def expect_true(self, meta, name):
+        return _ident(name), True
+
+    def expect_false(self, meta, name):
+        return _ident(name), False
 
     def params(self, meta, *params):
         return tuple(p for p in params if p is not None)

@@ -16,9 +16,10 @@ from checker.resources import UNBOUNDED, Budget, during
 from checker.result import Verdict
 
 
-def check_history(path: str, fmt: str = "auto", model: str | None = None,
-                  budget: Budget = UNBOUNDED) -> tuple[History, LinearizabilityResult]:
-    """The history in the file at `path` and the verdict on it.
+def check_history(path: str, fmt: str = "auto", model: str | None = None, budget: Budget = UNBOUNDED,
+                  stop_at_first: bool = False) -> tuple[History, LinearizabilityResult]:
+    """The history in the file at `path` and the verdict on it; with `stop_at_first`, the
+    check stops once a part (a key) is found violated (CheckOptions.stop_at_first).
 
     Raises UsageError when the file cannot be read, SpecError (located in the file) when
     it is not a well-formed history, and Stopped when `budget` runs out while reading; a
@@ -26,11 +27,12 @@ def check_history(path: str, fmt: str = "auto", model: str | None = None,
     """
     with during("reading the history"):
         history = read_history(path, read_file(path, budget), fmt, model, budget)
-    return history, check(history, budget)
+    return history, check(history, budget, stop_at_first)
 
 
-def check(history: History, budget: Budget = UNBOUNDED) -> LinearizabilityResult:
+def check(history: History, budget: Budget = UNBOUNDED, stop_at_first: bool = False) -> LinearizabilityResult:
     """The verdict on a history that was read (an empty one is linearizable)."""
     if history.operations and history.spec is not None:
-        return check_operations(history.spec, history.operations, CheckOptions(budget=budget))
+        return check_operations(history.spec, history.operations,
+                                CheckOptions(budget=budget, stop_at_first=stop_at_first))
     return LinearizabilityResult(Verdict.HOLDS, ())

@@ -107,7 +107,8 @@ def operations(events: Sequence[Event], model: HistoryModel, reading: Reading,
     retired: dict[Hashable, Event] = {}
     names, keyed, poll = model.ops, model.keyed, reading.budget.every
     for position, event in enumerate(events):
-        poll(position)
+        if not position & 0x3F:
+            poll(position)
         if event.f not in names or (event.key is NO_KEY) == keyed:
             _check_name(event, model, reading)
         who = (type(event.process), event.process)
@@ -123,7 +124,7 @@ def operations(events: Sequence[Event], model: HistoryModel, reading: Reading,
             _check_same_operation(opened.event, event, reading)
         if event.type == "info":
             retired[who] = event
-        outcome = _outcome(event, model, failed_cas_is_false)
+        outcome = event.type if event.type != "fail" else _failed(event, model, failed_cas_is_false)
         if outcome is not None:
             ops.append((opened.position, _operation(opened, event, position, outcome, model, reading)))
     for opened in busy.values():
@@ -183,11 +184,10 @@ def _check_same_operation(invoked: Event, response: Event, reading: Reading) -> 
                      response.field_at("key"), [("the invocation", invoked.at)])
 
 
-def _outcome(event: Event, model: HistoryModel, failed_cas_is_false: bool) -> str | None:
-    """'ok', 'false' (a failed compare), 'info', or None for an operation that did not happen."""
-    if event.type == "fail":
-        return "false" if failed_cas_is_false and model.ops[event.f] == CAS else None
-    return event.type
+def _failed(event: Event, model: HistoryModel, failed_cas_is_false: bool) -> str | None:
+    """The outcome of a `fail` response: 'false' (a failed compare, with
+    `failed_cas_is_false`), or None for an operation that did not happen."""
+    return "false" if failed_cas_is_false and model.ops[event.f] == CAS else None
 
 
 def _operation(opened: _Open, response: Event | None, position: int | None, outcome: str,
@@ -213,7 +213,8 @@ def _operation(opened: _Open, response: Event | None, position: int | None, outc
 
 
 def _arguments(invoked: Event, shape: str, model: HistoryModel, reading: Reading) -> tuple:
-    if model.keyed:
+    strings = model.strings
+    if model.keyed and strings and type(invoked.key) is not str:
         _check_string(invoked.key, invoked, "key", model, reading, "keys")
     if shape in (READ, DELETE):
         return ()
@@ -226,7 +227,8 @@ def _arguments(invoked: Event, shape: str, model: HistoryModel, reading: Reading
         for v in value:
             _check_string(v, invoked, "value", model, reading)
         return value
-    _check_string(value, invoked, "value", model, reading)
+    if strings and type(value) is not str:
+        _check_string(value, invoked, "value", model, reading)
     return (value,)
 
 

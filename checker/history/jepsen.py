@@ -40,52 +40,115 @@ def read_events(reading: Reading) -> list[Event]:
     """The events of an EDN history, in file order. Raises SpecError at the first mistake.
 
     A history whose every line is one flat map (`_FLAT_MAP_LINE`) is read by patterns
-    over the whole text; any other (and any mistake) is read by the EDN reader, which
+    over the whole text: first one made for the keys of its first line, in their order
+    (`_template`; real histories write every map alike), then, if some line differs, the
+    general one; any other history (and any mistake) is read by the EDN reader, which
     says what is wrong and where."""
-    events = _flat_events(reading)
+    events = _templated_events(reading)
+    if events is None:
+        events = _flat_events(reading)
     return events if events is not None else _read_forms(reading)
+
+
+_EVENT_KEYS = (":type", ":process", ":f", ":value", ":key")
+
+
+def _template(text: str) -> tuple[re.Pattern[str], tuple[int | None, ...]] | None:
+    """A pattern for a line that is a flat map with the keys of the text's first line, in
+    the same order, each value a group; and where the group of each of `_EVENT_KEYS` is
+    (None: the key is not there). None when the first line is not such a map, or has a
+    key twice."""
+    first = _FLAT_MAP_LINE.search(text)
+    if first is None:
+        return None
+    keys = [key for key, _ in _PAIR.findall(first[1])]
+    if len(set(keys)) != len(keys):
+        return None
+    body = r"[ \t,]+".join(rf"{re.escape(key)}[ \t,]+({_ATOM})" for key in keys)
+    pattern = re.compile(rf"^[ \t,]*(\{{[ \t,]*{body}[ \t,]*\}})[ \t,\r]*$", re.MULTILINE)
+    return pattern, tuple(keys.index(k) + 2 if k in keys else None for k in _EVENT_KEYS)
+
+
+def _templated_events(reading: Reading) -> list[Event] | None:
+    """The events of a history of flat maps that all write the keys of the first line in
+    its order; None when some line is not such a map or not an event `_event` takes."""
+    text = reading.text
+    template = _template(text)
+    if template is None:
+        return None
+    pattern, (kind, process, f, value, key) = template
+    if kind is None or process is None or f is None:
+        return None
+    lines = _lines(pattern, reading)
+    if lines is None:
+        return None
+    atoms: dict[str, object] = {}
+    events: list[Event] = []
+    for line in lines:
+        event = _flat_event(line[kind], line[process], line[f], line[value] if value else None,
+                            line[key] if key else None, atoms, line.span(1), text)
+        if event is None:
+            return None
+        if event is not _SKIPPED:
+            events.append(event)
+    return events
 
 
 def _flat_events(reading: Reading) -> list[Event] | None:
     """The events of a history of flat maps, one a line; None when some line is not one
     or some map is not an event that `_event` would take as it is."""
-    text = reading.text
+    lines = _lines(_FLAT_MAP_LINE, reading)
+    if lines is None:
+        return None
     atoms: dict[str, object] = {}
     events: list[Event] = []
-    poll = reading.budget.every
-    end = 0
-    for count, line in enumerate(_FLAT_MAP_LINE.finditer(text)):
-        poll(count)
-        if line.start() - end > 1 and not _BLANKS.fullmatch(text, end, line.start()):
-            return None
-        end = line.end()
+    for line in lines:
         pairs = _PAIR.findall(line[1])
         fields = dict(pairs)
-        event = _flat_event(fields, atoms, line.span(1), text) if len(fields) == len(pairs) else None
+        event = None
+        if len(fields) == len(pairs):
+            event = _flat_event(fields.get(":type"), fields.get(":process"), fields.get(":f"), fields.get(":value"),
+                                fields.get(":key"), atoms, line.span(1), reading.text)
         if event is None:
             return None
         if event is not _SKIPPED:
             events.append(event)
-    return events if _BLANKS.fullmatch(text, end) else None
+    return events
+
+
+def _lines(pattern: re.Pattern[str], reading: Reading) -> list[re.Match[str]] | None:
+    """The matches of the line pattern `pattern` in the text, or None when something that
+    is not blank lies between two of them, or before the first or after the last."""
+    text, poll = reading.text, reading.budget.every
+    end = 0
+    lines = []
+    for count, line in enumerate(pattern.finditer(text)):
+        poll(count)
+        if line.start() - end > 1 and not _BLANKS.fullmatch(text, end, line.start()):
+            return None
+        end = line.end()
+        lines.append(line)
+    return lines if _BLANKS.fullmatch(text, end) else None
 
 
 _SKIPPED = object()
 
 
-def _flat_event(fields: dict[str, str], atoms: dict[str, object], at: tuple[int, int], text: str) -> object:
-    """The event of one flat map (its key and value texts, each key once), _SKIPPED for the
-    nemesis, or None for anything `_event` would refuse."""
-    if ":process" not in fields or ":f" not in fields or fields.get(":type") not in _TYPE_NAMES:
+def _flat_event(kind: str | None, process_text: str | None, f_text: str | None, value_text: str | None,
+                key_text: str | None, atoms: dict[str, object], at: tuple[int, int], text: str) -> object:
+    """The event of one flat map, from the texts of its values (None: the key is not
+    there); _SKIPPED for the nemesis, or None for anything `_event` would refuse."""
+    if process_text is None or f_text is None or kind not in _TYPE_NAMES:
         return None
-    process = _flat_value(fields[":process"], atoms)
-    f = _flat_value(fields[":f"], atoms)
+    process = _flat_value(process_text, atoms)
+    f = _flat_value(f_text, atoms)
     if process == NEMESIS:
         return _SKIPPED
     if process is None or isinstance(process, bool) or not isinstance(f, (Keyword, str)):
         return None
-    value = _flat_value(fields[":value"], atoms) if ":value" in fields else None
-    key = _flat_value(fields[":key"], atoms) if ":key" in fields else NO_KEY
-    return Event(process, _TYPE_NAMES[fields[":type"]], f.name if isinstance(f, Keyword) else f, value, key, at,
+    value = _flat_value(value_text, atoms) if value_text is not None else None
+    key = _flat_value(key_text, atoms) if key_text is not None else NO_KEY
+    return Event(process, _TYPE_NAMES[kind], f.name if isinstance(f, Keyword) else f, value, key, at,
                  _MapFields(text, at))
 
 

@@ -37,16 +37,16 @@ number of at most 18 digits: what every line of a real log is."""
 
 
 class _LineFields:
-    """The `where` of an event read by `_FAST_LINE`: its groups' (start, end), looked up
-    when an error message asks."""
+    """The `where` of an event read by `_FAST_LINE`: its match, whose groups' (start, end)
+    are looked up when an error message asks."""
 
-    __slots__ = ("regs",)
+    __slots__ = ("match",)
 
-    def __init__(self, regs: tuple[tuple[int, int], ...]) -> None:
-        self.regs = regs
+    def __init__(self, match: re.Match[str]) -> None:
+        self.match = match
 
     def get(self, name: str, default: tuple[int, int]) -> tuple[int, int]:
-        return self.regs[_FIELDS[name]] if name in _FIELDS else default
+        return self.match.span(_FIELDS[name]) if name in _FIELDS else default
 
 
 def read_events(reading: Reading) -> list[Event]:
@@ -58,12 +58,14 @@ def read_events(reading: Reading) -> list[Event]:
     text = reading.text
     events = []
     values: dict[str, object] = {"nil": None}   # each value text met, read once (values are immutable)
+    words: dict[str, object] = {}   # each process, type and operation text met, read once
     poll = reading.budget.every
     end = 0
     try:
         for count, m in enumerate(_FAST_LINE.finditer(text)):
             poll(count)
-            if m.start() - end > 1 and not text[end:m.start()].isspace():
+            start = m.start()
+            if start - end > 1 and not text[end:start].isspace():
                 break   # a line the pattern does not take
             end = m.end()
             process, kind, f, value_text = m.groups()
@@ -73,8 +75,10 @@ def read_events(reading: Reading) -> list[Event]:
                 if value is _SLOW:
                     value = _value(text, m.start(4), 0, f, reading, m.end(4))
                 values[value_text] = value
-            events.append(Event(int(process), kind[1:], f[1:], value, NO_KEY, (m.start(), m.end(4)),
-                                _LineFields(m.regs)))
+            events.append(Event(words.get(process) or words.setdefault(process, int(process)),
+                                words.get(kind) or words.setdefault(kind, kind[1:]),
+                                words.get(f) or words.setdefault(f, f[1:]), value, NO_KEY, (start, m.end(4)),
+                                _LineFields(m)))
         else:
             if end == len(text) or text[end:].isspace():
                 return events

@@ -97,6 +97,9 @@ class CheckOptions:
     timeout: float | None = None
     memory: int | None = None
     budget: Budget | None = None
+    stop_at_first: bool = False
+    """Stop at the end of the turn in which a part is found violated, as Porcupine does:
+    the parts undecided then are UNKNOWN ('stopped'), without the turns they get otherwise."""
 
 
 def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
@@ -117,16 +120,16 @@ def check_operations(spec: SequentialSpec, operations: Sequence[Operation],
     budget = (options.budget or Budget(clock=clock)).within(options.timeout, options.memory)
     searches = [_PartSearch(part, operations) for part in split_parts(spec, operations)]
     with _collector_paused():
-        stop = _run(searches, budget)
+        stop = _run(searches, budget, options.stop_at_first)
     results = tuple(s.result(stop) for s in searches)
     verdict = min((r.verdict for r in results), default=Verdict.HOLDS)
     return LinearizabilityResult(verdict, results, stop if verdict is Verdict.UNKNOWN else None)
 
 
-def _run(searches: list[_PartSearch], budget: Budget) -> str | None:
+def _run(searches: list[_PartSearch], budget: Budget, stop_at_first: bool = False) -> str | None:
     """Advance the searches in turns until all are done, a bound is hit ('timeout',
     'memory', 'interrupted': a stop request), or the turns after a violation are over
-    ('stopped'); the reason, or None."""
+    ('stopped'; none with `stop_at_first`); the reason, or None."""
     running = list(searches)
     turns, last_turn = 0, None
     while running and turns != last_turn:
@@ -138,7 +141,8 @@ def _run(searches: list[_PartSearch], budget: Budget) -> str | None:
                 return stop
         running = [s for s in running if s.verdict is None]
         if last_turn is None and any(s.verdict is Verdict.VIOLATED for s in searches):
-            last_turn = turns + max(turns, min(_GRACE, _GRACE_TURNS // max(1, len(running))))
+            grace = 0 if stop_at_first else max(turns, min(_GRACE, _GRACE_TURNS // max(1, len(running))))
+            last_turn = turns + grace
     return "stopped" if running else None
 
 

@@ -70,7 +70,9 @@ def test_check_spec_compares_verdicts_and_lengths(tmp_path: Path) -> None:
     bad = check_spec(str(write(tmp_path, "bad.cap", COUNTER.format(steps=3))))
     assert bad[0].message() == "invariant small: expect violated in 3 steps, got violated after 2 steps"
     assert bad[0].trace.splitlines()[-1].strip() == "a.x: 1 -> 2"
-    assert check_spec(str(REPO_ROOT / "specs" / "abd_register.cap")) == []   # states no expectation
+    plain = write(tmp_path, "plain.cap", COUNTER.format(steps=2).replace(" expect violated in 2 steps", "")
+                  .replace(" expect holds", ""))
+    assert check_spec(str(plain)) == []   # states no expectation
 
 
 def test_capcheck_test_prints_a_line_per_spec_then_failures_and_the_summary(tmp_path: Path, run_cli,
@@ -99,7 +101,9 @@ def test_capcheck_test_errors(tmp_path: Path, run_cli) -> None:
     code, out, _ = run_cli(["test", str(bad)])
     assert code == 2 and f"{bad}:9:40: error: expected 'holds' or 'violated'" in out
     assert out.splitlines()[-1] == "0 passed, 0 failed, 1 error"
-    code, out, err = run_cli(["test", str(REPO_ROOT / "specs" / "abd_register.cap")])
+    plain = write(tmp_path, "plain.cap", COUNTER.format(steps=2).replace(" expect violated in 2 steps", "")
+                  .replace(" expect holds", ""))
+    code, out, err = run_cli(["test", str(plain)])
     assert (code, out) == (2, "") and "states an expectation" in err
 
 
@@ -114,3 +118,83 @@ def test_the_pytest_plugin_collects_specs_with_expectations(tmp_path: Path) -> N
     assert "FAILED bad.cap::invariant small - invariant small: expect violated in 3 steps" in done.stdout
     assert "counterexample:" in done.stdout and "a.x: 1 -> 2" in done.stdout
     assert done.stdout.splitlines()[-1].startswith("1 failed, 3 passed")
+
+
+def test_the_pytest_plugin_names_an_expectation_with_its_constants(tmp_path: Path) -> None:
+    write(tmp_path, "sized.cap", SIZED)
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider",
+                           "-rA", "-q"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED sized.cap::invariant small with SLOW = true, MAX = 2" in done.stdout
+    assert "PASSED sized.cap::check deadlock_free with MAX = 1" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("4 passed")
+
+
+# ---------------------------------------------------------------- expectations under other constants
+
+SIZED = """protocol sized:
+    const MAX = 3
+    const SLOW = false
+    node a:
+        var x: 0..MAX = 0
+
+        action inc when x < MAX and not SLOW:
+            x = x + 1
+
+    invariant small: a.x < 2 \\
+        expect violated in 2 steps \\
+        expect holds with MAX = 1 \\
+        expect holds with SLOW = true, MAX = 2
+    check deadlock_free expect holds with MAX = 1
+"""
+
+
+def test_expectations_with_constants_parse_and_print_back() -> None:
+    protocol, _ = parse_bytes(SIZED.encode(), "s.cap")
+    assert expectations(protocol) == [
+        Expected("small", "invariant small", "violated", 2),
+        Expected("small", "invariant small", "holds", None, (("MAX", 1),)),
+        Expected("small", "invariant small", "holds", None, (("SLOW", True), ("MAX", 2))),
+        Expected("deadlock_free", "check deadlock_free", "holds", None, (("MAX", 1),))]
+    assert expectations(protocol)[2].title == "invariant small with SLOW = true, MAX = 2"
+    printed = format_protocol(protocol)
+    assert ("invariant small: a.x < 2 expect violated in 2 steps expect holds with MAX = 1 "
+            "expect holds with SLOW = true, MAX = 2") in printed
+    assert parse_bytes(printed.encode(), "s.cap")[0] == protocol
+
+
+def test_with_is_still_a_name() -> None:
+    text = SIZED.replace("const SLOW = false", "const with = 1").replace("and not SLOW", "and with == 1") \
+        .replace("SLOW = true, ", "")
+    protocol, _ = parse_bytes(text.encode(), "s.cap")
+    assert [e.constants for e in expectations(protocol)][2] == (("MAX", 2),)
+
+
+def test_check_spec_searches_once_per_set_of_constants(tmp_path: Path) -> None:
+    outcomes = check_spec(str(write(tmp_path, "s.cap", SIZED)))
+    assert [(o.expected.title, o.passed, o.got) for o in outcomes] == [
+        ("invariant small", True, "violated after 2 steps"),
+        ("invariant small with MAX = 1", True, "holds"),
+        ("invariant small with SLOW = true, MAX = 2", True, "holds"),
+        ("check deadlock_free with MAX = 1", True, "holds")]
+    wrong = check_spec(str(write(tmp_path, "w.cap", SIZED.replace("expect holds with MAX = 1 ",
+                                                                  "expect holds with MAX = 2 "))))
+    assert wrong[1].message() == "invariant small: expect holds with MAX = 2, got violated after 2 steps"
+
+
+@pytest.mark.parametrize("clause, message, at", [
+    ("expect holds with M = 1", "there is no constant 'M'; the constants are 'MAX' and 'SLOW'", "M = 1"),
+    ("expect holds with SLOWW = 1", "there is no constant 'SLOWW' (did you mean 'SLOW'?)", "SLOWW = 1"),
+    ("expect holds with MAX = 1, MAX = 2", "'MAX' is given twice after 'with'", "MAX = 2"),
+    ("expect holds expect violated", "a second expectation for this property at the spec's own constants",
+     "expect violated"),
+    ("expect holds with MAX = 1 expect holds with MAX = 1",
+     "a second expectation for this property under the same constants", "expect holds with MAX = 1"),
+])
+def test_a_wrong_with_is_a_located_error(tmp_path: Path, clause: str, message: str, at: str) -> None:
+    line = f"    invariant other: a.x < 3 {clause}"
+    path = write(tmp_path, "s.cap", SIZED + line + "\n")
+    with pytest.raises(SpecError) as caught:
+        check_spec(str(path))
+    assert caught.value.render().startswith(f"{path}:15:{line.rindex(at) + 1}: error: {message}")

@@ -142,3 +142,28 @@ def test_a_read_that_brings_a_deleted_value_back_is_not_linearizable(run_cli, tm
     fresh = tmp_path / "deleted.edn"
     fresh.write_text("\n".join(lines[:-1] + ["{:type :ok, :f :read, :value nil, :process 1}"]) + "\n")
     assert run_cli(["history", str(fresh)])[0] == 0
+
+
+def _two_keys_one_hard() -> str:
+    """Key "a" read with a value never written (refuted at once), and key "h": 14
+    concurrent appends and a read that none of their orders gives (a long search)."""
+    lines = ['{:process 50, :type :invoke, :f :get, :key "a"}', '{:process 50, :type :ok, :f :get, :key "a", '
+             ':value "wrong"}']
+    lines += [f'{{:process {p}, :type :invoke, :f :append, :key "h", :value "{p}"}}' for p in range(14)]
+    lines += [f'{{:process {p}, :type :ok, :f :append, :key "h", :value "{p}"}}' for p in range(14)]
+    lines += ['{:process 99, :type :invoke, :f :get, :key "h"}', '{:process 99, :type :ok, :f :get, :key "h", '
+              ':value "no"}']
+    return "\n".join(lines) + "\n"
+
+
+def test_stop_at_first_leaves_the_other_keys_undecided(run_cli, tmp_path: Path) -> None:
+    path = tmp_path / "two_keys.edn"
+    path.write_text(_two_keys_one_hard(), encoding="utf-8")
+
+    def parts(*options: str) -> list[tuple[str, str, str | None]]:
+        code, out, _ = run_cli(["history", str(path), "--json", "-", *options])
+        assert code == 1
+        return [(p["key"], p["verdict"], p["reason"]) for p in json.loads(out)["parts"]]
+
+    assert parts() == [("a", "not linearizable", None), ("h", "not linearizable", None)]
+    assert parts("--stop-at-first") == [("a", "not linearizable", None), ("h", "unknown", "stopped")]

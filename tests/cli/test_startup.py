@@ -62,6 +62,7 @@ def test_a_history_imports_neither_the_spec_side_nor_an_engine():
     code, modules = modules_after("history", "docs/examples/etcd.log")
     assert code == 0
     assert loaded(modules, ENGINES + SPEC_SIDE) == []
+    assert "multiprocessing" not in modules   # only `--jobs` needs it
 
 
 def test_import_checker_is_cheap():

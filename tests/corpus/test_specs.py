@@ -93,7 +93,7 @@ def test_readme_gives_a_verdict_for_every_declared_property() -> None:
         spec, prop, verdict, reason = row[0], row[1].strip("`"), row[2], row[3]
         name = _cap_name(spec)
         assert name in expected, f"the verdict table names {name}, which is not in specs/"
-        assert verdict in VERDICTS, f"{name} {prop}: the verdict is {verdict!r}, not one of {VERDICTS}"
+        assert _verdict(verdict) in VERDICTS, f"{name} {prop}: the verdict is {verdict!r}, not one of {VERDICTS}"
         assert reason, f"{name} {prop}: give the reason for the expected verdict"
         assert prop not in expected[name], f"{name} {prop} has two rows"
         expected[name].add(prop)
@@ -105,10 +105,17 @@ def test_readme_gives_a_verdict_for_every_declared_property() -> None:
 # ---------------------------------------------------------------- the verdicts, where an engine decides them
 
 
+def _verdict(cell: str) -> str:
+    """A row's first expected verdict: the first word of its cell ('holds; violated in 8 steps
+    with R = 1, W = 1': holds)."""
+    return re.split(r"[\s;]", cell, maxsplit=1)[0]
+
+
 def _expected_verdicts() -> dict[str, dict[str, str]]:
+    """The first verdict each row expects, by spec and property."""
     out: dict[str, dict[str, str]] = {}
     for row in _section_rows("Expected verdicts"):
-        out.setdefault(_cap_name(row[0]), {})[row[1].strip("`")] = row[2]
+        out.setdefault(_cap_name(row[0]), {})[row[1].strip("`")] = _verdict(row[2])
     return out
 
 
@@ -181,6 +188,53 @@ def test_a_deep_violation_is_the_readme_run(spec: str, prop: str) -> None:
     name = prop.split(" ", 1)[1]
     broken = broken_test(model, PropertyResult(name, prop.split(" ")[0], Verdict.VIOLATED))
     assert first_broken(model, path, broken) == trace.length
+
+
+# ---------------------------------------------------------------- the expectations the specs state
+
+
+def _table_script():
+    """scripts/update_specs_table.py, which writes the verdict table, as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_specs_table", REPO_ROOT / "scripts" / "update_specs_table.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_the_verdict_table_is_the_specs_expectations() -> None:
+    script = _table_script()
+    text = README.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    first, end = script.table_range(lines, script.HEADING)
+    assert lines[first:end] == script.table(text), \
+        "specs/README.md's verdict table differs from the specs' expectations: run scripts/update_specs_table.py"
+
+
+def test_a_property_without_an_expectation_is_a_deep_violation() -> None:
+    """Every property states an expectation but those whose violation the tests replay."""
+    from checker.expectations import load_expectations
+
+    stated = {(p.name, e.label) for p in SPEC_PATHS for e in load_expectations(str(p))}
+    missing = {(name, prop) for name, props in _expected_verdicts().items() for prop in props} - stated
+    assert missing == set(DEEP)
+
+
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_every_spec_states_expectations(path: Path) -> None:
+    from checker.expectations import load_expectations
+
+    assert load_expectations(str(path)), f"{path.name} states no 'expect'"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=_id)
+def test_the_expectations_a_spec_states_are_met(path: Path) -> None:
+    from checker.expectations import check_spec
+
+    failed = [o.message() for o in check_spec(str(path)) if not o.passed]
+    assert failed == []
 
 
 # ---------------------------------------------------------------- shortest counterexamples

@@ -219,10 +219,13 @@ EXPECTED_VERDICTS = ("holds", "violated")
 class Expectation(Node):
     """`expect holds`, `expect violated`, `expect violated in 5 steps`: the verdict a
     property is expected to get (`capcheck test`, the pytest plugin), and for a violation
-    optionally the length of the shortest counterexample."""
+    optionally the length of the shortest counterexample. `constants` (`with N = 2,
+    CRASH = true`) are the constants it is expected under, as `-D` would set them, in the
+    order written; () means the spec's own values."""
 
     verdict: str
     steps: int | None = None
+    constants: tuple[tuple[str, int | bool], ...] = ()  # the names are Idents, with their spans
 
     def __post_init__(self) -> None:
         if self.verdict not in EXPECTED_VERDICTS or (self.steps is not None and self.verdict != "violated"):
@@ -233,13 +236,13 @@ class Expectation(Node):
 class Invariant(Decl):
     name: Ident
     expr: Expr
-    expect: Expectation | None = None
+    expects: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)
 class Check(Decl):
     name: Ident
-    expect: Expectation | None = None
+    expects: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,38 @@ def test_the_fast_edn_reader_reads_what_the_edn_reader_reads(text: str) -> None:
     assert outcome(jepsen.read_events, text) == outcome(jepsen._read_forms, text)
 
 
+@st.composite
+def uniform_edn_text(draw) -> str:
+    """Lines that mostly write the same keys in the same order (as real histories do), with
+    values drawn per line, and now and then a line that differs."""
+    keys = draw(st.permutations([":process", ":type", ":f", ":value", ":key"]).map(
+        lambda ks: ks[:draw(st.integers(3, 5))]))
+    def mostly(good, bad, odds: int = 8):
+        """`good` (a strategy, or a list of texts) `odds` times out of odds + 1, else `bad`."""
+        good, bad = (st.sampled_from(x) if isinstance(x, list) else x for x in (good, bad))
+        return st.integers(0, odds).flatmap(lambda i: bad if i == 0 else good)
+
+    values = {":process": mostly(["0", "1", ":nemesis", '"c"'], ["true", "nil", "1.5"]),
+              ":type": mostly([":invoke", ":ok", ":info", ":fail"], [":bad", '"ok"']),
+              ":f": mostly([":read", ":write", '"put"'], ["3", "nil"]),
+              ":value": mostly(["nil", "1", "-3", '"a"', '"a:b"', ":ok", '""'], ["007", "1.5", "[1 2]", '"x\\"y"']),
+              ":key": mostly(['"a"', '"b"', "1"], ["nil", "nil:x", "9" * 19])}
+    line = st.builds(lambda vs, s: "{" + s.join(f"{k} {v}" for k, v in zip(keys, vs)) + "}",
+                     st.tuples(*(values[k] for k in keys)), st.sampled_from([", ", " ", ","]))
+    other = st.one_of(any_map, st.just(""), st.just(" ; note"))
+    return "\n".join(draw(st.lists(mostly(line, other, 12), max_size=10)))
+
+
+@given(uniform_edn_text())
+def test_the_edn_reader_for_lines_alike_reads_what_the_edn_reader_reads(text: str) -> None:
+    assert outcome(jepsen.read_events, text) == outcome(jepsen._read_forms, text)
+    if jepsen._templated_events(Reading("h", text, "edn")) is not None:
+        assert outcome(jepsen._templated_events, text) == outcome(jepsen._read_forms, text)
+
+
 def test_the_fast_readers_take_real_lines() -> None:
     etcd = "INFO  jepsen.util - 3\t:invoke\t:cas\t[1 4]\nINFO  jepsen.util - 3\t:fail\t:cas\t[1 4]\n"
     kv = '{:process 2, :type :invoke, :f :get, :key "0", :value nil}\n'
     assert all(isinstance(e.where, porcupine._LineFields) for e in porcupine.read_events(Reading("h", etcd, "edn")))
     assert all(isinstance(e.where, jepsen._MapFields) for e in jepsen.read_events(Reading("h", kv, "edn")))
+    assert jepsen._templated_events(Reading("h", kv * 3, "edn")) is not None

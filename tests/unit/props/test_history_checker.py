@@ -143,6 +143,23 @@ def test_parts_left_undecided_once_another_is_violated_say_so() -> None:
     assert by_key["h"].verdict is Verdict.UNKNOWN and by_key["h"].reason == "stopped"
 
 
+
+def test_stop_at_first_gives_the_other_parts_no_more_turns() -> None:
+    spec = AppendKeyValue()
+    easy = [Operation(60, "get", ("b",), "wrong", 2, 3)]   # found violated, like 'a', in the first turn
+    hard = [Operation(p, "put", ("h", str(p)), OK, p, 20 + p) for p in range(14)]
+    hard += [Operation(99, "get", ("h",), "no", 40, 41)]
+    ops = sorted([Operation(50, "get", ("a",), "wrong", 0, 1)] + easy + hard, key=lambda o: o.call)
+    graced = check_operations(spec, ops)
+    first = check_operations(spec, ops, CheckOptions(stop_at_first=True))
+    assert first.verdict is Verdict.VIOLATED and first.reason is None
+    by_key = {p.part: p for p in first.parts}
+    assert by_key["a"].verdict is by_key["b"].verdict is Verdict.VIOLATED
+    assert by_key["h"].verdict is Verdict.UNKNOWN and by_key["h"].reason == "stopped"
+    stopped_later = {p.part: p for p in graced.parts}["h"]
+    assert by_key["h"].configurations < stopped_later.configurations
+
+
 # ---------------------------------------------------------------- against the oracle
 
 ORACLE_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
