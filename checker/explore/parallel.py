@@ -58,7 +58,8 @@ import traceback
 from array import array
 from bisect import bisect_left
 from collections import deque
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
+from operator import add, and_, eq, floordiv, mod, mul, rshift
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -478,7 +479,7 @@ class _Coordinator:
             run.model.symmetry.inexact += sum(a[4] for a in expanded)
         open_ = tuple(k for k, inv in enumerate(run.model.invariants) if inv in run.invariants)
         judged = self._ask("judge", open_) if not last else [("judged", b"", [])] * self.count
-        keys = self._order([a[1] for a in judged])
+        keys, holders = self._order([a[1] for a in judged])
         events = sorted(chain.from_iterable(a[1] for a in expanded))
         broken = sorted(chain.from_iterable(a[2] for a in judged))
         reason = self._replay(keys, events, broken)
@@ -489,41 +490,43 @@ class _Coordinator:
             run.cut_by_depth = run.cut_by_depth or any(a[3] for a in expanded) or any(a[1] for a in decided)
             self.base = self.next
             return None
-        self._commit(keys)
+        self._commit(keys, holders)
         return None
 
-    def _order(self, blobs: list[bytes]) -> list[int]:
-        """The level's new states in number order, each as key * count + its worker."""
+    def _order(self, blobs: list[bytes]) -> tuple[list[int], list[int]]:
+        """The keys of the level's new states, all workers', in increasing (number) order,
+        and the worker that holds each. (Each key is tagged with its worker as key * count
+        + worker, and the runs, one per worker and each sorted, merged by one sort; the
+        per-state work is in C iterators.)"""
         count = self.count
-        tagged = []
+        tagged: list[int] = []
         for w, blob in enumerate(blobs):
             keys = array("q")
             keys.frombytes(blob)
-            tagged.extend([k * count + w for k in keys])
+            tagged.extend(map(add, map(mul, keys, repeat(count)), repeat(w)))
         tagged.sort()
-        return tagged
+        return list(map(floordiv, tagged, repeat(count))), list(map(mod, tagged, repeat(count)))
 
-    def _commit(self, tagged: list[int]) -> None:
-        run, count = self.run, self.count
-        keys = self.keys
-        run.parents.extend([k >> _SHIFT for k in keys])
-        run.actions.extend([k & _ACTION for k in keys])
+    def _commit(self, keys: list[int], holders: list[int]) -> None:
+        run = self.run
+        run.parents.extend(map(rshift, keys, repeat(_SHIFT)))
+        run.actions.extend(map(and_, keys, repeat(_ACTION)))
         run.depths.extend(repeat(self.depth + 1, len(keys)))
-        numbers = [array("q") for _ in range(count)]
-        for r, v in enumerate(tagged, start=self.next):
-            numbers[v % count].append(r)
-        self._ask_each([("commit", nums.tobytes()) for nums in numbers])
+        numbers = range(self.next, self.next + len(keys))
+        self._ask_each([("commit", array("q", compress(numbers, map(eq, holders, repeat(w)))).tobytes())
+                        for w in range(self.count)])
         self.base, self.next = self.next, self.next + len(keys)
         self.depth += 1
         run.queued = self.next - self.base
 
     # -------------------------------------------------- the level's events, in order
 
-    def _replay(self, tagged: list[int], events: list[tuple], judged: list[tuple]) -> str | None:
+    def _replay(self, keys: list[int], events: list[tuple], judged: list[tuple]) -> str | None:
         """Go through the level's events in the order the single-process search meets
-        them; where it would stop, record what it would have and say why."""
-        run, count = self.run, self.count
-        keys = self.keys = [v // count for v in tagged]
+        them (`keys`: the level's new states' keys in number order); where it would stop,
+        record what it would have and say why."""
+        run = self.run
+        self.keys = keys
         limit = run.o.max_states
         todo: list[tuple] = [(g, i, 0, ev) for g, i, *ev in events]
         todo += [(k >> _SHIFT, k & _ACTION, 2, (fp, outcomes)) for k, fp, outcomes in judged]
@@ -579,8 +582,8 @@ class _Coordinator:
         gen = self._ask("generated_before", parent + 1 if through else parent)
         run.generated += sum(a[1] for a in gen)
         numbered = self.keys[:new]
-        run.parents.extend([k >> _SHIFT for k in numbered])
-        run.actions.extend([k & _ACTION for k in numbered])
+        run.parents.extend(map(rshift, numbered, repeat(_SHIFT)))
+        run.actions.extend(map(and_, numbered, repeat(_ACTION)))
         run.depths.extend(repeat(self.depth + 1, new))
         run.queued = (self.next - 1 - parent) + new - judged
         if partial:
