@@ -29,7 +29,7 @@ from checker.pipeline import compile_spec, compile_symbolic, constants_of
 from checker.render import json as json_report
 from checker.render import text as text_report
 from checker.render.text import count, replay_command
-from checker.result import WORKER_LOST, CheckResult
+from checker.result import CheckResult
 from checker.semantics.ir import Program, Symbolic
 from checker.traces.files import itf_documents, write_itf
 
@@ -212,9 +212,6 @@ def _engine_results(args: argparse.Namespace, model, deadlock: bool | None, para
         result = search(counted, options, progress if progress.on else None, budget=args.budget)
         if counter is not None:
             result = dataclasses.replace(result, coverage=counter.coverage())
-        if args.workers is None and result.exit_reason != WORKER_LOST:
-            # why it stayed in one process depends on the cores; said when --workers asks for several
-            result = dataclasses.replace(result, parallel=None)
         progress.finish(result)
         if args.shrink:
             from checker.explore.shrink import shrink_result

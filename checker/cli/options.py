@@ -191,14 +191,13 @@ def add_reduction_options(cmd: argparse.ArgumentParser) -> None:
 def search_options(args: argparse.Namespace, policy: str = "bfs", deadlock: bool | None = None) -> SearchOptions:
     """The search bounds of a command's `add_bounds_options` arguments, `--stop-at-first`
     where the command has it, the reductions of its `add_reduction_options` ones (on
-    when the command has none), and `--workers` where it has it (default: one per core;
-    one process for a command without the option)."""
+    when the command has none), and `--workers` where it has it (default: one process;
+    see docs/performance.md for why not one per core yet)."""
     from checker.explore import SearchOptions
-    workers = getattr(args, "workers", 1)
     return SearchOptions(policy, args.max_states, args.max_depth, args.timeout, memory_bound(args), deadlock,
                          getattr(args, "stop_at_first", False),
                          symmetry=getattr(args, "symmetry", True), por=getattr(args, "por", True),
-                         workers=_cores() if workers is None else workers)
+                         workers=getattr(args, "workers", None) or 1)
 
 
 def memory_bound(args: argparse.Namespace) -> int | None:
@@ -254,10 +253,10 @@ def add_simulation_options(cmd: argparse.ArgumentParser) -> None:
                      help="with --simulate: each walk leaves out some kinds of steps and weighs the others "
                           "its own way (swarm testing)")
     cmd.add_argument("--workers", type=positive_int, metavar="N",
-                     help="search (or, with --simulate, walk) in N processes (default: one per core); the "
-                          "result does not depend on it. A breadth-first search fans out once a level holds "
-                          "4,096 states; depth-first search, partial-order reduction and the checks "
-                          "available and converges stay in one process")
+                     help="search in N processes (default 1), or with --simulate walk in N processes "
+                          "(default: one per core); the result does not depend on it. A breadth-first search "
+                          "fans out once a level holds 4,096 states; depth-first search, partial-order "
+                          "reduction and the checks available and converges stay in one process")
     cmd.add_argument("--no-shrink", action="store_true",
                      help="with --simulate: report each walk's counterexample as it was found, unshrunk")
 
