@@ -23,7 +23,8 @@ the run) drives over a pipe to each worker:
    on them, and sends the keys and the states that broke or failed an invariant.
 4. commit: the coordinator merges the keys of all workers into one order and numbers the
    level's new states in it, records each one's parent, action and depth, and sends each
-   worker the numbers of its states, which become the next level.
+   worker the numbers of its states, which become the next level (with the next expand
+   command: three round trips a level).
 
 The single-process search numbers a level's states in exactly this order (by the number of
 the first parent that reaches them, then by action index) and gives each the same parent,
@@ -118,11 +119,15 @@ class _Worker:
     def _file(self, what: str, src: int, dst: int) -> str:
         return os.path.join(self.folder, f"{what}-{src}-{dst}")
 
-    def expand(self, deadlock: bool, last: bool) -> tuple:
-        """Expand the states this worker holds: ("expanded", events, successors generated,
-        whether the depth bound cut a new state, the symmetry's new inexact keys), or
-        ("aborted",) when the coordinator asked to stop. Each candidate another worker owns
-        is kept in `held` and its (fingerprint, key) written to that worker's file."""
+    def expand(self, deadlock: bool, last: bool, numbers: bytes | None = None) -> tuple:
+        """Expand the states this worker holds (first, given the `numbers` of the new
+        states of the level before, make them the ones it holds: see `commit`):
+        ("expanded", events, successors generated, whether the depth bound cut a new state,
+        the symmetry's new inexact keys), or ("aborted",) when the coordinator asked to
+        stop. Each candidate another worker owns is kept in `held` and its (fingerprint,
+        key) written to that worker's file."""
+        if numbers is not None:
+            self.commit(numbers)
         me, count, key, stop = self.me, self.count, self.key, self.stop
         expand, quiet = self.model.successors, self.model.quiet
         seen, mine, held = self.seen, self.mine, self.held
@@ -364,6 +369,7 @@ class _Coordinator:
         self.next = len(run.parents)           # the number its successors start from
         self.depth = run.depths[self.base]
         run.frontier = deque()                 # the workers have it now
+        self.numbers: list[bytes | None] = [None] * self.count   # of the new states, for each worker
         run.queued = self.next - self.base
 
     def loop(self) -> str:
@@ -473,7 +479,8 @@ class _Coordinator:
         """Expand the level of states numbered base..next-1; why the run ends there, or None."""
         run = self.run
         last = run.o.max_depth is not None and self.depth >= run.o.max_depth
-        expanded = self._ask("expand", run._deadlock_open(), last)
+        numbers, self.numbers = self.numbers, [None] * self.count
+        expanded = self._ask_each([("expand", run._deadlock_open(), last, n) for n in numbers])
         decided = self._ask("decide", last)
         if run.model.symmetry is not None:
             run.model.symmetry.inexact += sum(a[4] for a in expanded)
@@ -513,8 +520,9 @@ class _Coordinator:
         run.actions.extend(map(and_, keys, repeat(_ACTION)))
         run.depths.extend(repeat(self.depth + 1, len(keys)))
         numbers = range(self.next, self.next + len(keys))
-        self._ask_each([("commit", array("q", compress(numbers, map(eq, holders, repeat(w)))).tobytes())
-                        for w in range(self.count)])
+        # sent with the next level's first command, which saves a round trip a level
+        self.numbers = [array("q", compress(numbers, map(eq, holders, repeat(w)))).tobytes()
+                        for w in range(self.count)]
         self.base, self.next = self.next, self.next + len(keys)
         self.depth += 1
         run.queued = self.next - self.base
