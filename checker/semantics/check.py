@@ -76,6 +76,7 @@ class Checker:
         self._constants()
         self._atoms()
         self._roles()
+        self.tables.clocks = declared_clocks(self.tables, self.exprs)   # before `time` is used
         self.objects.declare()
         self._messages()
         self._addresses()
@@ -85,7 +86,6 @@ class Checker:
         routing, routes = RouteLowering(self.tables, self.exprs).lower(roles, clients)
         network = self._network()
         faults = self._faults(network, clients)
-        clocks = declared_clocks(self.tables, self.exprs)
         properties = self._properties(clients)
         if self.tables.diagnostics:
             raise SpecError(_unique(self.tables.diagnostics), self.tables.source)
@@ -95,7 +95,7 @@ class Checker:
             messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
             routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
             faults=faults, properties=properties, text=self.tables.source.text, routes=routes,
-            clocks=clocks,
+            clocks=self.tables.clocks,
         )
         broken = symmetry.problems(program, self.tables.protocol)
         if broken:

@@ -6,6 +6,13 @@ build the model; the drift and the offset may be symbolic (`-D DRIFT=?`, the SMT
 engine). The built-ins: `now()`, the clock of the node running a handler; `clock(n)`, the
 clock of node n, in properties; `paused(n)`, whether node n is paused (false in a spec
 without a `pause` budget), in handlers and properties, like `up(n)`.
+
+Timers are clock readings: the type `time` holds one (0 to `never(H)`: no clock passes
+2 * H, as a clock advances at most 2 a tick), `after(D)` is the reading D from now on the
+node's clock, and `expired(t)` whether the node's clock has reached t. They are lowered
+here to what the engines already run: `min(now() + D, never)` and `now() >= t`; a
+deadline past every reading a clock can take is `never`, so a timer's duration need
+not fit the type.
 """
 
 from __future__ import annotations
@@ -13,11 +20,12 @@ from __future__ import annotations
 from checker.diagnostics import Note, did_you_mean, quote_list
 from checker.dsl import ast
 from checker.semantics import ir
+from checker.semantics.fold import FoldError, NotConstant, fold
 from checker.semantics.scope import HANDLER, PROPERTY, Ctx
 from checker.semantics.tables import Tables
-from checker.semantics.types import BOOL, INT, AnyT, IntT, NodeT, describe
+from checker.semantics.types import ANY, BOOL, INT, AnyT, IntT, NodeT, describe
 
-TIME_FUNCTIONS = ("now", "clock", "paused")
+TIME_FUNCTIONS = ("now", "clock", "paused", "after", "expired")
 
 
 def declared_clocks(tables: Tables, exprs) -> ir.Clocks | None:
@@ -98,3 +106,52 @@ def time_call(tables: Tables, e: ast.Call, ctx: Ctx, name: str, args: tuple[ir.E
 def _node_argument(tables: Tables, e: ast.Call, name: str, arg: ir.Expr) -> None:
     if not isinstance(arg.type, (NodeT, AnyT)):
         tables.error(f"'{name}' takes a node id, not {describe(arg.type)}", e.args[0].span)
+
+
+def _folded(tables: Tables, e: ir.Expr) -> object:
+    """The value of `e` when it is a constant, else None."""
+    try:
+        return fold(e, tables.node_ids)
+    except (NotConstant, FoldError):
+        return None
+
+
+def never(horizon: int) -> int:
+    """A clock reading no clock reaches within the horizon: a timer set to it never expires."""
+    return 2 * horizon + 1
+
+
+def time_type(horizon: int) -> IntT:
+    """The type `time`: every reading a clock can take, and `never`."""
+    return IntT(0, never(horizon))
+
+
+def timer_call(tables: Tables, e: ast.Call, ctx: Ctx, name: str, args: tuple[ir.Expr, ...], arity,
+               clocks: ir.Clocks | None) -> ir.Expr:
+    """`after(D)` or `expired(t)`, checked where it is written and lowered (the module
+    docstring); an expression of type ANY after reporting a problem."""
+    if clocks is None:
+        if not tables.of(ast.Clocks):
+            tables.error(f"'{name}' reads a clock, but the spec declares none: add 'clocks horizon <= N' "
+                         "(and the drift and offset bounds)", e.span)
+        return ir.Lit(ANY, None, span=e.span)
+    if ctx.where != HANDLER:
+        tables.error(f"'{name}' reads the clock of the node running a handler; it has no meaning here", e.span)
+        return ir.Lit(ANY, None, span=e.span)
+    if not arity(e, name, 1):
+        return ir.Lit(ANY, None, span=e.span)
+    arg, src = args[0], e.args[0]
+    if not isinstance(arg.type, (IntT, AnyT)):
+        what = "a timer's duration" if name == "after" else "'expired'"
+        tables.error(f"{what} must be an integer, not {describe(arg.type)}", src.span)
+        return ir.Lit(ANY, None, span=e.span)
+    now = ir.Call(INT, "now", (), span=e.span)
+    if name == "expired":
+        return ir.Binary(BOOL, ">=", now, arg, span=e.span)
+    known = _folded(tables, arg)
+    if isinstance(known, int) and known < 0:
+        tables.error(f"a timer's duration must be a natural number (0 or more), but it is {known}", src.span)
+        return ir.Lit(ANY, None, span=e.span)
+    end = never(clocks.horizon)
+    later = ir.Binary(INT, "+", now, arg, span=e.span)
+    return ir.Call(time_type(clocks.horizon), "min", (later, ir.Lit(IntT(end, end), end, span=e.span)), span=e.span)
