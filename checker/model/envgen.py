@@ -161,7 +161,8 @@ class EnvironmentSteps:
 
     def _tick(self, clocks: ir.Clocks) -> None:
         """Real time advances one tick, up to the horizon, and every clock with it, by each
-        choice `values.tick_choices` allows (one successor per choice)."""
+        choice `values.tick_choices` allows (one successor per choice, its label naming the
+        new readings: shrinking replays runs by their labels)."""
         now = self.layout.at("now")
         ks = [k for k, slot in enumerate(self.layout.slots) if slot.kind == "clock"]
         read = "".join(f"s[{k}], " for k in ks)
@@ -170,7 +171,7 @@ class EnvironmentSteps:
                 self.out.line(f"{self._fresh()}; l[{now}] += 1")
                 for i, k in enumerate(ks):
                     self.out.line(f"l[{k}] = cs[{i}]")
-                self._emit(Path(Env("l"), "continue", f"('tick', s[{now}] + 1)"))
+                self._emit(Path(Env("l"), "continue", f"('tick', s[{now}] + 1, cs)"))
 
     def _restarts(self, b: int, down: int) -> None:
         with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):

@@ -38,3 +38,16 @@ def test_the_lease_breaks_beyond_its_drift_bound():
     (prop,) = search(library_model("lease_read", DRIFT=2)).properties
     assert prop.verdict is Verdict.VIOLATED and prop.trace.length == 7
 
+
+
+@pytest.mark.parametrize("spec", ["lease_read_broken", "lww_clocks_broken"])
+def test_shrinking_replays_ticks_by_their_clock_readings(spec):
+    # a tick's label names the readings it moves the clocks to: replaying by labels takes
+    # the tick the run took, not the first one enabled
+    from checker.explore.shrink import shrink_result
+
+    model = library_model(spec)
+    found = search(model)
+    (shrunk,) = shrink_result(model, found).properties
+    assert shrunk.verdict is Verdict.VIOLATED
+    assert shrunk.trace.path == found.properties[0].trace.path
