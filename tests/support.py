@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import z3
 from hypothesis import strategies as st
 
 from checker.diagnostics import Source
@@ -507,12 +508,27 @@ def smt_successors(model, state: tuple) -> tuple[set, bool]:
     bmc = Bmc(model, 1, shape=shape, start=state)
     failing = bmc._check(bmc.failing(0)) is Outcome.SAT
     bmc._extend()
-    out = set()
-    for a in range(len(bmc.actions[0])):
-        if bmc._check(bmc.acts[0] == a) is Outcome.SAT:
-            decoded = decode(shape, bmc._model, bmc.states[1])
-            out.add(tuple(sorted(decoded.items())))
+    out: set = set()
+    for a, action in enumerate(bmc.actions[0]):
+        out |= _solutions(bmc, shape, bmc.acts[0] == a, every=action.what == "time: tick")
     return out, failing
+
+
+def _solutions(bmc, shape, cond, every: bool) -> set:
+    """The next states (decoded) of the one-step `bmc` under `cond`: one, or with `every`
+    (a tick: one action with a successor for every way the clocks can move) all of them,
+    each found and then blocked on the clocks, the only part the solver is free to choose
+    (blocking whole states would also enumerate the orders of a bag's message slots)."""
+    out: set = set()
+    clocks = [k for k, slot in enumerate(shape.layout.slots) if slot.kind == "clock"]
+    blocked: list = []
+    while bmc._check(z3.And(cond, *blocked)) is Outcome.SAT:
+        decoded = decode(shape, bmc._model, bmc.states[1])
+        out.add(tuple(sorted(decoded.items())))
+        if not every:
+            break
+        blocked.append(z3.Not(z3.And(*[bmc.states[1].slots[k] == decoded[k] for k in clocks])))
+    return out
 
 
 def explicit_successors(model, state: tuple, keys) -> tuple[set, bool]:

@@ -125,9 +125,10 @@ def _cache_file() -> str | bool:
 
 
 # Keywords that only appear where no name can (after a node's count, after the number of
-# clients, after a property), so the contextual lexer reads them as names everywhere else:
+# clients, after a property, at the start of a declaration), so the contextual lexer reads
+# them as names everywhere else:
 # specs written before they existed keep working (`invariant symmetric: ...`).
-SOFT_KEYWORDS = frozenset({"symmetric", "expect", "with"})
+SOFT_KEYWORDS = frozenset({"symmetric", "expect", "with", "clocks"})
 
 
 @functools.lru_cache(maxsize=1)

@@ -325,6 +325,8 @@ def format_decl(d: ast.Decl, indent: str = INDENT) -> list[str]:
             return [f"{indent}faults " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}"
                                                    + (f" on {format_expr(b.target)}" if b.target else "")
                                                    for b in budgets)]
+        case ast.Clocks(bounds=bounds):
+            return [f"{indent}clocks " + ", ".join(f"{b.name} {b.op} {format_expr(b.bound)}" for b in bounds)]
         case ast.Message(name=name, params=ps):
             return [f"{indent}message {name}({_params(ps)})"]
         case ast.NodeDecl(name=name, count=count, vars=vs, handlers=hs, doc=doc, symmetric=symmetric):

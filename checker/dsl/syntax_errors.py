@@ -46,7 +46,7 @@ def _describe(name: str) -> str:
 # Groups of terminals that are named as one thing in "expected ..." messages.
 _GROUPS = (
     ("a declaration", {"'const'", "'type'", "'def'", "'object'", "'clients'", "'route'", "'address'",
-                       "'network'", "'faults'", "'message'", "'node'", "'invariant'", "'check'"}),
+                       "'network'", "'faults'", "'clocks'", "'message'", "'node'", "'invariant'", "'check'"}),
     ("a variable or handler", {"'var'", "'durable'", "'replicated'", "'on'", "'request'",
                                "'action'", "'timeout'"}),
     ("a statement", {"'let'", "'send'", "'reply'", "'require'", "'choose'", "'take'", "'return'",

@@ -182,6 +182,9 @@ class ToAst(Transformer):
     def faults_decl(self, meta, *budgets):
         return ast.Faults(tuple(budgets), span=self._span(meta))
 
+    def clocks_decl(self, meta, *bounds):
+        return ast.Clocks(tuple(bounds), span=self._span(meta))
+
     def faults_none(self, meta):
         return ast.Faults((), span=self._span(meta))
 

@@ -56,10 +56,11 @@ _HEAL = 2       # a cut healing: only when checking convergence
 
 def edge_kind(core: tuple) -> int:
     """Which continuations a step with label `core` belongs to: node steps (their label
-    starts with the handler's index) and resumes in both, heals in convergence's only.
+    starts with the handler's index), resumes and ticks of time in both, heals in
+    convergence's only.
     Everything else is a fault or a client's step, in neither."""
     head = core[0]
-    if isinstance(head, int) or head == "resume":
+    if isinstance(head, int) or head in ("resume", "tick"):
         return _NODE
     return _HEAL if head == "heal" else 0
 

@@ -9,7 +9,8 @@ steps in is part of what makes a trace's path replayable.
 - faults: crash (each up node), restart (each down node: volatile variables reset, then
   `on restart`, in the same step), pause and resume, partition (every side containing the
   first node), link cuts (every pair), one-way cuts (every ordered pair), heal (every active
-  cut), loss (every message), duplication (every distinct message of an unordered network).
+  cut), loss (every message), duplication (every distinct message of an unordered network);
+- time: a tick (every way the clocks may move with it).
 """
 
 from __future__ import annotations
@@ -155,6 +156,22 @@ class EnvironmentSteps:
             self._losses()
         if f.duplicate and messages:
             self._duplicates()
+        if self.p.clocks is not None:
+            self._tick(self.p.clocks)
+
+    def _tick(self, clocks: ir.Clocks) -> None:
+        """Real time advances one tick, up to the horizon, and every clock with it, by each
+        choice `values.tick_choices` allows (one successor per choice, its label naming the
+        new readings: shrinking replays runs by their labels)."""
+        now = self.layout.at("now")
+        ks = [k for k, slot in enumerate(self.layout.slots) if slot.kind == "clock"]
+        read = "".join(f"s[{k}], " for k in ks)
+        with self.out.block(f"if s[{now}] < {clocks.horizon}:"):
+            with self.out.block(f"for cs in _ticks(s[{now}] + 1, ({read}), {clocks.drift!r}, {clocks.offset!r}):"):
+                self.out.line(f"{self._fresh()}; l[{now}] += 1")
+                for i, k in enumerate(ks):
+                    self.out.line(f"l[{k}] = cs[{i}]")
+                self._emit(Path(Env("l"), "continue", f"('tick', s[{now}] + 1, cs)"))
 
     def _restarts(self, b: int, down: int) -> None:
         with self.out.block(f"if s[{b}] < {self.p.faults.restart}:"):

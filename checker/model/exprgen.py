@@ -24,7 +24,7 @@ HELPERS = {
     "_sget": values.seq_get, "_sset": values.seq_set, "_sslice": values.seq_slice,
     "_div": values.div, "_mod": values.mod, "_extreme": values.extreme, "_unwrap": values.unwrap,
     "_node_at": values.node_at, "_fits": values.fits, "_reachable": values.reachable,
-    "_ms_add": values.multiset_add, "_client_of": values.client_of,
+    "_ms_add": values.multiset_add, "_client_of": values.client_of, "_ticks": values.tick_choices,
 }
 
 
@@ -88,6 +88,9 @@ class ExprCompiler:
         self.t = tables
         self.down = layout.env("down")
         self.cuts = layout.env("cuts")
+        self.paused = layout.env("paused")
+        # the slot of each node's clock, by gid (empty without clocks)
+        self.clocks = tuple(k for k, slot in enumerate(layout.slots) if slot.kind == "clock")
 
     # -------------------------------------------------- entry
 
@@ -203,6 +206,14 @@ class ExprCompiler:
         if f == "reachable":
             return (f"({args[0]}, {args[1]}, True)[2]" if self.cuts is None
                     else f"_reachable({env.src}[{self.cuts}], {args[0]}, {args[1]})")
+        if f == "paused":
+            if self.paused is None:
+                return f"({args[0]}, False)[1]"
+            return f"(({env.src}[{self.paused}] >> {args[0]}) & 1 == 1)"
+        if f == "now":
+            return f"{env.src}[{self.clocks[env.gid]}]"  # type: ignore[index]
+        if f == "clock":
+            return f"{env.src}[{self.t.const(self.clocks)}[{args[0]}]]"
         if f == "len":
             return f"len({args[0]})"
         if f in ("max", "min"):
@@ -300,7 +311,8 @@ def _var_slot(gid: int, name: str):
 
 
 def reads(e: object) -> set[tuple]:
-    """What state an expression reads: ('var', name), ('down',), ('cuts',), ('address', name)."""
+    """What state an expression reads: ('var', name), ('down',), ('paused',), ('cuts',),
+    ('address', name), ('now',) (a clock: the clocks move together with real time)."""
     out: set[tuple] = set()
     stack = [e]
     while stack:
@@ -311,6 +323,10 @@ def reads(e: object) -> set[tuple]:
             out.add(("down",))
         elif isinstance(x, ir.Call) and x.func == "reachable":
             out.add(("cuts",))
+        elif isinstance(x, ir.Call) and x.func == "paused":
+            out.add(("paused",))
+        elif isinstance(x, ir.Call) and x.func in ("now", "clock"):
+            out.add(("now",))
         elif isinstance(x, ir.AddressRef):
             out.add(("address", x.name))
         if dataclasses.is_dataclass(x):

@@ -5,7 +5,8 @@ A state is one tuple; its slots, in this order:
 1. every node's variables (nodes in global-id order, variables in declaration order);
 2. the environment, each only when the spec can change it: `down` and `paused` (bit sets of
    node ids), `cuts` (frozenset of active cuts), one counter per fault kind with a bounded
-   budget, and one slot per address (the gid of the node holding it);
+   budget, and one slot per address (the gid of the node holding it); with `clocks`, real
+   time (`now`, an int) and one clock per node (`clock`, an int);
 2b. with clients: one slot per client, `(operations invoked, pending)` where pending is
    none or `(seq, op, args, node)`; one slot per node a request can reach, the requests
    waiting there (a sorted tuple of `(client, seq, op, args)`); the linearizability
@@ -34,7 +35,7 @@ from checker.semantics.types import NodeT, SetT
 @dataclass(frozen=True)
 class Slot:
     """What one slot of the state tuple holds: kind 'var' (node, name), 'down', 'paused',
-    'cuts', 'budget' (name: the fault kind), 'address' (name), 'client' (node: the client's
+    'cuts', 'budget' (name: the fault kind), 'address' (name), 'now', 'clock' (node), 'client' (node: the client's
     index), 'requests' (node), 'monitor', 'history', 'session' (name: the check), 'inbox'
     (node: the destination), 'link' (node: the source, peer: the destination)."""
 
@@ -85,6 +86,8 @@ def build_layout(program: ir.Program) -> Layout:
         slots.append(Slot("cuts"))
     slots += [Slot("budget", name=k) for k in ir.FAULT_KINDS if faults.budget(k)]
     slots += [Slot("address", name=a.name) for a in program.addresses]
+    if program.clocks is not None:
+        slots += [Slot("now")] + [Slot("clock", n.gid) for n in program.nodes]
     if program.clients is not None:
         slots += [Slot("client", c) for c in range(program.clients.count)]
         slots += [Slot("requests", n.gid) for n in request_targets(program)]

@@ -19,7 +19,7 @@ of P's steps is returned only when
   or pause budget left; a loss or duplication budget and a message in P's inbox; cuts that
   can change while A delivers a message or reads `reachable`; a restart while A reads
   `up`) and addresses another node can take while A reads them make the state expand
-  fully;
+  fully; a spec with `clocks` is never reduced;
 - C2: every step of A is invisible: the state after it agrees with the state before on
   every slot an invariant reads, on the clients and on the history watchers. A step of P
   changes only P's slots, inboxes and what it sends, whatever P's peers did before it, so
@@ -98,7 +98,9 @@ class PartialOrder:
         self.clients = clients
         taken = {a for f in self.facts for a in f.takes}
         self.stable = [self._stable(i, handlers, taken) for i in range(len(handlers))]
-        self.applicable = any(self.stable)   # else no state ever has an ample set
+        # else no state ever has an ample set; with clocks, a tick enables timers anywhere
+        # and commutes with no step that reads a clock: the reduction is not applied
+        self.applicable = any(self.stable) and program.clocks is None
         self._visible = operator.itemgetter(*visible) if visible else (lambda s: ())
         self._inbox = {n.gid: layout.inbox(n.gid) for n in program.nodes}
         self._links_in = {n.gid: [k for k, sl in enumerate(layout.slots) if sl.kind == "link" and sl.peer == n.gid]

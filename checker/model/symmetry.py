@@ -391,7 +391,7 @@ class _Plan:
     def slot(self, k: int, slot: Slot) -> _Slot:
         kind = slot.kind
         owner = None
-        if kind in ("var", "inbox", "requests"):
+        if kind in ("var", "clock", "inbox", "requests"):
             owner = self.owner_of.get(("nodes", slot.node))
         elif kind == "client":
             owner = self.owner_of.get(("clients", slot.node))

@@ -104,6 +104,8 @@ class Model:
         self._net = tuple(self.layout.network_slots())
         self._requests = tuple(i for i, sl in enumerate(self.layout.slots) if sl.kind == "requests")
         self._clients = tuple(i for i, sl in enumerate(self.layout.slots) if sl.kind == "client")
+        clocks = program.clocks
+        self._horizon = (self.layout.at("now"), clocks.horizon) if clocks is not None else None
         declared = [v.type for r in program.roles for v in r.vars]
         declared += [t for m in program.messages for _, t in m.fields]
         self.fingerprint: Callable[[tuple], int] = (
@@ -141,13 +143,16 @@ class Model:
         return lambda s: all(s[k] == done for k in clients)
 
     def quiet(self, state: tuple) -> bool:
-        """Whether a state with no step enabled is a legitimate end: nothing is in flight.
+        """Whether a state with no step enabled is a legitimate end: nothing is in flight,
+        or real time has reached the clocks' horizon (where every run is cut short).
 
         A duplicating network's messages never leave, so it is never quiet: there, a state
         with no step enabled at all is a deadlock (as in TLC).
         """
         if self.program.network.mode == "duplicating":
             return False
+        if self._horizon is not None and state[self._horizon[0]] == self._horizon[1]:
+            return True
         return not any(state[k] for k in self._net) and not any(state[k] for k in self._requests) \
             and all(state[k][1] == values.NONE for k in self._clients)
 
@@ -182,6 +187,8 @@ class Model:
         for what in reads(expr):
             if what[0] == "var":
                 out |= {i for i, s in enumerate(self.layout.slots) if s.kind == "var" and s.name == what[1]}
+            elif what[0] == "now":
+                out |= {i for i, s in enumerate(self.layout.slots) if s.kind in ("now", "clock")}
             else:
                 k = self.layout.env(*what)
                 if k is not None:
@@ -270,6 +277,9 @@ class Model:
             verb = {"partition": "partition", "heal": "heal"}.get(kind) or ("cut one way" if cut[0] == 2 else "cut link")
             return {"kind": kind, "actor": None, "handler": None,
                     "action": f"network: {verb} {self._cut_text(cut)}", "message": None}
+        if kind == "tick":
+            return {"kind": "tick", "actor": None, "handler": None, "action": f"time: tick {label[1]}",
+                    "message": None}
         if kind in ("lose", "duplicate"):
             msg = self._slot_message_text(label[1], label[2])
             return {"kind": kind, "actor": None, "handler": None, "action": f"network: {kind} {msg}",
@@ -320,6 +330,10 @@ class Model:
                 env["cuts"] = [self._cut_text(c) for c in values.ordered(v)]  # type: ignore[arg-type]
             elif slot.kind == "budget":
                 env.setdefault("faults_used", {})[slot.name] = v  # type: ignore[union-attr]
+            elif slot.kind == "now":
+                env["now"] = v
+            elif slot.kind == "clock":
+                env.setdefault("clocks", {})[self.node_name(slot.node)] = v
             elif slot.kind == "address":
                 env.setdefault("addresses", {})[slot.name] = self.node_name(v)  # type: ignore[union-attr, arg-type]
             elif slot.kind == "client":
@@ -356,6 +370,8 @@ class Model:
             return slot.name
         if slot.kind == "client":
             return f"client[{slot.node}]"
+        if slot.kind == "clock":
+            return f"clock({self.node_name(slot.node)})"
         return slot.kind
 
     def _slot_text(self, slot: Slot, v: object) -> str:

@@ -22,6 +22,7 @@ compiled model's span table) that explains where.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Iterable
@@ -435,3 +436,15 @@ def reachable(cuts: frozenset, a: int, b: int) -> bool:
         elif (c[1] == a and c[2] == b) or (c[0] == 1 and c[1] == b and c[2] == a):
             return False
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def tick_choices(now: int, clocks: tuple[int, ...], drift: int, offset: int | None) -> tuple[tuple[int, ...], ...]:
+    """Every way the clocks `clocks` may read once real time has reached `now`: each one
+    advanced by 0, 1 or 2, within `drift` of `now` and, with an `offset`, all within
+    `offset` of each other. In a fixed order (lexicographic); never empty when the clocks
+    were within the bounds a tick before, since advancing all of them by 1 keeps them so.
+    Pure (cached)."""
+    options = [[c + d for d in (0, 1, 2) if abs(c + d - now) <= drift] for c in clocks]
+    return tuple(cs for cs in itertools.product(*options)
+                 if offset is None or not cs or max(cs) - min(cs) <= offset)

@@ -33,6 +33,7 @@ from checker.render.dot import Graph, write
 from checker.result import PropertyResult, Trace
 
 NET = "network"
+TIME = "time"           # the lane of real time's ticks, in a spec with clocks
 _NET_KINDS = ("partition", "cut", "heal", "lose", "duplicate")
 RED, BLUE, GREY, ORANGE, PURPLE = "#c0392b", "#1f5fbf", "#888888", "#d68910", "#7d3c98"
 AMBER = "#b9770e"       # the earlier operation a violation contradicts
@@ -40,10 +41,11 @@ AMBER = "#b9770e"       # the earlier operation a violation contradicts
 
 def lanes_of(trace: Trace, flow: dict) -> list[str]:
     """The diagram's lanes, left to right: `network` when the trace has network faults or
-    a lost message, then every node, then every client."""
+    a lost message, `time` when it has ticks, then every node, then every client."""
     has_net = any(s.action["kind"] in _NET_KINDS for s in trace.steps) or any(
         m["fate"] == "lost" for m in flow["messages"])
-    return ([NET] if has_net else []) + list(flow["nodes"]) + list(flow["clients"])
+    has_time = any(s.action["kind"] == "tick" for s in trace.steps)
+    return ([NET] if has_net else []) + ([TIME] if has_time else []) + list(flow["nodes"]) + list(flow["clients"])
 
 
 def reply_colour(n: int, step, reply: dict, trace: Trace, prop: PropertyResult | None) -> str:
@@ -80,7 +82,7 @@ def sequence_dot(trace: Trace, flow: dict, prop: PropertyResult | None = None, t
     head.node("h_step", label="step", shape="plaintext")
     for lane in lanes:
         head.node(f"h_{ids[lane]}", label=lane, shape="box", style="filled,rounded",
-                  fillcolor="#eeeeee" if lane == NET else ("#d6eaf8" if lane.startswith("client[") else "#fdebd0"))
+                  fillcolor="#eeeeee" if lane in (NET, TIME) else ("#d6eaf8" if lane.startswith("client[") else "#fdebd0"))
     _chain(head, ["h_step"] + [f"h_{ids[lane]}" for lane in lanes])
 
     bad = last if prop is not None else None
@@ -168,6 +170,8 @@ def actor_of(step) -> str | None:
     a = step.action
     if a["kind"] == "init":
         return None
+    if a["kind"] == "tick":
+        return TIME
     return a["actor"] if a["actor"] is not None else NET
 
 
@@ -187,13 +191,15 @@ def box_label(step) -> str:
     text = a["action"]
     if a["actor"] is not None and text.startswith(a["actor"] + ": "):
         text = text[len(a["actor"]) + 2:]
-    elif text.startswith("network: "):
-        text = text[len("network: "):]
+    elif text.startswith(("network: ", "time: ")):
+        text = text.split(": ", 1)[1]
     lines = [text]
     own = f"{a['actor']}." if a["actor"] else None
     for c in step.changes:
         if own and c.startswith(own):
             lines.append(c[len(own):])
+        elif a["kind"] == "tick":
+            lines.append(c)            # real time and the clocks
         elif a["kind"] in ("action", "timeout", "receive", "request") and not c.startswith(("+ ", "- ")) \
                 and "." not in c.split(":", 1)[0] and not c.startswith("client["):
             lines.append(c)            # addresses (a failover's `take vip`), clients

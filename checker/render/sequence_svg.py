@@ -237,7 +237,7 @@ class _Drawing:
                 look = seq.segment_look(lane, self.trace.steps[n].state)
                 svg.element("line", x1=x, y1=self.ys[n], x2=x, y2=self.ys[n + 1], stroke=look["color"],
                             stroke_width=look.get("penwidth", 1), stroke_dasharray=_DASH.get(look.get("style", "")))
-            fill = "#eeeeee" if lane == seq.NET else "#d6eaf8" if lane.startswith("client[") else "#fdebd0"
+            fill = "#eeeeee" if lane in (seq.NET, seq.TIME) else "#d6eaf8" if lane.startswith("client[") else "#fdebd0"
             w = min(self.widths[k], text_width(lane, HEAD_SIZE) + 2 * PAD_X + 8)
             svg.element("rect", x=x - w / 2, y=self.head_y, width=w, height=HEAD_HEIGHT, rx=6, fill=fill,
                         stroke="#555555")

@@ -23,13 +23,14 @@ from checker.semantics.objectdecl import ObjectDeclarations, names_int
 from checker.semantics.routing import RouteLowering
 from checker.semantics.scope import BUILTIN_FUNCTIONS, BUILTIN_NAMES, HANDLER, INIT, PROPERTY, Ctx, Frame
 from checker.semantics.stmts import StmtLowering
+from checker.semantics.clocks import TIME_FUNCTIONS, declared_clocks
 from checker.semantics.tables import Tables
 from checker.semantics.typedecl import BUILTIN_TYPES, TypeResolution
 from checker.semantics.types import ANY, BOOL, BoolT, HandleT, IntT, NodeT, Type
 
 SINGLETONS = {
     ast.BuiltinObject: "object", ast.UserObject: "object", ast.Clients: "clients",
-    ast.Network: "network", ast.Faults: "faults",
+    ast.Network: "network", ast.Faults: "faults", ast.Clocks: "clocks",
 }
 SINGLE_VALUE = {"register": "a register's read", "kv": "a map's get", "counter": "a counter's read"}
 
@@ -75,6 +76,7 @@ class Checker:
         self._constants()
         self._atoms()
         self._roles()
+        self.tables.clocks = declared_clocks(self.tables, self.exprs)   # before `time` is used
         self.objects.declare()
         self._messages()
         self._addresses()
@@ -93,6 +95,7 @@ class Checker:
             messages=tuple(self.tables.messages.values()), object=self.tables.object, clients=clients,
             routing=routing, addresses=tuple(self.tables.addresses.values()), network=network,
             faults=faults, properties=properties, text=self.tables.source.text, routes=routes,
+            clocks=self.tables.clocks,
         )
         broken = symmetry.problems(program, self.tables.protocol)
         if broken:
@@ -119,7 +122,7 @@ class Checker:
         named += [(d.name, "a node role", d) for d in self.tables.of(ast.NodeDecl)]
         named += [(d.name, "an address", d) for d in self.tables.of(ast.Address)]
         for name, kind, decl in named:
-            if name in BUILTIN_NAMES or name in BUILTIN_FUNCTIONS or name in BUILTIN_TYPES:
+            if name in BUILTIN_NAMES or name in BUILTIN_TYPES or (name in BUILTIN_FUNCTIONS and name not in TIME_FUNCTIONS):
                 self.tables.clash(str(name), f"'{name}' is a built-in name and cannot be redeclared", name.span)
             elif name in seen:
                 other_kind, span = seen[name]

@@ -155,6 +155,11 @@ def _constant_text(c: ir.Constant) -> str:
     return expr_text(c.value) if isinstance(c.value, ir.Expr) else value_text(c.value)
 
 
+def _clocks_text(c: ir.Clocks) -> str:
+    bounds = [("horizon", c.horizon), ("drift", c.drift)] + ([("offset", c.offset)] if c.offset is not None else [])
+    return "clocks " + ", ".join(f"{name} <= {expr_text(b) if isinstance(b, ir.Expr) else b}" for name, b in bounds)
+
+
 def dump_program(p: ir.Program) -> str:
     """The whole program, one section per kind of declaration."""
     out = [f"program {p.name}"]
@@ -181,6 +186,8 @@ def dump_program(p: ir.Program) -> str:
     budgets = [f"{k} <= {p.faults.budget(k)}" if p.faults.budget(k) is not None else f"{k} unbounded"
                for k in ir.FAULT_KINDS if p.faults.budget(k) != 0]
     out.append("  faults " + (", ".join(budgets) if budgets else "none"))
+    if p.clocks is not None:
+        out.append("  " + _clocks_text(p.clocks))
     for m in p.messages:
         out.append(f"  message {m.name}(" + ", ".join(f"{n}: {describe(t)}" for n, t in m.fields) + ")")
     for r in p.roles:

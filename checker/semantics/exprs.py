@@ -13,6 +13,7 @@ from dataclasses import replace
 from checker.diagnostics import Note, Span, did_you_mean
 from checker.dsl import ast
 from checker.semantics import ir
+from checker.semantics.clocks import TIME_FUNCTIONS, time_call, timer_call
 from checker.semantics.fold import FoldError, NotConstant, fold
 from checker.semantics.scope import BUILTIN_FUNCTIONS, CONST, HANDLER, INIT, OPERATION, PROPERTY, Ctx
 from checker.semantics.names import NameLowering
@@ -436,6 +437,10 @@ class ExprLowering:
         return False
 
     def _builtin(self, e: ast.Call, ctx: Ctx, name: str, args: tuple[ir.Expr, ...]) -> ir.Expr:
+        if name in ("after", "expired"):
+            return timer_call(self.tables, e, ctx, name, args, self._arity, self.tables.clocks)
+        if name in TIME_FUNCTIONS:
+            return time_call(self.tables, e, ctx, name, args, self._arity)
         if name in ("up", "reachable"):
             if ctx.where not in (HANDLER, PROPERTY):
                 self.tables.error(f"'{name}' depends on the environment; use it in handlers and properties", e.span)

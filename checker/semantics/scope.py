@@ -10,7 +10,7 @@ from checker.diagnostics import Span
 from checker.semantics import ir
 from checker.semantics.types import Type
 
-BUILTIN_FUNCTIONS = ("up", "reachable", "len", "max", "min", "keys", "values", "index", "get")
+BUILTIN_FUNCTIONS = ("up", "reachable", "paused", "now", "clock", "after", "expired", "len", "max", "min", "keys", "values", "index", "get")
 BUILTIN_NAMES = ("self", "others", "nodes", "ok")
 
 # Where an expression is written; decides which names are visible.

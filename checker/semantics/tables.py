@@ -52,6 +52,7 @@ class Tables:
         self.decls = protocol.decls
         self.const_names = {str(d.name) for d in self.of(ast.Const)}
         self.clashed: set[str] = set()          # names whose declarations clash (reported once)
+        self.clocks: ir.Clocks | None = None     # the `clocks` declaration, once checked
         self.client_count: int | None = None    # `clients N`: N, once checked (None: no clients)
 
     # -------------------------------------------------- diagnostics

@@ -11,6 +11,7 @@ from __future__ import annotations
 from checker.diagnostics import Note, did_you_mean
 from checker.dsl import ast
 from checker.semantics import ir
+from checker.semantics.clocks import time_type
 from checker.semantics.exprs import ExprLowering
 from checker.semantics.scope import Ctx
 from checker.semantics.tables import Tables
@@ -95,11 +96,22 @@ class TypeResolution:
             return self.tables.object_types[text]
         if text in self.tables.aliases:
             return self._alias(text, name)
-        known = list(self.tables.aliases) + list(self.tables.roles) + list(BUILTIN_TYPES) + list(self.tables.object_types) + ["bool"]
+        if text == "time":
+            return self._time(name)
+        known = list(self.tables.aliases) + list(self.tables.roles) + list(BUILTIN_TYPES) + list(self.tables.object_types) + ["bool", "time"]
         hint = did_you_mean(text, known)
         if text in ("Value", "Key") and not hint:
             hint = " (the object declares 'Value' and, for kv, 'Key': add an 'object' declaration)"
         self.tables.error(f"unknown type '{text}'{hint}", name.span)
+        return ANY
+
+    def _time(self, name: ast.Ident) -> Type:
+        """`time`: a clock reading (semantics/clocks.py); only with a `clocks` declaration."""
+        if self.tables.clocks is not None:
+            return time_type(self.tables.clocks.horizon)
+        if not self.tables.of(ast.Clocks):
+            self.tables.error("the type 'time' holds clock readings, but the spec declares no clocks: "
+                              "add 'clocks horizon <= N'", name.span)
         return ANY
 
     def _alias(self, text: str, use: ast.Ident) -> Type:

@@ -37,6 +37,7 @@ from checker.semantics import ir
 from checker.semantics.types import IntT, OptionT, RecordT, TupleT
 from checker.smt import params
 from checker.smt import symbolic as sv
+from checker.smt.clocks import bound_constraints, tick_actions
 from checker.smt.exprs import Env, Exprs
 from checker.smt.solver import Outcome, Solver
 from checker.smt.state import (
@@ -108,6 +109,7 @@ class Bmc:
         self._instances: dict[tuple, Model] = {((), None): model}
         self.states: list[SymState] = [initial_state(self.shape) if start is None
                                        else concrete_state(self.shape, start)]
+        self.solver.add(*bound_constraints(self.shape, self.x, self.states[0]))
         self.acts: list[z3.ArithRef] = []
         self.actions: list[list[Action]] = []
         self.overflows: list[z3.BoolRef] = []   # per step: a send found no room
@@ -117,7 +119,9 @@ class Bmc:
     def _actions(self, i: int) -> list[Action]:
         while len(self.actions) <= i:
             n = len(self.actions)
-            self.actions.append(self.steps.actions(self.states[n], now=n + 1))
+            state = self.states[n]
+            ticks = tick_actions(self.shape, self.x, state, n + 1)
+            self.actions.append(self.steps.actions(state, now=n + 1) + ticks)
         return self.actions[i]
 
     def _extend(self) -> None:
@@ -270,8 +274,12 @@ class Bmc:
             if out.reason:
                 return out
             for p in list(left):
-                answer = self._check(self.bad(p, d))
+                bad = self.bad(p, d)
+                answer = self._check(bad)
                 if answer is Outcome.SAT:
+                    if Bmc.decides(self, p):   # lasso.py's checks keep the run they found
+                        params.lowest(self.shape.program, lambda f: self._check(f) is Outcome.SAT,
+                                      lambda: self._model, bad)
                     out.found.append(self._found(p))
                     left.remove(p)
                 elif answer is Outcome.UNKNOWN:

@@ -37,6 +37,8 @@ from checker.smt.symbolic import MapV, NotEncodable, Opt, SeqV, SetV, Tup, conj,
 class Reader(Protocol):
     def var(self, gid: int, name: str) -> object: ...
     def down(self, gid: int) -> z3.BoolRef: ...
+    def paused(self, gid: int) -> z3.BoolRef: ...
+    def clock(self, gid: int) -> z3.ArithRef: ...
     def reachable(self, a: int, b: int) -> z3.BoolRef: ...
     def address(self, name: str) -> z3.ArithRef: ...
 
@@ -220,6 +222,11 @@ class Exprs:
         args = [self.expr(a, env) for a in e.args]
         if f == "up":
             return z3.Not(self.by_node(args[0], [n.gid for n in self._nodes(e.args[0].type)], env.state.down))
+        if f in ("paused", "clock"):
+            return self.by_node(args[0], [n.gid for n in self._nodes(e.args[0].type)],
+                                env.state.paused if f == "paused" else env.state.clock)
+        if f == "now":
+            return env.state.clock(env.gid)  # type: ignore[arg-type]
         if f == "reachable":
             a, b = args
             pairs = [(x.gid, y.gid) for x in self._nodes(e.args[0].type) for y in self._nodes(e.args[1].type)]

@@ -86,7 +86,9 @@ class Lassos(Bmc):
         self.equal = Equality()
 
     def decides(self, prop: ir.Property) -> bool:
-        return prop.kind in CONTINUES or super().decides(prop)
+        if prop.kind in CONTINUES:
+            return self.shape.program.clocks is None   # time's ticks are not encoded as continuations
+        return super().decides(prop)
 
     def bad(self, prop: ir.Property, i: int) -> z3.BoolRef:
         if prop.kind not in CONTINUES:

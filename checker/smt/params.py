@@ -97,3 +97,30 @@ def ranges(program: ir.Program) -> dict[str, str]:
         out[p.name] = ("true or false" if isinstance(t, BoolT) else
                        f"{t.lo}..{t.hi}" if isinstance(t, IntT) and t.bounded else "any integer")
     return out
+
+
+def lowered(program: ir.Program) -> tuple[ir.Param, ...]:
+    """The symbolic integer constants a found run is lowered over (`lowest`): those bounded
+    below, by a range (`-D NAME=LO..HI`) or by being a clock bound (a natural number)."""
+    clocks = program.clocks
+    floored = {b.name for b in ((clocks.drift, clocks.offset) if clocks is not None else ())
+               if isinstance(b, ir.Param)}
+    return tuple(p for p in program.params() if isinstance(p.type, IntT)
+                 and (p.type.lo is not None or p.name in floored))
+
+
+def lowest(program: ir.Program, check: Callable[[z3.BoolRef], bool], model: Callable[[], z3.ModelRef],
+           bad: z3.BoolRef, limit: int = 64) -> None:
+    """Lower the symbolic constants of a run found breaking a property (`bad` holds in the
+    solver's `model()`): each in turn, in declaration order, to the smallest value with which
+    some run of the same length still breaks it, the ones before it kept at theirs. `check(f)`
+    asks the solver for a run satisfying f, and on success makes `model()` that run's. Runs
+    are searched by length: a still smaller value may need a longer run. At most `limit`
+    checks per constant (the solver usually jumps far below the bound it is given)."""
+    kept: list[z3.BoolRef] = []
+    for p in lowered(program):
+        x = term(p)
+        for _ in range(limit):
+            if not check(z3.And(bad, *kept, x < model().eval(x, model_completion=True))):
+                break
+        kept.append(x == model().eval(x, model_completion=True))

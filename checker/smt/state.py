@@ -9,7 +9,7 @@ matched step by step against `Model.labeled`. Per slot:
 | a node's variable | its symbolic value (symbolic.py) |
 | `down`, `paused` | a Bool per node |
 | `cuts` | a Bool per cut that can ever be made (every partition side, link, one-way cut) |
-| a fault budget, an address | an Int |
+| a fault budget, an address, real time, a node's clock | an Int |
 | a client | `Tup(invoked, waiting, seq, invocation, node)`: the invocation indexes the table of every (operation, arguments) a client may invoke |
 | the requests waiting at a node | per client and request number, `Tup(node or -1, invocation)`: shared by all nodes |
 | an unordered inbox, a duplicating one | `Bag`: `capacity` message slots, each `Tup(valid, message number, source, fields...)` |
@@ -230,6 +230,9 @@ class SymState:
         k = self.shape.layout.env("paused")
         return z3.BoolVal(False) if k is None else self.slots[k][gid]  # type: ignore[index]
 
+    def clock(self, gid: int) -> z3.ArithRef:
+        return self.slots[self.shape.layout.at("clock", node=gid)]  # type: ignore[return-value]
+
     def reachable(self, a: int, b: int) -> z3.BoolRef:
         k = self.shape.layout.env("cuts")
         if k is None:
@@ -308,7 +311,7 @@ def _fresh_slot(shape: Shape, slot: Slot, name: str) -> tuple[object, list]:
         return tuple(z3.Bool(f"{name}[{g}]") for g in shape.gids), []
     if slot.kind == "cuts":
         return tuple(z3.Bool(f"{name}[{i}]") for i in range(len(shape.cuts))), []
-    if slot.kind in ("budget", "address"):
+    if slot.kind in ("budget", "address", "now", "clock"):
         x = z3.Int(name)
         return x, [x >= 0]
     if slot.kind == "client":
@@ -397,7 +400,7 @@ def encode_slot(shape: Shape, slot: Slot, v: object) -> object:
         return tuple(z3.BoolVal(bool((v >> g) & 1)) for g in shape.gids)  # type: ignore[operator]
     if slot.kind == "cuts":
         return tuple(z3.BoolVal(c in v) for c in shape.cuts)  # type: ignore[operator]
-    if slot.kind in ("budget", "address"):
+    if slot.kind in ("budget", "address", "now", "clock"):
         return z3.IntVal(v)  # type: ignore[arg-type]
     if slot.kind == "client":
         done, pending = v  # type: ignore[misc]
@@ -460,7 +463,7 @@ def decode(shape: Shape, model: z3.ModelRef, state: SymState) -> dict[int, objec
             out[k] = sum(1 << g for g, bit in zip(shape.gids, x) if truth(bit))  # type: ignore[call-overload]
         elif slot.kind == "cuts":
             out[k] = frozenset(c for c, bit in zip(shape.cuts, x) if truth(bit))  # type: ignore[call-overload]
-        elif slot.kind in ("budget", "address"):
+        elif slot.kind in ("budget", "address", "now", "clock"):
             out[k] = num(x)
         elif slot.kind == "client":
             n, waiting, seq, inv, at = x.items  # type: ignore[attr-defined]

@@ -89,6 +89,12 @@ class Working:
     def down(self, gid: int):
         return self.base.down(gid)
 
+    def paused(self, gid: int):
+        return self.base.paused(gid)
+
+    def clock(self, gid: int):
+        return self.base.clock(gid)
+
     def reachable(self, a: int, b: int):
         return self.base.reachable(a, b)
 

@@ -58,7 +58,7 @@ TEXT = AtomT(())
 _CLIENT = RecordT((("invoked", IntT()), ("waiting", OptionT(RecordT((
     ("at", TEXT), ("call", TEXT), ("request", IntT())))))))
 _ENV_TYPES = {"down": SetT(TEXT), "paused": SetT(TEXT), "cuts": SetT(TEXT), "address": TEXT,
-              "client": _CLIENT, "budget": IntT()}
+              "client": _CLIENT, "budget": IntT(), "now": IntT(), "clock": IntT()}
 _HIDDEN = ("inbox", "link", "requests", "monitor", "history", "session")
 
 
@@ -153,8 +153,9 @@ class Renderer:
                 role = self.model.program.nodes[slot.node].role
                 name, t = role, None
             else:
-                name = {"budget": "faults_used", "client": "clients"}.get(slot.kind, self.model._slot_name(slot))  # noqa: SLF001
-                t = _ENV_TYPES[slot.kind] if slot.kind not in ("budget", "client") else None
+                name = {"budget": "faults_used", "client": "clients", "clock": "clocks"}.get(
+                    slot.kind, self.model._slot_name(slot))  # noqa: SLF001
+                t = _ENV_TYPES[slot.kind] if slot.kind not in ("budget", "client", "clock") else None
             groups.setdefault(name, ([], t))[0].append((k, slot))
         return {name: (members, t if t is not None else self._group_type(members)) for name, (members, t) in groups.items()}
 
@@ -164,6 +165,8 @@ class Renderer:
             return RecordT(tuple(sorted((s.name, IntT()) for _, s in members)))
         if slot.kind == "client":
             return MapT(TEXT, _CLIENT)
+        if slot.kind == "clock":
+            return MapT(TEXT, IntT())
         fields = {s.name: self._type(s) for _, s in members}
         return MapT(TEXT, RecordT(tuple(sorted(fields.items()))))
 
@@ -193,6 +196,8 @@ class Renderer:
         kind = members[0][1].kind
         if kind == "budget":
             return {slot.name: bigint(s[k]) for k, slot in members}
+        if kind == "clock":
+            return {"#map": sorted(([self.model.node_name(slot.node), bigint(s[k])] for k, slot in members), key=_key)}
         by_key: dict[str, dict] = {}
         for k, slot in members:
             row = self.model._slot_name(slot)  # noqa: SLF001 - the row's own name
@@ -253,7 +258,7 @@ class Renderer:
             return frozenset(model.node_name(n.gid) for n in model.program.nodes if (v >> n.gid) & 1)  # type: ignore[operator]
         if slot.kind == "address":
             return model.node_name(v)
-        if slot.kind == "budget":
+        if slot.kind in ("budget", "now", "clock"):
             return v
         if not view:
             view.update(model.view(s))

@@ -12,7 +12,7 @@ from checker.dsl.ast.base import (
 )
 from checker.dsl.ast.decls import (
     EXPECTED_VERDICTS, Action, Address, Budget, BuiltinObject, Check, Clients, Const, Decl, Def, Expectation,
-    Faults, Handler, Invariant, KwArg,
+    Faults, Clocks, Handler, Invariant, KwArg,
     Message, Network, NodeDecl, OnMessage, OnRequest, OnRestart, OpDecl, Param, Protocol, Route, Timeout, TypeDecl,
     UserObject, VarDecl,
 )
@@ -36,7 +36,7 @@ __all__ = [
     "TupleType", "Stmt", "IndexSel", "FieldSel", "Selector", "LValue", "Assign", "Let", "Send",
     "Reply", "Require", "Choose", "Take", "Return", "Pass", "IfArm", "If", "For", "Decl", "Const",
     "TypeDecl", "Def", "KwArg", "BuiltinObject", "Param", "VarDecl", "OpDecl", "UserObject",
-    "Clients", "Route", "Address", "Network", "Budget", "Faults", "Message", "Handler", "OnMessage",
+    "Clients", "Route", "Address", "Network", "Budget", "Faults", "Clocks", "Message", "Handler", "OnMessage",
     "OnRequest", "Action", "Timeout", "OnRestart", "NodeDecl", "EXPECTED_VERDICTS", "Expectation",
     "Invariant", "Check", "Protocol",
 ]

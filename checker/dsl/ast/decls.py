@@ -146,6 +146,14 @@ class Faults(Decl):
 
 
 @dataclass(frozen=True)
+class Clocks(Decl):
+    """`clocks horizon <= 8, drift <= 1, offset <= 1`: real time and per-node clocks, with
+    each bound written like a fault budget."""
+
+    bounds: tuple[Budget, ...]
+
+
+@dataclass(frozen=True)
 class Message(Decl):
     name: Ident
     params: tuple[Param, ...]

@@ -20,7 +20,7 @@ Conventions:
 """
 
 from checker.semantics.ir.decls import (
-    FAULT_KINDS, HANDLER_KINDS, NETWORK_MODES, OBJECT_KINDS, Address, Clients, Constant, Faults, Handler,
+    CLOCK_BOUNDS, FAULT_KINDS, HANDLER_KINDS, NETWORK_MODES, OBJECT_KINDS, Address, Clients, Clocks, Constant, Faults, Handler,
     MessageType, Network, ObjectSpec, Operation, Program, Property, Role, RouteRule, Routing, Symbolic, VarDecl,
 )
 from checker.semantics.ir.exprs import (
@@ -43,5 +43,6 @@ __all__ = [
     "Reply", "Require", "Choose", "Take", "If", "For", "Return", "Symbolic", "Constant", "VarDecl",
     "MessageType", "HANDLER_KINDS", "Handler", "Role", "Operation", "OBJECT_KINDS", "ObjectSpec",
     "Clients", "Routing", "RouteRule", "Address", "NETWORK_MODES", "FAULT_KINDS", "Network", "Faults",
+    "CLOCK_BOUNDS", "Clocks",
     "Property", "Program",
 ]

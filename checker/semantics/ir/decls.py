@@ -218,6 +218,25 @@ class Network:
     lossy: bool = False
 
 
+CLOCK_BOUNDS = ("horizon", "drift", "offset")
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Real time and one clock per node (`clocks horizon <= H, drift <= R, offset <= D`).
+
+    Real time `now` starts at 0 and a tick takes it one step further, up to `horizon`; at a
+    tick every node's clock advances by 0, 1 or 2, staying within `drift` of real time and,
+    with `offset`, within `offset` of every other clock. `drift` and `offset` are ints, or
+    for the SMT engine an expression over symbolic constants; `offset` None: no bound but
+    the one the drift implies (2 * drift).
+    """
+
+    horizon: int
+    drift: object = 0
+    offset: object = None
+
+
 @dataclass(frozen=True)
 class Faults:
     """How many faults of each kind one run may contain (0: none).
@@ -289,6 +308,7 @@ class Program:
     properties: tuple[Property, ...]
     text: str = field(default="", compare=False, repr=False)   # the spec's text, for quoting spans
     routes: tuple[RouteRule, ...] = ()                          # rules for some operations or clients
+    clocks: Clocks | None = None                                # None: the spec is untimed
 
     @property
     def nodes(self) -> tuple[NodeId, ...]:

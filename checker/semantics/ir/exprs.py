@@ -117,7 +117,7 @@ class IfExpr(Expr):
     orelse: Expr
 
 
-BUILTINS = ("up", "reachable", "len", "max", "min", "keys", "values", "index", "get", "client_of")
+BUILTINS = ("up", "reachable", "paused", "now", "clock", "len", "max", "min", "keys", "values", "index", "get", "client_of")
 
 
 @dataclass(frozen=True)
