@@ -80,7 +80,8 @@ def _violation(history: History, part: PartResult, keyed: bool) -> list[str]:
              f"{_count(len(part.operations), 'operation')}:"]
     rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
              f"state {show(state, history.notation)}") for i, state in zip(part.prefix, part.states)]
-    stuck = ops[part.stuck]  # type: ignore[index]
+    assert part.stuck is not None  # a violated part says which operation is stuck
+    stuck = ops[part.stuck]
     rows.append((_lines(stuck), _process(stuck, history), describe(stuck, history), _why(history, part, stuck)))
     table = _table(rows)
     lines += ["  " + row for row in table[:-1]]
