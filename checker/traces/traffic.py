@@ -18,7 +18,7 @@ equal message, which stays in flight.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Iterable, TypeVar
 
 from checker.model import values
 from checker.props import kinds
@@ -140,8 +140,9 @@ def _minus(a: list[_T], b: list[_T]) -> list[_T]:
     return out
 
 
-def _contents(v: object) -> list:
+def _contents(v: Iterable) -> list:
+    """The messages or requests in a network slot, in order (a multiset in canonical order)."""
     if isinstance(v, frozenset):
         return list(values.ordered(v))
-    return list(v)  # type: ignore[call-overload]
+    return list(v)
 
