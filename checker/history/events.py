@@ -207,7 +207,8 @@ def _operation(opened: _Open, response: Event | None, position: int | None, outc
     if outcome == "info":
         result: object = UNKNOWN
     elif shape == READ:
-        result = _read_result(response, model, reading)  # type: ignore[arg-type]
+        assert response is not None  # only an 'info' outcome may have no response
+        result = _read_result(response, model, reading)
     elif shape == CAS:
         result = outcome == "ok"
     else:

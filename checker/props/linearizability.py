@@ -78,7 +78,9 @@ def split_parts(spec: SequentialSpec, operations: Sequence[Operation]) -> list[_
         return [_Part(None, spec, tuple(range(len(operations))), tuple((o.op, o.args) for o in operations))]
     groups: dict[Hashable, tuple[Hashable, list[tuple[int, str, tuple]]]] = {}
     for index, o in enumerate(operations):
-        key, op, args = spec.split(o.op, o.args)  # type: ignore[misc]
+        split = spec.split(o.op, o.args)
+        assert split is not None  # an object with parts splits every operation
+        key, op, args = split
         group = groups.get(_typed(key))
         if group is None:
             group = groups[_typed(key)] = (key, [])
