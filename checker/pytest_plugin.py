@@ -59,7 +59,9 @@ class SpecItem(pytest.Item):
         self.expected = expected
 
     def runtest(self) -> None:
-        outcome = self.parent.outcome(self.expected)
+        parent = self.parent
+        assert isinstance(parent, SpecFile)  # made by SpecFile.collect
+        outcome = parent.outcome(self.expected)
         if not outcome.passed:
             raise ExpectationFailed(outcome)
 

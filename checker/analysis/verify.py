@@ -90,19 +90,19 @@ def smt_check(model: Model, options: SmtOptions = SmtOptions(), clock=time.monot
     for found in run.found:
         instance = bmc.instance(found.values, found.data)
         trace = replay(instance, found.path)
-        found_with = {"constants": found.values or None,
-                      "data": tuple(sorted(found.data)) if found.data is not None else None}
+        constants = found.values or None   # what the run was found with
+        data = tuple(sorted(found.data)) if found.data is not None else None
         if found.prop is None:
-            failure = replace(_failure(instance, found.path, trace), **found_with)
+            failure = replace(_failure(instance, found.path, trace), constants=constants, data=data)
             continue
         if found.prop.kind in kinds.LIVENESS:
             end = bmc.endings[found.prop.name]
             results[found.prop.name] = replace(_lasso_result(instance, found.prop, found.path, end, trace),
-                                               **found_with)
+                                               constants=constants, data=data)
             continue
         _check_invariant(instance, found.prop.name, found.path)
         results[found.prop.name] = PropertyResult(found.prop.name, found.prop.kind, Verdict.VIOLATED, trace,
-                                                  **found_with)
+                                                  constants=constants, data=data)
     if failure is not None:
         reason = "runtime_error"
     elif run.reason is not None:

@@ -134,7 +134,7 @@ def _run(args: argparse.Namespace, stop: StopRequest, elapsed: float) -> int:
             _stopped_note(stop)
         return code
     except Stopped as exc:
-        return stopped_before_a_result(args, exc)  # type: ignore[arg-type]
+        return stopped_before_a_result(args, exc)
     except SpecError as err:
         from checker.cli.errors_out import spec_errors
         spec_errors(err.diagnostics, err.source, _error_format(args))

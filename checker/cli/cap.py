@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
-from checker.analysis.cap import CapOptions, NotApplicable, analyse
+from checker.analysis.cap import CapOptions, CapReport, NotApplicable, analyse
 from checker.cli import report as html_report
 from checker.cli.commands import COMMANDS
 from checker.cli.errors_out import located
@@ -27,12 +28,13 @@ from checker.cli.output import (
 from checker.cli.render import render_runs
 from checker.errors import UsageError
 from checker.explore.cost import CostLimits
-from checker.model import compile_model
+from checker.model import Model, compile_model
 from checker.pipeline import compile_spec, constants_of
 from checker.render import cap as cap_report
 from checker.render import json as json_report
 from checker.render.text import replay_command
 from checker.result import INTERRUPTED
+from checker.semantics.ir import Program
 
 DEFAULT_SCALE_CONSTANT = "N"
 
@@ -81,9 +83,9 @@ class _Analysed:
     """One spec's CAP report and what the outputs need of it."""
 
     spec: str
-    program: object
-    models: list
-    report: object
+    program: Program
+    models: list[Model]
+    report: CapReport
     hint: str
 
 
@@ -135,12 +137,12 @@ def _analyse(args: argparse.Namespace, spec: str, own: dict, budget) -> _Analyse
     scale = parse_scale(args.scale, constants_of(program)) if args.scale else None
     options = CapOptions(search_options(args), CostLimits(budget=budget), scale)
 
-    def resize(sizes) -> object:
+    def resize(sizes: Mapping[str, int]) -> Model:
         return compile_spec(spec, {**overrides, **sizes}, "cap", faults)[1]
 
-    models: list = []
+    models: list[Model] = []
 
-    def compiling(p) -> object:
+    def compiling(p: Program) -> Model:
         models.append(compile_model(p))
         return models[-1]
 
@@ -156,16 +158,16 @@ def _analyse(args: argparse.Namespace, spec: str, own: dict, budget) -> _Analyse
 def _one(args: argparse.Namespace, a: _Analysed) -> None:
     """The report of one spec: text, JSON, diagrams, HTML."""
     program, report = a.program, a.report
-    data = cap_report.data(report, a.spec, program.name, constants_of(program), program.faults,  # type: ignore[attr-defined]
+    data = cap_report.data(report, a.spec, program.name, constants_of(program), program.faults,
                            json_report.property_data)
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap", **data}))
     if args.json != "-":
-        emit(cap_report.report(report, a.spec, program.faults, a.hint))  # type: ignore[attr-defined]
+        emit(cap_report.report(report, a.spec, program.faults, a.hint))
     pictures = args.budget.extended(REPORT_GRACE)
     if args.render:
-        render_runs(args.render, a.models, report.runs, a.spec, pictures)  # type: ignore[attr-defined]
+        render_runs(args.render, a.models, report.runs, a.spec, pictures)
     if args.report:
-        html_report.write_report(args.report, html_report.cap_report(a.models, report, a.spec, program,  # type: ignore[arg-type]
+        html_report.write_report(args.report, html_report.cap_report(a.models, report, a.spec, program,
                                                                    constants_of(program), a.hint))
 
 
@@ -173,26 +175,26 @@ def _many(args: argparse.Namespace, done: list[_Analysed]) -> None:
     """The comparison of several specs: one table, each run once; JSON: `comparison`, one
     `cap` report per spec."""
     pairs = [(a.spec, a.report) for a in done]
-    data = [cap_report.data(a.report, a.spec, a.program.name, constants_of(a.program), a.program.faults,  # type: ignore[attr-defined]
+    data = [cap_report.data(a.report, a.spec, a.program.name, constants_of(a.program), a.program.faults,
                             json_report.property_data) for a in done]
     write_json(args.json, json_report.dumps({"schema": json_report.SCHEMA_VERSION, "command": "cap",
                                              "comparison": data}))
     if args.json != "-":
-        emit(cap_report.markdown_table(pairs) if args.markdown  # type: ignore[arg-type]
-             else cap_report.comparison(pairs, [a.hint for a in done]))  # type: ignore[arg-type]
+        emit(cap_report.markdown_table(pairs) if args.markdown
+             else cap_report.comparison(pairs, [a.hint for a in done]))
 
 
 def _stopped(a: _Analysed) -> bool:
     return any(run is not None and (run.failure is not None or run.exit_reason == INTERRUPTED)
-               for run in a.report.runs)  # type: ignore[attr-defined]
+               for run in a.report.runs)
 
 
 def _exit_code(args: argparse.Namespace, done: list[_Analysed]) -> int:
     for a in done:
-        for run in a.report.runs:  # type: ignore[attr-defined]
+        for run in a.report.runs:
             if run is not None and run.failure is not None:
                 located(run.failure.message, run.failure.span, a.spec, args.error_format)
                 return EXIT_USAGE
-    if any(run is not None and run.exit_reason == INTERRUPTED for a in done for run in a.report.runs):  # type: ignore[attr-defined]
+    if any(run is not None and run.exit_reason == INTERRUPTED for a in done for run in a.report.runs):
         return EXIT_INTERRUPTED
-    return EXIT_OK if all(a.report.complete for a in done) else EXIT_INCONCLUSIVE  # type: ignore[attr-defined]
+    return EXIT_OK if all(a.report.complete for a in done) else EXIT_INCONCLUSIVE

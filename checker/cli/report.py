@@ -43,11 +43,13 @@ class _Drawing:
             self.anchors[(id(result), name)] = anchor
             drawn = pictures(model, trace, prop, diagram_title(spec, name, result))
             if prop is None:
-                heading = f"the spec failed while running: {result.failure.message}"  # type: ignore[union-attr]
-                words = ()
+                assert result.failure is not None  # a trace without a property is the run-time failure's
+                heading = f"the spec failed while running: {result.failure.message}"
+                words: tuple[str, ...] = ()
             else:
                 heading = kinds.heading(prop.kind, prop.name)
                 words = tuple(caption_lines(trace, prop, watched(model, prop.name)))
+            assert drawn.svg is not None  # pictures() draws the SVG itself
             out.append(html.Counterexample(anchor, heading, words, trace, prop,
                                            hint.format(path=path_text(trace)), drawn.svg))
         return out
@@ -63,7 +65,8 @@ def check_report(model: Model, result: CheckResult, spec: str, program: ir.Progr
     cxs = drawing.counterexamples(model, result, spec, hint)
     rows = tuple(html.property_cells(p, drawing.anchor(result, p.name)) for p in result.properties)
     about = (*_about(program, constants), summary(result), f"result: {result.result} ({detail(result)})")
-    tables = (("verdicts", html.Table(("property", "verdict", "counterexample", "note"), rows)),)
+    tables: tuple[tuple[str, html.Table], ...] = (
+        ("verdicts", html.Table(("property", "verdict", "counterexample", "note"), rows)),)
     notes: tuple[str, ...] = ()
     if result.coverage is not None:
         cov = result.coverage
@@ -79,8 +82,8 @@ def cap_report(models: list[Model], rep: CapReport, spec: str, program: ir.Progr
     cxs: list[html.Counterexample] = []
     for run in rep.runs:
         model = model_of_run(models, run) if run is not None else None
-        if model is not None:
-            cxs += drawing.counterexamples(model, run, spec, hint)  # type: ignore[arg-type]
+        if run is not None and model is not None:
+            cxs += drawing.counterexamples(model, run, spec, hint)
     rows = tuple((*html.property_cells(r.result, drawing.anchor(r.run, r.result.name)),
                   f"{r.states:,}", "added" if r.added else "declared") for r in rep.rows)
     tables = [("verdicts", html.Table(("property", "verdict", "counterexample", "note", "states", ""), rows))]

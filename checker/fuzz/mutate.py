@@ -19,6 +19,7 @@ case comes out, so a seed names a case.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -128,12 +129,12 @@ def edit_list(rng: random.Random, items: list, extra: Sequence[Callable[[list, i
     if not items:
         return items
     i, j = rng.randrange(len(items)), rng.randrange(len(items))
-    edits = [lambda: items[:i] + items[i + 1:] if len(items) > 1 else items,
+    edits: list[Callable[[], list]] = [lambda: items[:i] + items[i + 1:] if len(items) > 1 else items,
              lambda: items[:i] + [items[i]] + items[i:],
              lambda: [items[j] if k == i else items[i] if k == j else x for k, x in enumerate(items)],
              lambda: items[:i],
              lambda: items[:i] + [items[i]] * rng.choice((10, 100, 1000)) + items[i:]]
-    edits += [lambda e=e: e(items, i) for e in extra]
+    edits += [functools.partial(e, items, i) for e in extra]
     return rng.choice(edits)()
 
 
@@ -196,7 +197,7 @@ def mutate_trace(rng: random.Random, corpus: Corpus) -> tuple[str, str]:
     return name, json.dumps(data)
 
 
-_AWKWARD_JSON = (None, -1, 0, 1, 2**64, 10**30, 1.5, "", "0.1.2", "0" * 100, "x", [], {}, [[[[]]]], {"#bigint": "1"},
+_AWKWARD_JSON: tuple[object, ...] = (None, -1, 0, 1, 2**64, 10**30, 1.5, "", "0.1.2", "0" * 100, "x", [], {}, [[[[]]]], {"#bigint": "1"},
                  {"#bigint": "x"}, {"#set": [1, 1]}, {"#map": [[1]]}, {"#tup": []}, True, "9" * 500, -10**20)
 
 
@@ -212,15 +213,15 @@ def _json_mutation(rng: random.Random, data: object, depth: int = 0) -> object:
         return out
     if isinstance(data, list) and data and (depth < 12 and rng.random() < 0.8):
         i = rng.randrange(len(data))
-        out = list(data)
+        copy = list(data)
         what = rng.random()
         if what < 0.1:
-            del out[i]
+            del copy[i]
         elif what < 0.2:
-            out.insert(i, out[i])
+            copy.insert(i, copy[i])
         else:
-            out[i] = _json_mutation(rng, data[i], depth + 1)
-        return out
+            copy[i] = _json_mutation(rng, data[i], depth + 1)
+        return copy
     return rng.choice(_AWKWARD_JSON)
 
 

@@ -134,7 +134,8 @@ def run_cases(cases: Iterable[Case], scratch: Path, jobs: int = 2,
     `scratch` (removed after); yield each Outcome as its case ends (not in order).
     `target` is what the child runs (default: capcheck's `main`)."""
     if target is None:
-        from checker.cli import main as target
+        from checker.cli import main
+        target = main
     pending = iter(cases)
     running: dict[int, _Running] = {}
     exhausted = False

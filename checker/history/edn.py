@@ -23,11 +23,12 @@ nothing else is raised for any input. Nesting is limited to MAX_DEPTH levels.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Iterator
+from typing import Iterator, Literal
 
 from checker.history.located import LocatedMap, number_problem
 
@@ -49,6 +50,8 @@ class _Name:
     only to a name of the same kind."""
 
     __slots__ = ("name", "_hash")
+    name: str
+    _hash: int
 
     def __init__(self, name: str) -> None:
         object.__setattr__(self, "name", name)
@@ -58,7 +61,7 @@ class _Name:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __eq__(self, other: object) -> bool:
-        return other is self or (type(other) is type(self) and other.name == self.name)  # type: ignore[attr-defined]
+        return other is self or (type(other) is type(self) and other.name == self.name)
 
     def __hash__(self) -> int:
         return self._hash
@@ -115,7 +118,14 @@ _SYMBOL = re.compile(r"""(?:[A-Za-z*!_?$%&=<>.]|[+-](?![0-9]))[A-Za-z0-9*!_?$%&=
 _ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "\\": "\\", '"': '"', "b": "\b", "f": "\f"}
 _CHAR_NAMES = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r", "backspace": "\b", "formfeed": "\f"}
 _CLOSER = {"[": "]", "(": ")", "{": "}", "#{": "}"}
-CLOSED = object()  # what _Reader.form returns at the closing bracket it was told to expect
+
+
+class _Closed(enum.Enum):
+    CLOSED = enum.auto()
+
+
+CLOSED = _Closed.CLOSED  # what _Reader.form returns at the closing bracket it was told to expect
+_Form = tuple[object, int, int] | None | Literal[_Closed.CLOSED]
 _NOT_READ = object()
 _SKIP = re.compile(r"(?:[\s,]+|;[^\n]*)*")
 
@@ -130,9 +140,9 @@ def iter_forms(text: str) -> Iterator[tuple[object, int, int]]:
     reader = _Reader(text)
     while True:
         form = reader.form(0, None)
-        if form is None:
+        if form is None or form is CLOSED:  # never CLOSED: no closer was asked for
             return
-        yield form  # type: ignore[misc]
+        yield form
 
 
 class _Reader:
@@ -148,11 +158,14 @@ class _Reader:
         if match is None:
             raise self._bad_start()
         kind = match.lastgroup
+        assert kind is not None  # the pattern's alternatives are all named groups
         self.pos = match.end()
-        return kind, match.group(kind), match.start(kind)  # type: ignore[return-value]
+        return kind, match.group(kind), match.start(kind)
 
     def _bad_start(self) -> EdnError:
-        self.pos = _SKIP.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        skipped = _SKIP.match(self.text, self.pos)
+        assert skipped is not None  # the pattern matches the empty string
+        self.pos = skipped.end()
         char = self.text[self.pos]
         if char == '"':
             return EdnError("this string is never closed (a '\"' is missing)", self.pos)
@@ -160,7 +173,7 @@ class _Reader:
             return EdnError("'#' must be followed by '{', '_' or a tag name such as inst", self.pos)
         return EdnError(f"unexpected character {char!r}", self.pos)
 
-    def form(self, depth: int, closer: str | None) -> tuple[object, int, int] | None | object:
+    def form(self, depth: int, closer: str | None) -> _Form:
         """The next complete form; None at the end of the text, CLOSED at `closer`."""
         while True:
             kind, text, start = self._token()
@@ -181,7 +194,7 @@ class _Reader:
                 return value[0], start, value[2]
             return self._value(kind, text, start, depth), start, self.pos
 
-    def _operand(self, depth: int, closer: str | None) -> tuple[object, int, int] | None | object:
+    def _operand(self, depth: int, closer: str | None) -> _Form:
         if depth >= MAX_DEPTH:
             raise EdnError(f"nested more than {MAX_DEPTH} levels deep", self.pos)
         return self.form(depth + 1, closer)
@@ -209,7 +222,7 @@ class _Reader:
                 break
             if item is None:
                 raise EdnError(f"this '{opener}' is never closed (a '{closer}' is missing)", start, len(opener))
-            items.append(item)  # type: ignore[arg-type]
+            items.append(item)
         if opener == "{":
             return _map(items, start, self.pos)
         if opener == "#{":

@@ -21,7 +21,7 @@ guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Hashable, Mapping, NoReturn, Sequence
+from typing import Hashable, NoReturn, Protocol, Sequence
 
 from checker.diagnostics import Diagnostic, Note, Source, did_you_mean
 from checker.errors import SpecError
@@ -32,6 +32,13 @@ from checker.resources import UNBOUNDED, Budget
 
 TYPES = ("invoke", "ok", "fail", "info")
 NO_KEY = object()
+
+
+class FieldSpans(Protocol):
+    """Where an event's fields are: a dict from field name to (start, end), or any object
+    with a dict's `get`."""
+
+    def get(self, name: str, default: tuple[int, int], /) -> tuple[int, int]: ...
 
 
 @dataclass(slots=True)
@@ -49,7 +56,7 @@ class Event:
     value: object
     key: object
     at: tuple[int, int]
-    where: Mapping[str, tuple[int, int]] = field(compare=False)
+    where: FieldSpans = field(compare=False)
 
     def field_at(self, name: str) -> tuple[int, int]:
         return self.where.get(name, self.at)
@@ -200,7 +207,8 @@ def _operation(opened: _Open, response: Event | None, position: int | None, outc
     if outcome == "info":
         result: object = UNKNOWN
     elif shape == READ:
-        result = _read_result(response, model, reading)  # type: ignore[arg-type]
+        assert response is not None  # only an 'info' outcome may have no response
+        result = _read_result(response, model, reading)
     elif shape == CAS:
         result = outcome == "ok"
     else:

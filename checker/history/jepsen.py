@@ -12,8 +12,9 @@ Operation names may be keywords or strings.
 
 from __future__ import annotations
 
+import enum
 import re
-from typing import Iterator
+from typing import Iterator, Literal
 
 from checker.history import edn
 from checker.history.edn import Keyword
@@ -131,11 +132,16 @@ def _lines(pattern: re.Pattern[str], reading: Reading) -> list[re.Match[str]] | 
     return lines if _BLANKS.fullmatch(text, end) else None
 
 
-_SKIPPED = object()
+class _Skipped(enum.Enum):
+    SKIPPED = enum.auto()
+
+
+_SKIPPED = _Skipped.SKIPPED
 
 
 def _flat_event(kind: str | None, process_text: str | None, f_text: str | None, value_text: str | None,
-                key_text: str | None, atoms: dict[str, object], at: tuple[int, int], text: str) -> object:
+                key_text: str | None, atoms: dict[str, object], at: tuple[int, int],
+                text: str) -> Event | None | Literal[_Skipped.SKIPPED]:
     """The event of one flat map, from the texts of its values (None: the key is not
     there); _SKIPPED for the nemesis, or None for anything `_event` would refuse."""
     if process_text is None or f_text is None or kind not in _TYPE_NAMES:
@@ -171,6 +177,7 @@ class _MapFields:
     def get(self, name: str, default: tuple[int, int]) -> tuple[int, int]:
         start, end = self.at
         (located, _, _), = edn.read_all(self.text[start:end])
+        assert isinstance(located, LocatedMap)  # the text was read as this map before
         span = located.spans.get(Keyword(name))
         return default if span is None else (start + span[0], start + span[1])
 
@@ -194,7 +201,7 @@ def _maps(value: object, start: int, end: int, reading: Reading) -> Iterator[Loc
         yield value
         return
     if isinstance(value, tuple) and all(isinstance(v, LocatedMap) for v in value):
-        yield from value  # type: ignore[misc]
+        yield from value
         return
     what = "a vector or list holding something else than maps" if isinstance(value, tuple) \
         else reading.show(value)
@@ -220,5 +227,5 @@ def _event(m: LocatedMap, reading: Reading) -> Event | None:
     where = {name: m.value_at(k) for name, k in (("process", _PROCESS), ("type", _TYPE), ("f", _F),
                                                   ("value", _VALUE), ("key", _KEY)) if k in m}
     name = f.name if isinstance(f, Keyword) else f
-    return Event(process, kind.name, name, m.get(_VALUE), m.get(_KEY, NO_KEY),  # type: ignore[arg-type]
+    return Event(process, kind.name, name, m.get(_VALUE), m.get(_KEY, NO_KEY),
                  (m.start, m.end), where)

@@ -58,7 +58,8 @@ def read_events(reading: Reading) -> list[Event]:
     text = reading.text
     events = []
     values: dict[str, object] = {"nil": None}   # each value text met, read once (values are immutable)
-    words: dict[str, object] = {}   # each process, type and operation text met, read once
+    numbers: dict[str, int] = {}   # each process text met, read once
+    words: dict[str, str] = {}   # each type and operation text met, read once
     poll = reading.budget.every
     end = 0
     try:
@@ -75,7 +76,7 @@ def read_events(reading: Reading) -> list[Event]:
                 if value is _SLOW:
                     value = _value(text, m.start(4), 0, f, reading, m.end(4))
                 values[value_text] = value
-            events.append(Event(words.get(process) or words.setdefault(process, int(process)),
+            events.append(Event(numbers.get(process) or numbers.setdefault(process, int(process)),
                                 words.get(kind) or words.setdefault(kind, kind[1:]),
                                 words.get(f) or words.setdefault(f, f[1:]), value, NO_KEY, (start, m.end(4)),
                                 _LineFields(m)))
@@ -105,17 +106,17 @@ def _event(line: str, base: int, reading: Reading, values: dict[str, object]) ->
     if match is None or not match["process"].isdigit() or match["type"][1:] not in TYPES \
             or not match["type"].startswith(":") or not _NAME.fullmatch(match["f"]):
         _explain(line, base, reading)
-    problem = number_problem(match["process"], None)  # type: ignore[index]
+    problem = number_problem(match["process"], None)
     if problem:
-        reading.fail(problem, (base + match.start("process"), base + match.end("process")))  # type: ignore[union-attr]
-    text = match["value"]  # type: ignore[index]
+        reading.fail(problem, (base + match.start("process"), base + match.end("process")))
+    text = match["value"]
     value = values.get(text, values)
     if value is values:
-        value = values[text] = _value(line, match.start("value"), base, match["f"], reading)  # type: ignore[union-attr]
-    where = {name: (base + match.start(name), base + match.end(name))  # type: ignore[union-attr]
+        value = values[text] = _value(line, match.start("value"), base, match["f"], reading)
+    where = {name: (base + match.start(name), base + match.end(name))
              for name in ("process", "type", "f", "value")}
-    return Event(int(match["process"]), match["type"][1:], match["f"][1:], value, NO_KEY,  # type: ignore[index]
-                 (base + match.start("lead"), base + len(line)), where)  # type: ignore[union-attr]
+    return Event(int(match["process"]), match["type"][1:], match["f"][1:], value, NO_KEY,
+                 (base + match.start("lead"), base + len(line)), where)
 
 
 def _explain(line: str, base: int, reading: Reading) -> NoReturn:
@@ -134,7 +135,9 @@ def _explain(line: str, base: int, reading: Reading) -> NoReturn:
             reading.fail(f"this line ends before {what}", (base + len(line), base + len(line)))
         where[name] = (base + word.start(), base + word.end())
         words.append(word.group())
-        pos = _GAP.match(line, word.end()).end()  # type: ignore[union-attr]
+        gap = _GAP.match(line, word.end())
+        assert gap is not None  # the pattern matches the empty string
+        pos = gap.end()
     process, kind, f = words
     if not process.isdigit():
         reading.fail(f"expected a process number, got '{process}'", where["process"])

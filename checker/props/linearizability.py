@@ -78,7 +78,9 @@ def split_parts(spec: SequentialSpec, operations: Sequence[Operation]) -> list[_
         return [_Part(None, spec, tuple(range(len(operations))), tuple((o.op, o.args) for o in operations))]
     groups: dict[Hashable, tuple[Hashable, list[tuple[int, str, tuple]]]] = {}
     for index, o in enumerate(operations):
-        key, op, args = spec.split(o.op, o.args)  # type: ignore[misc]
+        split = spec.split(o.op, o.args)
+        assert split is not None  # an object with parts splits every operation
+        key, op, args = split
         group = groups.get(_typed(key))
         if group is None:
             group = groups[_typed(key)] = (key, [])
@@ -167,9 +169,9 @@ def _typed(value: object) -> Hashable:
     if kind is str:
         return value
     if kind is tuple:
-        return (tuple, tuple(_typed(v) for v in value))  # type: ignore[union-attr]
+        return (tuple, tuple(_typed(v) for v in value))  # type: ignore[attr-defined]
     if kind is frozenset:
-        return (frozenset, frozenset(_typed(v) for v in value))  # type: ignore[union-attr]
+        return (frozenset, frozenset(_typed(v) for v in value))  # type: ignore[attr-defined]
     return (kind, value)
 
 
@@ -233,7 +235,7 @@ class _States:
         self.values: list[Hashable] = []
         self.ids: dict[Hashable, int] = {}
         self.tables: list[dict[int, int]] = [{} for _ in ops]
-        self.failed: dict[tuple[int, int], list[int]] = {}   # see _search
+        self.failed: dict[tuple[int, ...], list[int]] = {}   # (s, D) or (s, D, first): see _search
         self.live = growth(spec, ops, results)[0]
         self.dead: int | None = None
 
@@ -295,9 +297,12 @@ class _PartSearch:
         """The part's result; `stop` is why the check ended early, for an unfinished part."""
         p, members = self.progress, self.part.members
         verdict = self.verdict if self.verdict is not None else Verdict.UNKNOWN
+        stuck = None
+        if verdict is Verdict.VIOLATED:
+            assert p.stuck is not None  # a violated part stopped at an operation
+            stuck = members[p.stuck]
         return PartResult(self.part.key, verdict, members, tuple(members[i] for i in p.prefix),
-                          self._replayed(p.prefix),
-                          members[p.stuck] if verdict is Verdict.VIOLATED else None, p.configurations,
+                          self._replayed(p.prefix), stuck, p.configurations,
                           stop if verdict is Verdict.UNKNOWN else None)
 
 
@@ -307,7 +312,9 @@ class _PartSearch:
         spec, ops = self.part.spec, self.part.ops
         state, out = spec.initial(), []
         for i in prefix:
-            state = spec.step(state, *ops[i])[1]  # type: ignore[index]
+            stepped = spec.step(state, *ops[i])
+            assert stepped is not None  # each operation of the prefix took effect when it was found
+            state = stepped[1]
             out.append(state)
         return tuple(out)
 
@@ -320,7 +327,7 @@ class _Progress:
     def __init__(self) -> None:
         self.prefix: list[int] = []
         self.stuck: int | None = None
-        self.failed: dict[tuple[int, int], list[int]] = {}
+        self.failed: dict[tuple[int, ...], list[int]] = {}
 
     def record(self, tag: list[int], stack: list[tuple[int, int]], stuck: int | None) -> None:
         self.prefix = [tag[node] for node, _ in stack]

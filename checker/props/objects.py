@@ -66,6 +66,12 @@ class SequentialSpec(ABC):
         return UnknownOperation(f"{self.name} has no operation '{op}' (it has {', '.join(self.ops)})")
 
 
+# Typed as any number of names, so that the subclasses (checker/props/operations.py) may
+# have other operations; a field annotation would make `ops` a dataclass field.
+_REGISTER_OPS: tuple[str, ...] = ("read", "write", "cas", "delete")
+_KEY_VALUE_OPS: tuple[str, ...] = ("get", "put", "cas", "delete")
+
+
 @dataclass(frozen=True)
 class Register(SequentialSpec):
     """read() -> value; write(v) -> ok; cas(expected, new) -> bool; delete() -> ok, after
@@ -75,7 +81,7 @@ class Register(SequentialSpec):
     ok: Hashable = "ok"
     absent: Hashable = None
     name = "register"
-    ops = ("read", "write", "cas", "delete")
+    ops = _REGISTER_OPS
 
     def initial(self) -> Hashable:
         return self.init
@@ -108,7 +114,7 @@ class KeyValue(SequentialSpec):
     ok: Hashable = "ok"
     absent: Hashable = None
     name = "kv"
-    ops = ("get", "put", "cas", "delete")
+    ops = _KEY_VALUE_OPS
     partitioned = True
 
     def initial(self) -> Hashable:
@@ -154,7 +160,7 @@ class Counter(SequentialSpec):
     def step(self, state, op, args):
         if op == "incr":
             self._arity(op, args, 0)
-            return self.ok, state + 1  # type: ignore[operator]
+            return self.ok, state + 1
         if op == "read":
             self._arity(op, args, 0)
             return state, state
@@ -176,8 +182,8 @@ class Set(SequentialSpec):
         if op in ("add", "remove", "contains"):
             self._arity(op, args, 1)
             if op == "contains":
-                return args[0] in state, state  # type: ignore[operator]
-            changed = state | {args[0]} if op == "add" else state - {args[0]}  # type: ignore[operator]
+                return args[0] in state, state
+            changed = state | {args[0]} if op == "add" else state - {args[0]}
             return self.ok, changed
         if op == "read":
             self._arity(op, args, 0)
@@ -199,7 +205,7 @@ class Log(SequentialSpec):
     def step(self, state, op, args):
         if op == "append":
             self._arity(op, args, 1)
-            return self.ok, state + (args[0],)  # type: ignore[operator]
+            return self.ok, state + (args[0],)
         if op == "read":
             self._arity(op, args, 0)
             return state, state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from checker.analysis.cap import CapReport, Row
 from checker.explore.cost import OperationCost, Quantity, SizeCost
 from checker.props import kinds
@@ -31,7 +33,7 @@ def _verdict(row: Row) -> tuple[str, str]:
     return p.verdict.word, "-"
 
 
-def table(headers: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+def table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], indent: str = "  ") -> list[str]:
     """Columns padded to their widest cell; the last column unpadded."""
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     def line(cells: tuple[str, ...]) -> str:

@@ -8,6 +8,7 @@ named by its lines in the file.
 from __future__ import annotations
 
 import json
+from typing import Sequence
 
 from checker.history.notation import show
 from checker.history.read import History
@@ -79,7 +80,8 @@ def _violation(history: History, part: PartResult, keyed: bool) -> list[str]:
              f"{_count(len(part.operations), 'operation')}:"]
     rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
              f"state {show(state, history.notation)}") for i, state in zip(part.prefix, part.states)]
-    stuck = ops[part.stuck]  # type: ignore[index]
+    assert part.stuck is not None  # a violated part says which operation is stuck
+    stuck = ops[part.stuck]
     rows.append((_lines(stuck), _process(stuck, history), describe(stuck, history), _why(history, part, stuck)))
     table = _table(rows)
     lines += ["  " + row for row in table[:-1]]
@@ -92,11 +94,16 @@ def _why(history: History, part: PartResult, stuck: Operation) -> str:
     """Why `stuck` cannot come after the prefix: what it would return there instead, or
     that it would fit but lead nowhere."""
     spec, name, args = history.spec, stuck.op, stuck.args
+    assert spec is not None  # a history with a verdict was checked against a spec
     if part.part is not None:
-        _, name, args = spec.split(name, args)  # type: ignore[union-attr, misc]
-        spec = spec.part_spec  # type: ignore[union-attr]
-    state = part.states[-1] if part.states else spec.initial()  # type: ignore[union-attr]
-    result, _ = spec.step(state, name, args)  # type: ignore[union-attr]
+        split = spec.split(name, args)
+        assert split is not None  # a history in parts is of an object with parts
+        _, name, args = split
+        spec = spec.part_spec
+    state = part.states[-1] if part.states else spec.initial()
+    stepped = spec.step(state, name, args)
+    assert stepped is not None  # the objects histories use take every operation in every state
+    result, _ = stepped
     if _same(result, stuck.result):
         return "it fits here, but nothing can follow it"
     return f"here it would return {show(result, history.notation)}"
@@ -106,7 +113,7 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] for row in rows]
 
@@ -237,7 +244,7 @@ def explanation_text(history: History, e) -> list[str]:
     rows = [(_lines(ops[i]), _process(ops[i], history), describe(ops[i], history),
              "<- answered last" if i == e.contradicted else "") for i in e.core]
     lines += ["  " + row.rstrip() for row in _table(rows)]
-    target = ops[e.contradicted]  # type: ignore[index]
+    target = ops[e.contradicted]
     if e.allowed:
         could = " or ".join(show(r, history.notation) for r in e.allowed)
         more = "" if e.complete else " (at least)"

@@ -307,7 +307,7 @@ class _Drawing:
     def _draw_contradiction(self, svg: Svg) -> None:
         """A dashed amber curve from each reply the violation is about to each reply it
         contradicts, bulging right of the client lanes, labelled `contradicts`."""
-        ends = {}
+        ends: dict[str, list[tuple[float, float]]] = {}
         for a in self.arrows:
             if a.colour in (seq.RED, seq.AMBER) and a.rows[0] == a.rows[1]:
                 ends.setdefault(a.colour, []).append(self._ends(a)[1])

@@ -364,19 +364,21 @@ def reduction_line(r: Reduction) -> str:
 def same_run_lines(p: PropertyResult, first: PropertyResult) -> list[str]:
     """A violated property whose counterexample is the run already shown for `first`: its
     heading, a line saying so, and what the run shows for it (without the steps again)."""
+    assert p.trace is not None  # a counterexample's property has its trace
     out = [_property_heading(p), f"  the same run as {kinds.heading(first.kind, first.name)} above"]
     if p.lasso is not None:
         out.append(f"  {_liveness_sentence(p)}")
-    why = why_lines(p.trace, p.name) if p.kind == kinds.INVARIANT.name else []  # type: ignore[arg-type]
+    why = why_lines(p.trace, p.name) if p.kind == kinds.INVARIANT.name else []
     out += ["  why it is false:"] + [f"    {w}" for w in why] if why else []
-    return out + verdict_lines(p.trace, p.kind)  # type: ignore[arg-type]
+    return out + verdict_lines(p.trace, p.kind)
 
 
 def run_key(p: PropertyResult) -> tuple:
     """What makes two counterexamples the same run: the path, the constants and data values
     it ran with, and the lasso's shape."""
+    assert p.trace is not None  # a counterexample's property has its trace
     lasso = p.lasso
-    return (path_text(p.trace), p.constants, p.data,  # type: ignore[arg-type]
+    return (path_text(p.trace), p.constants, p.data,
             None if lasso is None else (lasso.start, lasso.loop, lasso.ending))
 
 

@@ -162,7 +162,8 @@ def _rows(history: History, mine: list[int]) -> list[tuple[str, list[int]]]:
             ends.append(float("-inf"))
             free = len(rows) - 1
         rows[free][1].append(i)
-        ends[free] = ops[i].ret if ops[i].ret is not None else float("inf")
+        ret = ops[i].ret
+        ends[free] = ret if ret is not None else float("inf")
     order = list(dict.fromkeys(name for name, _ in rows))
     return sorted(rows, key=lambda r: order.index(r[0]))
 
@@ -245,7 +246,8 @@ def _detail(history: History, part: PartResult, i: int, order: int | None) -> st
 def _before(history: History, part: PartResult, order: int) -> object:
     if order > 0:
         return part.states[order - 1]
-    spec = history.spec.part_spec if part.part is not None else history.spec  # type: ignore[union-attr]
+    assert history.spec is not None  # a history with a verdict was checked against a spec
+    spec = history.spec.part_spec if part.part is not None else history.spec
     return spec.initial()
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from checker.diagnostics import did_you_mean
 from checker.errors import UsageError
@@ -89,7 +90,7 @@ def not_json(name: str, content: str, exc: ValueError) -> UsageError:
     return UsageError(f"'{name}' is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}{ends}")
 
 
-def is_itf(data: object) -> bool:
+def is_itf(data: object) -> TypeGuard[dict]:
     return isinstance(data, dict) and "states" in data and "vars" in data
 
 
@@ -264,9 +265,13 @@ def _lasso_of(trace: dict, length: int) -> Lasso | None:
     if not isinstance(data, dict):
         return None
     start, loop, ending, subject = (data.get(k) for k in ("start", "loop", "ending", "subject"))
-    fits = isinstance(start, int) and 0 <= start <= length and (loop is None or (
-        isinstance(loop, int) and start <= loop < length)) and ending in ("loop", "dead end", "error reply")
-    return Lasso(start, loop, ending, str(subject)) if fits else None
+    if not (isinstance(start, int) and 0 <= start <= length):
+        return None
+    if loop is not None and not (isinstance(loop, int) and start <= loop < length):
+        return None
+    if not (isinstance(ending, str) and ending in ("loop", "dead end", "error reply")):
+        return None
+    return Lasso(start, loop, ending, str(subject))
 
 
 def reported_traces(report: dict) -> list[dict]:
@@ -314,7 +319,11 @@ def replay_given(model: Model, given: TraceArgument, spec: str) -> Trace:
     where it does not fit."""
     if given.itf is not None:
         check_names(model, given.itf, spec)
-    path = given.path if given.path is not None else find_path(model, given.itf, spec)
+    if given.path is not None:
+        path = given.path
+    else:
+        assert given.itf is not None  # a trace argument has a path or the states to find one from
+        path = find_path(model, given.itf, spec)
     try:
         trace = replay(model, path)
     except (ValueError, SpecRuntimeError) as exc:

@@ -131,7 +131,7 @@ class Renderer:
         self.types: dict[str, Type | None] = {name: self._type(slot) for name, (_, slot) in self._slots.items()}
         self._groups = self._grouped(shown)
         self.names = list(self._groups) + [NETWORK]
-        self._covers = {name: (k,) for name, (k, _) in self._slots.items()}
+        self._covers: dict[str, tuple[int, ...]] = {name: (k,) for name, (k, _) in self._slots.items()}
         self._covers.update({name: tuple(k for k, _ in members) for name, (members, _) in self._groups.items()})
         self._covers[NETWORK] = self._covers[_TEXT_NETWORK] = self._network
         self.types.update({name: t for name, (_, t) in self._groups.items()})
@@ -147,7 +147,7 @@ class Renderer:
     def _grouped(self, shown: list) -> dict[str, tuple[list, Type]]:
         """The written variables other than `network`, in layout order: name -> (the
         (slot index, slot) pairs it shows, its type)."""
-        groups: dict[str, tuple[list, Type]] = {}
+        groups: dict[str, tuple[list, Type | None]] = {}
         for k, slot in shown:
             if slot.kind == "var":
                 role = self.model.program.nodes[slot.node].role
@@ -198,16 +198,17 @@ class Renderer:
             return {slot.name: bigint(s[k]) for k, slot in members}
         if kind == "clock":
             return {"#map": sorted(([self.model.node_name(slot.node), bigint(s[k])] for k, slot in members), key=_key)}
-        by_key: dict[str, dict] = {}
+        by_key: dict[str, object] = {}   # the clients' rows
+        by_node: dict[str, dict] = {}    # the nodes' rows (a group is all clients or all nodes)
         for k, slot in members:
             row = self.model._slot_name(slot)  # noqa: SLF001 - the row's own name
             if kind == "client":
                 by_key[row] = value(self._decoded(slot, s[k], s, row, view), _CLIENT)
             else:
                 node = self.model.node_name(slot.node)
-                by_key.setdefault(node, {})[slot.name] = value(self._decoded(slot, s[k], s, row, view),
+                by_node.setdefault(node, {})[slot.name] = value(self._decoded(slot, s[k], s, row, view),
                                                                self.types[row])  # type: ignore[arg-type]
-        return {"#map": sorted(([key, v] for key, v in by_key.items()), key=_key)}
+        return {"#map": sorted(([key, v] for key, v in [*by_key.items(), *by_node.items()]), key=_key)}
 
     def _messages(self, s: tuple) -> list[dict]:
         """The messages and requests in flight as records, in `Model.in_flight`'s order."""
@@ -255,7 +256,7 @@ class Renderer:
         if slot.kind == "var":
             return model.codec.decode(v, self.types[name])
         if slot.kind in ("down", "paused"):
-            return frozenset(model.node_name(n.gid) for n in model.program.nodes if (v >> n.gid) & 1)  # type: ignore[operator]
+            return frozenset(model.node_name(n.gid) for n in model.program.nodes if (v >> n.gid) & 1)
         if slot.kind == "address":
             return model.node_name(v)
         if slot.kind in ("budget", "now", "clock"):

@@ -18,10 +18,13 @@ equal message, which stays in flight.
 
 from __future__ import annotations
 
+from typing import Iterable, TypeVar
+
 from checker.model import values
 from checker.props import kinds
 from checker.model.system import Model
-from checker.model.system import _multiset_minus as _minus
+
+_T = TypeVar("_T")
 
 
 def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
@@ -35,7 +38,7 @@ def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
       dropped it, or None) and `fate` ("delivered", "lost" or "in flight").
     """
     program = model.program
-    clients = [f"client[{c}]" for c in range(program.clients.count)] if program.clients is not None else []  # type: ignore[attr-defined]
+    clients = [f"client[{c}]" for c in range(program.clients.count)] if program.clients is not None else []
     state = model.init_states()[path[0]]
     slots = list(model.layout.network_slots()) + [
         k for k, s in enumerate(model.layout.slots) if s.kind == "requests"]
@@ -120,12 +123,26 @@ def _entry(model: Model, k: int, m: tuple) -> dict:
     else:
         src, dst = m[1], slot.node
     body = text.rsplit(" from ", 1)[0]
-    return {"kind": "message", "label": body, "from": model.node_name(src), "to": model.node_name(dst),  # type: ignore[arg-type]
+    return {"kind": "message", "label": body, "from": model.node_name(src), "to": model.node_name(dst),
             "text": text}
 
 
-def _contents(v: object) -> list:
+def _minus(a: list[_T], b: list[_T]) -> list[_T]:
+    """The elements of `a` that `b` does not match one for one (a multiset difference),
+    in `a`'s order."""
+    rest = list(b)
+    out = []
+    for x in a:
+        if x in rest:
+            rest.remove(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _contents(v: Iterable) -> list:
+    """The messages or requests in a network slot, in order (a multiset in canonical order)."""
     if isinstance(v, frozenset):
         return list(values.ordered(v))
-    return list(v)  # type: ignore[call-overload]
+    return list(v)
 
