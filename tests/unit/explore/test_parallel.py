@@ -15,9 +15,17 @@ import os
 import signal
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import support
+from checker.diagnostics import Source
+from checker.dsl import parse
+from checker.errors import SpecError
 from checker.explore import SearchOptions, search
+from checker.model import Unsupported, compile_model
+from checker.model.values import SpecRuntimeError
+from checker.semantics import check
 from checker.resources import Budget, StopRequest
 from checker.result import COMPLETE, INTERRUPTED, WORKER_LOST, CheckResult, Verdict
 
@@ -72,6 +80,32 @@ def test_two_and_three_workers_report_what_one_does_on_the_whole_corpus(text: st
     assert two == one
     _, three, _ = both(text, workers=3, fan_out=50, **options)
     assert three == one
+
+
+def _compiled(text: str):
+    """The model of `text`, or None when it does not check or compile (a mutant)."""
+    try:
+        return compile_model(check(parse(text), Source("<mutant>", text)))
+    except (SpecError, Unsupported, SpecRuntimeError):
+        return None
+
+
+@support.examples(full=300, fast=25)
+def test_two_workers_report_what_one_does_on_mutants_of_the_corpus(examples: int) -> None:
+    """Token mutants of the corpus (tests/support.py): specs that fail while running, break
+    invariants early or deadlock, in ways nobody wrote by hand."""
+    @settings(max_examples=examples, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.data())
+    def run(data) -> None:
+        text = support.mutate_tokens(data.draw(st.sampled_from(support.spec_corpus())), data)
+        assume(_compiled(text) is not None)   # about one mutant in six compiles
+        deadlock = data.draw(st.booleans())
+        options = {"max_states": 300, "por": False, "deadlock": deadlock}
+        alone = search(_compiled(text), SearchOptions(**options))
+        many = search(_compiled(text), SearchOptions(workers=2, fan_out=0, **options))
+        assert summary(many) == summary(alone)
+    run()
 
 
 def test_a_whole_library_spec_fans_out_at_the_default_level_size() -> None:
