@@ -203,4 +203,5 @@ def counting(model: Model) -> tuple[Model, StepCounter]:
     counted = copy.copy(model)
     counted.labeled = counter.labeled
     counted.successors = counter.successors
+    counted.step_counter = counter
     return counted, counter

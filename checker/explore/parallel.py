@@ -41,9 +41,9 @@ in the state) and deadlock freedom. What does not (the run stays in one process,
 their analysis needs the whole state graph in one process), and partial-order reduction
 (its cycle proviso looks successors up in the visited table as the search goes).
 
-Besides its share of the visited table, each worker keeps the fingerprints it claimed from
-other workers at earlier levels (all of them visited by now), so that the most common
-case, a successor seen before, is one set lookup; that costs memory (every worker ends up
+Each worker keeps, in one set with its share of the visited table, the fingerprints it
+claimed from other workers at earlier levels (all of them visited by now), so that the
+most common case, a successor seen before, is one set lookup; that costs memory (every worker ends up
 knowing most fingerprints) for speed. A worker that dies ends the run with WORKER_LOST; a
 bound or a stop request is looked at every _POLL seconds while the workers work, and ends
 the run with the levels done so far (the level in progress is dropped).
@@ -97,15 +97,16 @@ def fallback(run: Any) -> str | None:
 
 
 class _Worker:
-    """One worker's part of the search: the fingerprints it owns that were visited, the
-    states of the current level it holds (and expands), and this level's candidates."""
+    """One worker's part of the search: the fingerprints it knows were visited, the states
+    of the current level it holds (and expands), and this level's candidates."""
 
     def __init__(self, run: Any, me: int, count: int, folder: str, stop) -> None:
         self.me, self.count, self.folder, self.stop = me, count, folder, stop
         self.model, self.key = run.model, run.key
-        self.visited = {fp for fp in run.visited if fp % count == me}
-        # what it knows was visited: `visited`, and the fingerprints it claimed of other workers
-        # at earlier levels (each looked up in one set, the most common case: a state seen before)
+        # what it knows was visited: the fingerprints it owns that were (its share of the visited
+        # table: exactly those of `seen` that are `me` modulo `count`) and those it claimed of
+        # other workers at earlier levels; one set lookup for the most common case, a state seen
+        # before
         self.seen = set(run.visited)
         level = list(run.frontier)[me::count]
         self.states = [s for s, _ in level]          # the states this worker holds, in number order
@@ -181,14 +182,14 @@ class _Worker:
         state stays with this worker when it found it, else with the one that found it
         under that key, which is told (fingerprint, key) in a file. At the depth bound
         (`last`), only see whether a candidate is new. ("decided", that.)"""
-        me, visited, mine = self.me, self.visited, self.mine
+        me, seen, mine = self.me, self.seen, self.mine
         best: dict[int, tuple[int, int]] = {}   # fingerprint -> (key, worker) of those others found
         for src in range(self.count):
             if src == me:
                 continue
             flat = _read(self._file("claims", src, me))
             for fp, k in zip(flat[::2], flat[1::2]):
-                if fp in visited:
+                if fp in seen:    # an owned fingerprint is in `seen` exactly when it was visited
                     continue
                 had = best.get(fp)
                 if had is None or k < had[0]:
@@ -202,10 +203,8 @@ class _Worker:
                 told[src] += (fp, k)
             elif k < here[0]:
                 mine[fp] = (k, here[1])
-        visited.update(best)
-        visited.update(mine)
-        self.seen.update(best)
-        self.seen.update(mine)
+        seen.update(best)
+        seen.update(mine)
         self.won = list(mine.values())
         mine.clear()
         for o, pairs in enumerate(told):
@@ -272,8 +271,8 @@ class _Worker:
 
 def _counter(model: Any) -> StepCounter | None:
     """The coverage counter `model` counts its steps into (explore/coverage.py), or None."""
-    owner = getattr(model.successors, "__self__", None)
-    return owner if isinstance(owner, StepCounter) else None
+    counter = model.step_counter
+    return counter if isinstance(counter, StepCounter) else None
 
 
 def _write(path: str, flat: list[int]) -> None:

@@ -79,6 +79,9 @@ class Conjunction:
 class Model:
     """A compiled program. Immutable after construction apart from invariant caches."""
 
+    # the counter a counting copy's steps go into (explore/coverage.py `counting`); None otherwise
+    step_counter: object | None = None
+
     def __init__(self, program: ir.Program, source: str, gen: ModelGenerator, tables: Tables,
                  watching: list[tuple[int, object]] | None = None) -> None:
         self.program = program
@@ -397,8 +400,8 @@ class Model:
             if old != new:
                 out.append(f"{name}: {old} -> {new}")
         old_msgs, new_msgs = self.in_flight(before), self.in_flight(after)
-        out += [f"+ {m}" for m in _multiset_minus(new_msgs, old_msgs)]
-        out += [f"- {m}" for m in _multiset_minus(old_msgs, new_msgs)]
+        out += [f"+ {m}" for m in values.multiset_minus(new_msgs, old_msgs)]
+        out += [f"- {m}" for m in values.multiset_minus(old_msgs, new_msgs)]
         return out
 
 
@@ -424,17 +427,6 @@ def _monitor_ok(monitor, slot: int) -> Callable[[tuple], bool]:
     watcher still explains every response."""
     ok = monitor.ok
     return lambda s: ok(s[slot])
-
-
-def _multiset_minus(a: list[str], b: list[str]) -> list[str]:
-    rest = list(b)
-    out = []
-    for x in a:
-        if x in rest:
-            rest.remove(x)
-        else:
-            out.append(x)
-    return out
 
 
 def compile_model(program: ir.Program) -> Model:

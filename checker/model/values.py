@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from checker.semantics import ir
 from checker.semantics.types import (
@@ -34,6 +34,7 @@ from checker.semantics.types import (
 )
 
 NONE = float("-inf")
+_T = TypeVar("_T")
 
 
 class SpecRuntimeError(Exception):
@@ -168,6 +169,19 @@ def seq_slice(s: tuple, lo: int | None, hi: int | None) -> tuple:
 def multiset_add(t: tuple, m: object) -> tuple:
     """A multiset (sorted tuple) with one more copy of m."""
     return tuple(ordered(t + (m,)))
+
+
+def multiset_minus(a: list[_T], b: list[_T]) -> list[_T]:
+    """The elements of `a` that `b` does not match one for one (a multiset difference),
+    in `a`'s order."""
+    rest = list(b)
+    out = []
+    for x in a:
+        if x in rest:
+            rest.remove(x)
+        else:
+            out.append(x)
+    return out
 
 
 def div(a: int, b: int, span: int) -> int:

@@ -18,13 +18,12 @@ equal message, which stays in flight.
 
 from __future__ import annotations
 
-from typing import Iterable, TypeVar
+from typing import Iterable
 
 from checker.model import values
 from checker.props import kinds
 from checker.model.system import Model
 
-_T = TypeVar("_T")
 
 
 def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
@@ -60,7 +59,7 @@ def traffic(model: Model, path: list[int] | tuple[int, ...]) -> dict:
         handled = _handled(action)
         for k in slots:
             before, after = _contents(state[k]), _contents(nxt[k])
-            gone, new = _minus(before, after), _minus(after, before)
+            gone, new = values.multiset_minus(before, after), values.multiset_minus(after, before)
             for m in gone:
                 i = next(j for j, (v, _) in enumerate(live[k]) if v == m)
                 _, mid = live[k].pop(i)
@@ -125,19 +124,6 @@ def _entry(model: Model, k: int, m: tuple) -> dict:
     body = text.rsplit(" from ", 1)[0]
     return {"kind": "message", "label": body, "from": model.node_name(src), "to": model.node_name(dst),
             "text": text}
-
-
-def _minus(a: list[_T], b: list[_T]) -> list[_T]:
-    """The elements of `a` that `b` does not match one for one (a multiset difference),
-    in `a`'s order."""
-    rest = list(b)
-    out = []
-    for x in a:
-        if x in rest:
-            rest.remove(x)
-        else:
-            out.append(x)
-    return out
 
 
 def _contents(v: Iterable) -> list:
